@@ -1,0 +1,27 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each builds .venv when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export BS_INSTALL_DEPENDENCIES := no
+
+.PHONY: demo test benchmarks clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt torch==2.13.0
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[torch,brainscore,docs,test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m bayesrep_plugin.demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+benchmarks: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) bayesrep-demo .pytest_cache .hypothesis
