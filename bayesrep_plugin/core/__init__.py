@@ -1,0 +1,13 @@
+"""The kernel-only core: activations → kernel → prior predictive → distance.
+
+numpy/scipy only; knows nothing of xarray, Brain-Score, files or screens. The differentiable
+versions live in :mod:`bayesrep_plugin.core.torch` (the only module here that imports torch).
+"""
+
+from .compare import compare, distance, distance_from_kernels, pairwise
+from .kernels import center_kernel, linear_kernel
+from .measures import MEASURES, Estimate, Measure, get_measure
+from .prior import DEFAULT_B, Representation
+
+__all__ = ["compare", "distance", "distance_from_kernels", "pairwise", "linear_kernel", "center_kernel",
+           "MEASURES", "Measure", "Estimate", "get_measure", "Representation", "DEFAULT_B"]

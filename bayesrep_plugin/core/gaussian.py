@@ -1,0 +1,116 @@
+"""Two prior predictives N(0, Σ₁), N(0, Σ₂) → generalized eigenvalues and closed-form distances.
+
+All of TV, JS, KL, Hellinger and Bhattacharyya are invariant under an invertible linear map
+applied to both distributions, so they depend on the pair only through the generalized
+eigenvalues λ of (Σ₂, Σ₁). Two ways to get them:
+
+* full path: one generalized symmetric eigenproblem of size n (LAPACK ``sygvd``);
+* low-rank path, when both kernels have known factors F₁, F₂ with r = r₁ + r₂ < n: with
+  Σᵢ = cᵢ Fᵢ Fᵢᵀ + a·I (same a for both, since a depends only on n and b), the span of
+  [F₁, F₂] is invariant under both, and on its complement both equal a·I (λ = 1). So λ are the
+  generalized eigenvalues of the r × r projections plus n − r ones: O(n r² + r³).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.linalg
+
+from .exact import Spectrum, log_cosh
+from .prior import Representation
+
+#: Driver for the full generalized eigenproblem; 'gvd' (divide and conquer) measured fastest
+#: for eigenvalues only (see benchmarks/bench_core.py).
+EIGEN_DRIVER = "gvd"
+
+
+def _check_pair(rep1: Representation, rep2: Representation) -> None:
+    if rep1.n != rep2.n:
+        raise ValueError(f"the representations have different numbers of stimuli: "
+                         f"{rep1.name} has {rep1.n}, {rep2.name} has {rep2.n}")
+    if rep1.b != rep2.b:
+        raise ValueError(f"the representations use different b: {rep1.name} b={rep1.b}, {rep2.name} b={rep2.b}")
+
+
+def uses_low_rank(rep1: Representation, rep2: Representation) -> bool:
+    """The low-rank path applies when both factors are known and r₁ + r₂ < n."""
+    return (rep1.factor is not None and rep2.factor is not None
+            and rep1.factor.shape[1] + rep2.factor.shape[1] < rep1.n)
+
+
+def projected_covariances(rep1: Representation, rep2: Representation) -> tuple[np.ndarray, np.ndarray]:
+    """Σ₁, Σ₂ restricted to span([F₁, F₂]) (r × r), in an orthonormal basis of that span."""
+    Q, _ = np.linalg.qr(np.hstack([rep1.factor, rep2.factor]))
+    out = []
+    for rep in (rep1, rep2):
+        P = Q.T @ rep.factor
+        S = rep.scale * (P @ P.T)
+        S[np.diag_indices_from(S)] += rep.noise
+        out.append(S)
+    return out[0], out[1]
+
+
+def covariance_pair(rep1: Representation, rep2: Representation) -> tuple[np.ndarray, np.ndarray]:
+    """(Σ₁, Σ₂) on the smallest space that carries their difference (projected or full)."""
+    _check_pair(rep1, rep2)
+    if uses_low_rank(rep1, rep2):
+        return projected_covariances(rep1, rep2)
+    return rep1.covariance, rep2.covariance
+
+
+def generalized_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarray:
+    """λ of Σ₂ v = λ Σ₁ v. On the low-rank path only the r informative-or-not eigenvalues of the
+    projected problem are returned: the n − r others are exactly 1."""
+    S1, S2 = covariance_pair(rep1, rep2)
+    if rep1.b == 0:
+        rep1.cholesky, rep2.cholesky  # noqa: B018 — raises a clear error when Σ is singular
+    try:
+        return scipy.linalg.eigh(S2, S1, eigvals_only=True, driver=EIGEN_DRIVER, check_finite=False)
+    except np.linalg.LinAlgError:
+        raise ValueError(f"the prior covariance of {rep1.name} is singular; b = 0 needs a "
+                         "nonsingular kernel (use b > 0)") from None
+
+
+def spectrum(rep1: Representation, rep2: Representation) -> Spectrum:
+    """The informative half-log generalized eigenvalues of the pair."""
+    return Spectrum.from_eigenvalues(generalized_eigenvalues(rep1, rep2), n=rep1.n)
+
+
+# Closed forms in u = ½ log λ (p = N(0, Σ₁) → N(0, I), q = N(0, Σ₂) → N(0, diag λ)).
+
+def kl_divergence(spec: Spectrum) -> float:
+    """KL(p‖q) = ½ Σ (1/λ − 1 + log λ) = ½ Σ (expm1(−2u) + 2u), in nats."""
+    return float(0.5 * (np.expm1(-2 * spec.u) + 2 * spec.u).sum())
+
+
+def kl_divergence_reverse(spec: Spectrum) -> float:
+    """KL(q‖p) = ½ Σ (λ − 1 − log λ), in nats."""
+    return float(0.5 * (np.expm1(2 * spec.u) - 2 * spec.u).sum())
+
+
+def bhattacharyya_distance(spec: Spectrum) -> float:
+    """D_B = −log BC = ½ Σ log cosh u = ½ Σ log((1 + λ)/(2√λ))."""
+    return float(0.5 * log_cosh(spec.u).sum())
+
+
+def hellinger_distance(spec: Spectrum) -> float:
+    """H = sqrt(1 − BC) ∈ [0, 1] (a metric)."""
+    return math.sqrt(max(0.0, -math.expm1(-bhattacharyya_distance(spec))))
+
+
+def bures_distance(rep1: Representation, rep2: Representation) -> float:
+    """Bures–Wasserstein distance between the prior predictives, divided by sqrt(n):
+
+        W² = tr Σ₁ + tr Σ₂ − 2 tr (Σ₁^{½} Σ₂ Σ₁^{½})^{½},  tr (…)^{½} = ‖L₁ᵀ L₂‖_*
+
+    (L the Cholesky factors). Both traces are n, so W/sqrt(n) ∈ [0, sqrt(2)]. Not invariant to
+    invertible maps, so it is computed from the covariances (projected on the low-rank path,
+    where the complement contributes a + a − 2a = 0).
+    """
+    S1, S2 = covariance_pair(rep1, rep2)
+    L1, L2 = np.linalg.cholesky(S1), np.linalg.cholesky(S2)
+    nuclear = scipy.linalg.svdvals(L1.T @ L2, check_finite=False).sum()
+    w2 = np.trace(S1) + np.trace(S2) - 2 * nuclear
+    return math.sqrt(max(0.0, w2) / rep1.n)

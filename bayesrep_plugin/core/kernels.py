@@ -1,0 +1,143 @@
+"""Activations → linear kernel K = X Xᵀ, streamed over feature chunks.
+
+Everything downstream of this module depends on a representation only through its kernel, so
+this is the one place that touches activations. The kernel is accumulated in float64 over blocks
+of features, so a float32 array (or a memory-mapped file) with millions of features is never
+copied whole to float64.
+
+Centering, in terms of what a linear readout y = X w can use:
+
+* ``"none"`` (default, as in the reference package): the readout sees each unit's raw response,
+  including its mean over stimuli; an offset shared by all stimuli is something it can produce.
+* ``"features"``: each feature's mean over stimuli is removed (K ← H K H with H = I − 11ᵀ/n).
+  The readout ignores each unit's mean response; the distances become invariant to translating
+  the representation.
+* ``"stimuli"``: each stimulus's mean over features is removed (K ← K − d μ μᵀ). The readout
+  ignores a response component shared by all units of a stimulus (overall activation level).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+Centering = Literal["none", "features", "stimuli"]
+CENTERINGS: tuple[str, ...] = ("none", "features", "stimuli")
+
+#: Bytes of float64 per chunk of features: bounds the extra memory of a kernel computation.
+CHUNK_BYTES = 64 * 2**20
+
+
+def _check_center(center: str) -> None:
+    if center not in CENTERINGS:
+        raise ValueError(f"center={center!r} is not one of {CENTERINGS}")
+
+
+def as_matrix(X, name: str = "X") -> np.ndarray:
+    """View activations of shape (n stimuli, ...) as an (n, d) matrix without copying.
+
+    Memory-mapped arrays stay memory-mapped. Raises ``ValueError`` for fewer than 2 stimuli,
+    no features, or a non-numeric dtype.
+    """
+    X = np.asarray(X) if not isinstance(X, np.ndarray) else X
+    if X.ndim < 2:
+        raise ValueError(f"{name}: activations need shape (n_stimuli, n_features, ...); got shape {X.shape}")
+    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
+        raise ValueError(f"{name}: activations must be real numbers; got dtype {X.dtype}")
+    X = X.reshape(X.shape[0], -1)
+    n, d = X.shape
+    if n < 2:
+        raise ValueError(f"{name}: at least 2 stimuli are needed; got {n}")
+    if d == 0:
+        raise ValueError(f"{name}: activations have no features (shape {X.shape})")
+    return X
+
+
+def _check_finite(block: np.ndarray, start: int, name: str) -> None:
+    if not np.isfinite(block).all():
+        row, col = np.argwhere(~np.isfinite(block))[0]
+        raise ValueError(
+            f"{name}: non-finite value {block[row, col]} at stimulus {row}, feature {start + col} "
+            "(NaN or Inf in activations)"
+        )
+
+
+def linear_kernel(X, center: Centering = "none", chunk_size: int | None = None, name: str = "X") -> np.ndarray:
+    """Linear kernel K = X Xᵀ (n × n, float64) of activations X (n stimuli, any trailing dims).
+
+    Features are processed ``chunk_size`` at a time (default: 64 MiB of float64 per chunk);
+    each chunk is checked for NaN/Inf, naming the stimulus and feature of the first bad value.
+    """
+    _check_center(center)
+    X = as_matrix(X, name)
+    n, d = X.shape
+    step = chunk_size or max(1, CHUNK_BYTES // (8 * n))
+    K = np.zeros((n, n))
+    feature_sums = np.zeros(n) if center == "stimuli" else None
+    for start in range(0, d, step):
+        block = np.asarray(X[:, start:start + step], dtype=np.float64)
+        _check_finite(block, start, name)
+        K += block @ block.T
+        if feature_sums is not None:
+            feature_sums += block.sum(axis=1)
+    if center == "features":
+        K = center_kernel(K)
+    elif center == "stimuli":
+        mu = feature_sums / d
+        K -= d * np.outer(mu, mu)
+    return (K + K.T) / 2
+
+
+def center_kernel(K: np.ndarray) -> np.ndarray:
+    """H K H with H = I − 11ᵀ/n: the kernel of feature-centered activations, in O(n²)."""
+    row = K.mean(axis=0)
+    return K - row[None, :] - row[:, None] + row.mean()
+
+
+def feature_factor(X, center: Centering = "none", name: str = "X") -> np.ndarray:
+    """A factor F (n × r, r ≤ min(n, d)) with F Fᵀ = the centered kernel, from a thin SVD of X.
+
+    Used when d < n: the per-representation low-rank description that lets a pair be solved in
+    the span of its two feature sets. Directions with singular value below 1e-12 of the largest
+    are dropped (they are zero to rounding).
+    """
+    _check_center(center)
+    X = np.asarray(as_matrix(X, name), dtype=np.float64)
+    _check_finite(X, 0, name)
+    if center == "features":
+        X = X - X.mean(axis=0, keepdims=True)
+    elif center == "stimuli":
+        X = X - X.mean(axis=1, keepdims=True)
+    U, s, _ = np.linalg.svd(X, full_matrices=False)
+    keep = s > 1e-12 * (s[0] if s.size and s[0] > 0 else 1.0)
+    return U[:, keep] * s[keep]
+
+
+def check_kernel(K, name: str = "K") -> np.ndarray:
+    """Validate a user-supplied kernel: square, finite, symmetric, positive semi-definite.
+
+    Symmetry is checked to 1e-8 relative to the largest entry; positive semi-definiteness by a
+    Cholesky factorisation of K + 1e-10·(tr K / n)·I, which fails when an eigenvalue is clearly
+    negative. The returned kernel is exactly symmetric, float64.
+    """
+    K = np.asarray(K, dtype=np.float64)
+    if K.ndim != 2 or K.shape[0] != K.shape[1]:
+        raise ValueError(f"{name}: a kernel must be a square matrix; got shape {K.shape}")
+    n = K.shape[0]
+    if n < 2:
+        raise ValueError(f"{name}: at least 2 stimuli are needed; got {n}")
+    _check_finite(K, 0, name)
+    scale = np.abs(K).max()
+    if scale == 0:
+        raise ValueError(f"{name}: the kernel is all zeros (all-zero activations)")
+    asym = np.abs(K - K.T).max()
+    if asym > 1e-8 * scale:
+        raise ValueError(f"{name}: the kernel is not symmetric (max |K - Kᵀ| = {asym:.3g})")
+    K = (K + K.T) / 2
+    jitter = 1e-10 * max(np.trace(K), scale) / n
+    try:
+        np.linalg.cholesky(K + jitter * np.eye(n))
+    except np.linalg.LinAlgError:
+        raise ValueError(f"{name}: the kernel is not positive semi-definite") from None
+    return K

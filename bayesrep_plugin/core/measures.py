@@ -1,0 +1,136 @@
+"""Every measure by name: what it computes, and the properties it declares.
+
+One registry serves the Python API, the Brain-Score metrics, registry.yaml and the CLI. Each
+:class:`Measure` declares (as in ReSi) whether it is a metric, symmetric, its range, and which
+transformations of the features it is invariant to; tests/core/test_properties.py checks every
+declared property on random data. Invariances hold for the default ``center="none"``; with
+``center="features"`` every measure is also invariant to translation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+from . import classic, exact, gaussian
+from .montecarlo import DEFAULT_SAMPLES, monte_carlo
+from .prior import Representation
+
+ROTATION, SCALING, TRANSLATION = "rotation", "isotropic_scaling", "translation"
+METHODS = ("exact", "mc")
+
+
+class Estimate(float):
+    """A float that also carries how it was computed and its standard error (0 when exact)."""
+
+    stderr: float
+    method: str
+
+    def __new__(cls, value: float, stderr: float = 0.0, method: str = "exact") -> "Estimate":
+        obj = super().__new__(cls, value)
+        obj.stderr, obj.method = float(stderr), method
+        return obj
+
+    def __repr__(self) -> str:
+        return f"{float(self)!r} ± {self.stderr:.2g} ({self.method})" if self.method == "mc" else repr(float(self))
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A named comparison of two prepared representations, with its declared properties."""
+
+    name: str
+    description: str
+    kind: Literal["distance", "divergence", "similarity"]
+    compute: Callable[..., float]
+    is_metric: bool
+    symmetric: bool
+    value_range: tuple[float, float]
+    invariant_to: frozenset[str]
+    options: tuple[str, ...] = ()
+    bayesian: bool = True  # depends on the prior predictive (so on b)
+
+    @property
+    def identity_value(self) -> float:
+        """The value for two identical representations."""
+        return 1.0 if self.kind == "similarity" else 0.0
+
+    def __call__(self, rep1: Representation, rep2: Representation, **options) -> float:
+        unknown = set(options) - set(self.options)
+        if unknown:
+            raise ValueError(f"measure {self.name!r} takes no option(s) {sorted(unknown)}; "
+                             f"it accepts {list(self.options) or 'none'}")
+        return self.compute(rep1, rep2, **options)
+
+
+def _readout(statistic: Literal["tv", "js", "jsd"]):
+    def compute(rep1, rep2, method: str = "exact", n_samples: int = DEFAULT_SAMPLES, seed: int | None = 0):
+        if method == "exact":
+            spec = gaussian.spectrum(rep1, rep2)
+            if statistic == "tv":
+                return Estimate(exact.total_variation(spec))
+            jsd = exact.js_divergence_bits(spec)
+            return Estimate(jsd if statistic == "jsd" else math.sqrt(jsd))
+        if method == "mc":
+            mc = monte_carlo(rep1, rep2, n_samples, seed)
+            if statistic == "tv":
+                return Estimate(mc.tv, mc.tv_se, "mc")
+            if statistic == "jsd":
+                return Estimate(mc.jsd, mc.jsd_se, "mc")
+            js = math.sqrt(max(mc.jsd, 0.0))  # delta method for the SE of the square root
+            return Estimate(js, mc.jsd_se / (2 * js) if js > 0 else math.inf, "mc")
+        raise ValueError(f"method={method!r} is not one of {METHODS}")
+    return compute
+
+
+def _closed_form(fn):
+    return lambda rep1, rep2: Estimate(fn(gaussian.spectrum(rep1, rep2)))
+
+
+def _from_kernels(fn):
+    return lambda rep1, rep2, **options: Estimate(fn(rep1.kernel, rep2.kernel, **options))
+
+
+_ROT_SCALE = frozenset({ROTATION, SCALING})
+_ALL = frozenset({ROTATION, SCALING, TRANSLATION})
+_READOUT_OPTIONS = ("method", "n_samples", "seed")
+
+MEASURES: dict[str, Measure] = {m.name: m for m in [
+    Measure("tv", "total variation distance between the readouts' prior predictives",
+            "distance", _readout("tv"), True, True, (0.0, 1.0), _ROT_SCALE, _READOUT_OPTIONS),
+    Measure("js", "Jensen–Shannon distance (sqrt of the JS divergence in bits) between the prior predictives",
+            "distance", _readout("js"), True, True, (0.0, 1.0), _ROT_SCALE, _READOUT_OPTIONS),
+    Measure("jsd", "Jensen–Shannon divergence in bits between the prior predictives",
+            "divergence", _readout("jsd"), False, True, (0.0, 1.0), _ROT_SCALE, _READOUT_OPTIONS),
+    Measure("kl", "KL divergence KL(P1 ‖ P2) in nats between the prior predictives",
+            "divergence", _closed_form(gaussian.kl_divergence), False, False, (0.0, math.inf), _ROT_SCALE),
+    Measure("kl_symmetric", "symmetrised KL divergence (KL(P1‖P2) + KL(P2‖P1)) / 2 in nats",
+            "divergence", _closed_form(lambda s: (gaussian.kl_divergence(s) + gaussian.kl_divergence_reverse(s)) / 2),
+            False, True, (0.0, math.inf), _ROT_SCALE),
+    Measure("hellinger", "Hellinger distance sqrt(1 − BC) between the prior predictives",
+            "distance", _closed_form(gaussian.hellinger_distance), True, True, (0.0, 1.0), _ROT_SCALE),
+    Measure("bhattacharyya", "Bhattacharyya distance −log BC between the prior predictives",
+            "divergence", _closed_form(gaussian.bhattacharyya_distance), False, True, (0.0, math.inf), _ROT_SCALE),
+    Measure("bures", "Bures–Wasserstein distance between the prior predictive covariances, / sqrt(n)",
+            "distance", lambda r1, r2: Estimate(gaussian.bures_distance(r1, r2)), True, True,
+            (0.0, math.sqrt(2)), _ROT_SCALE),
+    Measure("cka", "linear centered kernel alignment (biased HSIC; Kornblith et al. 2019)",
+            "similarity", _from_kernels(classic.cka), False, True, (0.0, 1.0), _ALL, bayesian=False),
+    Measure("cka_unbiased", "linear CKA from unbiased HSIC (Song et al. 2012)",
+            "similarity", _from_kernels(classic.cka_unbiased), False, True, (-1.0, 1.0), _ALL, bayesian=False),
+    Measure("rsa", "correlation of squared-Euclidean RDMs (pearson, spearman or cosine)",
+            "similarity", _from_kernels(classic.rsa), False, True, (-1.0, 1.0), _ALL, ("rdm_comparison",),
+            bayesian=False),
+    Measure("procrustes", "angular orthogonal Procrustes shape distance in radians (Williams et al. 2021)",
+            "distance", lambda r1, r2: Estimate(classic.procrustes_angle(r1, r2)), True, True,
+            (0.0, math.pi / 2), _ALL, bayesian=False),
+]}
+
+
+def get_measure(name: str) -> Measure:
+    """The measure called ``name``; a ValueError that lists the known names otherwise."""
+    try:
+        return MEASURES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown measure {name!r}; known measures: {', '.join(MEASURES)}") from None

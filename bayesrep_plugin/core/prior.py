@@ -1,0 +1,135 @@
+"""Kernel → prior predictive of a Bayesian linear readout: the per-representation object.
+
+Readout y = X w + ε with w ~ N(0, (1−a)·n/tr(K)·I) and ε ~ N(0, a·I), so the outputs over the n
+stimuli follow the prior predictive
+
+    Σ = (1 − a)·n·K / tr(K) + a·I,      a = n·b / (1 + n·b),
+
+i.e. Σ ∝ K/tr(K) + b·I: b is the noise-to-signal ratio (reference default 0.01; the paper's own
+analyses used 1/200). tr Σ = n for every representation, so the prior is invariant to rotations
+and isotropic scaling of the features.
+
+A :class:`Representation` holds everything that depends on one representation only (its kernel,
+trace, covariance, an optional low-rank factor) and caches it, so that pairwise matrices,
+bootstraps and leaderboards do this work once per representation, never once per pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from .kernels import Centering, as_matrix, center_kernel, check_kernel, feature_factor, linear_kernel
+
+DEFAULT_B = 0.01
+
+
+def noise_fraction(n: int, b: float) -> float:
+    """a = n·b / (1 + n·b): the share of the prior predictive variance that is readout noise."""
+    return n * b / (1.0 + n * b)
+
+
+def check_b(b: float) -> float:
+    b = float(b)
+    if not np.isfinite(b) or b < 0:
+        raise ValueError(f"b (noise-to-signal ratio) must be a finite number >= 0; got {b}")
+    return b
+
+
+@dataclass(eq=False)
+class Representation:
+    """One representation, prepared for comparison: kernel K (n × n) and its prior predictive.
+
+    Build it with :meth:`from_activations` or :meth:`from_kernel`; ``factor`` (n × r with
+    F Fᵀ = K) is known when the activations had fewer features than stimuli, and enables the
+    low-rank path. ``subset`` gives the representation on a subset of stimuli (a bootstrap
+    resample) from the kernel already computed.
+    """
+
+    kernel: np.ndarray
+    b: float = DEFAULT_B
+    factor: np.ndarray | None = None
+    name: str = "X"
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.b = check_b(self.b)
+        self.trace = float(np.trace(self.kernel))
+        if not self.trace > 0:
+            raise ValueError(f"{self.name}: tr K = {self.trace:.3g}; the activations are all zero "
+                             "(or centering removed everything)")
+
+    @classmethod
+    def from_activations(cls, X, *, b: float = DEFAULT_B, center: Centering = "none",
+                         name: str = "X", chunk_size: int | None = None) -> "Representation":
+        """Activations (n stimuli, ...) → Representation; d < n also keeps a thin-SVD factor."""
+        X = as_matrix(X, name)
+        n, d = X.shape
+        if d < n:
+            F = feature_factor(X, center, name)
+            return cls(F @ F.T, b=b, factor=F, name=name)
+        return cls(linear_kernel(X, center, chunk_size, name), b=b, name=name)
+
+    @classmethod
+    def from_kernel(cls, K, *, b: float = DEFAULT_B, name: str = "K") -> "Representation":
+        """A kernel matrix (validated: symmetric, PSD, finite) → Representation."""
+        return cls(check_kernel(K, name), b=b, name=name)
+
+    @property
+    def n(self) -> int:
+        return self.kernel.shape[0]
+
+    @property
+    def noise(self) -> float:
+        """a, the noise variance of the readout (Σ's diagonal share)."""
+        return noise_fraction(self.n, self.b)
+
+    @property
+    def scale(self) -> float:
+        """c in Σ = c·K + a·I, c = (1 − a)·n / tr(K)."""
+        return (1.0 - self.noise) * self.n / self.trace
+
+    @cached_property
+    def covariance(self) -> np.ndarray:
+        """Σ = c·K + a·I (n × n)."""
+        S = self.scale * self.kernel
+        S[np.diag_indices_from(S)] += self.noise
+        return S
+
+    @cached_property
+    def cholesky(self) -> np.ndarray:
+        """Lower Cholesky factor of Σ (raises ValueError when Σ is singular, i.e. b = 0)."""
+        try:
+            return np.linalg.cholesky(self.covariance)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"{self.name}: the prior covariance is singular; b = 0 needs a "
+                             "nonsingular kernel (use b > 0)") from None
+
+    @cached_property
+    def centered_factor(self) -> np.ndarray:
+        """A factor G (n × r) of the feature-centered kernel, G Gᵀ = H K H: from the factor when
+        known (centering its rows), else from an eigendecomposition of H K H."""
+        if self.factor is not None:
+            return self.factor - self.factor.mean(axis=0, keepdims=True)
+        w, V = np.linalg.eigh(center_kernel(self.kernel))
+        keep = w > 1e-12 * max(w[-1], 0.0)
+        return V[:, keep] * np.sqrt(w[keep])
+
+    def with_b(self, b: float) -> "Representation":
+        """The same kernel under another noise-to-signal ratio (shares nothing mutable)."""
+        return Representation(self.kernel, b=b, factor=self.factor, name=self.name)
+
+    def subset(self, index) -> "Representation":
+        """The representation on stimuli ``index`` (repeats allowed): a submatrix of K."""
+        index = np.asarray(index)
+        factor = None if self.factor is None else self.factor[index]
+        return Representation(self.kernel[np.ix_(index, index)], b=self.b, factor=factor, name=self.name)
+
+
+def as_representation(x, *, b: float = DEFAULT_B, center: Centering = "none", name: str = "X") -> Representation:
+    """Accept a Representation (used as is, with ``b`` applied) or activations."""
+    if isinstance(x, Representation):
+        return x if x.b == check_b(b) else x.with_b(b)
+    return Representation.from_activations(x, b=b, center=center, name=name)
