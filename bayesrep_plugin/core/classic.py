@@ -6,8 +6,9 @@
 * RSA: the RDM of squared Euclidean distances Dᵢⱼ = Kᵢᵢ + Kⱼⱼ − 2Kᵢⱼ, its upper triangles
   compared by Pearson (default), Spearman or cosine.
 * Orthogonal Procrustes angular shape distance (Williams et al. 2021):
-  θ = arccos(‖X̃₁ᵀ X̃₂‖_* / (‖X̃₁‖_F ‖X̃₂‖_F)) for feature-centered X̃, with the nuclear norm taken
-  from factors of the centered kernels (zero-padding to equal width changes nothing).
+  θ = arccos(‖X̃₁ᵀ X̃₂‖_* / (‖X̃₁‖_F ‖X̃₂‖_F)) for feature-centered X̃. From kernels only:
+  ‖X̃₁ᵀ X̃₂‖_* = Σ sqrt(eig(Gᵀ K̃₁ G)) for any factor G Gᵀ = K̃₂ of the other centered kernel
+  (zero-padding to equal width changes nothing), so one factor suffices.
 """
 
 from __future__ import annotations
@@ -84,9 +85,12 @@ def rsa(K1: np.ndarray, K2: np.ndarray, rdm_comparison: str = "pearson") -> floa
 
 def procrustes_angle(rep1: Representation, rep2: Representation) -> float:
     """Angular Procrustes shape distance in radians, ∈ [0, π/2]."""
-    F1, F2 = rep1.centered_factor, rep2.centered_factor
-    norms = math.sqrt((F1 * F1).sum() * (F2 * F2).sum())
+    if rep2.factor is None and rep1.factor is not None:
+        rep1, rep2 = rep2, rep1  # use the factor that is cheap to have (thin SVD of activations)
+    K1, G = rep1.centered_kernel, rep2.centered_factor
+    norms = math.sqrt(np.trace(K1) * (G * G).sum())
     if norms == 0:
         raise ValueError("Procrustes distance is undefined: a centered representation is zero")
-    nuclear = scipy.linalg.svdvals(F1.T @ F2, check_finite=False).sum()
+    cross = scipy.linalg.eigvalsh(G.T @ K1 @ G, check_finite=False)
+    nuclear = np.sqrt(np.maximum(cross, 0.0)).sum()
     return float(math.acos(min(1.0, nuclear / norms)))

@@ -14,6 +14,7 @@ eigenvalues λ of (Σ₂, Σ₁). Two ways to get them:
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 import scipy.linalg
@@ -21,9 +22,9 @@ import scipy.linalg
 from .exact import Spectrum, log_cosh
 from .prior import Representation
 
-#: Driver for the full generalized eigenproblem; 'gvd' (divide and conquer) measured fastest
-#: for eigenvalues only (see benchmarks/bench_core.py).
-EIGEN_DRIVER = "gvd"
+#: Driver for the full generalized eigenproblem (eigenvalues only); 'gv' measured fastest here
+#: (benchmarks/bench_core.py prints the comparison of drivers).
+EIGEN_DRIVER = "gv"
 
 
 def _check_pair(rep1: Representation, rep2: Representation) -> None:
@@ -73,9 +74,16 @@ def generalized_eigenvalues(rep1: Representation, rep2: Representation) -> np.nd
                          "nonsingular kernel (use b > 0)") from None
 
 
+#: rep1 → {rep2 → Spectrum}: the pair's eigenproblem is solved once for all measures on it.
+_SPECTRA: "weakref.WeakKeyDictionary[Representation, weakref.WeakKeyDictionary]" = weakref.WeakKeyDictionary()
+
+
 def spectrum(rep1: Representation, rep2: Representation) -> Spectrum:
-    """The informative half-log generalized eigenvalues of the pair."""
-    return Spectrum.from_eigenvalues(generalized_eigenvalues(rep1, rep2), n=rep1.n)
+    """The informative half-log generalized eigenvalues of the pair (cached while both live)."""
+    cached = _SPECTRA.setdefault(rep1, weakref.WeakKeyDictionary())
+    if rep2 not in cached:
+        cached[rep2] = Spectrum.from_eigenvalues(generalized_eigenvalues(rep1, rep2), n=rep1.n)
+    return cached[rep2]
 
 
 # Closed forms in u = ½ log λ (p = N(0, Σ₁) → N(0, I), q = N(0, Σ₂) → N(0, diag λ)).
@@ -103,14 +111,15 @@ def hellinger_distance(spec: Spectrum) -> float:
 def bures_distance(rep1: Representation, rep2: Representation) -> float:
     """Bures–Wasserstein distance between the prior predictives, divided by sqrt(n):
 
-        W² = tr Σ₁ + tr Σ₂ − 2 tr (Σ₁^{½} Σ₂ Σ₁^{½})^{½},  tr (…)^{½} = ‖L₁ᵀ L₂‖_*
+        W² = tr Σ₁ + tr Σ₂ − 2 tr (Σ₁^{½} Σ₂ Σ₁^{½})^{½},  tr (…)^{½} = Σ sqrt(eig(L₁ᵀ Σ₂ L₁))
 
-    (L the Cholesky factors). Both traces are n, so W/sqrt(n) ∈ [0, sqrt(2)]. Not invariant to
-    invertible maps, so it is computed from the covariances (projected on the low-rank path,
-    where the complement contributes a + a − 2a = 0).
+    (L₁ the Cholesky factor of Σ₁; a symmetric eigenvalue problem, cheaper than an SVD). Both
+    traces are n, so W/sqrt(n) ∈ [0, sqrt(2)]. Not invariant to invertible maps, so it is
+    computed from the covariances (projected on the low-rank path, where the complement
+    contributes a + a − 2a = 0).
     """
     S1, S2 = covariance_pair(rep1, rep2)
-    L1, L2 = np.linalg.cholesky(S1), np.linalg.cholesky(S2)
-    nuclear = scipy.linalg.svdvals(L1.T @ L2, check_finite=False).sum()
-    w2 = np.trace(S1) + np.trace(S2) - 2 * nuclear
+    L1 = np.linalg.cholesky(S1)
+    cross = scipy.linalg.eigvalsh(L1.T @ S2 @ L1, check_finite=False)
+    w2 = np.trace(S1) + np.trace(S2) - 2 * np.sqrt(np.maximum(cross, 0.0)).sum()
     return math.sqrt(max(0.0, w2) / rep1.n)

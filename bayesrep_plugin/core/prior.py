@@ -108,12 +108,17 @@ class Representation:
                              "nonsingular kernel (use b > 0)") from None
 
     @cached_property
+    def centered_kernel(self) -> np.ndarray:
+        """H K H: the kernel of the feature-centered activations."""
+        return center_kernel(self.kernel)
+
+    @cached_property
     def centered_factor(self) -> np.ndarray:
         """A factor G (n × r) of the feature-centered kernel, G Gᵀ = H K H: from the factor when
-        known (centering its rows), else from an eigendecomposition of H K H."""
+        known (centering its rows), else from an eigendecomposition of H K H (O(n³), cached)."""
         if self.factor is not None:
             return self.factor - self.factor.mean(axis=0, keepdims=True)
-        w, V = np.linalg.eigh(center_kernel(self.kernel))
+        w, V = np.linalg.eigh(self.centered_kernel)
         keep = w > 1e-12 * max(w[-1], 0.0)
         return V[:, keep] * np.sqrt(w[keep])
 
