@@ -1,0 +1,74 @@
+"""Responses → linear kernels: the plain kernel of the mean, and the noise-aware cross-validated one.
+
+With r repetitions of stimulus i, x̄ᵢ = xᵢ + ε̄ᵢ with noise ε̄ᵢ of covariance Σ_ε / r. The
+kernel of the means, K̄ᵢⱼ = x̄ᵢ·x̄ⱼ, is unbiased off the diagonal (independent noise) but its
+diagonal carries E|ε̄ᵢ|² = tr Σ_ε / r: noise adds a ridge to the kernel and pulls every readout
+distance toward that of an isotropic representation.
+
+The cross-validated kernel (as in crossnobis) multiplies responses of *different* repetitions only:
+
+    Kᶜᵛᵢⱼ = mean over r ≠ r' of  xᵢ⁽ʳ⁾ · xⱼ⁽ʳ'⁾,
+
+with repetitions labelled as partitions (repetition r of all stimuli shares a session), so noise
+shared within a repetition cancels too. E Kᶜᵛ = X Xᵀ exactly. It can have small negative
+eigenvalues, so it is projected onto the nearest PSD matrix (in Frobenius norm: negative
+eigenvalues set to zero). Needs two repetitions of every stimulus.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import scipy.linalg
+
+from bayesrep_plugin.core.kernels import Centering, center_kernel
+from bayesrep_plugin.core.prior import Representation
+
+from .responses import AssemblyError, Responses
+
+KernelKind = Literal["mean", "cross_validated"]
+KERNELS: tuple[str, ...] = ("mean", "cross_validated")
+
+
+def nearest_psd(K: np.ndarray) -> np.ndarray:
+    """The PSD matrix nearest to symmetric K in Frobenius norm: negative eigenvalues → 0."""
+    w, V = scipy.linalg.eigh(K, driver="evr")
+    return (V * np.clip(w, 0, None)) @ V.T
+
+
+def cross_validated_kernel(responses: Responses, center: Centering = "none") -> np.ndarray:
+    """Kᶜᵛ (n × n) from products of different repetitions only, projected to the nearest PSD.
+
+    With S = Σ_r X⁽ʳ⁾ (sums over repetitions, absent ones zero) and M the presence mask:
+    numerator Σ_{r≠r'} Xᵢ⁽ʳ⁾·Xⱼ⁽ʳ'⁾ = SᵢSⱼ − Σ_r Xᵢ⁽ʳ⁾·Xⱼ⁽ʳ⁾, and the number of pairs
+    (r ≠ r', both present) is mᵢmⱼ − Σ_r Mᵣᵢ Mᵣⱼ.
+    """
+    responses.require_repetitions(2, f"the cross-validated kernel of {responses.name}")
+    trials = responses.trials.astype(np.float64)
+    if center == "stimuli":  # linear per trial, so it commutes with the cross products
+        trials = trials - trials.mean(axis=2, keepdims=True) * responses.present[..., None]
+    sums = trials.sum(axis=0)
+    same = np.einsum("rid,rjd->ij", trials, trials)
+    mask = responses.present.astype(np.float64)
+    counts = responses.repetitions.astype(np.float64)
+    pairs = np.outer(counts, counts) - mask.T @ mask
+    if (pairs == 0).any():
+        i, j = np.argwhere(pairs == 0)[0]
+        raise AssemblyError(f"{responses.name}: stimuli {responses.stimulus_ids[i]!r} and "
+                            f"{responses.stimulus_ids[j]!r} share no pair of different repetitions")
+    K = (sums @ sums.T - same) / pairs
+    K = (K + K.T) / 2
+    if center == "features":
+        K = center_kernel(K)
+    return nearest_psd(K)
+
+
+def representation(responses: Responses, *, b: float, center: Centering = "none",
+                   kernel: KernelKind = "mean") -> Representation:
+    """The :class:`Representation` of one assembly's responses (the per-representation work)."""
+    if kernel == "mean":
+        return Representation.from_activations(responses.means, b=b, center=center, name=responses.name)
+    if kernel == "cross_validated":
+        return Representation.from_kernel(cross_validated_kernel(responses, center), b=b, name=responses.name)
+    raise ValueError(f"kernel={kernel!r} is not one of {KERNELS}")

@@ -1,0 +1,220 @@
+"""Labeled assemblies → validated responses by stimulus, with repetitions kept.
+
+Everything in this package reads an assembly once, through :func:`responses_from_assembly`, into
+a :class:`Responses`: one row per stimulus id, every repetition kept (for the ceiling and the
+noise-aware kernel), the mean over repetitions available for the comparison. All checks on the
+input happen here, and each failure is an :class:`AssemblyError` naming the assembly.
+
+Accepted input: a brainio ``NeuroidAssembly`` / ``DataAssembly`` (dims ``presentation`` ×
+``neuroid`` [× ``time_bin``], MultiIndex coords) or a plain ``xarray.DataArray``. The stimulus
+dimension is whichever dimension carries the stimulus key coordinate (default ``stimulus_id``;
+the activations shipped with brainscore-vision use ``stimulus_path``); the feature dimension must
+be ``neuroid``; ``time_bin`` is optional. Any other dimension is an error.
+
+Repetitions: with a ``repetition`` coordinate, its values label the repetitions (a pair
+(stimulus, repetition) may occur only once); without one, repeated stimulus ids are repetitions
+numbered in order of appearance.
+
+NaN responses: a neuroid with any NaN response is dropped (and counted in
+:attr:`Responses.dropped_neuroids`, which the metrics report in the score's attrs), because in
+recordings a NaN marks a neuroid that was not recorded for some presentations; dropping the whole
+neuroid keeps every stimulus and keeps the kernel an inner product over the same features for all
+stimulus pairs, while imputing would invent responses. If every neuroid is dropped it is an
+error. Infinite values are always an error (they are a bug, not missing data).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+#: The default stimulus coordinate, as in Brain-Score.
+STIMULUS_KEY = "stimulus_id"
+FEATURE_DIM = "neuroid"
+TIME_DIM = "time_bin"
+REPETITION_COORD = "repetition"
+
+
+class AssemblyError(ValueError):
+    """An assembly cannot be used as given; the message names the assembly and the problem."""
+
+
+@dataclass(frozen=True, eq=False)
+class Responses:
+    """Responses of one assembly by stimulus, repetitions kept.
+
+    ``trials[r, i]`` is the response vector of stimulus ``stimulus_ids[i]`` on its r-th
+    repetition, where ``present[r, i]`` is True; absent repetitions hold zeros (stimuli may have
+    different numbers of repetitions).
+    """
+
+    name: str
+    stimulus_ids: np.ndarray   # (n,)
+    trials: np.ndarray         # (R, n, d)
+    present: np.ndarray        # (R, n) bool
+    neuroid_ids: np.ndarray    # (d,)
+    dropped_neuroids: tuple = ()
+
+    @property
+    def n(self) -> int:
+        return len(self.stimulus_ids)
+
+    @property
+    def repetitions(self) -> np.ndarray:
+        """Number of repetitions of each stimulus, (n,)."""
+        return self.present.sum(axis=0)
+
+    @property
+    def means(self) -> np.ndarray:
+        """Mean response over repetitions, (n, d) float64: what the comparison uses."""
+        return self.trials.sum(axis=0, dtype=np.float64) / self.repetitions[:, None]
+
+    def subset(self, index: np.ndarray) -> "Responses":
+        """The responses of stimuli ``index`` (positions, in the order given)."""
+        return Responses(self.name, self.stimulus_ids[index], self.trials[:, index],
+                         self.present[:, index], self.neuroid_ids, self.dropped_neuroids)
+
+    def require_repetitions(self, minimum: int, purpose: str) -> None:
+        """Raise unless every stimulus has at least ``minimum`` repetitions."""
+        short = int((self.repetitions < minimum).sum())
+        if short:
+            raise AssemblyError(
+                f"{self.name}: {purpose} needs at least {minimum} repetitions of every stimulus; "
+                f"{short} of {self.n} stimuli have fewer (minimum found: {self.repetitions.min()})")
+
+
+def _coord(assembly: xr.DataArray, key: str) -> xr.DataArray | None:
+    """A coordinate by name, also a MultiIndex level (which xarray 2022.3 hides from ``.coords``)."""
+    try:
+        return assembly[key]
+    except KeyError:
+        return None
+
+
+def _coord_names(assembly: xr.DataArray) -> list[str]:
+    names = set(map(str, assembly.coords))
+    for dim in assembly.dims:
+        names.update(str(level) for level in (assembly.get_index(dim).names or ()) if level)
+    return sorted(names)
+
+
+def _stimulus_dim(assembly: xr.DataArray, key: str, name: str) -> str:
+    coord = _coord(assembly, key)
+    if coord is None:
+        raise AssemblyError(f"{name}: no stimulus coordinate '{key}' (coordinates: "
+                            f"{_coord_names(assembly)}); pass stimulus_key=... to name it")
+    dims = coord.dims
+    if len(dims) != 1:
+        raise AssemblyError(f"{name}: the stimulus coordinate '{key}' must lie along one dimension; "
+                            f"it spans {dims}")
+    return dims[0]
+
+
+def _check_dims(assembly: xr.DataArray, stim_dim: str, name: str) -> None:
+    known = {stim_dim, FEATURE_DIM, TIME_DIM}
+    unknown = [d for d in assembly.dims if d not in known]
+    if unknown:
+        raise AssemblyError(f"{name}: unknown dimension(s) {unknown}; expected '{stim_dim}' "
+                            f"(stimuli), '{FEATURE_DIM}' and optionally '{TIME_DIM}'")
+    if FEATURE_DIM not in assembly.dims:
+        raise AssemblyError(f"{name}: no '{FEATURE_DIM}' dimension (dims: {assembly.dims})")
+
+
+def _neuroid_ids(assembly: xr.DataArray, name: str) -> np.ndarray:
+    coord = _coord(assembly, "neuroid_id")
+    if coord is not None and coord.dims == (FEATURE_DIM,):
+        ids = np.asarray(coord.values)
+    else:
+        ids = np.asarray(assembly.get_index(FEATURE_DIM).values)
+    values, counts = np.unique(ids.astype(str), return_counts=True)
+    if (counts > 1).any():
+        raise AssemblyError(f"{name}: duplicate neuroid ids {values[counts > 1][:5].tolist()} "
+                            f"({int((counts > 1).sum())} ids occur more than once)")
+    return ids
+
+
+def _select_time(assembly: xr.DataArray, time_bin, name: str) -> xr.DataArray:
+    """Average over time bins (``time_bin=None``) or take one, by position."""
+    if TIME_DIM not in assembly.dims:
+        return assembly
+    if time_bin is None:
+        return assembly.mean(TIME_DIM, skipna=False)
+    if not 0 <= time_bin < assembly.sizes[TIME_DIM]:
+        raise AssemblyError(f"{name}: time bin {time_bin} out of range "
+                            f"({assembly.sizes[TIME_DIM]} time bins)")
+    return assembly.isel({TIME_DIM: time_bin})
+
+
+def _check_stimulus_coords(assembly: xr.DataArray, stim_dim: str, ids: np.ndarray, name: str) -> None:
+    """Stimulus-level coordinates (the stimulus set's columns) must agree within a stimulus id."""
+    stimulus_set = assembly.attrs.get("stimulus_set")
+    columns = getattr(stimulus_set, "columns", ())
+    for column in columns:
+        coord = _coord(assembly, column)
+        if coord is not None and coord.dims == (stim_dim,):
+            frame = pd.DataFrame({"id": ids, "value": coord.values})
+            n_values = frame.groupby("id")["value"].nunique(dropna=False)
+            bad = n_values[n_values > 1]
+            if len(bad):
+                raise AssemblyError(f"{name}: stimulus id {bad.index[0]!r} maps to rows with different "
+                                    f"'{column}' values ({len(bad)} ids inconsistent)")
+
+
+def _repetition_index(assembly: xr.DataArray, stim_dim: str, ids: np.ndarray, name: str) -> np.ndarray:
+    """Repetition number (0..R-1) of each row along the stimulus dimension."""
+    frame = pd.DataFrame({"id": ids})
+    coord = _coord(assembly, REPETITION_COORD)
+    if coord is not None and coord.dims == (stim_dim,):
+        frame["rep"] = coord.values
+        duplicated = frame.duplicated(["id", "rep"])
+        if duplicated.any():
+            row = frame[duplicated].iloc[0]
+            raise AssemblyError(f"{name}: stimulus {row['id']!r} has repetition {row['rep']!r} more "
+                                f"than once ({int(duplicated.sum())} duplicated rows)")
+        return pd.factorize(frame["rep"], sort=True)[0]
+    return frame.groupby("id", sort=False).cumcount().to_numpy()
+
+
+def responses_from_assembly(assembly: xr.DataArray, *, stimulus_key: str = STIMULUS_KEY,
+                            time_bin: int | None = None, name: str = "assembly") -> Responses:
+    """Read an assembly into :class:`Responses` (see the module docstring for the rules).
+
+    ``time_bin=None`` averages over time bins; an integer selects one time bin by position.
+    """
+    if not isinstance(assembly, xr.DataArray):
+        raise AssemblyError(f"{name}: expected an xarray DataArray / brainio assembly, got "
+                            f"{type(assembly).__name__}")
+    stim_dim = _stimulus_dim(assembly, stimulus_key, name)
+    _check_dims(assembly, stim_dim, name)
+    neuroids = _neuroid_ids(assembly, name)
+    assembly = _select_time(assembly, time_bin, name)
+    ids = np.asarray(assembly[stimulus_key].values)
+    _check_stimulus_coords(assembly, stim_dim, ids, name)
+    reps = _repetition_index(assembly, stim_dim, ids, name)
+
+    values = np.asarray(assembly.transpose(stim_dim, FEATURE_DIM).values)
+    if not np.issubdtype(values.dtype, np.number) or np.iscomplexobj(values):
+        raise AssemblyError(f"{name}: responses must be real numbers; got dtype {values.dtype}")
+    values = values.astype(np.result_type(values.dtype, np.float32), copy=False)
+    if np.isinf(values).any():
+        raise AssemblyError(f"{name}: infinite responses ({int(np.isinf(values).sum())} values)")
+    nan_neuroids = np.isnan(values).any(axis=0)
+    if nan_neuroids.all():
+        raise AssemblyError(f"{name}: every neuroid has NaN responses; nothing left to compare")
+    dropped: tuple = ()
+    if nan_neuroids.any():
+        dropped = tuple(neuroids[nan_neuroids].tolist())
+        warnings.warn(f"{name}: dropped {len(dropped)} of {len(neuroids)} neuroids with NaN responses",
+                      stacklevel=2)
+        values, neuroids = values[:, ~nan_neuroids], neuroids[~nan_neuroids]
+
+    unique_ids, stim_index = np.unique(ids, return_inverse=True)
+    trials = np.zeros((reps.max() + 1, len(unique_ids), values.shape[1]), dtype=values.dtype)
+    present = np.zeros(trials.shape[:2], dtype=bool)
+    trials[reps, stim_index] = values
+    present[reps, stim_index] = True
+    return Responses(name, unique_ids, trials, present, neuroids, dropped)

@@ -1,0 +1,125 @@
+"""Put our plugin folders into the installed Brain-Score packages, take them out, or export them.
+
+``brainscore_vision.load_metric`` only looks inside the installed ``brainscore_vision/metrics/``
+(likewise brainscore_language), so using our metrics through ``load_metric`` means placing the
+folder ``metrics/bayesrep/`` there. :func:`install` does that idempotently for every framework
+that is installed; :func:`export` writes the folders as they would be submitted upstream. The
+CLI (``bayesrep brainscore install|uninstall|export DIR``) calls these functions.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+
+from .registry import PLUGIN_NAME, load_registry, plugin_source
+
+#: A plugin folder is ours when its __init__.py names this module (the registry factory).
+_SIGNATURE = "bayesrep_plugin.brainscore.registry"
+_COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+class InstallError(ValueError):
+    """The plugin cannot be installed as asked (foreign folder in the way, or an id collision)."""
+
+
+def metrics_dir(framework: str) -> Path | None:
+    """``<framework>/metrics`` of the installed package, or None when it is not installed.
+
+    Found without importing the framework (importing brainscore_vision takes seconds).
+    """
+    spec = importlib.util.find_spec(framework)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]) / "metrics"
+
+
+def _is_ours(folder: Path) -> bool:
+    init = folder / "__init__.py"
+    return init.is_file() and _SIGNATURE in init.read_text(encoding="utf-8")
+
+
+def _check_collisions(metrics: Path) -> None:
+    """No other plugin folder may register one of our ids (Brain-Score needs exactly one)."""
+    ids = load_registry().entries
+    for init in sorted(metrics.glob("*/__init__.py")):
+        if init.parent.name == PLUGIN_NAME:
+            continue
+        text = init.read_text(encoding="utf-8", errors="replace").replace('"', "'")
+        clashes = [i for i in ids if f"metric_registry['{i}']" in text]
+        if clashes:
+            raise InstallError(f"{init.parent} already registers {clashes}; Brain-Score would find two "
+                               "registrations. Remove that folder or rename our identifiers in registry.yaml")
+
+
+def _frameworks(frameworks) -> tuple[str, ...]:
+    known = load_registry().frameworks
+    chosen = tuple(frameworks) if frameworks is not None else known
+    unknown = [f for f in chosen if f not in known]
+    if unknown:
+        raise ValueError(f"unknown framework(s) {unknown}; known: {list(known)}")
+    return chosen
+
+
+def install(frameworks=None) -> list[Path]:
+    """Copy our plugin folder into ``<framework>/metrics/bayesrep`` of each installed framework.
+
+    Idempotent: an earlier copy of ours is replaced. Frameworks that are not installed are
+    skipped (``frameworks=None`` means all we support; naming one that is not installed is an
+    error). Raises :class:`InstallError` if a folder of that name that is not ours is in the way, or
+    if another plugin registers one of our identifiers. No requirements.txt is copied: this
+    package is already installed, and Brain-Score would otherwise pip-install it again on every
+    ``load_metric`` unless ``BS_INSTALL_DEPENDENCIES=no``. Returns the folders written.
+    """
+    installed = []
+    for framework in _frameworks(frameworks):
+        metrics = metrics_dir(framework)
+        if metrics is None:
+            if frameworks is not None:
+                raise InstallError(f"{framework} is not installed in this environment")
+            continue
+        target = metrics / PLUGIN_NAME
+        if target.exists() and not _is_ours(target):
+            raise InstallError(f"{target} exists and is not a bayesrep-plugin folder; not overwriting it")
+        _check_collisions(metrics)
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(plugin_source(framework), target, ignore=_COPY_IGNORE)
+        installed.append(target)
+    return installed
+
+
+def uninstall(frameworks=None) -> list[Path]:
+    """Remove our plugin folder from each installed framework (only ours); returns those removed."""
+    removed = []
+    for framework in _frameworks(frameworks):
+        metrics = metrics_dir(framework)
+        target = metrics / PLUGIN_NAME if metrics is not None else None
+        if target is not None and target.exists():
+            if not _is_ours(target):
+                raise InstallError(f"{target} is not a bayesrep-plugin folder; not removing it")
+            shutil.rmtree(target)
+            removed.append(target)
+    return removed
+
+
+def export(directory) -> list[Path]:
+    """Write ``DIR/<framework>/metrics/bayesrep/`` for every framework, ready to submit upstream.
+
+    Each folder holds the rendered ``__init__.py``, its ``test.py`` and a ``requirements.txt``
+    naming this package (Brain-Score installs a plugin's requirements when it loads it).
+    Overwrites an earlier export of ours; returns the folders written.
+    """
+    from bayesrep_plugin import __version__
+
+    written = []
+    for framework in _frameworks(None):
+        target = Path(directory) / framework / "metrics" / PLUGIN_NAME
+        if target.exists() and not _is_ours(target):
+            raise InstallError(f"{target} exists and is not a bayesrep-plugin folder; not overwriting it")
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(plugin_source(framework), target, ignore=_COPY_IGNORE)
+        (target / "requirements.txt").write_text(f"bayesrep-plugin>={__version__}\n", encoding="utf-8")
+        written.append(target)
+    return written
+

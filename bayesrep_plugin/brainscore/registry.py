@@ -1,0 +1,121 @@
+"""registry.yaml: the identifiers we register with Brain-Score, and the plugin files rendered from it.
+
+Brain-Score finds a metric by scanning ``<framework>/metrics/*/__init__.py`` as text for the
+literal ``metric_registry['<id>']``, so each plugin folder's ``__init__.py`` has one literal line
+per identifier. Those files are rendered from registry.yaml by :func:`render_plugin_init` and
+shipped in ``plugins/<framework>/bayesrep/``; ``python -m bayesrep_plugin.brainscore.registry``
+rewrites them after registry.yaml changes, and a test checks that they agree.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+REGISTRY_PATH = Path(__file__).with_name("registry.yaml")
+PLUGINS_DIR = Path(__file__).with_name("plugins")
+#: The folder name of our plugin inside ``<framework>/metrics/``.
+PLUGIN_NAME = "bayesrep"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered identifier: the class it builds, its default arguments, and what it is."""
+
+    id: str
+    cls: str                      # "module:Class"
+    description: str
+    bibtex: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    def load_class(self) -> type:
+        module, _, name = self.cls.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+@dataclass(frozen=True)
+class Registry:
+    entries: dict[str, Entry]
+    frameworks: tuple[str, ...]
+    bibtex: str
+
+
+@cache
+def load_registry(path: Path = REGISTRY_PATH) -> Registry:
+    """Read and validate registry.yaml (unique snake_case ids, every field present)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    entries: dict[str, Entry] = {}
+    for raw in data["metrics"]:
+        missing = {"id", "class", "description", "bibtex"} - set(raw)
+        if missing:
+            raise ValueError(f"{path}: entry {raw.get('id', raw)!r} lacks {sorted(missing)}")
+        identifier = raw["id"]
+        if identifier in entries:
+            raise ValueError(f"{path}: identifier {identifier!r} is listed twice")
+        if not identifier.replace("_", "").isalnum() or identifier != identifier.lower():
+            raise ValueError(f"{path}: identifier {identifier!r} is not lowercase snake_case")
+        entries[identifier] = Entry(identifier, raw["class"], raw["description"], raw["bibtex"],
+                                    dict(raw.get("defaults") or {}))
+    return Registry(entries, tuple(data["frameworks"]), data["bibtex"])
+
+
+def factory(identifier: str) -> Callable[..., Any]:
+    """What ``metric_registry[identifier]`` holds: builds the class with registry defaults + kwargs."""
+    entry = load_registry().entries[identifier]
+
+    def build(*args, **kwargs):
+        return entry.load_class()(*args, **{**entry.defaults, **kwargs})
+
+    build.__name__ = build.__qualname__ = identifier
+    build.__doc__ = f"{identifier}: {entry.description}. Defaults: {entry.defaults}."
+    return build
+
+
+def render_plugin_init(framework: str) -> str:
+    """The text of ``<framework>/metrics/bayesrep/__init__.py``, one literal line per identifier."""
+    registry = load_registry()
+    lines = [
+        f'"""Bayesian readout metrics (bayesrep-plugin) for {framework}.',
+        "",
+        "Rendered from bayesrep_plugin/brainscore/registry.yaml by",
+        "`python -m bayesrep_plugin.brainscore.registry`; do not edit by hand. Brain-Score finds each",
+        "metric by a text scan for its literal metric_registry line below.",
+        "",
+        *(f"{e.id}: {e.description}" for e in registry.entries.values()),
+        '"""',
+        "",
+        f"from {framework} import metric_registry",
+        "",
+        "from bayesrep_plugin.brainscore.registry import factory",
+        "",
+        *(f"metric_registry['{e.id}'] = factory('{e.id}')" for e in registry.entries.values()),
+        "",
+        f'BIBTEX = r"""{registry.bibtex}"""',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def plugin_source(framework: str) -> Path:
+    """The shipped plugin folder for ``framework``."""
+    return PLUGINS_DIR / framework.removeprefix("brainscore_") / PLUGIN_NAME
+
+
+def write_plugin_inits() -> list[Path]:
+    """Re-render every shipped plugin ``__init__.py`` from registry.yaml."""
+    written = []
+    for framework in load_registry().frameworks:
+        path = plugin_source(framework) / "__init__.py"
+        path.write_text(render_plugin_init(framework), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in write_plugin_inits():
+        print(written_path)
