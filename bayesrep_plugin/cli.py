@@ -1,0 +1,359 @@
+"""The ``bayesrep`` command: compare representations, score a model, build a leaderboard.
+
+Thin by design: it parses, calls :mod:`bayesrep_plugin.reports` and the Brain-Score metrics,
+and prints. Exit codes scripts can rely on:
+
+    0  success
+    1  internal error (a bug: please report it; rerun with --debug for the traceback)
+    2  usage error (unknown option, missing argument)
+    3  bad input (missing or unreadable file, no stimulus coordinate, unknown measure, ...)
+    130  interrupted (Ctrl-C); finished pairs are kept and reused by a rerun
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+import warnings
+from pathlib import Path
+from typing import Callable, Sequence
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+EXAMPLES = {
+    "compare": """examples:
+  bayesrep compare alexnet.nc resnet18.nc resnet34.nc
+  bayesrep compare a.npy b.npy --stimulus-ids ids.txt --measure tv js cka --bootstrap 50 --out cmp/
+  bayesrep compare a.nc b.nc --json > distances.json""",
+    "score": """examples:
+  bayesrep score model.nc neural.nc --metric bayes_js
+  bayesrep score model.nc neural.nc --metric bayes_tv --bootstrap 200 --json > score.json""",
+    "leaderboard": """examples:
+  bayesrep leaderboard leaderboard.yaml
+  bayesrep leaderboard --model alexnet.nc --model resnet18.nc --neural it.nc --measure tv js --out board/
+
+config file (paths are relative to it; every key but models and neural is optional):
+  title: IT leaderboard
+  output: board/              # folder for the report
+  measures: [tv, js]          # any of bayesrep's measures
+  b: 0.01                     # the readout's noise-to-signal ratio
+  bootstrap: 20               # resamples of stimuli (0: no intervals)
+  scheme: half                # half | replacement
+  seed: 0
+  max_stimuli: 600            # optional random subset of the shared stimuli
+  models:
+    - path: alexnet.nc
+      layers: [classifier.5]  # one entry per value of the neuroid coordinate 'layer'
+    - {path: resnet18.npy, stimulus_ids: ids.txt, name: ResNet-18}
+  neural:
+    - {path: it.nc, name: IT, select: {region: IT}}""",
+    "demo": """example:
+  bayesrep demo --out bayesrep-demo/""",
+    "brainscore": """examples:
+  bayesrep brainscore install          # copy the plugin folders into brainscore_vision/metrics/
+  bayesrep brainscore export plugins/  # write the folders to submit upstream
+  bayesrep brainscore uninstall""",
+}
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Keep the examples' layout and show every default."""
+
+
+# ------------------------------------------------------------------ the parser
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or status messages")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+
+
+def _settings_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """Options of how to measure. ``defaults=False`` (config form): unset options keep the config's."""
+    from bayesrep_plugin.reports.leaderboard import Settings
+
+    base = Settings()
+
+    def default(value):
+        return value if defaults else None
+
+    parser.add_argument("--measure", "-m", nargs="+", default=default(list(base.measures)), metavar="NAME",
+                        help="measures to compute (tv, js, jsd, hellinger, cka, rsa, ...; see bayesrep_plugin.MEASURES)")
+    parser.add_argument("--b", type=float, default=default(base.b),
+                        help="noise-to-signal ratio of the readout prior (the reference's default is 0.01)")
+    parser.add_argument("--method", choices=["exact", "mc"], default=default(base.method),
+                        help="exact (generalized chi-square integrals) or mc (Monte Carlo, the reference's estimator)")
+    parser.add_argument("--bootstrap", type=int, default=default(base.n_bootstrap), metavar="N",
+                        help="resamples of stimuli for the intervals (0: none)")
+    parser.add_argument("--scheme", choices=["half", "replacement"], default=default(base.scheme),
+                        help="resample half the stimuli without replacement, or all with replacement")
+    parser.add_argument("--seed", type=int, default=default(base.seed), help="seed of the resamples")
+    parser.add_argument("--max-stimuli", type=int, default=None, metavar="N",
+                        help="use a random subset of N of the shared stimuli (faster)")
+    parser.add_argument("--stimulus-ids", type=Path, metavar="FILE",
+                        help="text file of stimulus ids, one per line, for .npy inputs (row order)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``bayesrep`` argument parser (also rendered into docs/cli.md)."""
+    parser = argparse.ArgumentParser(
+        prog="bayesrep", formatter_class=_Formatter,
+        description="Bayesian readout distances (total variation, Jensen–Shannon) between representations of "
+                    "models and brains: compare them, score models against neural data, rank them on a leaderboard.",
+        epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 bad input, 130 interrupted.\n"
+               "Inputs: netCDF assemblies (.nc, brainio or plain xarray; stimulus coordinate stimulus_id, "
+               "stimulus_path or image_id), .npz (arrays 'activations', 'stimulus_id', optional 'repetition'), "
+               ".npy with --stimulus-ids.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    compare = commands.add_parser(
+        "compare", formatter_class=_Formatter, epilog=EXAMPLES["compare"],
+        help="pairwise distances between representations, with bootstrap intervals",
+        description="Measure every pair of the given representations under the chosen measures, with 95%% "
+                    "intervals from resampling stimuli. Prints a table; writes CSV, Markdown, JSON, an HTML page "
+                    "and figures (clustered heatmap, MDS map, scatter against CKA and RSA) to --out.")
+    compare.add_argument("inputs", nargs="+", type=Path, metavar="FILE", help="two or more .nc/.npz/.npy files")
+    _settings_options(compare, defaults=True)
+    compare.add_argument("--out", type=Path, default=Path("bayesrep-compare"), metavar="DIR",
+                         help="folder for the report (finished pairs are cached there and reused)")
+    compare.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    _common(compare)
+
+    score = commands.add_parser(
+        "score", formatter_class=_Formatter, epilog=EXAMPLES["score"],
+        help="a Brain-Score score of a model against neural data, with error and ceiling",
+        description="Score MODEL against NEURAL with a registered Brain-Score metric (registry.yaml): the score "
+                    "(1 − distance) with its bootstrap error and interval, the neural data's split-half ceiling, "
+                    "and the ceiled score (clipped to [0, 1]; the unclipped value is kept).")
+    score.add_argument("model", type=Path, metavar="MODEL", help="model activations (.nc/.npz/.npy)")
+    score.add_argument("neural", type=Path, metavar="NEURAL", help="neural responses with repetitions (.nc/.npz)")
+    score.add_argument("--metric", default="bayes_js", help="metric identifier from registry.yaml")
+    score.add_argument("--bootstrap", type=int, default=None, metavar="N",
+                       help="resamples of stimuli (default: the metric's)")
+    score.add_argument("--stimulus-ids", type=Path, metavar="FILE", help="stimulus ids for a .npy MODEL")
+    score.add_argument("--out", type=Path, metavar="FILE", help="also write the result as JSON to FILE")
+    score.add_argument("--json", action="store_true", help="print the result as JSON")
+    _common(score)
+
+    board = commands.add_parser(
+        "leaderboard", formatter_class=_Formatter, epilog=EXAMPLES["leaderboard"],
+        help="rank models against brains, the brain's split-half on the same axis",
+        description="Models (and layers) × neural datasets × measures → one ranked table in which each brain's "
+                    "split-half distance (how close another half of the same brain gets) stands on the same axis "
+                    "as the models. Writes CSV, Markdown, JSON, a self-contained HTML page and figures. Give a "
+                    "YAML config, or --model/--neural flags; flags given with a config override its settings. "
+                    "An interrupted run keeps every finished pair; rerun the same command to resume.")
+    board.add_argument("config", nargs="?", type=Path, metavar="CONFIG.yaml", help="leaderboard config file")
+    board.add_argument("--model", action="append", type=Path, default=[], metavar="FILE",
+                       help="model activations (repeat for several)")
+    board.add_argument("--neural", action="append", type=Path, default=[], metavar="FILE",
+                       help="neural responses with repetitions (repeat for several)")
+    _settings_options(board, defaults=False)
+    board.add_argument("--title", help="title of the report")
+    board.add_argument("--out", type=Path, metavar="DIR", help="folder for the report (default: the config's "
+                       "'output', else ./bayesrep-leaderboard)")
+    board.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    _common(board)
+
+    demo = commands.add_parser(
+        "demo", formatter_class=_Formatter, epilog=EXAMPLES["demo"],
+        help="the built-in leaderboard: real network activations vs a SIMULATED brain",
+        description="Run the demo of `make demo`: real AlexNet / ResNet-18 / ResNet-34 activations (shipped with "
+                    "brainscore-vision) against a SIMULATED neural population with repetitions; writes the full "
+                    "leaderboard report. Nothing is downloaded.")
+    demo.add_argument("--out", type=Path, default=Path("bayesrep-demo"), metavar="DIR", help="folder for the report")
+    _common(demo)
+
+    brainscore = commands.add_parser(
+        "brainscore", formatter_class=_Formatter, epilog=EXAMPLES["brainscore"],
+        help="install, uninstall or export the Brain-Score metric plugins",
+        description="Brain-Score finds metrics only inside its own installed metrics/ folders: install copies our "
+                    "plugin folders there (so load_metric('bayes_js') works), uninstall removes them, export writes "
+                    "them to a folder, ready to submit upstream.")
+    action = brainscore.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, text in (("install", "copy the plugin folders into the installed Brain-Score packages"),
+                       ("uninstall", "remove them again")):
+        _common(action.add_parser(name, help=text, description=text[0].upper() + text[1:] + "."))
+    export = action.add_parser("export", help="write the plugin folders to DIR",
+                               description="Write the plugin folders to DIR, ready to submit upstream.")
+    export.add_argument("directory", type=Path, metavar="DIR")
+    _common(export)
+    return parser
+
+
+# ------------------------------------------------------------------ the commands
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    """Status messages go to stderr (stdout is for results) and are silenced by --quiet."""
+    if not args.quiet:
+        print(message, file=sys.stderr)
+
+
+def _format_rows(rows: list[dict], columns: list[str]) -> str:
+    from bayesrep_plugin.reports.tables import format_cell
+
+    cells = [[format_cell(row[c]) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in cells]
+    return "\n".join(lines)
+
+
+def _print_report(args: argparse.Namespace, report, paths: dict) -> None:
+    if args.json:
+        print(json.dumps(report.to_json(), indent=1))
+    else:
+        for table in report.tables():
+            print(f"\n{table.title}\n{_format_rows(table.rows, [c for c in table.columns if c not in ('dataset', 'measure')])}")
+    _say(args, f"report: {paths['html']}")
+
+
+def _settings(args: argparse.Namespace, base=None):
+    from bayesrep_plugin.reports.leaderboard import Settings
+
+    given = {"measures": args.measure and tuple(args.measure), "b": args.b, "method": args.method,
+             "n_bootstrap": args.bootstrap, "scheme": args.scheme, "seed": args.seed, "max_stimuli": args.max_stimuli}
+    return dataclasses.replace(base or Settings(), **{k: v for k, v in given.items() if v is not None})
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from bayesrep_plugin.reports.inputs import Source
+    from bayesrep_plugin.reports.leaderboard import build_comparison, write_report
+
+    sources = [Source(path, stimulus_ids=args.stimulus_ids) for path in args.inputs]
+    report = build_comparison(sources, _settings(args), output=args.out, progress=not args.quiet)
+    _print_report(args, report, write_report(report, args.out))
+    return EXIT_OK
+
+
+def run_leaderboard(args: argparse.Namespace) -> int:
+    from bayesrep_plugin.reports.inputs import InputError, Source
+    from bayesrep_plugin.reports.leaderboard import LeaderboardConfig, build_leaderboard, read_config, write_report
+
+    if args.config:
+        config = read_config(args.config, output=args.out)
+        config = dataclasses.replace(config, settings=_settings(args, config.settings),
+                                     models=config.models + [Source(p, stimulus_ids=args.stimulus_ids) for p in args.model],
+                                     neural=config.neural + [Source(p, stimulus_ids=args.stimulus_ids) for p in args.neural],
+                                     title=args.title or config.title)
+    else:
+        if not args.model or not args.neural:
+            raise InputError("leaderboard needs a CONFIG.yaml, or at least one --model and one --neural")
+        config = LeaderboardConfig(models=[Source(p, stimulus_ids=args.stimulus_ids) for p in args.model],
+                                   neural=[Source(p, stimulus_ids=args.stimulus_ids) for p in args.neural],
+                                   settings=_settings(args), output=args.out or Path("bayesrep-leaderboard"),
+                                   title=args.title or "bayesrep leaderboard")
+    report = build_leaderboard(config, progress=not args.quiet)
+    _print_report(args, report, write_report(report, config.output))
+    return EXIT_OK
+
+
+def _score_value(score) -> dict:
+    """The parts of a Brain-Score Score worth printing: value, error, interval."""
+    out = {"value": float(score), "error": float(score.attrs.get("error", math.nan))}
+    if "interval" in score.attrs:
+        out["interval"] = [float(v) for v in score.attrs["interval"]]
+    return out
+
+
+def run_score(args: argparse.Namespace) -> int:
+    from bayesrep_plugin.brainscore.scores import ceil_score
+    from bayesrep_plugin.brainscore.registry import factory, load_registry
+    from bayesrep_plugin.reports.inputs import InputError, Source, load_assembly
+
+    entries = load_registry().entries
+    ceiling_id = f"{args.metric}_ceiling"
+    if args.metric not in entries or args.metric.endswith("_ceiling"):
+        scorable = [i for i in entries if f"{i}_ceiling" in entries]
+        raise InputError(f"unknown metric {args.metric!r}; metrics with a ceiling: {', '.join(scorable)}")
+    if ceiling_id not in entries:
+        raise InputError(f"metric {args.metric!r} has no split-half ceiling in registry.yaml")
+    options = {} if args.bootstrap is None else {"n_bootstrap": args.bootstrap}
+    model = load_assembly(Source(args.model, stimulus_ids=args.stimulus_ids))
+    neural = load_assembly(Source(args.neural))
+    _say(args, f"scoring {args.model.name} against {args.neural.name} with {args.metric} ...")
+    score = factory(args.metric)(**options)(model, neural)
+    ceiling = factory(ceiling_id)()(neural)
+    ceiled = ceil_score(score, ceiling)
+    result = {"metric": args.metric, "model": str(args.model), "neural": str(args.neural),
+              "score": _score_value(score), "ceiling": _score_value(ceiling),
+              "ceiled": {**_score_value(ceiled), "unclipped": float(ceiled.attrs["unclipped"])},
+              "distance": score.attrs.get("distance"), "n_stimuli": int(score.attrs["n_stimuli"])}
+    if args.out:
+        from bayesrep_plugin.reports.atomic import write_text
+        write_text(args.out, json.dumps(result, indent=1))
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        s, c, k = result["score"], result["ceiling"], result["ceiled"]
+        print(f"{args.metric}: score {s['value']:.4f} ± {s['error']:.4f} (n = {result['n_stimuli']} stimuli)\n"
+              f"ceiling (split-half): {c['value']:.4f} ± {c['error']:.4f}\n"
+              f"ceiled score: {k['value']:.4f} (unclipped {k['unclipped']:.4f})")
+    return EXIT_OK
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from bayesrep_plugin import demo
+
+    demo.run(args.out, progress=not args.quiet)
+    return EXIT_OK
+
+
+def run_brainscore(args: argparse.Namespace) -> int:
+    from bayesrep_plugin.brainscore import install
+
+    if args.action == "export":
+        written = install.export(args.directory)
+    else:
+        written = getattr(install, args.action)()
+    for path in written or []:
+        print(path)
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "compare": run_compare, "score": run_score, "leaderboard": run_leaderboard,
+    "demo": run_demo, "brainscore": run_brainscore,
+}
+
+
+# ------------------------------------------------------------------ the entry point
+
+def _one_line_warnings(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"bayesrep: warning: {str(message).splitlines()[0]}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``bayesrep``; returns the exit code (see the module docstring)."""
+    # Brain-Score's Score class warns at import time about xarray internals; not the user's concern.
+    warnings.filterwarnings("ignore", message="xarray subclass .* should explicitly define __slots__")
+    args = build_parser().parse_args(argv)
+    from bayesrep_plugin.assemblies.responses import AssemblyError
+    from bayesrep_plugin.reports.inputs import InputError
+
+    if not args.debug:
+        warnings.showwarning = _one_line_warnings
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("bayesrep: interrupted; finished pairs are kept, rerun to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (InputError, AssemblyError) as error:
+        if args.debug:
+            raise
+        print(f"bayesrep: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return EXIT_INPUT
+    except Exception as error:  # a bug: say so in one line, the traceback is behind --debug
+        if args.debug:
+            raise
+        print(f"bayesrep: internal error: {type(error).__name__}: {error} (rerun with --debug for the traceback)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""The pictures of a comparison or leaderboard, drawn with matplotlib, saved as PNG and SVG.
+
+Figures are built with :class:`matplotlib.figure.Figure` directly (no pyplot, so no GUI backend
+and no global state) and written atomically. Four kinds:
+
+- :func:`heatmap`: the pairwise distance matrix, rows and columns in the leaf order of an
+  average-linkage clustering, with the dendrogram on top;
+- :func:`mds_map`: a 2-D map of all representations by metric multidimensional scaling
+  (SMACOF on the distance matrix), with its stress;
+- :func:`score_bars`: distance of each model to a brain, with bootstrap intervals, and the brain's
+  own split-half distance drawn in as the reference;
+- :func:`metric_scatter`: each Bayesian distance against CKA and RSA on the same pairs.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from scipy.cluster.hierarchy import dendrogram, linkage
+from scipy.spatial.distance import squareform
+
+from .atomic import write_bytes
+
+FORMATS = ("png", "svg")
+MODEL_COLOR = "#1f77b4"
+BRAIN_COLOR = "#d62728"
+
+
+def save_figure(figure: Figure, stem: Path) -> dict[str, Path]:
+    """Write ``figure`` as ``stem.png`` and ``stem.svg`` (atomically); return {format: path}."""
+    paths = {}
+    for fmt in FORMATS:
+        buffer = io.BytesIO()
+        # Fixed metadata and hash salt make the SVG byte-identical across reruns.
+        metadata = {"Date": None} if fmt == "svg" else {"Software": None}
+        figure.savefig(buffer, format=fmt, dpi=130, bbox_inches="tight", metadata=metadata)
+        paths[fmt] = write_bytes(stem.with_suffix(f".{fmt}"), buffer.getvalue())
+    return paths
+
+
+def _kind_colors(kinds: list[str]) -> list[str]:
+    return [BRAIN_COLOR if kind == "brain" else MODEL_COLOR for kind in kinds]
+
+
+def cluster_order(distances: np.ndarray) -> np.ndarray:
+    """Leaf order of an average-linkage clustering (optimal leaf ordering) of a distance matrix."""
+    if len(distances) < 3:
+        return np.arange(len(distances))
+    tree = linkage(squareform(distances, checks=False), method="average", optimal_ordering=True)
+    return np.asarray(dendrogram(tree, no_plot=True)["leaves"])
+
+
+def heatmap(distances: np.ndarray, labels: list[str], kinds: list[str], title: str) -> Figure:
+    """Clustered heatmap of a symmetric distance matrix; brain labels in red, models in blue."""
+    m = len(labels)
+    size = 2.5 + 0.55 * m
+    figure = Figure(figsize=(size + 1.5, size + 1.2))
+    grid = figure.add_gridspec(2, 2, height_ratios=[1, 4], width_ratios=[20, 1], hspace=0.02, wspace=0.05)
+    order = cluster_order(distances)
+    if m >= 3:
+        tree_axes = figure.add_subplot(grid[0, 0])
+        tree = linkage(squareform(distances, checks=False), method="average", optimal_ordering=True)
+        dendrogram(tree, ax=tree_axes, color_threshold=0, above_threshold_color="0.4", no_labels=True)
+        tree_axes.axis("off")
+    axes = figure.add_subplot(grid[1, 0])
+    ordered = distances[np.ix_(order, order)]
+    image = axes.imshow(ordered, cmap="viridis_r", vmin=0, vmax=max(float(distances.max()), 1e-12),
+                        aspect="equal", interpolation="nearest")
+    ticks = np.arange(m)
+    axes.set_xticks(ticks, [labels[i] for i in order], rotation=60, ha="right")
+    axes.set_yticks(ticks, [labels[i] for i in order])
+    for tick_labels in (axes.get_xticklabels(), axes.get_yticklabels()):
+        for text, color in zip(tick_labels, _kind_colors([kinds[i] for i in order])):
+            text.set_color(color)
+    if m <= 12:  # numbers stay legible up to about a dozen representations
+        for row in range(m):
+            for col in range(m):
+                value = ordered[row, col]
+                light = value > 0.6 * ordered.max()
+                axes.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=7,
+                          color="black" if light else "white")
+    figure.colorbar(image, cax=figure.add_subplot(grid[1, 1]), label="distance")
+    figure.suptitle(title)
+    return figure
+
+
+def metric_mds(distances: np.ndarray, dims: int = 2, iterations: int = 500,
+               tolerance: float = 1e-10) -> tuple[np.ndarray, float]:
+    """Metric MDS by SMACOF from a classical-scaling start; returns (coordinates, Kruskal stress-1).
+
+    Deterministic: the start is classical (Torgerson) scaling, and each axis is flipped so that
+    its largest coordinate is positive.
+    """
+    D = np.asarray(distances, dtype=float)
+    m = len(D)
+    if m < 2:
+        return np.zeros((m, dims)), 0.0
+    centering = np.eye(m) - 1.0 / m
+    inner = -0.5 * centering @ (D**2) @ centering
+    values, vectors = np.linalg.eigh(inner)
+    top = np.argsort(values)[::-1][:dims]
+    X = vectors[:, top] * np.sqrt(np.clip(values[top], 0, None))
+    X = np.pad(X, ((0, 0), (0, dims - X.shape[1])))
+
+    def stress(points: np.ndarray) -> float:
+        fitted = np.linalg.norm(points[:, None] - points[None], axis=-1)
+        return float(((D - fitted) ** 2).sum() / 2)
+
+    current = stress(X)
+    for _ in range(iterations):  # Guttman transform, unit weights
+        fitted = np.linalg.norm(X[:, None] - X[None], axis=-1)
+        ratio = np.divide(D, fitted, out=np.zeros_like(D), where=fitted > 0)
+        B = -ratio
+        B[np.diag_indices(m)] = ratio.sum(axis=1)
+        X = B @ X / m
+        new = stress(X)
+        if current - new <= tolerance * max(current, 1e-300):
+            current = new
+            break
+        current = new
+    X -= X.mean(axis=0)
+    signs = np.sign(X[np.abs(X).argmax(axis=0), np.arange(dims)])
+    X *= np.where(signs == 0, 1, signs)
+    normaliser = (D**2).sum() / 2
+    return X, float(np.sqrt(current / normaliser)) if normaliser > 0 else 0.0
+
+
+def mds_map(distances: np.ndarray, labels: list[str], kinds: list[str], title: str) -> Figure:
+    """2-D metric-MDS map of all representations; distances on the map approximate the metric."""
+    coordinates, stress = metric_mds(distances)
+    figure = Figure(figsize=(6.5, 5.5))
+    axes = figure.add_subplot()
+    colors = _kind_colors(kinds)
+    axes.scatter(coordinates[:, 0], coordinates[:, 1], c=colors, s=60, zorder=3)
+    for (x, y), label, color in zip(coordinates, labels, colors):
+        axes.annotate(label, (x, y), xytext=(5, 5), textcoords="offset points", fontsize=8, color=color)
+    axes.set_aspect("equal", adjustable="datalim")
+    axes.margins(0.25)
+    axes.set_xlabel("MDS 1")
+    axes.set_ylabel("MDS 2")
+    axes.grid(alpha=0.3)
+    axes.set_title(f"{title}\n(metric MDS, stress-1 = {stress:.3f}; red: brain, blue: model)", fontsize=10)
+    return figure
+
+
+@dataclass(frozen=True)
+class ScoreBar:
+    """One bar: a representation's distance to a brain and its bootstrap interval."""
+
+    label: str
+    value: float
+    low: float
+    high: float
+    kind: str = "model"
+
+
+def score_bars(panels: dict[str, list[ScoreBar]], measure: str) -> Figure:
+    """One panel per brain dataset: model distances with intervals; the split-half reference.
+
+    In each panel the bar of kind "brain" (the other half of the same brain) is drawn as a dashed
+    line with its interval shaded: a model left of it is as close to the brain as the brain's own
+    repeat; the further right, the further away.
+    """
+    height = sum(0.45 * max(len(bars), 2) + 1.2 for bars in panels.values())
+    figure = Figure(figsize=(7.5, max(height, 2.5)))
+    grid = figure.add_gridspec(len(panels), 1, height_ratios=[max(len(b), 2) for b in panels.values()])
+    for index, (dataset, bars) in enumerate(panels.items()):
+        axes = figure.add_subplot(grid[index])
+        models = sorted((bar for bar in bars if bar.kind != "brain"), key=lambda bar: bar.value, reverse=True)
+        positions = np.arange(len(models))
+        values = np.array([bar.value for bar in models])
+        errors = np.array([[bar.value - bar.low for bar in models], [bar.high - bar.value for bar in models]])
+        axes.barh(positions, values, xerr=np.clip(errors, 0, None), color=MODEL_COLOR, alpha=0.8,
+                  capsize=3, error_kw={"elinewidth": 1})
+        axes.set_yticks(positions, [bar.label for bar in models])
+        for reference in (bar for bar in bars if bar.kind == "brain"):
+            axes.axvspan(reference.low, reference.high, color=BRAIN_COLOR, alpha=0.15, lw=0)
+            axes.axvline(reference.value, color=BRAIN_COLOR, ls="--",
+                         label=f"{reference.label} = {reference.value:.3f}")
+            axes.legend(loc="lower right", fontsize=8)
+        axes.set_xlim(0, max([1e-9, *[bar.high for bar in bars]]) * 1.1)
+        axes.set_title(dataset, fontsize=10)
+        axes.set_xlabel(f"{measure} distance to the brain (lower = closer; 95% bootstrap interval)")
+    figure.suptitle(f"Model scores under {measure}")
+    return figure
+
+
+def metric_scatter(ours: dict[str, np.ndarray], classic: dict[str, np.ndarray],
+                   pair_labels: list[str]) -> Figure:
+    """Grid: each of our distances (rows) against each classic similarity (columns), per pair.
+
+    The dashed line is distance = 1 − similarity: points above it are pairs our measure finds
+    more different than the classic one does (it is more stringent there).
+    """
+    rows, cols = len(ours), len(classic)
+    figure = Figure(figsize=(3.8 * cols, 3.4 * rows), layout="constrained")
+    axes_grid = figure.subplots(rows, cols, squeeze=False)
+    label_points = len(pair_labels) <= 10
+    for row, (measure, distances) in enumerate(ours.items()):
+        for col, (name, similarities) in enumerate(classic.items()):
+            axes = axes_grid[row, col]
+            axes.plot([0, 1], [1, 0], ls="--", color="0.6", lw=1, label="1 − similarity")
+            axes.scatter(similarities, distances, color=MODEL_COLOR, s=25, zorder=3)
+            if label_points:
+                for x, y, label in zip(similarities, distances, pair_labels):
+                    axes.annotate(label, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6)
+            axes.set_xlim(min(0.0, float(np.min(similarities))), 1.02)
+            axes.set_ylim(0, 1.02)
+            axes.set_xlabel(f"{name} (similarity)")
+            axes.set_ylabel(f"{measure} (distance)")
+            axes.grid(alpha=0.3)
+            axes.legend(fontsize=7, loc="upper right")
+    figure.suptitle("Bayesian readout distances against CKA and RSA on the same pairs")
+    return figure

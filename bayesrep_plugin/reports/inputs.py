@@ -1,0 +1,189 @@
+"""Files in: netCDF assemblies (brainio's format or plain xarray) and .npy/.npz arrays.
+
+Every file becomes an :class:`xarray.DataArray` and then, through the assemblies package, a
+:class:`~bayesrep_plugin.assemblies.responses.Responses` (one row per stimulus id, repetitions
+kept). Everything that can be wrong with a file is raised as :class:`InputError`, whose message is
+one line saying what is wrong and where.
+
+- ``.nc``: one data variable (brainio writes it as ``data``); the stimulus coordinate is the first
+  of ``stimulus_id``, ``stimulus_path``, ``image_id`` that exists, unless named explicitly.
+- ``.npz``: an array ``activations`` (stimuli × features...) and an array ``stimulus_id``;
+  optionally ``repetition`` (one label per row; rows with the same stimulus id are repetitions).
+- ``.npy``: the activations alone; the stimulus ids come from a text file, one id per line
+  (``stimulus_ids=``), in row order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from bayesrep_plugin.assemblies.responses import STIMULUS_KEY, AssemblyError, Responses, responses_from_assembly
+
+STIMULUS_KEYS = (STIMULUS_KEY, "stimulus_path", "image_id")
+SUFFIXES = (".nc", ".npz", ".npy")
+
+
+class InputError(ValueError):
+    """Bad input; the message says what is wrong and where, in one line."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to read, and which part of it.
+
+    ``select`` keeps the neuroids whose coordinate equals the value (e.g. ``{"layer": "avgpool"}``
+    or ``{"region": "IT"}``); ``name`` defaults to the file's stem plus the selected values.
+    """
+
+    path: Path
+    name: str | None = None
+    select: dict[str, str] = field(default_factory=dict)
+    stimulus_ids: Path | None = None
+    stimulus_key: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        return ":".join([self.path.stem, *map(str, self.select.values())])
+
+
+def _read_netcdf(path: Path) -> xr.DataArray:
+    try:
+        with xr.open_dataset(path) as dataset:
+            variables = list(dataset.data_vars)
+            if len(variables) != 1:
+                raise InputError(f"{path}: expected one data variable (an assembly); found {len(variables)}: "
+                                 f"{variables[:5]}")
+            return dataset[variables[0]].load()
+    except InputError:
+        raise
+    except Exception:  # netCDF4 and scipy each raise their own error types for a foreign file
+        raise InputError(f"{path}: not a readable netCDF file") from None
+
+
+def _read_lines(path: Path, purpose: str) -> np.ndarray:
+    if not path.is_file():
+        raise InputError(f"{path}: file not found ({purpose})")
+    return np.array([line.strip() for line in path.read_text("utf-8").splitlines() if line.strip()])
+
+
+def _array_assembly(values: np.ndarray, ids: np.ndarray, repetition: np.ndarray | None, where: Path) -> xr.DataArray:
+    """(stimuli × features...) array + labels → a presentation × neuroid DataArray."""
+    if values.ndim < 2:
+        raise InputError(f"{where}: activations must have a stimulus axis and at least one feature axis; "
+                         f"shape is {values.shape}")
+    values = values.reshape(len(values), -1)
+    if len(ids) != len(values):
+        raise InputError(f"{where}: {len(values)} rows of activations but {len(ids)} stimulus ids")
+    coords = {"stimulus_id": ("presentation", ids.astype(str)), "neuroid_id": ("neuroid", np.arange(values.shape[1]))}
+    if repetition is not None:
+        if len(repetition) != len(values):
+            raise InputError(f"{where}: {len(values)} rows of activations but {len(repetition)} repetition labels")
+        coords["repetition"] = ("presentation", np.asarray(repetition))
+    return xr.DataArray(values, dims=("presentation", "neuroid"), coords=coords)
+
+
+def _read_npz(path: Path) -> xr.DataArray:
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except Exception as error:
+        raise InputError(f"{path}: not a readable .npz archive ({type(error).__name__})") from None
+    with archive:
+        missing = [key for key in ("activations", "stimulus_id") if key not in archive.files]
+        if missing:
+            raise InputError(f"{path}: missing array(s) {missing}; it holds {archive.files}")
+        repetition = archive["repetition"] if "repetition" in archive.files else None
+        return _array_assembly(archive["activations"], archive["stimulus_id"], repetition, path)
+
+
+def _read_npy(path: Path, stimulus_ids: Path | None) -> xr.DataArray:
+    if stimulus_ids is None:
+        raise InputError(f"{path}: a .npy file needs a stimulus-id list (a text file, one id per line); "
+                         "pass --stimulus-ids FILE or stimulus_ids: FILE in the config")
+    try:
+        values = np.load(path, allow_pickle=False)
+    except Exception as error:
+        raise InputError(f"{path}: not a readable .npy array ({type(error).__name__})") from None
+    return _array_assembly(values, _read_lines(stimulus_ids, f"stimulus ids for {path.name}"), None, path)
+
+
+def _select(assembly: xr.DataArray, select: dict[str, str], where: Path) -> xr.DataArray:
+    for coordinate, value in select.items():
+        if coordinate not in assembly.coords:
+            raise InputError(f"{where}: no coordinate '{coordinate}' to select on "
+                             f"(coordinates: {sorted(map(str, assembly.coords))})")
+        labels = assembly[coordinate]
+        keep = labels.values.astype(str) == str(value)
+        if not keep.any():
+            available = sorted(set(labels.values.astype(str).tolist()))
+            raise InputError(f"{where}: no {coordinate} = {value!r}; available: {available[:10]}")
+        assembly = assembly.isel({labels.dims[0]: keep})
+    return assembly
+
+
+def _stimulus_key(assembly: xr.DataArray, source: Source) -> str:
+    if source.stimulus_key:
+        return source.stimulus_key
+    for key in STIMULUS_KEYS:
+        if key in assembly.coords:
+            return key
+    raise InputError(f"{source.path}: no stimulus coordinate (looked for {', '.join(STIMULUS_KEYS)}; "
+                     f"coordinates: {sorted(map(str, assembly.coords))})")
+
+
+def load_assembly(source: Source) -> xr.DataArray:
+    """Read ``source`` into a DataArray whose stimulus coordinate is called ``stimulus_id``.
+
+    Renaming the file's own stimulus key (e.g. ``stimulus_path``) lets files that use different
+    keys for the same stimuli meet: alignment is always on ``stimulus_id``.
+    """
+    path = source.path
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    if path.suffix not in SUFFIXES:
+        raise InputError(f"{path}: unknown file type '{path.suffix}'; expected one of {', '.join(SUFFIXES)}")
+    if path.suffix == ".nc":
+        assembly = _read_netcdf(path)
+    elif path.suffix == ".npz":
+        assembly = _read_npz(path)
+    else:
+        assembly = _read_npy(path, source.stimulus_ids)
+    assembly = _select(assembly, source.select, path)
+    key = _stimulus_key(assembly, source)
+    if key != STIMULUS_KEY:
+        if STIMULUS_KEY in assembly.coords:
+            assembly = assembly.drop_vars(STIMULUS_KEY)
+        assembly = assembly.rename({key: STIMULUS_KEY})
+    return assembly
+
+
+def is_simulated(assembly: xr.DataArray) -> bool:
+    """Whether the file says its responses are simulated (attribute ``simulated``)."""
+    return str(assembly.attrs.get("simulated", "")).lower() in {"1", "true", "yes"}
+
+
+def load_responses(source: Source) -> Responses:
+    """Read ``source`` into Responses, named by its label ("(simulated)" appended when it says so)."""
+    assembly = load_assembly(source)
+    label = source.label + (" (simulated)" if is_simulated(assembly) and "simulated" not in source.label else "")
+    try:
+        return responses_from_assembly(assembly, name=label)
+    except AssemblyError as error:
+        raise InputError(f"{source.path}: {error}") from None
+
+
+def align_all(responses: list[Responses], minimum: int = 10) -> list[Responses]:
+    """Restrict every set of responses to the stimulus ids all share, in one (sorted) order."""
+    common = responses[0].stimulus_ids
+    for other in responses[1:]:
+        common = np.intersect1d(common, other.stimulus_ids)
+    if len(common) < minimum:
+        counts = ", ".join(f"{r.name}: {r.n}" for r in responses)
+        raise InputError(f"the inputs share only {len(common)} stimulus ids (need {minimum}; stimuli per input: "
+                         f"{counts}); do they use the same stimulus key?")
+    return [r.subset(np.searchsorted(r.stimulus_ids, common)) for r in responses]

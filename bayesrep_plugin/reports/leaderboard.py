@@ -1,0 +1,369 @@
+"""Comparisons and leaderboards: files in, one folder of tables, figures and a page out.
+
+A *comparison* measures every pair of the given representations. A *leaderboard* puts models and
+brains on one axis: each neural dataset (with repetitions) is split into two halves of its
+repetitions (at random, ⌊r/2⌋ repetitions of every stimulus in each; the Brain-Score ceiling's
+split), and
+
+- a model's distance to the brain is the mean of its distances to half A and to half B;
+- the brain's own split-half distance, d(A, B), is ranked on the same axis.
+
+Both compare responses averaged over the same number of repetitions, so the noise level is the
+same on both sides: a model at the split-half distance is as close to the brain as another half
+of the same brain is. Intervals come from resampling stimuli (the same resamples for every pair).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from bayesrep_plugin.assemblies.bootstrap import SCHEMES, resample_indices
+from bayesrep_plugin.assemblies.kernels import representation
+from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
+from bayesrep_plugin.brainscore.metrics import split_half
+from bayesrep_plugin.core import DEFAULT_B, MEASURES, get_measure
+from bayesrep_plugin.core.measures import METHODS
+
+from . import figures
+from .atomic import write_text
+from .inputs import InputError, Source, align_all, load_responses
+from .pairs import Entry, PairCache, PairMatrix, pair_matrix, summarize
+from .tables import FigureFile, Table, to_csv, to_html, to_markdown
+
+CLASSIC = ("cka", "rsa")  # the measures ours are plotted against
+CACHE_FOLDER = ".cache"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to measure: which measures, the readout's b, the method, the resampling of stimuli."""
+
+    measures: tuple[str, ...] = ("tv", "js")
+    b: float = DEFAULT_B
+    method: str = "exact"
+    n_bootstrap: int = 20
+    scheme: str = "half"
+    seed: int = 0
+    max_stimuli: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in self.measures:
+            if name not in MEASURES:
+                raise InputError(f"unknown measure {name!r}; known measures: {', '.join(MEASURES)}")
+        if self.method not in METHODS:
+            raise InputError(f"unknown method {self.method!r}; expected one of {', '.join(METHODS)}")
+        if self.scheme not in SCHEMES:
+            raise InputError(f"unknown bootstrap scheme {self.scheme!r}; expected one of {', '.join(SCHEMES)}")
+        if not (math.isfinite(self.b) and self.b > 0):
+            raise InputError(f"b must be a positive number; got {self.b}")
+        if self.n_bootstrap != 0 and self.n_bootstrap < 2:
+            raise InputError(f"bootstrap must be 0 (no intervals) or at least 2; got {self.n_bootstrap}")
+
+    def options(self, measure: str) -> dict:
+        """Keyword options of ``measure`` (the method, for the readout measures)."""
+        return {"method": self.method} if "method" in get_measure(measure).options else {}
+
+
+@dataclass(frozen=True)
+class LeaderboardConfig:
+    """Models × neural datasets × measures, and where to write the report."""
+
+    models: list[Source]
+    neural: list[Source]
+    settings: Settings
+    output: Path
+    title: str = "bayesrep leaderboard"
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- config files
+
+_TOP_KEYS = {"title", "output", "models", "neural", "measures", "b", "method", "bootstrap", "scheme",
+             "seed", "max_stimuli", "notes"}
+_SOURCE_KEYS = {"path", "name", "layers", "select", "stimulus_ids", "stimulus_key"}
+
+
+def _sources(items, section: str, where: Path, allow_layers: bool) -> list[Source]:
+    if not isinstance(items, list) or not items:
+        raise InputError(f"{where}: '{section}' must be a non-empty list of entries with a 'path'")
+    sources = []
+    for index, item in enumerate(items):
+        place = f"{where}: {section}[{index}]"
+        item = {"path": item} if isinstance(item, str) else item
+        if not isinstance(item, dict) or "path" not in item:
+            raise InputError(f"{place}: expected a path or a mapping with 'path'")
+        known = _SOURCE_KEYS if allow_layers else _SOURCE_KEYS - {"layers"}
+        unknown = set(item) - known
+        if unknown:
+            raise InputError(f"{place}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
+        path = (where.parent / str(item["path"])).resolve()
+        if not path.exists():
+            raise InputError(f"{place}.path: file not found: {path}")
+        ids = item.get("stimulus_ids")
+        ids = None if ids is None else (where.parent / str(ids)).resolve()
+        select = {str(k): str(v) for k, v in (item.get("select") or {}).items()}
+        layers = item.get("layers") or [None]
+        for layer in layers:
+            chosen = select if layer is None else {**select, "layer": str(layer)}
+            name = item.get("name")
+            if name and layer is not None:
+                name = f"{name}:{layer}"
+            sources.append(Source(path, name, chosen, ids, item.get("stimulus_key")))
+    return sources
+
+
+def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
+    """Read and check a leaderboard YAML file; paths in it are relative to the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: config file not found")
+    try:
+        raw = yaml.safe_load(path.read_text("utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark else ""
+        raise InputError(f"{path}:{line} not valid YAML ({getattr(error, 'problem', error)})") from None
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: expected a mapping with 'models' and 'neural'")
+    unknown = set(raw) - _TOP_KEYS
+    if unknown:
+        raise InputError(f"{path}: unknown key(s) {sorted(unknown)}; known: {sorted(_TOP_KEYS)}")
+    for key in ("models", "neural"):
+        if key not in raw:
+            raise InputError(f"{path}: missing '{key}'")
+    try:
+        settings = Settings(measures=tuple(raw.get("measures", Settings.measures)), b=float(raw.get("b", DEFAULT_B)),
+                            method=raw.get("method", "exact"), n_bootstrap=int(raw.get("bootstrap", 20)),
+                            scheme=raw.get("scheme", "half"), seed=int(raw.get("seed", 0)),
+                            max_stimuli=raw.get("max_stimuli"))
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None
+    except (TypeError, ValueError) as error:
+        raise InputError(f"{path}: bad setting ({error})") from None
+    return LeaderboardConfig(
+        models=_sources(raw["models"], "models", path, allow_layers=True),
+        neural=_sources(raw["neural"], "neural", path, allow_layers=False),
+        settings=settings,
+        output=output or (path.parent / str(raw.get("output", "leaderboard"))).resolve(),
+        title=str(raw.get("title", "bayesrep leaderboard")),
+        notes=[str(note) for note in raw.get("notes", [])],
+    )
+
+
+# ---------------------------------------------------------------- building the entries
+
+def _subsample(responses: list[Responses], settings: Settings) -> list[Responses]:
+    aligned = align_all(responses)
+    n = aligned[0].n
+    if settings.max_stimuli is None or n <= settings.max_stimuli:
+        return aligned
+    keep = np.sort(np.random.default_rng(settings.seed).choice(n, settings.max_stimuli, replace=False))
+    return [r.subset(keep) for r in aligned]
+
+
+def _entry(responses: Responses, kind: str, b: float) -> Entry:
+    return Entry(responses.name, kind, representation(responses, b=b))
+
+
+def _check_unique(labels: list[str]) -> None:
+    seen = set()
+    for label in labels:
+        if label in seen:
+            raise InputError(f"two inputs are both named {label!r}; give them distinct names")
+        seen.add(label)
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass
+class Report:
+    """Everything a comparison or leaderboard writes."""
+
+    kind: str  # "comparison" or "leaderboard"
+    title: str
+    settings: Settings
+    entries: list[Entry]
+    n_stimuli: int
+    matrices: dict[str, PairMatrix]
+    classic: dict[str, PairMatrix]
+    rows: list[dict]
+    notes: list[str]
+    datasets: dict[str, tuple[int, int]] = field(default_factory=dict)  # dataset → (half A, half B) index
+
+    @property
+    def columns(self) -> list[str]:
+        if self.kind == "leaderboard":
+            return ["dataset", "measure", "rank", "representation", "kind", "value", "ci_low", "ci_high",
+                    "bootstrap_sd", "minus_split_half"]
+        return ["measure", "first", "second", "value", "ci_low", "ci_high", "bootstrap_sd"]
+
+    def tables(self) -> list[Table]:
+        """One table per measure (and dataset), in reading order."""
+        groups: dict[str, list[dict]] = {}
+        for row in self.rows:
+            title = (f"{row['dataset']} — {row['measure']}" if self.kind == "leaderboard" else row["measure"])
+            groups.setdefault(title, []).append(row)
+        return [Table(title, self.columns, rows) for title, rows in groups.items()]
+
+    def to_json(self) -> dict:
+        matrices = {}
+        for name, matrix in {**self.matrices, **self.classic}.items():
+            sd = matrix.resampled.std(axis=-1, ddof=1) if matrix.resampled.shape[-1] > 1 else None
+            matrices[name] = {"values": matrix.values.tolist(), "bootstrap_sd": None if sd is None else sd.tolist()}
+        return {"kind": self.kind, "title": self.title, "settings": asdict(self.settings), "n_stimuli": self.n_stimuli,
+                "representations": [{"label": e.label, "kind": e.kind} for e in self.entries],
+                "matrices": matrices, "rows": [{k: _none_if_nan(v) for k, v in row.items()} for row in self.rows],
+                "notes": self.notes}
+
+
+def _none_if_nan(value):
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _measure_all(entries: list[Entry], settings: Settings, output: Path | None, progress: bool,
+                 classic: bool) -> tuple[dict[str, PairMatrix], dict[str, PairMatrix]]:
+    n = entries[0].representation.n
+    resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.scheme, seed=settings.seed)
+                 if settings.n_bootstrap else None)
+    cache = PairCache(None if output is None else output / CACHE_FOLDER)
+    matrices = {name: pair_matrix(entries, name, options=settings.options(name), resamples=resamples,
+                                  cache=cache, progress=progress) for name in settings.measures}
+    classic_matrices = {}
+    if classic and any(get_measure(name).bayesian for name in settings.measures):
+        classic_matrices = {name: pair_matrix(entries, name, cache=cache, progress=progress) for name in CLASSIC}
+    return matrices, classic_matrices
+
+
+def build_comparison(sources: list[Source], settings: Settings, *, title: str = "bayesrep comparison",
+                     output: Path | None = None, progress: bool = True) -> Report:
+    """Every pair of ``sources`` under every measure (each file is one representation)."""
+    if len(sources) < 2:
+        raise InputError("compare needs at least two inputs")
+    responses = _subsample([load_responses(source) for source in sources], settings)
+    _check_unique([r.name for r in responses])
+    entries = [_entry(r, "brain" if "simulated" in r.name else "model", settings.b) for r in responses]
+    matrices, classic = _measure_all(entries, settings, output, progress, classic=True)
+    rows = []
+    for name, matrix in matrices.items():
+        m = len(entries)
+        for i in range(m):
+            for j in range(m):
+                if i < j or (i != j and not get_measure(name).symmetric):
+                    rows.append({"measure": name, "first": entries[i].label, "second": entries[j].label,
+                                 **matrix.summary(i, j)})
+    return Report("comparison", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
+                  _simulation_notes(entries))
+
+
+def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache: bool = True) -> Report:
+    """Models and the brains' split halves on one axis, per neural dataset and measure."""
+    settings = config.settings
+    model_responses = [load_responses(source) for source in config.models]
+    neural_responses = [load_responses(source) for source in config.neural]
+    aligned = _subsample(model_responses + neural_responses, settings)
+    models, neural = aligned[:len(model_responses)], aligned[len(model_responses):]
+    _check_unique([r.name for r in aligned])
+    entries = [_entry(r, "model", settings.b) for r in models]
+    datasets = {}
+    for brain in neural:
+        try:
+            brain.require_repetitions(2, "the split-half reference")
+        except AssemblyError as error:
+            raise InputError(str(error)) from None
+        half_a, half_b = split_half(brain, np.random.default_rng(settings.seed))
+        datasets[brain.name] = (len(entries), len(entries) + 1)
+        entries += [_entry(half_a, "brain", settings.b), _entry(half_b, "brain", settings.b)]
+    matrices, classic = _measure_all(entries, settings, config.output if cache else None, progress, classic=True)
+
+    rows = []
+    for dataset, (a, b) in datasets.items():
+        for name, matrix in matrices.items():
+            candidates = [{"representation": entries[i].label, "kind": "model",
+                           **summarize((matrix.values[i, a] + matrix.values[i, b]) / 2,
+                                      (matrix.resampled[i, a] + matrix.resampled[i, b]) / 2)}
+                          for i in range(len(models))]
+            reference = {"representation": f"{dataset} · other half (split-half)", "kind": "brain",
+                         **matrix.summary(a, b)}
+            candidates.append(reference)
+            descending = get_measure(name).kind == "similarity"
+            candidates.sort(key=lambda row: row["value"], reverse=descending)
+            for rank, row in enumerate(candidates, start=1):
+                rows.append({"dataset": dataset, "measure": name, "rank": rank, **row,
+                             "minus_split_half": row["value"] - reference["value"]})
+    notes = [*config.notes, *_simulation_notes(entries)]
+    return Report("leaderboard", config.title, settings, entries, entries[0].representation.n, matrices, classic,
+                  rows, notes, datasets)
+
+
+def _simulation_notes(entries: list[Entry]) -> list[str]:
+    simulated = sorted({e.label.split(" (half")[0] for e in entries if "simulated" in e.label})
+    if not simulated:
+        return []
+    return [f"{', '.join(simulated)}: SIMULATED neural data from a generative model, not recordings."]
+
+
+# ---------------------------------------------------------------- writing
+
+def write_report(report: Report, output: Path) -> dict[str, Path]:
+    """Figures (PNG + SVG), CSV, Markdown, JSON and the HTML page; every file written atomically.
+
+    The HTML page is written last, so its presence means the report is complete.
+    """
+    output.mkdir(parents=True, exist_ok=True)
+    labels = [entry.label for entry in report.entries]
+    kinds = [entry.kind for entry in report.entries]
+    figure_files: list[FigureFile] = []
+
+    def save(figure, stem: str, caption: str) -> None:
+        paths = figures.save_figure(figure, output / stem)
+        figure_files.append(FigureFile(caption, paths["png"]))
+
+    for name, matrix in report.matrices.items():
+        if get_measure(name).kind != "distance":
+            continue
+        save(figures.heatmap(matrix.values, labels, kinds, f"{name} distance between all representations"),
+             f"heatmap-{name}", f"Clustered heatmap of the pairwise {name} distances")
+        save(figures.mds_map(matrix.values, labels, kinds, f"Map of the representations under {name}"),
+             f"mds-{name}", f"Metric MDS map under {name}")
+    if report.kind == "leaderboard":
+        for name in report.matrices:
+            panels = {}
+            for row in (r for r in report.rows if r["measure"] == name):
+                ci = (row["value"], row["value"]) if math.isnan(row["ci_low"]) else (row["ci_low"], row["ci_high"])
+                panels.setdefault(row["dataset"], []).append(
+                    figures.ScoreBar(row["representation"], row["value"], ci[0], ci[1], row["kind"]))
+            save(figures.score_bars(panels, name), f"scores-{name}",
+                 f"Distance of each model to the brain under {name}, with the brain's split-half distance")
+    ours = {name: m for name, m in report.matrices.items() if get_measure(name).bayesian}
+    if ours and report.classic:
+        upper = np.triu_indices(len(labels), k=1)
+        pair_labels = [f"{labels[i]} / {labels[j]}" for i, j in zip(*upper)]
+        save(figures.metric_scatter({n: m.values[upper] for n, m in ours.items()},
+                                    {n: m.values[upper] for n, m in report.classic.items()}, pair_labels),
+             "scatter-vs-cka-rsa", "Our distances against CKA and RSA on the same pairs")
+
+    tables = report.tables()
+    notes = [f"{report.n_stimuli} stimuli shared by all inputs; b = {report.settings.b}; "
+             f"95% intervals from {report.settings.n_bootstrap} resamples of stimuli ({report.settings.scheme}), "
+             f"re-centred on the value; method: {report.settings.method}.",
+             *report.notes]
+    if report.kind == "leaderboard":
+        notes.insert(0, "Each brain dataset is split into two halves of its repetitions. A model's value is the mean of "
+                        "its distances to the two halves; the row 'other half (split-half)' is the distance between "
+                        "the halves: how close another half of the same brain gets.")
+    stem = report.kind
+    paths = {
+        "csv": write_text(output / f"{stem}.csv", to_csv(Table(report.title, report.columns, report.rows))),
+        "markdown": write_text(output / f"{stem}.md", to_markdown(tables, report.title) + "\n" +
+                               "\n".join(f"> {note}\n" for note in notes)),
+        "json": write_text(output / f"{stem}.json", json.dumps(report.to_json(), indent=1)),
+    }
+    paths["html"] = write_text(output / f"{stem}.html", to_html(tables, figure_files, report.title, notes))
+    paths.update({f.png.stem: f.png for f in figure_files})
+    return paths

@@ -1,0 +1,153 @@
+"""Every pair of representations under one measure, with bootstrap values, resumable.
+
+The unit of work is one pair under one measure: its value on all stimuli and on every resample
+of stimuli (the same resamples for every pair, so differences between pairs are paired). Each
+finished pair is written at once, atomically, to a cache folder as a small JSON file named by a
+hash of everything the result depends on (the two kernels, the measure, b, the method and the
+resamples); an interrupted run therefore loses at most the pair in progress, and a rerun computes
+only what is missing. Change the data or a setting and the key changes with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from bayesrep_plugin.core import compare, get_measure
+from bayesrep_plugin.core.prior import Representation
+
+from .atomic import write_text
+
+
+@dataclass(frozen=True, eq=False)
+class Entry:
+    """One representation on a map or leaderboard."""
+
+    label: str
+    kind: str  # "model" or "brain"
+    representation: Representation
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of the kernel (so of the data, the stimuli and their order)."""
+        kernel = np.ascontiguousarray(self.representation.kernel, dtype=np.float64)
+        return hashlib.sha256(kernel.tobytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PairValue:
+    """A measure on all stimuli and on each resample."""
+
+    value: float
+    resampled: np.ndarray  # (n_bootstrap,)
+
+
+class PairCache:
+    """Finished pairs as JSON files in ``directory`` (None: keep nothing, compute everything)."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{key}.json"
+
+    def get(self, key: str) -> PairValue | None:
+        if self.directory is None or not self._path(key).is_file():
+            return None
+        record = json.loads(self._path(key).read_text("utf-8"))
+        return PairValue(record["value"], np.asarray(record["resampled"], dtype=float))
+
+    def put(self, key: str, result: PairValue) -> None:
+        if self.directory is not None:
+            write_text(self._path(key), json.dumps({"value": result.value, "resampled": result.resampled.tolist()}))
+
+
+def pair_key(first: Entry, second: Entry, measure: str, options: dict, resamples: np.ndarray,
+             fingerprints: dict[int, str]) -> str:
+    """The hash that names a pair's result: data, measure, b, options and resamples."""
+    a, b = fingerprints[id(first)], fingerprints[id(second)]
+    if get_measure(measure).symmetric:
+        a, b = sorted((a, b))
+    content = json.dumps({"kernels": [a, b], "measure": measure, "b": first.representation.b,
+                          "options": options, "resamples": hashlib.sha256(resamples.tobytes()).hexdigest()},
+                         sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()[:32]
+
+
+def measure_pair(first: Representation, second: Representation, measure: str, options: dict,
+                 resamples: np.ndarray, tick: Callable[[], object] = lambda: None) -> PairValue:
+    """The measure on all stimuli and on each resample (rows of ``resamples``); ``tick`` after each."""
+    value = float(compare(first, second, measure, **options))
+    tick()
+    resampled = np.empty(len(resamples))
+    for row, index in enumerate(resamples):
+        resampled[row] = float(compare(first.subset(index), second.subset(index), measure, **options))
+        tick()
+    return PairValue(value, resampled)
+
+
+def summarize(value: float, resampled: np.ndarray) -> dict:
+    """The value on all stimuli, its bootstrap SD, and a 95% interval re-centred on the value.
+
+    The interval is the 2.5–97.5 percentiles of the resampled values shifted by
+    mean(resampled) − value, the convention of the Brain-Score metric's ``interval`` attribute:
+    resamples of half the stimuli (the default scheme) estimate the spread well, but readout
+    distances depend on the number of stimuli, so the resamples' own location is biased.
+    """
+    if resampled.size < 2:
+        return {"value": float(value), "ci_low": math.nan, "ci_high": math.nan, "bootstrap_sd": math.nan}
+    shift = float(resampled.mean()) - float(value)
+    low, high = np.percentile(resampled, [2.5, 97.5]) - shift
+    return {"value": float(value), "ci_low": float(low), "ci_high": float(high),
+            "bootstrap_sd": float(np.std(resampled, ddof=1))}
+
+
+@dataclass(frozen=True)
+class PairMatrix:
+    """A measure between all entries: values, and their resampled values (m × m × n_bootstrap)."""
+
+    measure: str
+    values: np.ndarray
+    resampled: np.ndarray
+
+    def summary(self, i: int, j: int) -> dict:
+        """Value, interval and bootstrap SD of pair (i, j)."""
+        return summarize(self.values[i, j], self.resampled[i, j])
+
+
+def pair_matrix(entries: list[Entry], measure: str, *, options: dict | None = None,
+                resamples: np.ndarray | None = None, cache: PairCache | None = None,
+                progress: bool = True) -> PairMatrix:
+    """``measure`` between every pair of entries, each pair from the cache when it is there."""
+    options = options or {}
+    resamples = np.empty((0, 0), dtype=int) if resamples is None else resamples
+    cache = cache or PairCache(None)
+    spec = get_measure(measure)
+    count = len(entries)
+    values = np.full((count, count), spec.identity_value)
+    resampled = np.full((count, count, len(resamples)), spec.identity_value)
+    fingerprints = {id(entry): entry.fingerprint for entry in entries}
+    pairs = [(i, j) for i in range(count) for j in range(count) if (i < j if spec.symmetric else i != j)]
+    evaluations = 1 + len(resamples)  # per pair: all stimuli, then each resample
+    with tqdm(total=len(pairs) * evaluations, desc=f"{measure}: {len(pairs)} pairs × {evaluations}",
+              unit="eval", disable=not progress, leave=False) as bar:
+        for i, j in pairs:
+            key = pair_key(entries[i], entries[j], measure, options, resamples, fingerprints)
+            result = cache.get(key)
+            if result is None:
+                result = measure_pair(entries[i].representation, entries[j].representation, measure, options,
+                                      resamples, tick=lambda: bar.update())
+                cache.put(key, result)
+            else:
+                bar.update(evaluations)
+            values[i, j], resampled[i, j] = result.value, result.resampled
+            if spec.symmetric:
+                values[j, i], resampled[j, i] = result.value, result.resampled
+    return PairMatrix(measure, values, resampled)
