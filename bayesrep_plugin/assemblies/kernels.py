@@ -13,6 +13,11 @@ with repetitions labelled as partitions (repetition r of all stimuli shares a se
 shared within a repetition cancels too. E Kᶜᵛ = X Xᵀ exactly. It can have small negative
 eigenvalues, so it is projected onto the nearest PSD matrix (in Frobenius norm: negative
 eigenvalues set to zero). Needs two repetitions of every stimulus.
+
+When it helps: it removes the diagonal ridge d·σ²/r, not the off-diagonal fluctuation of the noise
+(spectral size ≈ (√n + √d)²·σ²/r). So it recovers the noiseless distance much better when there
+are many more neuroids than stimuli (d ≫ n, e.g. voxels), and changes little when n ≫ d
+(measured on simulated recordings: tests/assemblies/test_kernels.py, docs/guide-brainscore.md).
 """
 
 from __future__ import annotations

@@ -1,0 +1,40 @@
+"""Resampling stimuli: seeded, the two schemes, and resamples as submatrices of the kernels."""
+
+import numpy as np
+import pytest
+
+from bayesrep_plugin.assemblies import bootstrap_values, resample_indices
+from bayesrep_plugin.brainscore.simulate import linear_views
+from bayesrep_plugin.core.measures import get_measure
+from bayesrep_plugin.core.prior import Representation
+
+
+def test_half_samples_are_distinct_stimuli_and_seeded():
+    indices = resample_indices(50, 30, scheme="half", seed=1)
+    assert indices.shape == (30, 25)
+    assert all(len(set(row)) == 25 for row in indices)
+    np.testing.assert_array_equal(indices, resample_indices(50, 30, scheme="half", seed=1))
+    assert not np.array_equal(indices, resample_indices(50, 30, scheme="half", seed=2))
+
+
+def test_replacement_samples_repeat_stimuli():
+    indices = resample_indices(50, 30, scheme="replacement", seed=1)
+    assert indices.shape == (30, 50) and any(len(set(row)) < 50 for row in indices)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="n_bootstrap must be at least 2"):
+        resample_indices(50, 1)
+    with pytest.raises(ValueError, match="scheme='jackknife' is not one of"):
+        resample_indices(50, 10, scheme="jackknife")
+
+
+def test_a_resample_equals_the_comparison_recomputed_from_its_activations():
+    X1, X2 = linear_views(n=80, dims=(20, 120), seed=2)  # one low-rank factor path, one full kernel
+    rep1, rep2 = Representation.from_activations(X1), Representation.from_activations(X2)
+    tv = get_measure("tv")
+    indices = resample_indices(80, 3, scheme="replacement", seed=0)
+    values = bootstrap_values(rep1, rep2, tv, indices)
+    for value, index in zip(values, indices):
+        direct = tv(Representation.from_activations(X1[index]), Representation.from_activations(X2[index]))
+        assert value == pytest.approx(float(direct), abs=1e-8)
