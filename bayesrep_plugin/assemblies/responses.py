@@ -105,8 +105,11 @@ def _coord_names(assembly: xr.DataArray) -> list[str]:
 def _stimulus_dim(assembly: xr.DataArray, key: str, name: str) -> str:
     coord = _coord(assembly, key)
     if coord is None:
+        hint = ("; brainio turns a dimension's only coordinate into the dimension's index, so a "
+                "'presentation' index may be the stimulus ids under another name" if "presentation" in assembly.dims
+                and not isinstance(assembly.get_index("presentation"), pd.MultiIndex) else "")
         raise AssemblyError(f"{name}: no stimulus coordinate '{key}' (coordinates: "
-                            f"{_coord_names(assembly)}); pass stimulus_key=... to name it")
+                            f"{_coord_names(assembly)}); pass stimulus_key=... to name it{hint}")
     dims = coord.dims
     if len(dims) != 1:
         raise AssemblyError(f"{name}: the stimulus coordinate '{key}' must lie along one dimension; "

@@ -107,9 +107,9 @@ class BayesianReadoutSimilarity(Metric):
     def ceiling(self, n_splits: int = 20) -> "BayesianReadoutCeiling":
         """The split-half ceiling with this metric's measure and options."""
         c = self.comparison
+        readout = {k: v for k, v in c.options.items() if k != "seed"}
         return BayesianReadoutCeiling(c.measure.name, b=c.b, center=c.center, kernel=c.kernel, n_splits=n_splits,
-                                      seed=c.seed, stimulus_key=c.stimulus_key, time_bins=c.time_bins,
-                                      **c.options)
+                                      seed=c.seed, stimulus_key=c.stimulus_key, time_bins=c.time_bins, **readout)
 
     def __call__(self, assembly1: xr.DataArray, assembly2: xr.DataArray) -> Score:
         c = self.comparison
@@ -230,6 +230,8 @@ def _stack_time_bins(scores: list[Score], labels: xr.DataArray) -> Score:
         if key in scores[0].attrs:
             score.attrs[key] = [s.attrs[key] for s in scores]
     score.attrs["error"] = Score([s.attrs["error"] for s in scores], coords={TIME_DIM: index}, dims=[TIME_DIM])
-    score.attrs[Score.RAW_VALUES_KEY] = xr.concat([s.attrs[Score.RAW_VALUES_KEY] for s in scores],
-                                                  dim=xr.IndexVariable(TIME_DIM, index))
+    raw = np.stack([s.attrs[Score.RAW_VALUES_KEY].values for s in scores])
+    dim = scores[0].attrs[Score.RAW_VALUES_KEY].dims[0]  # "bootstrap" or "split"
+    score.attrs[Score.RAW_VALUES_KEY] = Score(raw, coords={TIME_DIM: index, dim: np.arange(raw.shape[1])},
+                                              dims=[TIME_DIM, dim])
     return score

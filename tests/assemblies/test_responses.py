@@ -121,3 +121,12 @@ def test_require_repetitions_counts_the_short_stimuli():
     with pytest.raises(AssemblyError, match=r"neural: the ceiling needs at least 2 repetitions of every stimulus; "
                                             r"5 of 5 stimuli have fewer"):
         responses.require_repetitions(2, "the ceiling")
+
+
+def test_a_lone_stimulus_coordinate_turned_into_the_index_gets_a_hint():
+    from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
+
+    assembly = NeuroidAssembly(np.zeros((3, 2)), dims=["presentation", "neuroid"],
+                               coords={"stimulus_id": ("presentation", list("abc")), "neuroid_id": ("neuroid", ["x", "y"])})
+    with pytest.raises(AssemblyError, match="a 'presentation' index may be the stimulus ids"):
+        responses_from_assembly(assembly, name="model")

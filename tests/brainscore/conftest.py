@@ -1,0 +1,21 @@
+"""Fixtures with the real Brain-Score packages: our plugin installed into brainscore_vision."""
+
+import os
+
+import pytest
+
+os.environ["BS_INSTALL_DEPENDENCIES"] = "no"   # never pip-install from inside a test
+os.environ["RESULTCACHING_DISABLE"] = "1"      # never serve or write Brain-Score's on-disk result cache
+
+
+@pytest.fixture(scope="session")
+def vision_plugin():
+    """Our folder in the installed brainscore_vision/metrics (removed again if it was not there)."""
+    from bayesrep_plugin.brainscore.install import install, metrics_dir, uninstall
+    from bayesrep_plugin.brainscore.registry import PLUGIN_NAME
+
+    was_installed = (metrics_dir("brainscore_vision") / PLUGIN_NAME).exists()
+    [folder] = install(["brainscore_vision"])
+    yield folder
+    if not was_installed:
+        uninstall(["brainscore_vision"])

@@ -1,0 +1,136 @@
+"""The readout metrics through brainscore_vision.load_metric, with values checked against the core."""
+
+import numpy as np
+import pytest
+from brainscore_core.metrics import Score
+
+from bayesrep_plugin.assemblies import AssemblyError
+from bayesrep_plugin.brainscore.metrics import BayesianReadoutSimilarity
+from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings
+from bayesrep_plugin.core.measures import get_measure
+from bayesrep_plugin.core.prior import Representation
+
+
+@pytest.fixture(scope="module")
+def data():
+    model, signal = linear_views(n=120, k=6, dims=(40, 25), seed=0)
+    return model, signal, recordings(signal, repetitions=3, noise=0.5, seed=1)
+
+
+def direct(measure, X1, X2, b=0.01, **options):
+    return float(get_measure(measure)(Representation.from_activations(X1, b=b),
+                                      Representation.from_activations(X2, b=b), **options))
+
+
+def test_load_metric_returns_our_score_with_the_exact_value(vision_plugin, data):
+    from brainscore_vision import load_metric
+    from brainscore_vision.benchmark_helpers.validate_error import assert_valid_uncertainty
+
+    model, signal, neural = data
+    score = load_metric("bayes_js")(neuroid_assembly(model), neural)
+    neural_means = neural.values.reshape(3, 120, 25).mean(axis=0)
+    assert isinstance(score, Score) and score.ndim == 0
+    assert float(score) == pytest.approx(1 - direct("js", model, neural_means), abs=1e-10)
+    assert score.attrs["distance"] == pytest.approx(1 - float(score))
+    assert_valid_uncertainty(score)
+    raw = score.attrs["raw"]
+    assert raw.dims == ("bootstrap",) and raw.sizes["bootstrap"] == 100 == score.attrs["n_bootstrap"]
+    assert score.attrs["error"] == pytest.approx(float(np.std(raw.values, ddof=1)))
+    assert score.attrs["error_over"] == ["stimulus"] and score.attrs["bootstrap_size"] == 60
+    low, high = score.attrs["interval"]
+    assert low < float(score) < high
+    assert score.attrs["bootstrap_bias"] == pytest.approx(raw.values.mean() - float(score))
+    assert {k: score.attrs[k] for k in ("measure", "b", "center", "method", "kernel")} == \
+        {"measure": "js", "b": 0.01, "center": "none", "method": "exact", "kernel": "mean"}
+    assert score.attrs["n_stimuli"] == 120 and score.attrs["stimuli_lost"] == {"assembly1": 0, "assembly2": 0}
+
+
+@pytest.mark.parametrize("measure", ["tv", "hellinger", "cka"])
+def test_other_measures(measure, data):
+    model, signal, _ = data
+    score = BayesianReadoutSimilarity(measure, n_bootstrap=3)(neuroid_assembly(model), neuroid_assembly(signal))
+    value = direct(measure, model, signal)
+    assert float(score) == pytest.approx(value if measure == "cka" else 1 - value, abs=1e-10)
+
+
+def test_options_reach_the_core(data):
+    model, signal, _ = data
+    score = BayesianReadoutSimilarity("tv", b=0.1, center="features", n_bootstrap=3)(
+        neuroid_assembly(model), neuroid_assembly(signal))
+    expected = get_measure("tv")(Representation.from_activations(model, b=0.1, center="features"),
+                                 Representation.from_activations(signal, b=0.1, center="features"))
+    assert float(score) == pytest.approx(1 - float(expected), abs=1e-10)
+    mc = BayesianReadoutSimilarity("tv", method="mc", n_samples=4000, n_bootstrap=2)(
+        neuroid_assembly(model), neuroid_assembly(signal))
+    exact = BayesianReadoutSimilarity("tv", n_bootstrap=2)(neuroid_assembly(model), neuroid_assembly(signal))
+    assert abs(float(mc) - float(exact)) < 0.05 and mc.attrs["n_samples"] == 4000
+
+
+def test_shuffled_presentation_order_gives_the_identical_score(data):
+    model, _, neural = data
+    metric = BayesianReadoutSimilarity("tv", n_bootstrap=5)
+    shuffled = neural.isel(presentation=np.random.default_rng(7).permutation(neural.sizes["presentation"]))
+    first, second = metric(neuroid_assembly(model), neural), metric(neuroid_assembly(model), shuffled)
+    assert float(first) == float(second)
+    np.testing.assert_array_equal(first.attrs["raw"].values, second.attrs["raw"].values)
+
+
+def test_identical_assemblies_score_one_and_unrelated_ones_less(data):
+    model, signal, _ = data
+    metric = BayesianReadoutSimilarity("js", n_bootstrap=3)
+    assert float(metric(neuroid_assembly(model), neuroid_assembly(model))) == pytest.approx(1.0, abs=1e-9)
+    unrelated = np.random.default_rng(9).normal(size=signal.shape)
+    assert float(metric(neuroid_assembly(model), neuroid_assembly(unrelated))) < \
+        float(metric(neuroid_assembly(model), neuroid_assembly(signal))) - 0.1
+
+
+def test_cross_validated_kernel_only_on_the_side_with_repetitions(data):
+    model, _, neural = data
+    score = BayesianReadoutSimilarity("js", kernel="cross_validated", n_bootstrap=3)(neuroid_assembly(model), neural)
+    assert score.attrs["kernels"] == {"assembly1": "mean", "assembly2": "cross_validated"}
+
+
+def test_replacement_bootstrap(data):
+    model, signal, _ = data
+    score = BayesianReadoutSimilarity("tv", bootstrap="replacement", n_bootstrap=4)(
+        neuroid_assembly(model), neuroid_assembly(signal))
+    assert score.attrs["bootstrap_scheme"] == "replacement" and score.attrs["bootstrap_size"] == 120
+
+
+def test_score_per_time_bin(data):
+    model, signal, _ = data
+    bins = np.stack([signal, np.random.default_rng(4).normal(size=signal.shape)], axis=-1)
+    neural = neuroid_assembly(bins, time_bins=[(70, 170), (170, 270)])
+    score = BayesianReadoutSimilarity("js", time_bins="each", n_bootstrap=3)(neuroid_assembly(model), neural)
+    assert score.dims == ("time_bin",) and score.sizes["time_bin"] == 2
+    assert float(score[0]) == pytest.approx(1 - direct("js", model, signal), abs=1e-10)
+    assert float(score[0]) > float(score[1]) + 0.1
+    assert score.attrs["error"].sizes["time_bin"] == 2 and score.attrs["raw"].dims == ("time_bin", "bootstrap")
+    averaged = BayesianReadoutSimilarity("js", n_bootstrap=3)(neuroid_assembly(model), neural)
+    assert float(averaged) == pytest.approx(1 - direct("js", model, bins.mean(axis=-1)), abs=1e-10)
+
+
+def test_nan_neuroids_are_reported_in_the_score(data):
+    model, signal, _ = data
+    signal = signal.copy()
+    signal[5, [2, 7]] = np.nan
+    with pytest.warns(UserWarning, match="assembly2: dropped 2 of 25 neuroids"):
+        score = BayesianReadoutSimilarity("js", n_bootstrap=3)(neuroid_assembly(model), neuroid_assembly(signal))
+    assert score.attrs["dropped_neuroids"] == {"assembly1": 0, "assembly2": 2}
+    assert float(score) == pytest.approx(1 - direct("js", model, np.delete(signal, [2, 7], axis=1)), abs=1e-10)
+
+
+def test_bad_input_and_bad_options(data):
+    model, signal, _ = data
+    metric = BayesianReadoutSimilarity("js", n_bootstrap=3)
+    with pytest.raises(AssemblyError, match="assembly1: no stimulus coordinate 'image_id'"):
+        BayesianReadoutSimilarity("js", stimulus_key="image_id", n_bootstrap=3)(
+            neuroid_assembly(model), neuroid_assembly(signal))
+    with pytest.raises(AssemblyError, match="share only 0 stimulus ids"):
+        metric(neuroid_assembly(model), neuroid_assembly(signal, stimulus_ids=[f"x{i}" for i in range(120)]))
+    with pytest.raises(ValueError, match="measure 'kl' .* has no similarity in"):
+        BayesianReadoutSimilarity("kl")
+    with pytest.raises(ValueError, match="kernel='denoised' is not one of"):
+        BayesianReadoutSimilarity("js", kernel="denoised")
+    with pytest.raises(ValueError, match="b \\(noise-to-signal ratio\\) must be"):
+        BayesianReadoutSimilarity("js", b=-1)

@@ -1,0 +1,85 @@
+"""registry.yaml, the shipped plugin folders, and install / uninstall / export."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from bayesrep_plugin.brainscore import install as install_module
+from bayesrep_plugin.brainscore.install import InstallError, export, install, uninstall
+from bayesrep_plugin.brainscore.registry import (PLUGIN_NAME, REGISTRY_PATH, factory, load_registry,
+                                                 plugin_source, render_plugin_init)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_root_registry_is_the_packaged_one():
+    assert (ROOT / "registry.yaml").resolve() == REGISTRY_PATH.resolve()
+
+
+@pytest.mark.parametrize("framework", ["brainscore_vision", "brainscore_language"])
+def test_shipped_plugin_folders_agree_with_registry(framework):
+    folder = plugin_source(framework)
+    init = (folder / "__init__.py").read_text(encoding="utf-8")
+    assert init == render_plugin_init(framework), "re-render with: python -m bayesrep_plugin.brainscore.registry"
+    for identifier in load_registry().entries:   # Brain-Score's own text scan, one line per id
+        assert sum(f"metric_registry['{identifier}']" in line for line in init.splitlines()) == 1
+    assert (folder / "test.py").is_file()
+    assert "@article{schutt2024bayesian" in ast.literal_eval(init.split("BIBTEX = ", 1)[1])
+
+
+def test_every_entry_builds_its_class_with_its_defaults():
+    for identifier, entry in load_registry().entries.items():
+        metric = factory(identifier)()
+        assert type(metric) is entry.load_class()
+        assert entry.description and entry.bibtex.startswith("@article")
+    assert factory("bayes_tv")().comparison.measure.name == "tv"
+    assert factory("bayes_js")(b=0.2).comparison.b == 0.2
+
+
+def test_load_metric_finds_every_identifier(vision_plugin):
+    from brainscore_vision import load_metric
+
+    for identifier, entry in load_registry().entries.items():
+        assert type(load_metric(identifier)) is entry.load_class()
+
+
+def test_install_is_idempotent_and_uninstall_removes_only_ours(tmp_path, monkeypatch):
+    metrics = tmp_path / "brainscore_vision" / "metrics"
+    metrics.mkdir(parents=True)
+    monkeypatch.setattr(install_module, "metrics_dir",
+                        lambda framework: metrics if framework == "brainscore_vision" else None)
+    assert install() == [metrics / PLUGIN_NAME]
+    (metrics / PLUGIN_NAME / "stale.py").write_text("")
+    assert install(["brainscore_vision"]) == [metrics / PLUGIN_NAME]
+    assert sorted(p.name for p in (metrics / PLUGIN_NAME).iterdir()) == ["__init__.py", "test.py"]
+    with pytest.raises(InstallError, match="brainscore_language is not installed"):
+        install(["brainscore_language"])
+    assert uninstall() == [metrics / PLUGIN_NAME] and not (metrics / PLUGIN_NAME).exists()
+    assert uninstall() == []
+
+
+def test_install_refuses_a_foreign_folder_and_id_collisions(tmp_path, monkeypatch):
+    metrics = tmp_path / "metrics"
+    monkeypatch.setattr(install_module, "metrics_dir", lambda framework: metrics)
+    (metrics / PLUGIN_NAME).mkdir(parents=True)
+    (metrics / PLUGIN_NAME / "__init__.py").write_text("metric_registry['other'] = None\n")
+    with pytest.raises(InstallError, match="is not a bayesrep-plugin folder"):
+        install(["brainscore_vision"])
+    with pytest.raises(InstallError, match="is not a bayesrep-plugin folder"):
+        uninstall(["brainscore_vision"])
+    (metrics / PLUGIN_NAME / "__init__.py").unlink()
+    (metrics / PLUGIN_NAME).rmdir()
+    (metrics / "someone").mkdir()
+    (metrics / "someone" / "__init__.py").write_text('metric_registry["bayes_js"] = object\n')
+    with pytest.raises(InstallError, match=r"already registers \['bayes_js'\]"):
+        install(["brainscore_vision"])
+
+
+def test_export_writes_submittable_folders(tmp_path):
+    written = export(tmp_path)
+    assert written == [tmp_path / f / "metrics" / PLUGIN_NAME for f in ("brainscore_vision", "brainscore_language")]
+    for folder in written:
+        assert sorted(p.name for p in folder.iterdir()) == ["__init__.py", "requirements.txt", "test.py"]
+        assert (folder / "requirements.txt").read_text().startswith("bayesrep-plugin>=")
+    assert export(tmp_path) == written   # again: overwrites its own export
