@@ -83,3 +83,13 @@ def test_export_writes_submittable_folders(tmp_path):
         assert sorted(p.name for p in folder.iterdir()) == ["__init__.py", "requirements.txt", "test.py"]
         assert (folder / "requirements.txt").read_text().startswith("bayesrep-plugin>=")
     assert export(tmp_path) == written   # again: overwrites its own export
+
+
+def test_the_plugin_folders_own_test_passes(vision_plugin):
+    """What Brain-Score's CI runs: the test.py inside the installed folder."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(vision_plugin / "test.py")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:]

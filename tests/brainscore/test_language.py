@@ -1,0 +1,54 @@
+"""brainscore_language finds our metrics too (runs in .venv-language: scripts/language-env.sh).
+
+brainscore-language 2.3.0 needs scikit-learn>=1.6 and brainscore-vision 2.4.2 needs <1.6, so the
+two cannot share an environment; in the main environment this module is skipped.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("brainscore_language")
+
+from bayesrep_plugin.brainscore.install import install, metrics_dir, uninstall  # noqa: E402
+from bayesrep_plugin.brainscore.registry import PLUGIN_NAME, load_registry  # noqa: E402
+from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings  # noqa: E402
+from bayesrep_plugin.core.measures import get_measure  # noqa: E402
+from bayesrep_plugin.core.prior import Representation  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def language_plugin():
+    was_installed = (metrics_dir("brainscore_language") / PLUGIN_NAME).exists()
+    [folder] = install(["brainscore_language"])
+    yield folder
+    if not was_installed:
+        uninstall(["brainscore_language"])
+
+
+def test_load_metric_finds_every_identifier(language_plugin):
+    from brainscore_language import load_metric
+
+    for identifier, entry in load_registry().entries.items():
+        assert type(load_metric(identifier)) is entry.load_class()
+
+
+def test_score_through_brainscore_language(language_plugin):
+    from brainscore_language import load_metric
+
+    model, signal = linear_views(n=80, dims=(30, 20), seed=5)
+    score = load_metric("bayes_js", n_bootstrap=5)(neuroid_assembly(model, region="language_system"),
+                                                   neuroid_assembly(signal, region="language_system"))
+    expected = get_measure("js")(Representation.from_activations(model), Representation.from_activations(signal))
+    assert float(score) == pytest.approx(1 - float(expected), abs=1e-10)
+    ceiling = load_metric("bayes_js_ceiling", n_splits=3)(recordings(signal, repetitions=2, noise=0.3))
+    assert 0 < float(ceiling) < 1
+
+
+def test_the_plugin_folders_own_test_passes(language_plugin):
+    """What Brain-Score's CI runs: the test.py inside the installed folder."""
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             str(language_plugin / "test.py")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:]
