@@ -1,16 +1,55 @@
-"""`make demo`: every measure between three real ImageNet-trained networks.
+"""`make demo`: three real networks and a SIMULATED brain on one leaderboard.
 
-AlexNet, ResNet-18 and ResNet-34 activations to the same 2,400 objectome images ship inside
-brainscore-vision; nothing is downloaded.
+1. Every measure between the real AlexNet, ResNet-18 and ResNet-34 activations to the same
+   2,400 objectome images (they ship inside brainscore-vision; nothing is downloaded).
+2. A leaderboard of the three networks against a simulated neural population, with the
+   population's own split-half distance on the same axis, written with tables and figures to
+   ``./bayesrep-demo/`` (``leaderboard.html`` is the page to open).
+
+No neural recordings ship with any package we can use, so the "brain" is SIMULATED, and labelled
+so everywhere it appears. Its generative model, for each of the 2,400 images s:
+
+- features: ResNet-34's avgpool (512) and AlexNet's classifier.5 (4096) responses, each unit
+  z-scored over images; the simulated neurons read 80% of their drive from ResNet-34 and 20% from
+  AlexNet: u_j(s) = sqrt(0.8)·a_jᵀz₃₄(s) + sqrt(0.2)·b_jᵀz_A(s), with a_j, b_j ~ N(0, I/d);
+- mean rate of neuron j: f_j(s) = r₀ · softplus(g_j·u_j(s) + c_j), r₀ = 10 spikes per repeat,
+  gains g_j ~ LogNormal(0, 0.3), offsets c_j ~ N(−0.5, 0.5²): rectified, heterogeneous tuning;
+- repeat t = 1..R (R = 6): y_jt(s) = f_j(s) + sqrt(F·f_j(s))·ε_jts, ε ~ N(0, 1), Fano factor
+  F = 1.5 (Poisson-like noise whose variance grows with the rate), independent across neurons,
+  images and repeats.
+
+So ResNet-34 should rank first, and no network should get as close as another half of the
+same (noisy) simulated brain. The simulated population is written to ``simulated-IT.nc`` (netCDF,
+presentation × neuroid with stimulus_id and repetition, attribute ``simulated = 1``) and the leaderboard's config to ``leaderboard.yaml``, so
+``bayesrep leaderboard bayesrep-demo/leaderboard.yaml`` reruns it (finished pairs are reused).
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
+import sys
 import time
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+import yaml
 
 from . import data
 from .core import MEASURES, Representation, compare
+from .reports.atomic import replacing, write_text
+from .reports.leaderboard import build_leaderboard, read_config, write_report
+
+NEURONS = 120
+REPETITIONS = 6
+BASE_RATE = 10.0
+FANO_FACTOR = 1.5
+RESNET34_SHARE = 0.8
+LEADERBOARD_STIMULI = 600  # a seeded random subset keeps the demo well under two minutes
+BOOTSTRAP = 20
+SEED = 0
+DATASET = "simulated IT"
 
 
 def measure_table(b: float = 0.01, progress: bool = True) -> tuple[list[str], list[tuple[str, str]], dict]:
@@ -23,7 +62,7 @@ def measure_table(b: float = 0.01, progress: bool = True) -> tuple[list[str], li
         start = time.perf_counter()
         values[a, c] = {m: float(compare(reps[a], reps[c], m)) for m in MEASURES}
         if progress:
-            print(f"  {a} vs {c}: {time.perf_counter() - start:.1f} s")
+            print(f"  {a} vs {c}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return list(MEASURES), pairs, values
 
 
@@ -34,9 +73,85 @@ def format_table(measures: list[str], pairs: list[tuple[str, str]], values: dict
     return "\n".join([header, "-" * len(header), *rows, "", kinds])
 
 
-def main() -> None:
+def _zscore(values: np.ndarray) -> np.ndarray:
+    std = values.std(axis=0)
+    return (values - values.mean(axis=0)) / np.where(std > 0, std, 1.0)
+
+
+def simulate_population(seed: int = SEED) -> xr.DataArray:
+    """The SIMULATED neural population of the module docstring, as a brainio-style assembly."""
+    rng = np.random.default_rng(seed)
+    resnet34, alexnet = data.load_activations("resnet34"), data.load_activations("alexnet")
+    stimuli = resnet34[data.STIMULUS_KEY].values
+    drive = (np.sqrt(RESNET34_SHARE) * _zscore(resnet34.values.astype(np.float64))
+             @ rng.normal(0, 1 / np.sqrt(resnet34.shape[1]), (resnet34.shape[1], NEURONS))
+             + np.sqrt(1 - RESNET34_SHARE) * _zscore(alexnet.values.astype(np.float64))
+             @ rng.normal(0, 1 / np.sqrt(alexnet.shape[1]), (alexnet.shape[1], NEURONS)))
+    gains, offsets = rng.lognormal(0, 0.3, NEURONS), rng.normal(-0.5, 0.5, NEURONS)
+    rates = BASE_RATE * np.logaddexp(0, gains * drive + offsets)  # softplus
+    trials = rates + np.sqrt(FANO_FACTOR * rates) * rng.normal(size=(REPETITIONS, *rates.shape))
+    n = len(stimuli)
+    return xr.DataArray(
+        trials.reshape(REPETITIONS * n, NEURONS).astype(np.float32),
+        dims=("presentation", "neuroid"),
+        coords={"stimulus_id": ("presentation", np.tile(stimuli, REPETITIONS)),
+                "repetition": ("presentation", np.repeat(np.arange(REPETITIONS), n)),
+                "neuroid_id": ("neuroid", [f"sim{j:03d}" for j in range(NEURONS)]),
+                "region": ("neuroid", ["IT (simulated)"] * NEURONS)},
+        attrs={"simulated": 1, "description": "SIMULATED neural population, not recordings: see bayesrep_plugin/demo.py",
+               "generative_model": f"rates = {BASE_RATE}·softplus(g·u + c), u from z-scored ResNet-34 "
+                                   f"({RESNET34_SHARE:.0%}) and AlexNet features; {REPETITIONS} repeats with "
+                                   f"Gaussian noise of variance {FANO_FACTOR}·rate; seed {seed}"})
+
+
+def write_inputs(out: Path) -> Path:
+    """Write the simulated population and the leaderboard config into ``out``; return the config."""
+    population = out / "simulated-IT.nc"
+    if not population.is_file():  # the simulation is seeded: an existing file holds the same data
+        with replacing(population) as temporary:
+            simulate_population().to_netcdf(temporary)
+    config = {
+        "title": "Demo leaderboard: real networks vs a SIMULATED brain",
+        "output": ".",
+        "measures": ["tv", "js"],
+        "b": 0.01,
+        "bootstrap": BOOTSTRAP,
+        "seed": SEED,
+        "max_stimuli": LEADERBOARD_STIMULI,
+        "models": [{"path": str(data.activations_path(name)), "name": name} for name in data.NETWORKS],
+        "neural": [{"path": population.name, "name": DATASET}],
+        "notes": [f"The brain here is SIMULATED ({NEURONS} model neurons, {REPETITIONS} repeats, Poisson-like "
+                  f"noise; drive 80% ResNet-34, 20% AlexNet features): see the docstring of bayesrep_plugin/demo.py. "
+                  "The networks' activations are real (brainscore-vision's objectome-240 test resources)."],
+    }
+    return write_text(out / "leaderboard.yaml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+
+
+def run(out: Path = Path("bayesrep-demo"), progress: bool = True) -> Path:
+    """The whole demo; returns the leaderboard page."""
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
     print("Comparing the real AlexNet / ResNet-18 / ResNet-34 activations (2,400 objectome images, b = 0.01):")
-    print(format_table(*measure_table()))
+    print(format_table(*measure_table(progress=progress)))
+    print(f"\nLeaderboard: the three networks vs a SIMULATED neural population ({DATASET}; "
+          f"{LEADERBOARD_STIMULI} images, {BOOTSTRAP} resamples):")
+    report = build_leaderboard(read_config(write_inputs(out)), progress=progress)
+    paths = write_report(report, out)
+    for table in report.tables():
+        print(f"\n{table.title}")
+        for row in table.rows:
+            print(f"  {row['rank']}. {row['representation']:<40} {row['value']:.4f}  "
+                  f"[{row['ci_low']:.4f}, {row['ci_high']:.4f}]")
+    print(f"\nReport written to {out}/ — open {paths['html']}")
+    return paths["html"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bayesrep_plugin.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("bayesrep-demo"), help="folder for the report")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    run(args.out, progress=not args.quiet)
 
 
 if __name__ == "__main__":

@@ -80,9 +80,9 @@ def heatmap(distances: np.ndarray, labels: list[str], kinds: list[str], title: s
         for row in range(m):
             for col in range(m):
                 value = ordered[row, col]
-                light = value > 0.6 * ordered.max()
+                dark_cell = value > 0.5 * ordered.max()  # viridis_r: large distances are dark
                 axes.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=7,
-                          color="black" if light else "white")
+                          color="white" if dark_cell else "black")
     figure.colorbar(image, cax=figure.add_subplot(grid[1, 1]), label="distance")
     figure.suptitle(title)
     return figure
@@ -181,38 +181,45 @@ def score_bars(panels: dict[str, list[ScoreBar]], measure: str) -> Figure:
             axes.axvspan(reference.low, reference.high, color=BRAIN_COLOR, alpha=0.15, lw=0)
             axes.axvline(reference.value, color=BRAIN_COLOR, ls="--",
                          label=f"{reference.label} = {reference.value:.3f}")
-            axes.legend(loc="lower right", fontsize=8)
+            axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
         axes.set_xlim(0, max([1e-9, *[bar.high for bar in bars]]) * 1.1)
         axes.set_title(dataset, fontsize=10)
         axes.set_xlabel(f"{measure} distance to the brain (lower = closer; 95% bootstrap interval)")
-    figure.suptitle(f"Model scores under {measure}")
+    figure.suptitle(f"Model scores under {measure}", y=1.02)
     return figure
 
 
+PAIR_STYLES = {  # (kinds of the two representations) → colour and legend label
+    ("model", "model"): (MODEL_COLOR, "model – model"),
+    ("brain", "model"): ("#9467bd", "model – brain"),
+    ("brain", "brain"): (BRAIN_COLOR, "brain – brain (split halves)"),
+}
+
+
 def metric_scatter(ours: dict[str, np.ndarray], classic: dict[str, np.ndarray],
-                   pair_labels: list[str]) -> Figure:
+                   pair_kinds: list[tuple[str, str]]) -> Figure:
     """Grid: each of our distances (rows) against each classic similarity (columns), per pair.
 
-    The dashed line is distance = 1 − similarity: points above it are pairs our measure finds
-    more different than the classic one does (it is more stringent there).
+    Points are coloured by the kinds of the two representations. The dashed line is
+    distance = 1 − similarity: points above it are pairs our measure finds more different than
+    the classic one does (it is more stringent there).
     """
     rows, cols = len(ours), len(classic)
-    figure = Figure(figsize=(3.8 * cols, 3.4 * rows), layout="constrained")
+    figure = Figure(figsize=(4.2 * cols, 3.6 * rows), layout="constrained")
     axes_grid = figure.subplots(rows, cols, squeeze=False)
-    label_points = len(pair_labels) <= 10
+    styles = [PAIR_STYLES[tuple(sorted(kinds))] for kinds in pair_kinds]
     for row, (measure, distances) in enumerate(ours.items()):
         for col, (name, similarities) in enumerate(classic.items()):
             axes = axes_grid[row, col]
             axes.plot([0, 1], [1, 0], ls="--", color="0.6", lw=1, label="1 − similarity")
-            axes.scatter(similarities, distances, color=MODEL_COLOR, s=25, zorder=3)
-            if label_points:
-                for x, y, label in zip(similarities, distances, pair_labels):
-                    axes.annotate(label, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6)
+            for color, label in dict.fromkeys(styles):
+                chosen = [k for k, style in enumerate(styles) if style == (color, label)]
+                axes.scatter(similarities[chosen], distances[chosen], color=color, s=30, zorder=3, label=label)
             axes.set_xlim(min(0.0, float(np.min(similarities))), 1.02)
             axes.set_ylim(0, 1.02)
             axes.set_xlabel(f"{name} (similarity)")
             axes.set_ylabel(f"{measure} (distance)")
             axes.grid(alpha=0.3)
-            axes.legend(fontsize=7, loc="upper right")
+            axes.legend(fontsize=7, loc="lower left")
     figure.suptitle("Bayesian readout distances against CKA and RSA on the same pairs")
     return figure

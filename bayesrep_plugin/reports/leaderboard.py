@@ -33,7 +33,7 @@ from bayesrep_plugin.core.measures import METHODS
 from . import figures
 from .atomic import write_text
 from .inputs import InputError, Source, align_all, load_responses
-from .pairs import Entry, PairCache, PairMatrix, pair_matrix, summarize
+from .pairs import Entry, PairCache, PairMatrix, pair_matrices, summarize
 from .tables import FigureFile, Table, to_csv, to_html, to_markdown
 
 CLASSIC = ("cka", "rsa")  # the measures ours are plotted against
@@ -226,17 +226,18 @@ def _none_if_nan(value):
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _measure_all(entries: list[Entry], settings: Settings, output: Path | None, progress: bool,
-                 classic: bool) -> tuple[dict[str, PairMatrix], dict[str, PairMatrix]]:
+def _measure_all(entries: list[Entry], settings: Settings, output: Path | None,
+                 progress: bool) -> tuple[dict[str, PairMatrix], dict[str, PairMatrix]]:
+    """The chosen measures with resamples; CKA and RSA (no resamples) when one of ours is chosen."""
     n = entries[0].representation.n
     resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.scheme, seed=settings.seed)
                  if settings.n_bootstrap else None)
     cache = PairCache(None if output is None else output / CACHE_FOLDER)
-    matrices = {name: pair_matrix(entries, name, options=settings.options(name), resamples=resamples,
-                                  cache=cache, progress=progress) for name in settings.measures}
+    matrices = pair_matrices(entries, {name: settings.options(name) for name in settings.measures},
+                             resamples=resamples, cache=cache, progress=progress)
     classic_matrices = {}
-    if classic and any(get_measure(name).bayesian for name in settings.measures):
-        classic_matrices = {name: pair_matrix(entries, name, cache=cache, progress=progress) for name in CLASSIC}
+    if any(get_measure(name).bayesian for name in settings.measures):
+        classic_matrices = pair_matrices(entries, {name: {} for name in CLASSIC}, cache=cache, progress=progress)
     return matrices, classic_matrices
 
 
@@ -248,7 +249,7 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
     responses = _subsample([load_responses(source) for source in sources], settings)
     _check_unique([r.name for r in responses])
     entries = [_entry(r, "brain" if "simulated" in r.name else "model", settings.b) for r in responses]
-    matrices, classic = _measure_all(entries, settings, output, progress, classic=True)
+    matrices, classic = _measure_all(entries, settings, output, progress)
     rows = []
     for name, matrix in matrices.items():
         m = len(entries)
@@ -279,7 +280,7 @@ def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache
         half_a, half_b = split_half(brain, np.random.default_rng(settings.seed))
         datasets[brain.name] = (len(entries), len(entries) + 1)
         entries += [_entry(half_a, "brain", settings.b), _entry(half_b, "brain", settings.b)]
-    matrices, classic = _measure_all(entries, settings, config.output if cache else None, progress, classic=True)
+    matrices, classic = _measure_all(entries, settings, config.output if cache else None, progress)
 
     rows = []
     for dataset, (a, b) in datasets.items():
@@ -343,9 +344,9 @@ def write_report(report: Report, output: Path) -> dict[str, Path]:
     ours = {name: m for name, m in report.matrices.items() if get_measure(name).bayesian}
     if ours and report.classic:
         upper = np.triu_indices(len(labels), k=1)
-        pair_labels = [f"{labels[i]} / {labels[j]}" for i, j in zip(*upper)]
         save(figures.metric_scatter({n: m.values[upper] for n, m in ours.items()},
-                                    {n: m.values[upper] for n, m in report.classic.items()}, pair_labels),
+                                    {n: m.values[upper] for n, m in report.classic.items()},
+                                    [(kinds[i], kinds[j]) for i, j in zip(*upper)]),
              "scatter-vs-cka-rsa", "Our distances against CKA and RSA on the same pairs")
 
     tables = report.tables()

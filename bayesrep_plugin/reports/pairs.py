@@ -81,16 +81,21 @@ def pair_key(first: Entry, second: Entry, measure: str, options: dict, resamples
     return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
-def measure_pair(first: Representation, second: Representation, measure: str, options: dict,
-                 resamples: np.ndarray, tick: Callable[[], object] = lambda: None) -> PairValue:
-    """The measure on all stimuli and on each resample (rows of ``resamples``); ``tick`` after each."""
-    value = float(compare(first, second, measure, **options))
-    tick()
-    resampled = np.empty(len(resamples))
-    for row, index in enumerate(resamples):
-        resampled[row] = float(compare(first.subset(index), second.subset(index), measure, **options))
+def measure_pair(first: Representation, second: Representation, measures: dict[str, dict],
+                 resamples: np.ndarray, tick: Callable[[], object] = lambda: None) -> dict[str, PairValue]:
+    """Each measure (name → options) on all stimuli and on each resample; ``tick`` after each.
+
+    All measures of one resample share its two subset representations, so the per-pair work that
+    the core caches on them (the generalized eigenproblem) is done once for all the measures.
+    """
+    def evaluate(rep1: Representation, rep2: Representation) -> list[float]:
+        values = [float(compare(rep1, rep2, name, **options)) for name, options in measures.items()]
         tick()
-    return PairValue(value, resampled)
+        return values
+
+    table = np.array([evaluate(first, second)] +
+                     [evaluate(first.subset(index), second.subset(index)) for index in resamples])
+    return {name: PairValue(float(table[0, k]), table[1:, k]) for k, name in enumerate(measures)}
 
 
 def summarize(value: float, resampled: np.ndarray) -> dict:
@@ -122,32 +127,41 @@ class PairMatrix:
         return summarize(self.values[i, j], self.resampled[i, j])
 
 
-def pair_matrix(entries: list[Entry], measure: str, *, options: dict | None = None,
-                resamples: np.ndarray | None = None, cache: PairCache | None = None,
-                progress: bool = True) -> PairMatrix:
-    """``measure`` between every pair of entries, each pair from the cache when it is there."""
-    options = options or {}
+def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, resamples: np.ndarray | None = None,
+                  cache: PairCache | None = None, progress: bool = True) -> dict[str, PairMatrix]:
+    """Every measure (name → options) between every pair of entries; finished pairs from the cache.
+
+    Symmetric measures are computed once per unordered pair, asymmetric ones for both orders.
+    """
     resamples = np.empty((0, 0), dtype=int) if resamples is None else resamples
     cache = cache or PairCache(None)
-    spec = get_measure(measure)
     count = len(entries)
-    values = np.full((count, count), spec.identity_value)
-    resampled = np.full((count, count, len(resamples)), spec.identity_value)
+    specs = {name: get_measure(name) for name in measures}
+    values = {name: np.full((count, count), spec.identity_value) for name, spec in specs.items()}
+    resampled = {name: np.full((count, count, len(resamples)), spec.identity_value) for name, spec in specs.items()}
     fingerprints = {id(entry): entry.fingerprint for entry in entries}
-    pairs = [(i, j) for i in range(count) for j in range(count) if (i < j if spec.symmetric else i != j)]
+    work = {}
+    for i, j in ((i, j) for i in range(count) for j in range(count) if i != j):
+        names = [name for name, spec in specs.items() if i < j or not spec.symmetric]
+        if names:
+            work[i, j] = {name: pair_key(entries[i], entries[j], name, measures[name], resamples, fingerprints)
+                          for name in names}
     evaluations = 1 + len(resamples)  # per pair: all stimuli, then each resample
-    with tqdm(total=len(pairs) * evaluations, desc=f"{measure}: {len(pairs)} pairs × {evaluations}",
+    with tqdm(total=len(work) * evaluations, desc=f"{', '.join(measures)}: {len(work)} pairs × {evaluations}",
               unit="eval", disable=not progress, leave=False) as bar:
-        for i, j in pairs:
-            key = pair_key(entries[i], entries[j], measure, options, resamples, fingerprints)
-            result = cache.get(key)
-            if result is None:
-                result = measure_pair(entries[i].representation, entries[j].representation, measure, options,
-                                      resamples, tick=lambda: bar.update())
-                cache.put(key, result)
+        for (i, j), keys in work.items():
+            results = {name: cache.get(key) for name, key in keys.items()}
+            missing = {name: measures[name] for name, result in results.items() if result is None}
+            if missing:
+                computed = measure_pair(entries[i].representation, entries[j].representation, missing, resamples,
+                                        tick=lambda: bar.update())
+                for name, result in computed.items():
+                    cache.put(keys[name], result)
+                results.update(computed)
             else:
                 bar.update(evaluations)
-            values[i, j], resampled[i, j] = result.value, result.resampled
-            if spec.symmetric:
-                values[j, i], resampled[j, i] = result.value, result.resampled
-    return PairMatrix(measure, values, resampled)
+            for name, result in results.items():
+                values[name][i, j], resampled[name][i, j] = result.value, result.resampled
+                if specs[name].symmetric:
+                    values[name][j, i], resampled[name][j, i] = result.value, result.resampled
+    return {name: PairMatrix(name, values[name], resampled[name]) for name in measures}
