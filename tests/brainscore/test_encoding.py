@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
 
-from bayesrep_plugin.assemblies import AssemblyError, responses_from_assembly
+from bayesrep_plugin.assemblies import AssemblyError
 from bayesrep_plugin.brainscore.encoding import BayesianEncoding, _log_ml, _prior_spectrum
 from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings
 from bayesrep_plugin.core.prior import Representation

@@ -7,7 +7,6 @@ two cannot share an environment; in the main environment this module is skipped.
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 pytest.importorskip("brainscore_language")

@@ -1,0 +1,78 @@
+"""Score time of one model–brain pair: our metrics vs Brain-Score's own `cka` and `pls`, in one run.
+
+Model: ResNet-18 avgpool activations (512 features) to n = 1,000 objectome images (shipped with
+brainscore-vision). "Neural" data: ResNet-34 activations to the same images seen through a random
+projection onto 256 neuroids plus noise (no recordings ship in any wheel we can use offline).
+Every metric gets the same two NeuroidAssemblies, through brainscore_vision.load_metric.
+Ours: 100 bootstrap resamples (half samples) for the readout metrics, 100 neuroid resamples for
+the encoding score (which needs repetitions: it gets the 4 repetitions the average was made of).
+
+    .venv/bin/python benchmarks/bench_brainscore.py [--n 1000] [--bootstrap 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
+os.environ.setdefault("RESULTCACHING_DISABLE", "1")
+
+from bayesrep_plugin.brainscore.install import install  # noqa: E402
+from bayesrep_plugin.brainscore.simulate import neuroid_assembly  # noqa: E402
+from bayesrep_plugin.data import load_activations  # noqa: E402
+
+N_NEUROIDS, REPETITIONS, NOISE = 256, 4, 1.0
+
+
+def assemblies(n: int):
+    rng = np.random.default_rng(0)
+    chosen = np.sort(rng.choice(2400, n, replace=False))
+    model = load_activations("resnet18").values[chosen]
+    source = load_activations("resnet34").values[chosen].astype(np.float64)
+    signal = source @ rng.normal(size=(source.shape[1], N_NEUROIDS)) / np.sqrt(source.shape[1])
+    trials = signal[None] + NOISE * signal.std() * rng.normal(size=(REPETITIONS, *signal.shape))
+    ids = [f"objectome{i:04d}" for i in chosen]
+    return (neuroid_assembly(model, stimulus_ids=ids), neuroid_assembly(trials.mean(axis=0), stimulus_ids=ids),
+            neuroid_assembly(trials, stimulus_ids=ids))
+
+
+def timed(call):
+    start = time.perf_counter()
+    score = call()
+    return time.perf_counter() - start, score
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--bootstrap", type=int, default=100)
+    args = parser.parse_args()
+    install(["brainscore_vision"])
+    from brainscore_vision import load_metric
+
+    model, neural, repeated = assemblies(args.n)
+    runs = {
+        f"bayes_js ({args.bootstrap} resamples)": lambda: load_metric("bayes_js", n_bootstrap=args.bootstrap)(model, neural),
+        f"bayes_tv ({args.bootstrap} resamples)": lambda: load_metric("bayes_tv", n_bootstrap=args.bootstrap)(model, neural),
+        f"bayes_encoding ({args.bootstrap} resamples)": lambda: load_metric("bayes_encoding", n_bootstrap=args.bootstrap)(model, repeated),
+        "Brain-Score cka (no resampling)": lambda: load_metric("cka")(model, neural),
+        "Brain-Score pls (10-fold CV)": lambda: load_metric("pls")(model, neural),
+    }
+    results = {name: timed(run) for name, run in runs.items()}
+    reference = results[next(iter(results))][0]
+    print(f"\nn = {args.n} stimuli, model 512 features, neural {N_NEUROIDS} neuroids; 2-core CPU\n")
+    print(f"| {'metric':<36} | {'time (s)':>8} | {'score':>7} | {'error':>7} | {'time / bayes_js':>15} |")
+    print(f"|{'-' * 38}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 17}|")
+    for name, (seconds, score) in results.items():
+        value = float(score.mean()) if score.ndim else float(score)  # pls: per split × neuroid raw → mean
+        error = score.attrs.get("error")
+        error = f"{float(error):7.4f}" if error is not None and np.ndim(error) == 0 else "      -"
+        print(f"| {name:<36} | {seconds:8.2f} | {value:7.4f} | {error} | {seconds / reference:15.2f} |")
+
+
+if __name__ == "__main__":
+    main()
