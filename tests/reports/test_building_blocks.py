@@ -1,0 +1,153 @@
+"""Atomic writes, figures, tables and the pair matrices, each against values known independently."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import math
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import pdist, squareform
+
+import bayesrep_plugin as br
+from bayesrep_plugin.reports import figures, pairs
+from bayesrep_plugin.reports.atomic import TEMP_SUFFIX, replacing, write_text
+from bayesrep_plugin.reports.pairs import Entry, PairCache, pair_matrices, summarize
+from bayesrep_plugin.reports.tables import FigureFile, Table, to_csv, to_html, to_markdown
+
+
+# ------------------------------------------------------------------ atomic writes
+
+def test_write_text_replaces_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "sub" / "out.txt"
+    write_text(target, "first")
+    write_text(target, "second ✓")
+    assert target.read_text("utf-8") == "second ✓"
+    assert oct(target.stat().st_mode & 0o777) == oct(0o644)
+    assert [p.name for p in target.parent.iterdir()] == ["out.txt"]
+
+
+def test_interrupted_write_keeps_the_old_file_and_no_partial(tmp_path):
+    target = tmp_path / "out.txt"
+    write_text(target, "complete")
+    with pytest.raises(KeyboardInterrupt):
+        with replacing(target) as temporary:
+            temporary.write_text("half-writ")
+            raise KeyboardInterrupt
+    assert target.read_text() == "complete"
+    assert not list(tmp_path.glob(f"*{TEMP_SUFFIX}"))
+
+
+# ------------------------------------------------------------------ figures
+
+def test_metric_mds_recovers_a_planar_configuration():
+    points = np.array([[0, 0], [3, 0], [0, 4], [3, 4], [1.5, 2], [5, 1]], dtype=float)
+    distances = squareform(pdist(points))
+    embedding, stress = figures.metric_mds(distances)
+    assert stress < 1e-6
+    np.testing.assert_allclose(squareform(pdist(embedding)), distances, atol=1e-5)
+
+
+def test_metric_mds_stress_is_positive_when_no_plane_fits():
+    simplex = 1.0 - np.eye(5)  # 5 equidistant points need 4 dimensions
+    _, stress = figures.metric_mds(simplex)
+    assert stress > 0.05
+
+
+def test_cluster_order_keeps_clusters_together():
+    points = np.array([[0.0], [10.0], [0.1], [10.2], [0.2], [10.1]])
+    order = figures.cluster_order(squareform(pdist(points)))
+    groups = [int(points[i, 0] > 5) for i in order]
+    assert groups in ([0, 0, 0, 1, 1, 1], [1, 1, 1, 0, 0, 0])
+
+
+def test_save_figure_writes_png_and_svg(tmp_path):
+    distances = squareform(pdist(np.arange(4.0)[:, None]))
+    paths = figures.save_figure(figures.heatmap(distances, list("abcd"), ["model"] * 3 + ["brain"], "t"),
+                                tmp_path / "heat")
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = paths["svg"].read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["heat.png", "heat.svg"]
+
+
+# ------------------------------------------------------------------ tables
+
+ROWS = [{"measure": "tv", "first": "a|b", "second": "<script>x</script>", "value": 0.123456789,
+         "ci_low": math.nan, "ci_high": 0.5, "bootstrap_sd": 0.01}]
+COLUMNS = ["measure", "first", "second", "value", "ci_low", "ci_high", "bootstrap_sd"]
+
+
+def test_csv_keeps_full_precision():
+    parsed = list(csv.DictReader(io.StringIO(to_csv(Table("t", COLUMNS, ROWS)))))
+    assert parsed[0]["value"] == "0.123456789" and parsed[0]["second"] == "<script>x</script>"
+
+
+def test_markdown_escapes_pipes_and_rounds():
+    text = to_markdown([Table("tv", COLUMNS, ROWS)], "Title")
+    assert "| tv | a\\|b | <script>x</script> | 0.1235 |  | 0.5000 | 0.0100 |" in text
+    assert text.startswith("# Title")
+
+
+def test_html_is_escaped_and_embeds_the_png(tmp_path):
+    png = tmp_path / "f.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    page = to_html([Table("tv", COLUMNS, ROWS)], [FigureFile("caption <b>", png)], "T & T", ["note"])
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "<title>T &amp; T</title>" in page
+    encoded = page.split('src="data:image/png;base64,')[1].split('"')[0]
+    assert base64.b64decode(encoded) == png.read_bytes()
+    assert "src=\"http" not in page and "href=\"http" not in page  # self-contained
+
+
+# ------------------------------------------------------------------ pairs
+
+@pytest.fixture(scope="module")
+def entries():
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(40, 5))
+    arrays = [base @ rng.normal(size=(5, 12)) + s * rng.normal(size=(40, 12)) for s in (0.1, 0.5, 2.0)]
+    return [Entry(f"r{i}", "model", br.Representation.from_activations(x, name=f"r{i}")) for i, x in enumerate(arrays)]
+
+
+def test_pair_matrices_match_the_core(entries):
+    resamples = np.array([[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]])
+    matrices = pair_matrices(entries, {"tv": {}, "js": {}, "kl": {}}, resamples=resamples, progress=False)
+    for name in ("tv", "js"):
+        values = matrices[name].values
+        np.testing.assert_allclose(values, values.T)
+        np.testing.assert_array_equal(np.diag(values), 0.0)
+        assert values[0, 2] == pytest.approx(float(br.compare(entries[0].representation, entries[2].representation, name)))
+        expected = br.compare(entries[1].representation.subset(resamples[1]),
+                              entries[2].representation.subset(resamples[1]), name)
+        assert matrices[name].resampled[1, 2, 1] == pytest.approx(float(expected))
+    kl = matrices["kl"].values  # asymmetric: both orders, and they differ
+    assert kl[0, 2] == pytest.approx(float(br.compare(entries[0].representation, entries[2].representation, "kl")))
+    assert kl[2, 0] == pytest.approx(float(br.compare(entries[2].representation, entries[0].representation, "kl")))
+    assert abs(kl[0, 2] - kl[2, 0]) > 1e-3
+
+
+def test_cache_reuses_finished_pairs_and_keys_follow_the_data(entries, tmp_path, monkeypatch):
+    cache = PairCache(tmp_path)
+    first = pair_matrices(entries, {"tv": {}}, cache=cache, progress=False)
+    assert len(list(tmp_path.glob("*.json"))) == 3
+    calls = []
+    real_compare = pairs.compare
+    monkeypatch.setattr(pairs, "compare", lambda *a, **k: calls.append(a) or real_compare(*a, **k))
+    again = pair_matrices(entries, {"tv": {}}, cache=cache, progress=False)
+    assert calls == []
+    np.testing.assert_array_equal(first["tv"].values, again["tv"].values)
+    other_b = [Entry(e.label, e.kind, e.representation.with_b(0.1)) for e in entries]
+    changed = pair_matrices(other_b, {"tv": {}}, cache=cache, progress=False)
+    assert len(calls) == 3 and len(list(tmp_path.glob("*.json"))) == 6
+    assert not np.allclose(changed["tv"].values, first["tv"].values)
+
+
+def test_summary_interval_is_recentred_on_the_value():
+    resampled = np.linspace(0.2, 0.4, 101)  # mean 0.3, percentiles 0.205 and 0.395
+    summary = summarize(0.5, resampled)
+    assert summary["ci_low"] == pytest.approx(0.405) and summary["ci_high"] == pytest.approx(0.595)
+    assert summary["bootstrap_sd"] == pytest.approx(np.std(resampled, ddof=1))
+    assert math.isnan(summarize(0.5, np.array([]))["ci_low"])

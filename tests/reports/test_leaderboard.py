@@ -1,0 +1,186 @@
+"""Leaderboards and comparisons end to end: values against the core, ranking, files, config, resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bayesrep_plugin as br
+from bayesrep_plugin.assemblies.bootstrap import resample_indices
+from bayesrep_plugin.assemblies.responses import responses_from_assembly
+from bayesrep_plugin.brainscore.metrics import split_half
+from bayesrep_plugin.reports import pairs
+from bayesrep_plugin.reports.atomic import TEMP_SUFFIX
+from bayesrep_plugin.reports.inputs import InputError, Source, load_assembly, load_responses
+from bayesrep_plugin.reports.leaderboard import (CACHE_FOLDER, LeaderboardConfig, Settings, build_comparison,
+                                                 build_leaderboard, read_config, write_report)
+
+from .synthetic import signals, stimulus_ids, write_dataset
+
+SETTINGS = Settings(measures=("tv", "js"), n_bootstrap=4, seed=1)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return write_dataset(tmp_path_factory.mktemp("data"))
+
+
+def config_for(files, output: Path, settings: Settings = SETTINGS) -> LeaderboardConfig:
+    return LeaderboardConfig(models=[Source(files["near"]), Source(files["mid"]),
+                                     Source(files["far"], stimulus_ids=files["far_ids"])],
+                             neural=[Source(files["brain"], name="V4")], settings=settings, output=output)
+
+
+@pytest.fixture(scope="module")
+def report(files, tmp_path_factory):
+    return build_leaderboard(config_for(files, tmp_path_factory.mktemp("board")), progress=False)
+
+
+def test_inputs_align_by_stimulus_id_in_every_format(files):
+    expected = signals(60, 0)
+    near = load_responses(Source(files["near"]))  # rows were shuffled on disk
+    np.testing.assert_array_equal(near.stimulus_ids, stimulus_ids(60))
+    np.testing.assert_allclose(near.means, expected["near"])
+    np.testing.assert_allclose(load_responses(Source(files["mid"])).means, expected["mid"])
+    np.testing.assert_allclose(load_responses(Source(files["far"], stimulus_ids=files["far_ids"])).means,
+                               expected["far"])
+    brain = load_responses(Source(files["brain"]))
+    assert brain.repetitions.tolist() == [4] * 60
+
+
+def test_layer_selection(files):
+    assembly = load_assembly(Source(files["near"], select={"layer": "late"}))
+    assert assembly.sizes["neuroid"] == 20
+    with pytest.raises(InputError, match=r"near\.nc: no layer = 'fc7'; available: \['early', 'late'\]"):
+        load_assembly(Source(files["near"], select={"layer": "fc7"}))
+
+
+def test_leaderboard_values_are_the_core_distances_to_each_half(files, report):
+    rows = {(r["measure"], r["representation"]): r for r in report.rows}
+    brain = responses_from_assembly(load_assembly(Source(files["brain"])), name="V4")
+    half_a, half_b = split_half(brain, np.random.default_rng(SETTINGS.seed))
+    rep_a, rep_b = (br.Representation.from_activations(h.means) for h in (half_a, half_b))
+    near = br.Representation.from_activations(signals(60, 0)["near"])
+    for measure in ("tv", "js"):
+        expected = (float(br.compare(near, rep_a, measure)) + float(br.compare(near, rep_b, measure))) / 2
+        assert rows[measure, "near"]["value"] == pytest.approx(expected, rel=1e-9)
+        split = rows[measure, "V4 · other half (split-half)"]
+        assert split["value"] == pytest.approx(float(br.compare(rep_a, rep_b, measure)), rel=1e-9)
+        assert split["kind"] == "brain" and split["minus_split_half"] == 0.0
+        index = resample_indices(60, SETTINGS.n_bootstrap, seed=SETTINGS.seed)[0]
+        near_to_half_a = report.matrices[measure].resampled[0, 3, 0]  # entries: 3 models, then halves A, B
+        assert near_to_half_a == pytest.approx(float(br.compare(near.subset(index), rep_a.subset(index), measure)))
+
+
+def test_ranking_follows_the_known_order(report):
+    for measure in ("tv", "js"):
+        ranked = [r["representation"] for r in report.rows if r["measure"] == measure]
+        models = [name for name in ranked if not name.startswith("V4")]
+        assert models == ["near", "mid", "far"]
+        ranks = [r["rank"] for r in report.rows if r["measure"] == measure]
+        assert ranks == [1, 2, 3, 4]
+        for row in (r for r in report.rows if r["measure"] == measure):
+            assert row["ci_low"] <= row["value"] <= row["ci_high"] or row["bootstrap_sd"] == 0
+
+
+def test_write_report_files_agree_with_the_rows(report, tmp_path):
+    paths = write_report(report, tmp_path)
+    names = {p.name for p in tmp_path.iterdir() if p.is_file()}
+    figures = ["heatmap-tv", "mds-tv", "heatmap-js", "mds-js", "scores-tv", "scores-js", "scatter-vs-cka-rsa"]
+    assert names == {f"leaderboard.{ext}" for ext in ("csv", "md", "json", "html")} | {
+        f"{stem}.{ext}" for stem in figures for ext in ("png", "svg")}
+    parsed = list(csv.DictReader(paths["csv"].open()))
+    assert len(parsed) == len(report.rows) == 8
+    assert [float(r["value"]) for r in parsed] == [r["value"] for r in report.rows]
+    data = json.loads(paths["json"].read_text())
+    assert data["n_stimuli"] == 60 and len(data["rows"]) == 8
+    assert np.allclose(data["matrices"]["tv"]["values"], report.matrices["tv"].values)
+    html = paths["html"].read_text()
+    assert html.count("<img ") == len(figures) and html.count("<table>") == 2
+
+
+def test_comparison_of_files(files, tmp_path):
+    sources = [Source(files["near"]), Source(files["mid"]), Source(files["brain"], name="brain mean")]
+    report = build_comparison(sources, Settings(measures=("tv",), n_bootstrap=0), output=tmp_path, progress=False)
+    data = signals(60, 0)
+    brain_mean = load_responses(Source(files["brain"])).means
+    row = next(r for r in report.rows if r["first"] == "near" and r["second"] == "brain mean")
+    assert row["value"] == pytest.approx(float(br.distance(data["near"], brain_mean, "tv")), rel=1e-9)
+    assert len(report.rows) == 3 and np.isnan(row["ci_low"])
+    assert set(report.classic) == {"cka", "rsa"}
+    assert report.classic["cka"].values[0, 1] == pytest.approx(float(br.distance(data["near"], data["mid"], "cka")))
+
+
+# ------------------------------------------------------------------ config files
+
+def write_config(folder: Path, text: str) -> Path:
+    path = folder / "board.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_config_is_read_relative_to_its_folder(files):
+    folder = files["near"].parent
+    config = read_config(write_config(folder, """
+title: T
+measures: [js]
+bootstrap: 3
+models:
+  - {path: near.nc, name: N, layers: [early, late]}
+  - {path: far.npy, stimulus_ids: far-ids.txt}
+neural:
+  - {path: brain.nc, select: {region: IT}}
+"""))
+    assert [s.label for s in config.models] == ["N:early", "N:late", "far"]
+    assert config.models[0].select == {"layer": "early"} and config.models[2].stimulus_ids == files["far_ids"]
+    assert config.settings.measures == ("js",) and config.settings.n_bootstrap == 3
+    assert config.output == folder / "leaderboard"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("models: [near.nc]\nneural: [brain.nc]\nmeasures: [tv, wasserstein]\n", "unknown measure 'wasserstein'"),
+    ("models: [near.nc, missing.nc]\nneural: [brain.nc]\n", r"models\[1\]\.path: file not found: .*missing\.nc"),
+    ("models: [near.nc]\nneural: [brain.nc]\nmodles: []\n", r"unknown key\(s\) \['modles'\]"),
+    ("models: [near.nc]\n", "missing 'neural'"),
+    ("models: [near.nc\nneural: x\n", "not valid YAML"),
+    ("models: [{path: near.nc, layer: x}]\nneural: [brain.nc]\n", r"models\[0\]: unknown key\(s\) \['layer'\]"),
+])
+def test_bad_config_names_the_file_and_the_problem(files, text, message):
+    path = write_config(files["near"].parent, text)
+    with pytest.raises(InputError, match=message) as error:
+        read_config(path)
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+# ------------------------------------------------------------------ interruption and resume
+
+def test_interrupted_leaderboard_leaves_no_partial_file_and_resumes(files, tmp_path, monkeypatch):
+    output = tmp_path / "board"
+    real_compare = pairs.compare
+    calls = []
+
+    def interrupt_after_some(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 25:  # inside the third pair (5 evaluations × 2 measures each)
+            raise KeyboardInterrupt
+        return real_compare(*args, **kwargs)
+
+    monkeypatch.setattr(pairs, "compare", interrupt_after_some)
+    with pytest.raises(KeyboardInterrupt):
+        build_leaderboard(config_for(files, output), progress=False)
+    finished = sorted((output / CACHE_FOLDER).glob("*.json"))
+    assert len(finished) == 2 * 2  # two pairs done, each under tv and js
+    assert not list(output.rglob(f"*{TEMP_SUFFIX}"))
+    assert [p.name for p in output.iterdir()] == [CACHE_FOLDER]  # no report file yet
+
+    calls.clear()
+    monkeypatch.setattr(pairs, "compare", lambda *a, **k: calls.append(a) or real_compare(*a, **k))
+    resumed = build_leaderboard(config_for(files, output), progress=False)
+    pairs_total = 10  # 5 entries: 3 models and 2 halves
+    assert len(calls) == (pairs_total - 2) * 5 * 2 + pairs_total * 2  # the rest (tv+js), then cka and rsa
+    fresh = build_leaderboard(config_for(files, tmp_path / "fresh"), progress=False)
+    assert [r["value"] for r in resumed.rows] == [r["value"] for r in fresh.rows]
