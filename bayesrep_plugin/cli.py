@@ -6,7 +6,8 @@ and prints. Exit codes scripts can rely on:
     0  success
     1  internal error (a bug: please report it; rerun with --debug for the traceback)
     2  usage error (unknown option, missing argument)
-    3  bad input (missing or unreadable file, no stimulus coordinate, unknown measure, ...)
+    3  bad input (missing or unreadable file, no stimulus coordinate, unknown measure, a plugin
+       folder in the way, ...)
     130  interrupted (Ctrl-C); finished pairs are kept and reused by a rerun
 """
 
@@ -72,7 +73,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _settings_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
     """Options of how to measure. ``defaults=False`` (config form): unset options keep the config's."""
-    from bayesrep_plugin.reports.leaderboard import Settings
+    from bayesrep_plugin.reports.settings import Settings
 
     base = Settings()
 
@@ -211,7 +212,7 @@ def _print_report(args: argparse.Namespace, report, paths: dict) -> None:
 
 
 def _settings(args: argparse.Namespace, base=None):
-    from bayesrep_plugin.reports.leaderboard import Settings
+    from bayesrep_plugin.reports.settings import Settings
 
     given = {"measures": args.measure and tuple(args.measure), "b": args.b, "method": args.method,
              "n_bootstrap": args.bootstrap, "scheme": args.scheme, "seed": args.seed, "max_stimuli": args.max_stimuli}
@@ -327,14 +328,22 @@ def _one_line_warnings(message, category, filename, lineno, file=None, line=None
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``bayesrep``; returns the exit code (see the module docstring)."""
-    # Brain-Score's Score class warns at import time about xarray internals; not the user's concern.
-    warnings.filterwarnings("ignore", message="xarray subclass .* should explicitly define __slots__")
-    args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():  # the warning settings below end with the command
+        # Libraries' deprecation notices (and Brain-Score's import-time note on xarray internals)
+        # are for developers, not for someone running a command.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message="xarray subclass .* should explicitly define __slots__")
+        args = build_parser().parse_args(argv)
+        if not args.debug:
+            warnings.showwarning = _one_line_warnings
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from bayesrep_plugin.assemblies.responses import AssemblyError
+    from bayesrep_plugin.brainscore.install import InstallError
     from bayesrep_plugin.reports.inputs import InputError
 
-    if not args.debug:
-        warnings.showwarning = _one_line_warnings
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
@@ -342,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print("bayesrep: interrupted; finished pairs are kept, rerun to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (InputError, AssemblyError) as error:
+    except (InputError, AssemblyError, InstallError) as error:
         if args.debug:
             raise
         print(f"bayesrep: error: {' '.join(str(error).split())}", file=sys.stderr)

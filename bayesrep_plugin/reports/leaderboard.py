@@ -23,51 +23,21 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from bayesrep_plugin.assemblies.bootstrap import SCHEMES, resample_indices
+from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.assemblies.kernels import representation
 from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
 from bayesrep_plugin.brainscore.metrics import split_half
-from bayesrep_plugin.core import DEFAULT_B, MEASURES, get_measure
-from bayesrep_plugin.core.measures import METHODS
+from bayesrep_plugin.core import DEFAULT_B, get_measure
 
 from . import figures
 from .atomic import write_text
 from .inputs import InputError, Source, align_all, load_responses
+from .settings import Settings
 from .pairs import Entry, PairCache, PairMatrix, pair_matrices, summarize
 from .tables import FigureFile, Table, to_csv, to_html, to_markdown
 
 CLASSIC = ("cka", "rsa")  # the measures ours are plotted against
 CACHE_FOLDER = ".cache"
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How to measure: which measures, the readout's b, the method, the resampling of stimuli."""
-
-    measures: tuple[str, ...] = ("tv", "js")
-    b: float = DEFAULT_B
-    method: str = "exact"
-    n_bootstrap: int = 20
-    scheme: str = "half"
-    seed: int = 0
-    max_stimuli: int | None = None
-
-    def __post_init__(self) -> None:
-        for name in self.measures:
-            if name not in MEASURES:
-                raise InputError(f"unknown measure {name!r}; known measures: {', '.join(MEASURES)}")
-        if self.method not in METHODS:
-            raise InputError(f"unknown method {self.method!r}; expected one of {', '.join(METHODS)}")
-        if self.scheme not in SCHEMES:
-            raise InputError(f"unknown bootstrap scheme {self.scheme!r}; expected one of {', '.join(SCHEMES)}")
-        if not (math.isfinite(self.b) and self.b > 0):
-            raise InputError(f"b must be a positive number; got {self.b}")
-        if self.n_bootstrap != 0 and self.n_bootstrap < 2:
-            raise InputError(f"bootstrap must be 0 (no intervals) or at least 2; got {self.n_bootstrap}")
-
-    def options(self, measure: str) -> dict:
-        """Keyword options of ``measure`` (the method, for the readout measures)."""
-        return {"method": self.method} if "method" in get_measure(measure).options else {}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from bayesrep_plugin.reports.inputs import Source
-from bayesrep_plugin.reports.leaderboard import LeaderboardConfig, Settings, build_leaderboard, write_report
+from bayesrep_plugin.reports.leaderboard import LeaderboardConfig, build_leaderboard, write_report
+from bayesrep_plugin.reports.settings import Settings
 
 from .chromium import find_chromium, render
 from .synthetic import write_dataset

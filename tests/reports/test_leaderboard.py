@@ -16,8 +16,9 @@ from bayesrep_plugin.brainscore.metrics import split_half
 from bayesrep_plugin.reports import pairs
 from bayesrep_plugin.reports.atomic import TEMP_SUFFIX
 from bayesrep_plugin.reports.inputs import InputError, Source, load_assembly, load_responses
-from bayesrep_plugin.reports.leaderboard import (CACHE_FOLDER, LeaderboardConfig, Settings, build_comparison,
+from bayesrep_plugin.reports.leaderboard import (CACHE_FOLDER, LeaderboardConfig, build_comparison,
                                                  build_leaderboard, read_config, write_report)
+from bayesrep_plugin.reports.settings import Settings
 
 from .synthetic import signals, stimulus_ids, write_dataset
 

@@ -1,0 +1,10 @@
+"""Comparisons and leaderboards as files: tables (CSV, Markdown, JSON), figures (PNG, SVG) and a
+self-contained HTML page, computed resumably from input files.
+
+- :mod:`.inputs`: files (.nc, .npz, .npy) → responses by stimulus id; :class:`InputError`
+- :mod:`.settings`: which measures, b, method, resampling
+- :mod:`.pairs`: every pair under every measure, with resamples, cached pair by pair
+- :mod:`.leaderboard`: comparisons and leaderboards (models and brains' split halves), written out
+- :mod:`.figures`, :mod:`.tables`: the pictures and the tables
+- :mod:`.atomic`: every file is written atomically
+"""

@@ -1,0 +1,46 @@
+"""How to measure: the settings shared by comparisons, leaderboards and the CLI's options.
+
+Kept apart from :mod:`.leaderboard` so that building the command-line parser does not import
+plotting or Brain-Score.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from bayesrep_plugin.assemblies.bootstrap import SCHEMES
+from bayesrep_plugin.core import DEFAULT_B, MEASURES, get_measure
+from bayesrep_plugin.core.measures import METHODS
+
+from .inputs import InputError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to measure: which measures, the readout's b, the method, the resampling of stimuli."""
+
+    measures: tuple[str, ...] = ("tv", "js")
+    b: float = DEFAULT_B
+    method: str = "exact"
+    n_bootstrap: int = 20
+    scheme: str = "half"
+    seed: int = 0
+    max_stimuli: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in self.measures:
+            if name not in MEASURES:
+                raise InputError(f"unknown measure {name!r}; known measures: {', '.join(MEASURES)}")
+        if self.method not in METHODS:
+            raise InputError(f"unknown method {self.method!r}; expected one of {', '.join(METHODS)}")
+        if self.scheme not in SCHEMES:
+            raise InputError(f"unknown bootstrap scheme {self.scheme!r}; expected one of {', '.join(SCHEMES)}")
+        if not (math.isfinite(self.b) and self.b > 0):
+            raise InputError(f"b must be a positive number; got {self.b}")
+        if self.n_bootstrap != 0 and self.n_bootstrap < 2:
+            raise InputError(f"bootstrap must be 0 (no intervals) or at least 2; got {self.n_bootstrap}")
+
+    def options(self, measure: str) -> dict:
+        """Keyword options of ``measure`` (the method, for the readout measures)."""
+        return {"method": self.method} if "method" in get_measure(measure).options else {}

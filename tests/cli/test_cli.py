@@ -1,0 +1,243 @@
+"""The `bayesrep` command: results against the library, exit codes, one-line errors, quiet, resume.
+
+Most tests call ``main(argv)`` in-process (fast); a few run the installed console script in a
+subprocess, because exit codes, stderr and Ctrl-C are only real there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bayesrep_plugin as br
+from bayesrep_plugin import cli
+from bayesrep_plugin.brainscore import install
+from bayesrep_plugin.brainscore.registry import factory
+from bayesrep_plugin.reports.inputs import Source, load_assembly
+
+from reports.synthetic import signals, write_dataset
+
+BAYESREP = Path(sys.executable).with_name("bayesrep")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return write_dataset(tmp_path_factory.mktemp("data"))
+
+
+def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {**os.environ, "BS_INSTALL_DEPENDENCIES": "no"}
+    return subprocess.run([str(BAYESREP), *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+# ------------------------------------------------------------------ help
+
+@pytest.mark.parametrize("command, words", [
+    ([], ["compare", "score", "leaderboard", "demo", "brainscore", "Exit codes"]),
+    (["compare"], ["--measure", "--bootstrap", "--out", "--json", "--stimulus-ids", "--quiet", "examples:"]),
+    (["score"], ["--metric", "ceiling", "--json"]),
+    (["leaderboard"], ["CONFIG.yaml", "--model", "--neural", "split-half", "config file", "max_stimuli"]),
+    (["demo"], ["SIMULATED", "--out"]),
+    (["brainscore"], ["install", "uninstall", "export"]),
+])
+def test_help_explains_each_command(command, words, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([*command, "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    for word in words:
+        assert word in text
+
+
+# ------------------------------------------------------------------ results
+
+def test_compare_json_matches_the_library(files, tmp_path, capsys):
+    code = cli.main(["compare", str(files["near"]), str(files["mid"]), str(files["far"]),
+                     "--stimulus-ids", str(files["far_ids"]), "--measure", "tv", "cka",
+                     "--bootstrap", "3", "--out", str(tmp_path / "cmp"), "--json", "--quiet"])
+    captured = capsys.readouterr()
+    assert code == cli.EXIT_OK and captured.err == ""
+    result = json.loads(captured.out)
+    data = signals(60, 0)
+    pairs = {(r["measure"], r["first"], r["second"]): r for r in result["rows"]}
+    assert pairs["tv", "near", "far"]["value"] == pytest.approx(float(br.distance(data["near"], data["far"], "tv")))
+    assert pairs["cka", "mid", "far"]["value"] == pytest.approx(float(br.distance(data["mid"], data["far"], "cka")))
+    assert len(result["rows"]) == 6 and result["settings"]["n_bootstrap"] == 3
+    assert (tmp_path / "cmp" / "comparison.html").is_file() and (tmp_path / "cmp" / "heatmap-tv.svg").is_file()
+
+
+def test_compare_table_on_the_terminal(files, tmp_path, capsys):
+    code = cli.main(["compare", str(files["near"]), str(files["mid"]), "--measure", "js", "--bootstrap", "0",
+                     "--out", str(tmp_path), "--quiet"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    expected = float(br.distance(signals(60, 0)["near"], signals(60, 0)["mid"], "js"))
+    assert out[1] == "js" and out[2].split() == ["first", "second", "value", "ci_low", "ci_high", "bootstrap_sd"]
+    assert out[3].split() == ["near", "mid", f"{expected:.4f}"]
+
+
+def test_leaderboard_flags_only(files, tmp_path, capsys):
+    code = cli.main(["leaderboard", "--model", str(files["near"]), "--model", str(files["mid"]),
+                     "--neural", str(files["brain"]), "--measure", "tv", "--bootstrap", "2",
+                     "--out", str(tmp_path / "b"), "--json", "-q"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [(r["rank"], r["representation"]) for r in result["rows"]] == [
+        (1, "near"), (2, "brain · other half (split-half)"), (3, "mid")]
+    assert {p.name for p in (tmp_path / "b").iterdir()} >= {"leaderboard.csv", "leaderboard.md", "leaderboard.html",
+                                                             "scores-tv.png", "scores-tv.svg"}
+
+
+def test_leaderboard_config_with_flag_overrides(files, tmp_path, capsys):
+    config = files["near"].parent / "cli-board.yaml"
+    config.write_text("measures: [tv, js]\nbootstrap: 2\noutput: cli-out\nmodels: [near.nc]\nneural: [brain.nc]\n")
+    code = cli.main(["leaderboard", str(config), "--measure", "js", "--out", str(tmp_path / "o"), "--json", "-q"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and {r["measure"] for r in result["rows"]} == {"js"}
+    assert result["settings"]["n_bootstrap"] == 2 and (tmp_path / "o" / "leaderboard.html").is_file()
+
+
+def test_score_matches_the_brainscore_metric(files, tmp_path, capsys):
+    out = tmp_path / "score.json"
+    code = cli.main(["score", str(files["mid"]), str(files["brain"]), "--metric", "bayes_tv", "--bootstrap", "4",
+                     "--out", str(out), "--json", "-q"])
+    printed = json.loads(capsys.readouterr().out)
+    assert code == 0 and json.loads(out.read_text()) == printed
+    model, neural = load_assembly(Source(files["mid"])), load_assembly(Source(files["brain"]))
+    score = factory("bayes_tv")(n_bootstrap=4)(model, neural)
+    ceiling = factory("bayes_tv_ceiling")()(neural)
+    assert printed["score"]["value"] == pytest.approx(float(score))
+    assert printed["score"]["error"] == pytest.approx(score.attrs["error"])
+    assert printed["ceiling"]["value"] == pytest.approx(float(ceiling))
+    assert printed["ceiled"]["unclipped"] == pytest.approx(float(score) / float(ceiling))
+    assert printed["ceiled"]["value"] == pytest.approx(min(1.0, float(score) / float(ceiling)))
+
+
+def test_brainscore_export_writes_the_plugin_folders(tmp_path, capsys):
+    code = cli.main(["brainscore", "export", str(tmp_path / "plugins")])
+    listed = capsys.readouterr().out.split()
+    assert code == 0 and listed
+    inits = list((tmp_path / "plugins").rglob("__init__.py"))
+    assert any("metric_registry['bayes_js']" in p.read_text() for p in inits)
+    assert all(Path(p).exists() for p in listed)
+
+
+@pytest.mark.parametrize("action", ["install", "uninstall"])
+def test_brainscore_install_and_uninstall_call_the_plugin_functions(action, monkeypatch, capsys):
+    # The real install/uninstall are tested in tests/brainscore; here only the wiring, without
+    # touching the shared environment's site-packages.
+    monkeypatch.setattr(install, action, lambda: [Path(f"/site/brainscore_vision/metrics/bayesrep-{action}")])
+    assert cli.main(["brainscore", action]) == 0
+    assert capsys.readouterr().out.strip() == f"/site/brainscore_vision/metrics/bayesrep-{action}"
+
+
+# ------------------------------------------------------------------ bad input
+
+def no_stimulus_coordinate(folder: Path) -> Path:
+    import xarray as xr
+
+    path = folder / "anonymous.nc"
+    xr.DataArray(np.ones((5, 3)), dims=("presentation", "neuroid"),
+                 coords={"image_number": ("presentation", np.arange(5))}).to_netcdf(path)
+    return path
+
+
+def not_netcdf(folder: Path) -> Path:
+    path = folder / "notes.nc"
+    path.write_text("these are not activations\n")
+    return path
+
+
+@pytest.mark.parametrize("make_args, message", [
+    (lambda f, t: ["compare", str(f["near"]), str(t / "absent.nc")], r"absent\.nc: file not found"),
+    (lambda f, t: ["compare", str(f["near"]), str(not_netcdf(t))], r"notes\.nc: not a readable netCDF file"),
+    (lambda f, t: ["compare", str(f["near"]), str(no_stimulus_coordinate(t))],
+     r"anonymous\.nc: no stimulus coordinate \(looked for stimulus_id, stimulus_path, image_id"),
+    (lambda f, t: ["compare", str(f["near"]), str(f["far"])], r"far\.npy: a \.npy file needs a stimulus-id list"),
+    (lambda f, t: ["compare", str(f["near"]), str(f["mid"]), "--measure", "bogus"], "unknown measure 'bogus'"),
+    (lambda f, t: ["leaderboard", "--model", str(f["near"]), "--neural", str(f["mid"])],
+     "the split-half reference needs at least 2 repetitions"),
+    (lambda f, t: ["score", str(f["near"]), str(f["brain"]), "--metric", "bayes_nope"], "unknown metric 'bayes_nope'"),
+])
+def test_bad_input_is_one_line_and_exit_3(files, tmp_path, capsys, make_args, message):
+    code = cli.main([*make_args(files, tmp_path), "-q"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_INPUT
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bayesrep: error: ")
+    assert __import__("re").search(message, lines[0]), lines[0]
+
+
+def test_bad_config_through_the_installed_command(files, tmp_path):
+    config = tmp_path / "board.yaml"
+    config.write_text(f"models: [{files['near']}, {tmp_path / 'gone.nc'}]\nneural: [{files['brain']}]\n"
+                      "measures: [tv]\n")
+    result = run("leaderboard", str(config))
+    assert result.returncode == 3
+    assert result.stderr.strip().splitlines() == [
+        f"bayesrep: error: {config}: models[1].path: file not found: {tmp_path / 'gone.nc'}"]
+    config.write_text(f"models: [{files['near']}]\nneural: [{files['brain']}]\nmeasures: [tv, nonsense]\n")
+    result = run("leaderboard", str(config))
+    assert result.returncode == 3 and "unknown measure 'nonsense'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback(files, tmp_path):
+    result = run("compare", str(files["near"]), str(tmp_path / "absent.nc"), "--debug")
+    assert result.returncode == 1  # an uncaught exception, as Python reports it
+    assert "Traceback" in result.stderr and "InputError" in result.stderr
+
+
+def test_usage_error_exits_2():
+    result = run("compare", "--bootstrap", "many")
+    assert result.returncode == 2 and "invalid int value" in result.stderr
+
+
+def test_progress_bars_only_without_quiet(files, tmp_path):
+    args = ["compare", str(files["near"]), str(files["mid"]), "--bootstrap", "3", "--out", str(tmp_path)]
+    loud = run(*args)
+    assert loud.returncode == 0 and "pairs ×" in loud.stderr and "report:" in loud.stderr
+    quiet = run(*args, "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == "" and "tv" in quiet.stdout
+
+
+# ------------------------------------------------------------------ Ctrl-C and resume
+
+def test_ctrl_c_leaves_no_partial_file_and_a_rerun_resumes(tmp_path):
+    files = write_dataset(tmp_path / "data", n=150)
+    out = tmp_path / "board"
+    args = ["leaderboard", "--model", str(files["near"]), "--model", str(files["mid"]), "--model", str(files["far"]),
+            "--stimulus-ids", str(files["far_ids"]), "--neural", str(files["brain"]), "--bootstrap", "60",
+            "--out", str(out), "-q"]
+    env = {**os.environ, "BS_INSTALL_DEPENDENCIES": "no"}
+    process = subprocess.Popen([str(BAYESREP), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env)
+    cache = out / ".cache"
+    deadline = time.monotonic() + 240
+    while not (cache.is_dir() and len(list(cache.glob("*.json"))) >= 2):
+        assert process.poll() is None, "the leaderboard finished before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == cli.EXIT_INTERRUPTED, err
+    assert err.strip() == "bayesrep: interrupted; finished pairs are kept, rerun to resume"
+    finished = {p.name for p in cache.glob("*.json")}
+    assert 2 <= len(finished) < 2 * 10  # tv and js for some, not all, of the 10 pairs
+    assert not [p for p in out.rglob("*") if p.name.endswith(".partial")]
+    assert [p.name for p in out.iterdir()] == [".cache"]
+    for path in cache.glob("*.json"):
+        json.loads(path.read_text())  # every cached pair is complete
+
+    rerun = run(*args)
+    assert rerun.returncode == 0
+    assert finished <= {p.name for p in cache.glob("*.json")}
+    assert (out / "leaderboard.html").is_file()
