@@ -16,7 +16,7 @@ import xarray as xr
 from brainscore_core.metrics import Metric, Score
 
 from bayesrep_plugin.assemblies.align import align
-from bayesrep_plugin.assemblies.bootstrap import Scheme, bootstrap_values, resample_indices
+from bayesrep_plugin.assemblies.bootstrap import Scheme, bootstrap_values, resample_indices, single_blas_thread
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representation
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
                                                   responses_from_assembly)
@@ -179,9 +179,10 @@ class BayesianReadoutCeiling(Metric):
         responses.require_repetitions(minimum, "the split-half ceiling")
         rng = np.random.default_rng(c.seed)
         values = []
-        for _ in range(self.n_splits):
-            half1, half2 = split_half(responses, rng)
-            values.append(c.similarity(c.representation(half1)[0], c.representation(half2)[0]))
+        with single_blas_thread():
+            for _ in range(self.n_splits):
+                half1, half2 = split_half(responses, rng)
+                values.append(c.similarity(c.representation(half1)[0], c.representation(half2)[0]))
         values = np.array(values)
         return resampled_score(values.mean(), values, dim="split", over=["split"], n_splits=self.n_splits,
                                n_stimuli=responses.n, **c.parameters())
