@@ -26,7 +26,7 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 1
 
 EXAMPLES = {
     "compare": """examples:
-  bayesrep compare alexnet.nc resnet18.nc resnet34.nc
+  bayesrep compare alexnet.nc resnet18.nc resnet34.nc --names AlexNet ResNet-18 ResNet-34
   bayesrep compare a.npy b.npy --stimulus-ids ids.txt --measure tv js cka --bootstrap 50 --out cmp/
   bayesrep compare a.nc b.nc --json > distances.json""",
     "score": """examples:
@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "intervals from resampling stimuli. Prints a table; writes CSV, Markdown, JSON, an HTML page "
                     "and figures (clustered heatmap, MDS map, scatter against CKA and RSA) to --out.")
     compare.add_argument("inputs", nargs="+", type=Path, metavar="FILE", help="two or more .nc/.npz/.npy files")
+    compare.add_argument("--names", nargs="+", metavar="NAME",
+                         help="labels of the inputs, in order (default: the file names without extension)")
     _settings_options(compare, defaults=True)
     compare.add_argument("--out", type=Path, default=Path("bayesrep-compare"), metavar="DIR",
                          help="folder for the report (finished pairs are cached there and reused)")
@@ -220,10 +222,13 @@ def _settings(args: argparse.Namespace, base=None):
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from bayesrep_plugin.reports.inputs import Source
+    from bayesrep_plugin.reports.inputs import InputError, Source
     from bayesrep_plugin.reports.leaderboard import build_comparison, write_report
 
-    sources = [Source(path, stimulus_ids=args.stimulus_ids) for path in args.inputs]
+    names = args.names or [None] * len(args.inputs)
+    if len(names) != len(args.inputs):
+        raise InputError(f"--names gives {len(names)} labels for {len(args.inputs)} inputs")
+    sources = [Source(path, name, stimulus_ids=args.stimulus_ids) for path, name in zip(args.inputs, names)]
     report = build_comparison(sources, _settings(args), output=args.out, progress=not args.quiet)
     _print_report(args, report, write_report(report, args.out))
     return EXIT_OK
