@@ -36,16 +36,21 @@ SCHEMES: tuple[str, ...] = ("half", "replacement")
 
 def resample_indices(n: int, n_bootstrap: int, *, scheme: Scheme = "half", seed: int = 0) -> np.ndarray:
     """(n_bootstrap, m) stimulus positions: m = ⌊n/2⌋ without replacement, or m = n with."""
-    if n_bootstrap < 2:
-        raise ValueError(f"n_bootstrap must be at least 2 to estimate a spread; got {n_bootstrap}")
+    check_resampling(n_bootstrap, scheme)
     rng = np.random.default_rng(seed)
     if scheme == "half":
         if n < 6:
             raise ValueError(f"half-sampling needs at least 6 stimuli; got {n}")
         return np.stack([rng.choice(n, n // 2, replace=False) for _ in range(n_bootstrap)])
-    if scheme == "replacement":
-        return rng.integers(0, n, size=(n_bootstrap, n))
-    raise ValueError(f"scheme={scheme!r} is not one of {SCHEMES}")
+    return rng.integers(0, n, size=(n_bootstrap, n))
+
+
+def check_resampling(n_bootstrap: int, scheme: str) -> None:
+    """Raise ValueError unless ``n_bootstrap`` ≥ 2 and ``scheme`` is one of :data:`SCHEMES`."""
+    if n_bootstrap < 2:
+        raise ValueError(f"n_bootstrap must be at least 2 to estimate a spread; got {n_bootstrap}")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme={scheme!r} is not one of {SCHEMES}")
 
 
 def bootstrap_values(rep1: Representation, rep2: Representation, compare: Callable[[Representation, Representation], float],

@@ -16,7 +16,8 @@ import xarray as xr
 from brainscore_core.metrics import Metric, Score
 
 from bayesrep_plugin.assemblies.align import align
-from bayesrep_plugin.assemblies.bootstrap import Scheme, bootstrap_values, resample_indices, single_blas_thread
+from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_resampling, resample_indices,
+                                                  single_blas_thread)
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representation
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
                                                   responses_from_assembly)
@@ -101,7 +102,7 @@ class BayesianReadoutSimilarity(Metric):
                  stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5, time_bins: TimeBins = "mean"):
         self.comparison = _ReadoutComparison(measure, b, center, method, n_samples, kernel, stimulus_key,
                                              time_bins, seed)
-        resample_indices(10, n_bootstrap, scheme=bootstrap)  # validates n_bootstrap and the scheme now
+        check_resampling(n_bootstrap, bootstrap)
         self.n_bootstrap, self.bootstrap, self.min_overlap = n_bootstrap, bootstrap, min_overlap
 
     def ceiling(self, n_splits: int = 20) -> "BayesianReadoutCeiling":
@@ -129,11 +130,11 @@ class BayesianReadoutSimilarity(Metric):
         values = bootstrap_values(rep1, rep2, c.similarity, indices)
         shift = float(values.mean()) - point
         low, high = np.percentile(values, [2.5, 97.5]) - shift
-        distance = 1.0 - point if c.measure.kind == "distance" else None
+        distance = {"distance": 1.0 - point} if c.measure.kind == "distance" else {}
         return resampled_score(
             point, values, dim="bootstrap", over=["stimulus"], interval=[float(low), float(high)],
             bootstrap_bias=shift, bootstrap_scheme=self.bootstrap, bootstrap_size=int(indices.shape[1]),
-            distance=distance, **c.parameters(), **aligned.report(),
+            **distance, **c.parameters(), **aligned.report(),
             kernels={responses1.name: kind1, responses2.name: kind2},
             dropped_neuroids={r.name: len(r.dropped_neuroids) for r in (responses1, responses2)})
 
