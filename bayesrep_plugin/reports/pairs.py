@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 from tqdm.auto import tqdm
 
+from bayesrep_plugin.assemblies.bootstrap import single_blas_thread
 from bayesrep_plugin.core import compare, get_measure
 from bayesrep_plugin.core.prior import Representation
 
@@ -93,8 +94,9 @@ def measure_pair(first: Representation, second: Representation, measures: dict[s
         tick()
         return values
 
-    table = np.array([evaluate(first, second)] +
-                     [evaluate(first.subset(index), second.subset(index)) for index in resamples])
+    full = evaluate(first, second)
+    with single_blas_thread():  # many small eigenproblems: one BLAS thread is faster (see bootstrap)
+        table = np.array([full] + [evaluate(first.subset(index), second.subset(index)) for index in resamples])
     return {name: PairValue(float(table[0, k]), table[1:, k]) for k, name in enumerate(measures)}
 
 

@@ -1,0 +1,56 @@
+"""The demo: its simulated population follows the documented generative model, and the whole
+pipeline runs end to end on the real shipped activations (restricted to 150 images to be quick)."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from bayesrep_plugin import cli, data, demo
+
+
+@pytest.fixture(scope="module")
+def population():
+    return demo.simulate_population()
+
+
+def test_population_follows_the_generative_model(population):
+    assert population.attrs["simulated"] == 1 and "SIMULATED" in population.attrs["description"]
+    assert population.sizes == {"presentation": 2400 * demo.REPETITIONS, "neuroid": demo.NEURONS}
+    trials = population.values.reshape(demo.REPETITIONS, 2400, demo.NEURONS).astype(np.float64)
+    mean, variance = trials.mean(axis=0), trials.var(axis=0, ddof=1)
+    # Poisson-like noise: variance across repeats = Fano factor × rate, pooled over stimuli and neurons
+    assert variance.sum() / mean.sum() == pytest.approx(demo.FANO_FACTOR, rel=0.03)
+    assert demo.BASE_RATE / 4 < mean.mean() < 2 * demo.BASE_RATE  # r0 · softplus(·): of the order of r0
+    np.testing.assert_array_equal(population["stimulus_id"].values[:2400],
+                                  data.load_activations("alexnet")[data.STIMULUS_KEY].values)
+    np.testing.assert_array_equal(demo.simulate_population().values, population.values)  # seeded
+
+
+def test_demo_end_to_end(tmp_path, monkeypatch, capsys):
+    real_load = data.load_activations
+    monkeypatch.setattr(data, "load_activations", lambda name: real_load(name)[:150])
+    monkeypatch.setattr(demo, "LEADERBOARD_STIMULI", 100)
+    monkeypatch.setattr(demo, "BOOTSTRAP", 3)
+
+    assert cli.main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
+
+    out = capsys.readouterr().out
+    assert "measure" in out and "procrustes" in out  # the table of every measure between the networks
+    assert f"Report written to {tmp_path}/" in out
+    files = {p.name for p in tmp_path.iterdir()}
+    assert {"leaderboard.html", "leaderboard.csv", "leaderboard.md", "leaderboard.yaml", "simulated-IT.nc",
+            "heatmap-tv.png", "scores-js.svg", "scatter-vs-cka-rsa.png"} <= files
+    with xr.open_dataarray(tmp_path / "simulated-IT.nc") as written:
+        assert written.attrs["simulated"] == 1
+    rows = list(csv.DictReader((tmp_path / "leaderboard.csv").open()))
+    assert {r["dataset"] for r in rows} == {"simulated IT"}
+    assert sorted(r["representation"] for r in rows if r["measure"] == "tv") == [
+        "alexnet", "resnet18", "resnet34", "simulated IT · other half (split-half)"]
+    models = [r["representation"] for r in rows if r["measure"] == "tv" and r["kind"] == "model"]
+    assert models[0] == "resnet34"  # the population is driven 80% by ResNet-34's features
+    page = (tmp_path / "leaderboard.html").read_text()
+    assert page.count("SIMULATED") >= 3 and "100 stimuli shared by all inputs" in page
