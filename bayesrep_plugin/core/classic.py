@@ -85,12 +85,19 @@ def rsa(K1: np.ndarray, K2: np.ndarray, rdm_comparison: str = "pearson") -> floa
 
 def procrustes_angle(rep1: Representation, rep2: Representation) -> float:
     """Angular Procrustes shape distance in radians, ∈ [0, π/2]."""
-    if rep2.factor is None and rep1.factor is not None:
-        rep1, rep2 = rep2, rep1  # use the factor that is cheap to have (thin SVD of activations)
-    K1, G = rep1.centered_kernel, rep2.centered_factor
-    norms = math.sqrt(np.trace(K1) * (G * G).sum())
+    if rep1.factor is not None and rep2.factor is not None:
+        F1, F2 = rep1.centered_factor, rep2.centered_factor   # thin: an SVD of F₁ᵀF₂ is cheap
+        norms = math.sqrt((F1 * F1).sum() * (F2 * F2).sum())
+        nuclear = scipy.linalg.svdvals(F1.T @ F2, check_finite=False).sum() if norms else 0.0
+    else:
+        if rep2.factor is None and rep1.factor is not None:
+            rep1, rep2 = rep2, rep1  # factor the one whose factor is cheap (or cached)
+        K1, G = rep1.centered_kernel, rep2.centered_factor
+        norms = math.sqrt(np.trace(K1) * (G * G).sum())
+        cross = scipy.linalg.eigvalsh(G.T @ K1 @ G, check_finite=False)
+        # eigenvalues at rounding level are zeros; their square roots would not be
+        cross[cross < 1e-13 * max(cross.max(), 0.0)] = 0.0
+        nuclear = np.sqrt(cross).sum()
     if norms == 0:
         raise ValueError("Procrustes distance is undefined: a centered representation is zero")
-    cross = scipy.linalg.eigvalsh(G.T @ K1 @ G, check_finite=False)
-    nuclear = np.sqrt(np.maximum(cross, 0.0)).sum()
     return float(math.acos(min(1.0, nuclear / norms)))

@@ -1,0 +1,152 @@
+"""Exact TV and JS against independent computations, at both extremes."""
+
+import math
+
+import numpy as np
+import pytest
+
+import bayesrep_plugin as br
+from bayesrep_plugin.core import exact, gaussian
+
+from .reference import jsd_bits_1d, jsd_bits_reference, tv_1d, tv_imhof
+
+
+def spec(lam):
+    return exact.Spectrum.from_eigenvalues(np.asarray(lam, dtype=float))
+
+
+@pytest.mark.parametrize("lam", [1.001, 0.5, 2.0, 7.3, 0.02, 400.0])
+def test_one_dimension_matches_direct_integration(lam):
+    # k = 1: TV by its closed form, JS by the integral; both against direct integration over x.
+    assert exact.total_variation(spec([lam])) == pytest.approx(tv_1d(lam), abs=1e-9)
+    assert exact.js_divergence_bits(spec([lam])) == pytest.approx(jsd_bits_1d(lam), abs=1e-10)
+
+
+def test_one_over_lambda_gives_the_same_distances():
+    # Swapping the two Gaussians maps λ to 1/λ; TV and JS are symmetric.
+    lam = np.random.default_rng(1).uniform(0.2, 5, size=30)
+    assert exact.total_variation(spec(lam)) == pytest.approx(exact.total_variation(spec(1 / lam)), abs=1e-12)
+    assert exact.js_divergence_bits(spec(lam)) == pytest.approx(exact.js_divergence_bits(spec(1 / lam)), abs=1e-12)
+
+
+@pytest.mark.parametrize("k,spread", [(2, 0.2), (3, 0.5), (8, 0.5), (40, 0.3), (300, 0.1)])
+def test_matches_imhof_reference(k, spread):
+    lam = np.exp(np.random.default_rng(k).normal(0, spread, size=k))
+    assert exact.total_variation(spec(lam)) == pytest.approx(tv_imhof(lam), abs=1e-8)
+    assert exact.js_divergence_bits(spec(lam)) == pytest.approx(jsd_bits_reference(lam), abs=1e-8)
+
+
+@pytest.mark.slow
+def test_matches_imhof_at_n_2000_full_path():
+    rng = np.random.default_rng(0)
+    n = 2000
+    X1 = rng.standard_normal((n, 2100)).astype(np.float32)
+    X2 = X1[:, :1500] @ rng.standard_normal((1500, 2100)).astype(np.float32) * 0.05 + X1
+    r1, r2 = br.Representation.from_activations(X1), br.Representation.from_activations(X2)
+    assert not gaussian.uses_low_rank(r1, r2)
+    lam = gaussian.generalized_eigenvalues(r1, r2)
+    assert lam.size == n
+    assert br.compare(r1, r2, "tv") == pytest.approx(tv_imhof(lam), abs=1e-6)
+    assert br.compare(r1, r2, "jsd") == pytest.approx(jsd_bits_reference(lam), abs=1e-5)
+
+
+def test_near_identical_is_right_to_one_percent():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 40))
+    Y = X + 2e-4 * rng.standard_normal((300, 40))
+    r1, r2 = br.Representation.from_activations(X), br.Representation.from_activations(Y)
+    lam = gaussian.generalized_eigenvalues(r1, r2)
+    tv = br.compare(r1, r2, "tv")
+    assert 1e-5 < tv < 1e-3
+    assert tv == pytest.approx(tv_imhof(lam), rel=1e-2)
+    assert br.compare(r1, r2, "jsd") == pytest.approx(jsd_bits_reference(lam), rel=1e-2)
+
+
+def test_near_disjoint_stays_in_range():
+    rng = np.random.default_rng(4)
+    X, Y = rng.standard_normal((400, 390)), rng.standard_normal((400, 5))
+    for b in (1e-4, 1e-6):
+        r1, r2 = br.Representation.from_activations(X, b=b), br.Representation.from_activations(Y, b=b)
+        tv, jsd, js = (br.compare(r1, r2, m) for m in ("tv", "jsd", "js"))
+        bc = math.exp(-br.compare(r1, r2, "bhattacharyya"))
+        assert 1 - bc <= tv <= 1.0
+        assert 0.99 < jsd <= 1.0 and 0.99 < js <= 1.0
+
+
+def test_identical_representations_are_at_distance_zero():
+    X = np.random.default_rng(5).standard_normal((50, 8))
+    r = br.Representation.from_activations(X)
+    for m in ("tv", "js", "jsd", "kl", "hellinger", "bhattacharyya"):
+        assert br.compare(r, r, m) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bounds_between_distances(seed):
+    # H² ≤ TV ≤ H·sqrt(2 − H²); Pinsker TV ≤ sqrt(KL/2) both ways; JSD (bits) ≤ TV.
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((80, 10))
+    Y = X @ rng.standard_normal((10, 10)) + rng.uniform(0.1, 2) * rng.standard_normal((80, 10))
+    r1, r2 = (br.Representation.from_activations(Z, b=0.05) for Z in (X, Y))
+    tv, h = br.compare(r1, r2, "tv"), br.compare(r1, r2, "hellinger")
+    assert h**2 <= tv <= h * math.sqrt(2 - h**2)
+    assert tv <= math.sqrt(br.compare(r1, r2, "kl") / 2)
+    assert tv <= math.sqrt(br.compare(r2, r1, "kl") / 2)
+    assert br.compare(r1, r2, "jsd") <= tv
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_monte_carlo_agrees_within_its_standard_error(seed):
+    rng = np.random.default_rng(10 + seed)
+    X = rng.standard_normal((120, 30))
+    Y = 0.7 * X + rng.standard_normal((120, 30))
+    r1, r2 = br.Representation.from_activations(X), br.Representation.from_activations(Y)
+    for m in ("tv", "jsd", "js"):
+        mc = br.compare(r1, r2, m, method="mc", n_samples=20_000, seed=seed)
+        assert mc.method == "mc" and 0 < mc.stderr < 0.01
+        assert abs(mc - br.compare(r1, r2, m)) < 4 * mc.stderr
+
+
+def test_monte_carlo_is_seeded():
+    X, Y = np.random.default_rng(0).standard_normal((2, 40, 6))
+    a = br.distance(X, Y, "tv", method="mc", n_samples=500, seed=7)
+    assert a == br.distance(X, Y, "tv", method="mc", n_samples=500, seed=7)
+    assert a != br.distance(X, Y, "tv", method="mc", n_samples=500, seed=8)
+
+
+def test_low_rank_path_equals_full_path():
+    rng = np.random.default_rng(6)
+    X, Y = rng.standard_normal((150, 20)), rng.standard_normal((150, 30))
+    low = [br.Representation.from_activations(Z) for Z in (X, Y)]
+    full = [br.Representation.from_kernel(r.kernel) for r in low]
+    assert gaussian.uses_low_rank(*low) and not gaussian.uses_low_rank(*full)
+    for m in ("tv", "js", "jsd", "kl", "kl_symmetric", "hellinger", "bhattacharyya", "bures"):
+        assert br.compare(*low, m) == pytest.approx(br.compare(*full, m), abs=1e-9), m
+
+
+def test_closed_forms_match_their_matrix_definitions():
+    rng = np.random.default_rng(7)
+    X, Y = rng.standard_normal((30, 12)), rng.standard_normal((30, 50))
+    r1, r2 = br.Representation.from_activations(X), br.Representation.from_activations(Y)
+    S1, S2 = r1.covariance, r2.covariance
+    n = 30
+    _, logdet1 = np.linalg.slogdet(S1)
+    _, logdet2 = np.linalg.slogdet(S2)
+    kl = 0.5 * (np.trace(np.linalg.solve(S2, S1)) - n + logdet2 - logdet1)
+    assert br.compare(r1, r2, "kl") == pytest.approx(kl, rel=1e-10)
+    _, logdet_mean = np.linalg.slogdet((S1 + S2) / 2)
+    db = 0.5 * logdet_mean - 0.25 * (logdet1 + logdet2)
+    assert br.compare(r1, r2, "bhattacharyya") == pytest.approx(db, rel=1e-10)
+    assert br.compare(r1, r2, "hellinger") == pytest.approx(math.sqrt(1 - math.exp(-db)), rel=1e-10)
+    w, V = np.linalg.eigh(S1)
+    root1 = V @ np.diag(np.sqrt(w)) @ V.T
+    cross = np.linalg.eigvalsh(root1 @ S2 @ root1)
+    w2 = np.trace(S1) + np.trace(S2) - 2 * np.sqrt(cross).sum()
+    assert br.compare(r1, r2, "bures") == pytest.approx(math.sqrt(w2 / n), rel=1e-8)
+
+
+def test_rule_reproduces_the_value():
+    # The torch backend evaluates the returned rule; it must give the same number.
+    s = spec(np.exp(np.random.default_rng(8).normal(0, 0.4, size=60)))
+    for rule_of in (exact.tv_rule, exact.js_rule):
+        value, rule, tail = rule_of(s)
+        assert (rule.weights * s.one_minus_re_r(rule.nodes)).sum() + tail == pytest.approx(value, abs=1e-14)
