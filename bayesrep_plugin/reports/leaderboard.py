@@ -164,7 +164,6 @@ class Report:
     classic: dict[str, PairMatrix]
     rows: list[dict]
     notes: list[str]
-    datasets: dict[str, tuple[int, int]] = field(default_factory=dict)  # dataset → (half A, half B) index
 
     @property
     def columns(self) -> list[str]:
@@ -218,7 +217,8 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
         raise InputError("compare needs at least two inputs")
     responses = _subsample([load_responses(source) for source in sources], settings)
     _check_unique([r.name for r in responses])
-    entries = [_entry(r, "brain" if "simulated" in r.name else "model", settings.b) for r in responses]
+    # Responses with repetitions are recordings (or simulated ones): coloured as brains.
+    entries = [_entry(r, "brain" if r.repetitions.max() > 1 else "model", settings.b) for r in responses]
     matrices, classic = _measure_all(entries, settings, output, progress)
     rows = []
     for name, matrix in matrices.items():
@@ -269,7 +269,7 @@ def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache
                              "minus_split_half": row["value"] - reference["value"]})
     notes = [*config.notes, *_simulation_notes(entries)]
     return Report("leaderboard", config.title, settings, entries, entries[0].representation.n, matrices, classic,
-                  rows, notes, datasets)
+                  rows, notes)
 
 
 def _simulation_notes(entries: list[Entry]) -> list[str]:

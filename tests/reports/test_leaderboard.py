@@ -112,8 +112,21 @@ def test_comparison_of_files(files, tmp_path):
     row = next(r for r in report.rows if r["first"] == "near" and r["second"] == "brain mean")
     assert row["value"] == pytest.approx(float(br.distance(data["near"], brain_mean, "tv")), rel=1e-9)
     assert len(report.rows) == 3 and np.isnan(row["ci_low"])
+    assert [e.kind for e in report.entries] == ["model", "model", "brain"]  # it has repetitions
     assert set(report.classic) == {"cka", "rsa"}
     assert report.classic["cka"].values[0, 1] == pytest.approx(float(br.distance(data["near"], data["mid"], "cka")))
+
+
+def test_several_neural_datasets(files, tmp_path):
+    config = LeaderboardConfig(models=[Source(files["near"]), Source(files["mid"])],
+                               neural=[Source(files["brain"], name="IT"), Source(files["brain"], name="IT again")],
+                               settings=Settings(measures=("tv",), n_bootstrap=0), output=tmp_path)
+    report = build_leaderboard(config, progress=False)
+    by_dataset = {name: [(r["representation"].removeprefix(name), r["value"]) for r in report.rows if r["dataset"] == name]
+                  for name in ("IT", "IT again")}
+    assert by_dataset["IT"] == by_dataset["IT again"]  # same data, same split: same table
+    assert [name for name, _ in by_dataset["IT"]] == ["near", " · other half (split-half)", "mid"]
+    assert [e.kind for e in report.entries] == ["model", "model", "brain", "brain", "brain", "brain"]
 
 
 # ------------------------------------------------------------------ config files
