@@ -27,7 +27,7 @@ from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.assemblies.kernels import representation
 from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
 from bayesrep_plugin.brainscore.metrics import split_half
-from bayesrep_plugin.core import DEFAULT_B, get_measure
+from bayesrep_plugin.core import get_measure
 
 from . import figures
 from .atomic import write_text
@@ -54,8 +54,9 @@ class LeaderboardConfig:
 
 # ---------------------------------------------------------------- config files
 
-_TOP_KEYS = {"title", "output", "models", "neural", "measures", "b", "method", "bootstrap", "scheme",
-             "seed", "max_stimuli", "notes"}
+_SETTING_KEYS = {"measures": "measures", "b": "b", "method": "method", "bootstrap": "n_bootstrap",
+                 "scheme": "scheme", "seed": "seed", "max_stimuli": "max_stimuli"}  # YAML key → Settings field
+_TOP_KEYS = {"title", "output", "models", "neural", "notes", *_SETTING_KEYS}
 _SOURCE_KEYS = {"path", "name", "layers", "select", "stimulus_ids", "stimulus_key"}
 
 
@@ -108,10 +109,11 @@ def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
         if key not in raw:
             raise InputError(f"{path}: missing '{key}'")
     try:
-        settings = Settings(measures=tuple(raw.get("measures", Settings.measures)), b=float(raw.get("b", DEFAULT_B)),
-                            method=raw.get("method", "exact"), n_bootstrap=int(raw.get("bootstrap", 20)),
-                            scheme=raw.get("scheme", "half"), seed=int(raw.get("seed", 0)),
-                            max_stimuli=raw.get("max_stimuli"))
+        given = {field_name: raw[key] for key, field_name in _SETTING_KEYS.items() if key in raw}
+        if "measures" in given:  # one name or a list of names
+            measures = given["measures"]
+            given["measures"] = (measures,) if isinstance(measures, str) else tuple(measures)
+        settings = Settings(**given)
     except InputError as error:
         raise InputError(f"{path}: {error}") from None
     except (TypeError, ValueError) as error:

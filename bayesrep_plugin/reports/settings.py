@@ -29,6 +29,8 @@ class Settings:
     max_stimuli: int | None = None
 
     def __post_init__(self) -> None:
+        if not self.measures:
+            raise InputError("no measure chosen")
         for name in self.measures:
             if name not in MEASURES:
                 raise InputError(f"unknown measure {name!r}; known measures: {', '.join(MEASURES)}")
@@ -40,6 +42,8 @@ class Settings:
             raise InputError(f"b must be a positive number; got {self.b}")
         if self.n_bootstrap != 0 and self.n_bootstrap < 2:
             raise InputError(f"bootstrap must be 0 (no intervals) or at least 2; got {self.n_bootstrap}")
+        if self.max_stimuli is not None and not (isinstance(self.max_stimuli, int) and self.max_stimuli >= 10):
+            raise InputError(f"max_stimuli must be a whole number of at least 10; got {self.max_stimuli!r}")
 
     def options(self, measure: str) -> dict:
         """Keyword options of ``measure`` (the method, for the readout measures)."""
