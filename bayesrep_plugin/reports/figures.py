@@ -158,19 +158,20 @@ class ScoreBar:
     kind: str = "model"
 
 
-def score_bars(panels: dict[str, list[ScoreBar]], measure: str) -> Figure:
-    """One panel per brain dataset: model distances with intervals; the split-half reference.
+def score_bars(panels: dict[str, list[ScoreBar]], measure: str, lower_is_closer: bool = True) -> Figure:
+    """One panel per brain dataset: each model's value with its interval; the split-half reference.
 
     In each panel the bar of kind "brain" (the other half of the same brain) is drawn as a dashed
-    line with its interval shaded: a model left of it is as close to the brain as the brain's own
-    repeat; the further right, the further away.
+    line with its interval shaded: a distance left of it (a similarity right of it) is as close
+    to the brain as the brain's own repeat. The closest model is drawn on top.
     """
     height = sum(0.45 * max(len(bars), 2) + 1.2 for bars in panels.values())
     figure = Figure(figsize=(7.5, max(height, 2.5)))
     grid = figure.add_gridspec(len(panels), 1, height_ratios=[max(len(b), 2) for b in panels.values()])
     for index, (dataset, bars) in enumerate(panels.items()):
         axes = figure.add_subplot(grid[index])
-        models = sorted((bar for bar in bars if bar.kind != "brain"), key=lambda bar: bar.value, reverse=True)
+        models = sorted((bar for bar in bars if bar.kind != "brain"), key=lambda bar: bar.value,
+                        reverse=lower_is_closer)
         positions = np.arange(len(models))
         values = np.array([bar.value for bar in models])
         errors = np.array([[bar.value - bar.low for bar in models], [bar.high - bar.value for bar in models]])
@@ -182,9 +183,10 @@ def score_bars(panels: dict[str, list[ScoreBar]], measure: str) -> Figure:
             axes.axvline(reference.value, color=BRAIN_COLOR, ls="--",
                          label=f"{reference.label} = {reference.value:.3f}")
             axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
-        axes.set_xlim(0, max([1e-9, *[bar.high for bar in bars]]) * 1.1)
+        axes.set_xlim(min(0.0, *[bar.low for bar in bars]), max([1e-9, *[bar.high for bar in bars]]) * 1.1)
         axes.set_title(dataset, fontsize=10)
-        axes.set_xlabel(f"{measure} distance to the brain (lower = closer; 95% bootstrap interval)")
+        closer = "lower" if lower_is_closer else "higher"
+        axes.set_xlabel(f"{measure} to the brain ({closer} = closer; 95% bootstrap interval)")
     figure.suptitle(f"Model scores under {measure}", y=1.02)
     return figure
 

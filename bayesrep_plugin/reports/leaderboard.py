@@ -311,8 +311,9 @@ def write_report(report: Report, output: Path) -> dict[str, Path]:
                 ci = (row["value"], row["value"]) if math.isnan(row["ci_low"]) else (row["ci_low"], row["ci_high"])
                 panels.setdefault(row["dataset"], []).append(
                     figures.ScoreBar(row["representation"], row["value"], ci[0], ci[1], row["kind"]))
-            save(figures.score_bars(panels, name), f"scores-{name}",
-                 f"Distance of each model to the brain under {name}, with the brain's split-half distance")
+            lower_is_closer = get_measure(name).kind != "similarity"
+            save(figures.score_bars(panels, name, lower_is_closer), f"scores-{name}",
+                 f"Each model against the brain under {name}, with the brain's split-half value")
     ours = {name: m for name, m in report.matrices.items() if get_measure(name).bayesian}
     if ours and report.classic:
         upper = np.triu_indices(len(labels), k=1)
