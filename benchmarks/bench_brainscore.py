@@ -8,6 +8,12 @@ Ours: 100 bootstrap resamples (half samples) for the readout metrics, 100 neuroi
 the encoding score (which needs repetitions: it gets the 4 repetitions the average was made of).
 
     .venv/bin/python benchmarks/bench_brainscore.py [--n 1000] [--bootstrap 100]
+
+With ``--bias`` it instead measures the bias of the two bootstrap schemes on the real activations
+(the table in docs/guide-brainscore.md): TV at b = 0.01 on all n stimuli vs the mean over
+resamples, for each pair of networks.
+
+    .venv/bin/python benchmarks/bench_brainscore.py --bias [--n 1000] [--bootstrap 20]
 """
 
 from __future__ import annotations
@@ -46,11 +52,41 @@ def timed(call):
     return time.perf_counter() - start, score
 
 
+def bootstrap_bias(n: int, n_bootstrap: int) -> None:
+    """Print resample mean − full-sample TV (and resample SD) per pair and scheme."""
+    from itertools import combinations
+
+    from bayesrep_plugin.assemblies.bootstrap import SCHEMES, bootstrap_values, resample_indices
+    from bayesrep_plugin.core.measures import get_measure
+    from bayesrep_plugin.core.prior import Representation
+
+    chosen = np.sort(np.random.default_rng(0).choice(2400, n, replace=False))
+    reps = {name: Representation.from_activations(load_activations(name).values[chosen], b=0.01, name=name)
+            for name in ("alexnet", "resnet18", "resnet34")}
+    tv = get_measure("tv")
+    print(f"\nTV, b = 0.01, n = {n}, {n_bootstrap} resamples per scheme (bias = resample mean − TV on all n)\n")
+    print("| pair | TV on all n | " + " | ".join(f"{s}: bias (SD) | {s}: time (s)" for s in SCHEMES) + " |")
+    print("|---|---|" + "---|---|" * len(SCHEMES))
+    for first, second in combinations(reps, 2):
+        point = float(tv(reps[first], reps[second]))
+        cells = []
+        for scheme in SCHEMES:
+            indices = resample_indices(n, n_bootstrap, scheme=scheme, seed=1)
+            seconds, values = timed(lambda: bootstrap_values(reps[first], reps[second], tv, indices))
+            cells.append(f"{values.mean() - point:+.4f} ({values.std(ddof=1):.4f}) | {seconds:.1f}")
+        print(f"| {first} vs {second} | {point:.4f} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--bootstrap", type=int, default=100)
+    parser.add_argument("--bootstrap", type=int, default=None, help="resamples (default 100; 20 with --bias)")
+    parser.add_argument("--bias", action="store_true", help="measure the bias of the bootstrap schemes instead")
     args = parser.parse_args()
+    if args.bias:
+        bootstrap_bias(args.n, args.bootstrap or 20)
+        return
+    args.bootstrap = args.bootstrap or 100
     install(["brainscore_vision"])
     from brainscore_vision import load_metric
 
