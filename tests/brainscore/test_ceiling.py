@@ -79,3 +79,13 @@ def test_ceiled_score_is_clipped_and_keeps_the_unclipped_value(signal):
     assert float(ceil_score(Score(0.9), Score(0.6))) == 1.0
     with pytest.raises(ValueError, match="cannot ceil a score with a ceiling of 0.0"):
         ceil_score(Score(0.5), Score(0.0))
+
+
+def test_ceiling_per_time_bin(signal):
+    rng = np.random.default_rng(5)
+    trials = np.stack([signal[None] + 0.2 * rng.normal(size=(4, *signal.shape)),
+                       signal[None] + 2.0 * rng.normal(size=(4, *signal.shape))], axis=-1)
+    neural = neuroid_assembly(trials, time_bins=[(70, 170), (170, 270)])
+    ceiling = BayesianReadoutCeiling("js", n_splits=4, time_bins="each")(neural)
+    assert ceiling.dims == ("time_bin",) and float(ceiling[0]) > float(ceiling[1]) + 0.1
+    assert ceiling.attrs["raw"].dims == ("time_bin", "split")

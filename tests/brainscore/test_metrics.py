@@ -134,3 +134,12 @@ def test_bad_input_and_bad_options(data):
         BayesianReadoutSimilarity("js", kernel="denoised")
     with pytest.raises(ValueError, match="b \\(noise-to-signal ratio\\) must be"):
         BayesianReadoutSimilarity("js", b=-1)
+
+
+def test_cross_validated_kernel_refuses_stimuli_with_one_repetition(data):
+    model, signal, _ = data
+    trials = np.stack([signal, signal + 0.1])
+    neural = neuroid_assembly(trials).isel(presentation=np.arange(239))   # the last stimulus: 1 repetition
+    with pytest.raises(AssemblyError, match="assembly2: the cross-validated kernel of assembly2 needs at least 2 "
+                                            "repetitions of every stimulus; 1 of 120 stimuli have fewer"):
+        BayesianReadoutSimilarity("js", kernel="cross_validated", n_bootstrap=3)(neuroid_assembly(model), neural)
