@@ -65,8 +65,9 @@ def generalized_eigenvalues(rep1: Representation, rep2: Representation) -> np.nd
     """λ of Σ₂ v = λ Σ₁ v. On the low-rank path only the r informative-or-not eigenvalues of the
     projected problem are returned: the n − r others are exactly 1."""
     S1, S2 = covariance_pair(rep1, rep2)
-    if rep1.b == 0:
-        rep1.cholesky, rep2.cholesky  # noqa: B018 — raises a clear error when Σ is singular
+    if rep1.b == 0:  # Σ = c·K: each Cholesky raises a clear error when its kernel is singular
+        for rep in (rep1, rep2):
+            rep.cholesky
     try:
         return scipy.linalg.eigh(S2, S1, eigvals_only=True, driver=EIGEN_DRIVER, check_finite=False)
     except np.linalg.LinAlgError:

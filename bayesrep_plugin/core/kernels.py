@@ -18,6 +18,7 @@ Centering, in terms of what a linear readout y = X w can use:
 
 from __future__ import annotations
 
+import mmap
 from typing import Literal
 
 import numpy as np
@@ -63,20 +64,33 @@ def _check_finite(block: np.ndarray, start: int, name: str) -> None:
         )
 
 
+def _file_mapping(X: np.ndarray) -> mmap.mmap | None:
+    """The memory map behind X (np.memmap or a view of one), if any."""
+    base = X
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = getattr(base, "base", None)
+    return base
+
+
 def linear_kernel(X, center: Centering = "none", chunk_size: int | None = None, name: str = "X") -> np.ndarray:
     """Linear kernel K = X Xᵀ (n × n, float64) of activations X (n stimuli, any trailing dims).
 
     Features are processed ``chunk_size`` at a time (default: 64 MiB of float64 per chunk);
     each chunk is checked for NaN/Inf, naming the stimulus and feature of the first bad value.
+    For a memory-mapped X the pages of each chunk are released after use, so resident memory
+    stays at the kernel plus one chunk however large the file is.
     """
     _check_center(center)
     X = as_matrix(X, name)
     n, d = X.shape
     step = chunk_size or max(1, CHUNK_BYTES // (8 * n))
+    mapping = _file_mapping(X)
     K = np.zeros((n, n))
     feature_sums = np.zeros(n) if center == "stimuli" else None
     for start in range(0, d, step):
         block = np.asarray(X[:, start:start + step], dtype=np.float64)
+        if mapping is not None:
+            mapping.madvise(mmap.MADV_DONTNEED)
         _check_finite(block, start, name)
         K += block @ block.T
         if feature_sums is not None:
@@ -96,22 +110,20 @@ def center_kernel(K: np.ndarray) -> np.ndarray:
 
 
 def feature_factor(X, center: Centering = "none", name: str = "X") -> np.ndarray:
-    """A factor F (n × r, r ≤ min(n, d)) with F Fᵀ = the centered kernel, from a thin SVD of X.
+    """A factor F (n × d) with F Fᵀ = the centered kernel: the centered activations in float64.
 
     Used when d < n: the per-representation low-rank description that lets a pair be solved in
-    the span of its two feature sets. Directions with singular value below 1e-12 of the largest
-    are dropped (they are zero to rounding).
+    the span of its two feature sets. Any factor serves (the pair step orthonormalises the span),
+    so no decomposition is needed here.
     """
     _check_center(center)
-    X = np.asarray(as_matrix(X, name), dtype=np.float64)
-    _check_finite(X, 0, name)
+    F = np.array(as_matrix(X, name), dtype=np.float64)
+    _check_finite(F, 0, name)
     if center == "features":
-        X = X - X.mean(axis=0, keepdims=True)
+        F -= F.mean(axis=0, keepdims=True)
     elif center == "stimuli":
-        X = X - X.mean(axis=1, keepdims=True)
-    U, s, _ = np.linalg.svd(X, full_matrices=False)
-    keep = s > 1e-12 * (s[0] if s.size and s[0] > 0 else 1.0)
-    return U[:, keep] * s[keep]
+        F -= F.mean(axis=1, keepdims=True)
+    return F
 
 
 def check_kernel(K, name: str = "K") -> np.ndarray:

@@ -16,7 +16,7 @@ bootstraps and leaderboards do this work once per representation, never once per
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -52,7 +52,6 @@ class Representation:
     b: float = DEFAULT_B
     factor: np.ndarray | None = None
     name: str = "X"
-    _cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.b = check_b(self.b)
@@ -64,7 +63,7 @@ class Representation:
     @classmethod
     def from_activations(cls, X, *, b: float = DEFAULT_B, center: Centering = "none",
                          name: str = "X", chunk_size: int | None = None) -> "Representation":
-        """Activations (n stimuli, ...) → Representation; d < n also keeps a thin-SVD factor."""
+        """Activations (n stimuli, ...) → Representation; d < n also keeps the activations as a low-rank factor."""
         X = as_matrix(X, name)
         n, d = X.shape
         if d < n:
@@ -132,9 +131,3 @@ class Representation:
         factor = None if self.factor is None else self.factor[index]
         return Representation(self.kernel[np.ix_(index, index)], b=self.b, factor=factor, name=self.name)
 
-
-def as_representation(x, *, b: float = DEFAULT_B, center: Centering = "none", name: str = "X") -> Representation:
-    """Accept a Representation (used as is, with ``b`` applied) or activations."""
-    if isinstance(x, Representation):
-        return x if x.b == check_b(b) else x.with_b(b)
-    return Representation.from_activations(x, b=b, center=center, name=name)
