@@ -25,7 +25,8 @@ chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 benchmarks: $(STAMP)
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/bench_core.py
+	$(PY) benchmarks/bench_brainscore.py
 
 clean:
 	rm -rf $(VENV) bayesrep-demo .pytest_cache .hypothesis

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from .kernels import Centering
 from .measures import get_measure
-from .prior import DEFAULT_B, Representation
+from .prior import DEFAULT_B, Representation, check_same_stimuli
 
 
 def compare(rep1: Representation, rep2: Representation, measure: str = "js", **options) -> float:
@@ -23,9 +23,7 @@ def compare(rep1: Representation, rep2: Representation, measure: str = "js", **o
     ``rdm_comparison`` for rsa. Monte Carlo results carry ``.stderr``.
     """
     m = get_measure(measure)
-    if rep1.n != rep2.n:
-        raise ValueError(f"the representations have different numbers of stimuli: "
-                         f"{rep1.name} has {rep1.n}, {rep2.name} has {rep2.n}")
+    check_same_stimuli(rep1, rep2)
     return m(rep1, rep2, **options)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.linalg
 
 from .exact import Spectrum, log_cosh
-from .prior import Representation
+from .prior import Representation, check_same_stimuli
 
 #: Driver for the full generalized eigenproblem (eigenvalues only); 'gv' measured fastest here
 #: (benchmarks/bench_core.py prints the comparison of drivers).
@@ -28,9 +28,7 @@ EIGEN_DRIVER = "gv"
 
 
 def _check_pair(rep1: Representation, rep2: Representation) -> None:
-    if rep1.n != rep2.n:
-        raise ValueError(f"the representations have different numbers of stimuli: "
-                         f"{rep1.name} has {rep1.n}, {rep2.name} has {rep2.n}")
+    check_same_stimuli(rep1, rep2)
     if rep1.b != rep2.b:
         raise ValueError(f"the representations use different b: {rep1.name} b={rep1.b}, {rep2.name} b={rep2.b}")
 

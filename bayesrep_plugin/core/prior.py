@@ -131,3 +131,9 @@ class Representation:
         factor = None if self.factor is None else self.factor[index]
         return Representation(self.kernel[np.ix_(index, index)], b=self.b, factor=factor, name=self.name)
 
+
+def check_same_stimuli(rep1: Representation, rep2: Representation) -> None:
+    """Two representations can only be compared on the same number of stimuli."""
+    if rep1.n != rep2.n:
+        raise ValueError(f"the representations have different numbers of stimuli: "
+                         f"{rep1.name} has {rep1.n}, {rep2.name} has {rep2.n}")
