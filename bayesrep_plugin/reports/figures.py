@@ -18,6 +18,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from scipy.cluster.hierarchy import dendrogram, linkage
@@ -35,9 +36,10 @@ def save_figure(figure: Figure, stem: Path) -> dict[str, Path]:
     paths = {}
     for fmt in FORMATS:
         buffer = io.BytesIO()
-        # Fixed metadata and hash salt make the SVG byte-identical across reruns.
+        # No date and a fixed id salt make reruns byte-identical (a rerun rewrites unchanged files).
         metadata = {"Date": None} if fmt == "svg" else {"Software": None}
-        figure.savefig(buffer, format=fmt, dpi=130, bbox_inches="tight", metadata=metadata)
+        with matplotlib.rc_context({"svg.hashsalt": "bayesrep"}):
+            figure.savefig(buffer, format=fmt, dpi=130, bbox_inches="tight", metadata=metadata)
         paths[fmt] = write_bytes(stem.with_suffix(f".{fmt}"), buffer.getvalue())
     return paths
 

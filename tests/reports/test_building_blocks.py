@@ -71,6 +71,10 @@ def test_save_figure_writes_png_and_svg(tmp_path):
     svg = paths["svg"].read_text()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert sorted(p.name for p in tmp_path.iterdir()) == ["heat.png", "heat.svg"]
+    again = figures.save_figure(figures.heatmap(distances, list("abcd"), ["model"] * 3 + ["brain"], "t"),
+                                tmp_path / "again")
+    assert again["svg"].read_bytes() == paths["svg"].read_bytes()  # reruns are byte-identical
+    assert again["png"].read_bytes() == paths["png"].read_bytes()
 
 
 # ------------------------------------------------------------------ tables
