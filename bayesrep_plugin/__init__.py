@@ -7,8 +7,8 @@
 """
 
 from .core import (DEFAULT_B, MEASURES, Estimate, Measure, Representation, center_kernel, compare, distance,
-                   distance_from_kernels, get_measure, linear_kernel, pairwise)
+                   distance_from_kernels, get_measure, linear_kernel, pairwise, b_for_noise)
 
 __version__ = "0.1.0"
 __all__ = ["distance", "distance_from_kernels", "pairwise", "compare", "Representation", "linear_kernel",
-           "center_kernel", "MEASURES", "Measure", "Estimate", "get_measure", "DEFAULT_B", "__version__"]
+           "center_kernel", "MEASURES", "Measure", "Estimate", "get_measure", "DEFAULT_B", "b_for_noise", "__version__"]

@@ -7,7 +7,7 @@ versions live in :mod:`bayesrep_plugin.core.torch` (the only module here that im
 from .compare import compare, distance, distance_from_kernels, pairwise
 from .kernels import center_kernel, linear_kernel
 from .measures import MEASURES, Estimate, Measure, get_measure
-from .prior import DEFAULT_B, Representation
+from .prior import DEFAULT_B, Representation, b_for_noise
 
 __all__ = ["compare", "distance", "distance_from_kernels", "pairwise", "linear_kernel", "center_kernel",
-           "MEASURES", "Measure", "Estimate", "get_measure", "Representation", "DEFAULT_B"]
+           "MEASURES", "Measure", "Estimate", "get_measure", "Representation", "DEFAULT_B", "b_for_noise"]

@@ -31,6 +31,17 @@ def noise_fraction(n: int, b: float) -> float:
     return n * b / (1.0 + n * b)
 
 
+def b_for_noise(n: int, noise: float) -> float:
+    """The b that gives readout noise variance a = ``noise`` on n stimuli: b = a / (n (1 − a)).
+
+    For users who think in terms of the noise variance of Σ = (1 − a)·n·K/tr K + a·I rather than
+    the noise-to-signal ratio; pass the result as ``b``.
+    """
+    if not 0 <= noise < 1:
+        raise ValueError(f"noise (the readout noise variance a) must be in [0, 1); got {noise}")
+    return noise / (n * (1 - noise))
+
+
 def check_b(b: float) -> float:
     b = float(b)
     if not np.isfinite(b) or b < 0:

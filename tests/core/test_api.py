@@ -84,3 +84,13 @@ def test_b_zero_works_for_nonsingular_kernels():
     rng = np.random.default_rng(3)
     X, Y = rng.standard_normal((10, 30)), rng.standard_normal((10, 30))
     assert 0 < br.distance(X, Y, "tv", b=0.0) <= 1
+
+
+def test_noise_variance_can_be_set_instead_of_b(three):
+    n = three[0].shape[0]
+    b = br.b_for_noise(n, 0.5)
+    rep = br.Representation.from_activations(three[0], b=b)
+    assert rep.noise == pytest.approx(0.5)
+    assert np.trace(rep.covariance) == pytest.approx(n)
+    with pytest.raises(ValueError, match=r"noise .* must be in \[0, 1\)"):
+        br.b_for_noise(n, 1.0)

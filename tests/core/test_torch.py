@@ -71,3 +71,11 @@ def test_bad_input():
         brt.distance(torch.ones(5, 3), torch.ones(5, 3), "cka")
     with pytest.raises(ValueError, match="different numbers of stimuli"):
         brt.distance(torch.ones(5, 3), torch.ones(4, 3), "tv")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no GPU on this machine")
+def test_same_value_on_the_gpu():
+    X, Y = _pair(seed=5)
+    on_gpu = brt.distance(torch.from_numpy(X).cuda(), torch.from_numpy(Y).cuda(), "js")
+    assert on_gpu.device.type == "cuda"
+    assert on_gpu.item() == pytest.approx(br.distance(X, Y, "js"), abs=1e-9)
