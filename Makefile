@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(PY) -m bayesrep_plugin.demo
 
+# The main suite, then the core alone under current numpy 2, then the brainscore_language
+# registration in an environment of its own (it cannot share one with brainscore-vision).
 test: $(STAMP) chromium
 	$(PY) -m pytest
+	scripts/core-numpy2.sh
+	scripts/language-env.sh
 
 # The report tests open the HTML page in a real headless browser: Debian's chromium.
 chromium:
