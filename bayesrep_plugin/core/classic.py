@@ -17,7 +17,6 @@ import math
 
 import numpy as np
 import scipy.linalg
-import scipy.stats
 
 from .kernels import center_kernel
 from .prior import Representation
@@ -79,6 +78,8 @@ def rsa(K1: np.ndarray, K2: np.ndarray, rdm_comparison: str = "pearson") -> floa
     if a.std() == 0 or b.std() == 0:
         raise ValueError("RSA is undefined: an RDM is constant (all stimuli equidistant)")
     if rdm_comparison == "spearman":
+        import scipy.stats  # slow to import; only this option needs it
+
         return float(scipy.stats.spearmanr(a, b)[0])
     return float(np.corrcoef(a, b)[0, 1])
 

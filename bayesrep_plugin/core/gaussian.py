@@ -7,8 +7,10 @@ eigenvalues λ of (Σ₂, Σ₁). Two ways to get them:
 * full path: one generalized symmetric eigenproblem of size n (LAPACK ``sygvd``);
 * low-rank path, when both kernels have known factors F₁, F₂ with r = r₁ + r₂ < n: with
   Σᵢ = cᵢ Fᵢ Fᵢᵀ + a·I (same a for both, since a depends only on n and b), the span of
-  [F₁, F₂] is invariant under both, and on its complement both equal a·I (λ = 1). So λ are the
-  generalized eigenvalues of the r × r projections plus n − r ones: O(n r² + r³).
+  [F₁, F₂] is invariant under both, and on its complement both equal a·I (λ = 1). In the basis
+  [U₁, Q₂] of that span (U₁ orthonormal for F₁, cached per representation; Q₂ for the part of
+  F₂ outside it) Σ₁ is diagonal, so λ are the eigenvalues of the r × r symmetric matrix
+  Σ₁^{-½} Σ₂ Σ₁^{-½}, plus n − r ones: O(n r₁ r₂ + r³).
 """
 
 from __future__ import annotations
@@ -59,13 +61,34 @@ def covariance_pair(rep1: Representation, rep2: Representation) -> tuple[np.ndar
     return rep1.covariance, rep2.covariance
 
 
+def low_rank_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarray:
+    """λ on span([F₁, F₂]) (the n − r others are exactly 1). rep2 should be the lower-rank one."""
+    U1, s1 = rep1.basis
+    U2, s2 = rep2.basis
+    P = (U1.T @ U2) * s2                          # F₂ = U₂ diag(s₂) in the basis U₁ ...
+    w, V = np.linalg.eigh(np.diag(s2**2) - P.T @ P)   # ... and the Gram of its residual R
+    keep = w > 1e-12 * s2.max() ** 2
+    T = (V[:, keep] * np.sqrt(w[keep])).T         # Q₂ᵀ F₂ with Q₂ = R V / sqrt(w)
+    a, c1, c2 = rep1.noise, rep1.scale, rep2.scale
+    inv_sqrt = 1 / np.sqrt(np.concatenate([a + c1 * s1**2, np.full(T.shape[0], a)]))
+    W = np.vstack([P, T]) * inv_sqrt[:, None]     # Σ₁^{-½} F₂ in the basis [U₁, Q₂]
+    M = c2 * (W @ W.T)
+    M[np.diag_indices_from(M)] += a * inv_sqrt**2
+    return scipy.linalg.eigvalsh(M, check_finite=False)
+
+
 def generalized_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarray:
-    """λ of Σ₂ v = λ Σ₁ v. On the low-rank path only the r informative-or-not eigenvalues of the
-    projected problem are returned: the n − r others are exactly 1."""
-    S1, S2 = covariance_pair(rep1, rep2)
+    """λ of Σ₂ v = λ Σ₁ v. On the low-rank path only the eigenvalues on span([F₁, F₂]) are
+    returned: the n − r others are exactly 1."""
+    _check_pair(rep1, rep2)
     if rep1.b == 0:  # Σ = c·K: each Cholesky raises a clear error when its kernel is singular
         for rep in (rep1, rep2):
             rep.cholesky
+    if uses_low_rank(rep1, rep2):
+        if rep1.factor.shape[1] >= rep2.factor.shape[1]:
+            return low_rank_eigenvalues(rep1, rep2)
+        return 1 / low_rank_eigenvalues(rep2, rep1)  # swapping the pair inverts λ
+    S1, S2 = rep1.covariance, rep2.covariance
     try:
         return scipy.linalg.eigh(S2, S1, eigvals_only=True, driver=EIGEN_DRIVER, check_finite=False)
     except np.linalg.LinAlgError:

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from .gaussian import covariance_pair
-from .prior import Representation
+from .prior import Representation, check_same_stimuli
 
 DEFAULT_SAMPLES = 10_000
 _CHUNK = 2_000
@@ -49,7 +48,8 @@ def monte_carlo(rep1: Representation, rep2: Representation, n_samples: int = DEF
     """Seeded MC estimates of TV and JSD between the two prior predictives."""
     if n_samples < 2:
         raise ValueError(f"n_samples must be >= 2; got {n_samples}")
-    S1, S2 = covariance_pair(rep1, rep2)
+    check_same_stimuli(rep1, rep2)
+    S1, S2 = rep1.covariance, rep2.covariance  # the full n-dimensional problem, as the reference
     try:
         L1, L2 = np.linalg.cholesky(S1), np.linalg.cholesky(S2)
     except np.linalg.LinAlgError:

@@ -16,7 +16,6 @@ bootstraps and leaderboards do this work once per representation, never once per
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -49,37 +48,39 @@ def check_b(b: float) -> float:
     return b
 
 
-@dataclass(eq=False)
 class Representation:
     """One representation, prepared for comparison: kernel K (n × n) and its prior predictive.
 
-    Build it with :meth:`from_activations` or :meth:`from_kernel`; ``factor`` (n × r with
-    F Fᵀ = K) is known when the activations had fewer features than stimuli, and enables the
-    low-rank path. ``subset`` gives the representation on a subset of stimuli (a bootstrap
-    resample) from the kernel already computed.
+    Build it with :meth:`from_activations` or :meth:`from_kernel`. ``factor`` (n × d with
+    F Fᵀ = K) is kept when the activations had fewer features than stimuli: it enables the
+    low-rank path, and the kernel itself is then only formed when a measure asks for it.
+    ``subset`` gives the representation on a subset of stimuli (a bootstrap resample) from what
+    is already computed, never from the activations again.
     """
 
-    kernel: np.ndarray
-    b: float = DEFAULT_B
-    factor: np.ndarray | None = None
-    name: str = "X"
-
-    def __post_init__(self) -> None:
-        self.b = check_b(self.b)
-        self.trace = float(np.trace(self.kernel))
+    def __init__(self, kernel: np.ndarray | None = None, *, b: float = DEFAULT_B,
+                 factor: np.ndarray | None = None, name: str = "X"):
+        if kernel is None and factor is None:
+            raise ValueError(f"{name}: a representation needs a kernel or a factor")
+        self._kernel, self.factor, self.b, self.name = kernel, factor, check_b(b), name
+        self.n = (kernel if kernel is not None else factor).shape[0]
+        self.trace = float(np.trace(kernel)) if kernel is not None else float(np.einsum("ij,ij->", factor, factor))
         if not self.trace > 0:
-            raise ValueError(f"{self.name}: tr K = {self.trace:.3g}; the activations are all zero "
+            raise ValueError(f"{name}: tr K = {self.trace:.3g}; the activations are all zero "
                              "(or centering removed everything)")
+
+    def __repr__(self) -> str:
+        rank = "" if self.factor is None else f", rank ≤ {self.factor.shape[1]}"
+        return f"Representation({self.name!r}, n={self.n}, b={self.b}{rank})"
 
     @classmethod
     def from_activations(cls, X, *, b: float = DEFAULT_B, center: Centering = "none",
                          name: str = "X", chunk_size: int | None = None) -> "Representation":
-        """Activations (n stimuli, ...) → Representation; d < n also keeps the activations as a low-rank factor."""
+        """Activations (n stimuli, ...) → Representation; d < n keeps the activations as factor."""
         X = as_matrix(X, name)
         n, d = X.shape
         if d < n:
-            F = feature_factor(X, center, name)
-            return cls(F @ F.T, b=b, factor=F, name=name)
+            return cls(b=b, factor=feature_factor(X, center, name), name=name)
         return cls(linear_kernel(X, center, chunk_size, name), b=b, name=name)
 
     @classmethod
@@ -87,9 +88,10 @@ class Representation:
         """A kernel matrix (validated: symmetric, PSD, finite) → Representation."""
         return cls(check_kernel(K, name), b=b, name=name)
 
-    @property
-    def n(self) -> int:
-        return self.kernel.shape[0]
+    @cached_property
+    def kernel(self) -> np.ndarray:
+        """K (n × n)."""
+        return self._kernel if self._kernel is not None else self.factor @ self.factor.T
 
     @property
     def noise(self) -> float:
@@ -132,15 +134,35 @@ class Representation:
         keep = w > 1e-12 * max(w[-1], 0.0)
         return V[:, keep] * np.sqrt(w[keep])
 
+    @cached_property
+    def basis(self) -> tuple[np.ndarray, np.ndarray]:
+        """(U, s) with orthonormal U (n × r) and K = U diag(s²) Uᵀ, from the factor.
+
+        Through the Gram matrix FᵀF (d × d: cheap when d < n); when that is ill-conditioned
+        (s² spread over more than 1e8, where U = F V / s would lose orthogonality) through a
+        Householder QR of F instead. Directions with s² below 1e-12 of the largest are zeros."""
+        F = self.factor
+        w, V = np.linalg.eigh(F.T @ F)
+        keep = w > 1e-12 * w[-1]
+        if w[keep][0] >= 1e-8 * w[-1]:
+            s = np.sqrt(w[keep])
+            return F @ (V[:, keep] / s), s
+        Q, R = np.linalg.qr(F)
+        Ur, s, _ = np.linalg.svd(R)
+        keep = s > 1e-6 * s[0]
+        return Q @ Ur[:, keep], s[keep]
+
     def with_b(self, b: float) -> "Representation":
-        """The same kernel under another noise-to-signal ratio (shares nothing mutable)."""
-        return Representation(self.kernel, b=b, factor=self.factor, name=self.name)
+        """The same kernel under another noise-to-signal ratio."""
+        return Representation(self._kernel, b=b, factor=self.factor, name=self.name)
 
     def subset(self, index) -> "Representation":
-        """The representation on stimuli ``index`` (repeats allowed): a submatrix of K."""
+        """The representation on stimuli ``index`` (repeats allowed): a submatrix of K, or the
+        factor's rows."""
         index = np.asarray(index)
-        factor = None if self.factor is None else self.factor[index]
-        return Representation(self.kernel[np.ix_(index, index)], b=self.b, factor=factor, name=self.name)
+        if self.factor is not None:
+            return Representation(b=self.b, factor=self.factor[index], name=self.name)
+        return Representation(self.kernel[np.ix_(index, index)], b=self.b, name=self.name)
 
 
 def check_same_stimuli(rep1: Representation, rep2: Representation) -> None:

@@ -123,6 +123,22 @@ def test_low_rank_path_equals_full_path():
         assert br.compare(*low, m) == pytest.approx(br.compare(*full, m), abs=1e-9), m
 
 
+def test_low_rank_path_with_shared_and_ill_conditioned_features():
+    # Y shares a subspace with X (the residual Gram is singular there); X has features 1e5 times
+    # weaker than others (its Gram is too ill-conditioned: the QR route builds its basis).
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((150, 20))
+    X[:, :5] *= 1e-5
+    Y = np.hstack([X[:, 5:15] @ rng.standard_normal((10, 10)), rng.standard_normal((150, 8))])
+    low = [br.Representation.from_activations(Z) for Z in (X, Y)]
+    full = [br.Representation.from_kernel(r.kernel) for r in low]
+    assert gaussian.uses_low_rank(*low)
+    for pair in (low, low[::-1]):
+        for m in ("tv", "js", "kl", "bures"):
+            assert br.compare(*pair, m) == pytest.approx(
+                br.compare(*(full if pair is low else full[::-1]), m), abs=1e-9), m
+
+
 def test_closed_forms_match_their_matrix_definitions():
     rng = np.random.default_rng(7)
     X, Y = rng.standard_normal((30, 12)), rng.standard_normal((30, 50))
