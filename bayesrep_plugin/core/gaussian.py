@@ -61,14 +61,24 @@ def covariance_pair(rep1: Representation, rep2: Representation) -> tuple[np.ndar
     return rep1.covariance, rep2.covariance
 
 
+def psd_root(G: np.ndarray, tol: float) -> np.ndarray:
+    """T (k × d) with Tᵀ T = G for a positive semi-definite G, by pivoted Cholesky (LAPACK pstrf),
+    stopping at pivots below ``tol``: directions at rounding level are dropped, not factored."""
+    if G.diagonal().max() <= tol:  # pstrf reports rank 1 even when its first pivot is below tol
+        return np.zeros((0, G.shape[0]))
+    c, piv, rank, _ = scipy.linalg.lapack.dpstrf(G, tol=tol, lower=1)
+    T = np.zeros((rank, G.shape[0]))
+    T[:, piv - 1] = np.tril(c)[:, :rank].T
+    return T
+
+
 def low_rank_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarray:
     """λ on span([F₁, F₂]) (the n − r others are exactly 1). rep2 should be the lower-rank one."""
     U1, s1 = rep1.basis
     U2, s2 = rep2.basis
     P = (U1.T @ U2) * s2                          # F₂ = U₂ diag(s₂) in the basis U₁ ...
-    w, V = np.linalg.eigh(np.diag(s2**2) - P.T @ P)   # ... and the Gram of its residual R
-    keep = w > 1e-12 * s2.max() ** 2
-    T = (V[:, keep] * np.sqrt(w[keep])).T         # Q₂ᵀ F₂ with Q₂ = R V / sqrt(w)
+    # ... and Q₂ᵀ F₂ for its residual R = Q₂ T (Gram RᵀR = diag(s₂²) − PᵀP; rounding level dropped)
+    T = psd_root(np.diag(s2**2) - P.T @ P, tol=1e-12 * s2.max() ** 2)
     a, c1, c2 = rep1.noise, rep1.scale, rep2.scale
     inv_sqrt = 1 / np.sqrt(np.concatenate([a + c1 * s1**2, np.full(T.shape[0], a)]))
     W = np.vstack([P, T]) * inv_sqrt[:, None]     # Σ₁^{-½} F₂ in the basis [U₁, Q₂]

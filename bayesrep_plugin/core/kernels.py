@@ -72,25 +72,38 @@ def _file_mapping(X: np.ndarray) -> mmap.mmap | None:
     return base
 
 
+def _read_columns(X: np.ndarray, start: int, width: int) -> np.ndarray:
+    """X[:, start:start + width] as float64. From a memory map, row block by row block, releasing
+    the mapped pages after each: touching a column chunk faults in (and the kernel maps around)
+    most of every row, which would otherwise leave the whole file resident."""
+    mapping = _file_mapping(X)
+    if mapping is None:
+        return np.asarray(X[:, start:start + width], dtype=np.float64)
+    n = X.shape[0]
+    block = np.empty((n, min(width, X.shape[1] - start)))
+    rows = max(1, CHUNK_BYTES // (X.shape[1] * X.itemsize))
+    for r in range(0, n, rows):
+        block[r:r + rows] = X[r:r + rows, start:start + width]
+        mapping.madvise(mmap.MADV_DONTNEED)
+    return block
+
+
 def linear_kernel(X, center: Centering = "none", chunk_size: int | None = None, name: str = "X") -> np.ndarray:
     """Linear kernel K = X Xᵀ (n × n, float64) of activations X (n stimuli, any trailing dims).
 
     Features are processed ``chunk_size`` at a time (default: 64 MiB of float64 per chunk);
     each chunk is checked for NaN/Inf, naming the stimulus and feature of the first bad value.
-    For a memory-mapped X the pages of each chunk are released after use, so resident memory
+    For a memory-mapped X the mapped pages are released as they are read, so resident memory
     stays at the kernel plus one chunk however large the file is.
     """
     _check_center(center)
     X = as_matrix(X, name)
     n, d = X.shape
     step = chunk_size or max(1, CHUNK_BYTES // (8 * n))
-    mapping = _file_mapping(X)
     K = np.zeros((n, n))
     feature_sums = np.zeros(n) if center == "stimuli" else None
     for start in range(0, d, step):
-        block = np.asarray(X[:, start:start + step], dtype=np.float64)
-        if mapping is not None:
-            mapping.madvise(mmap.MADV_DONTNEED)
+        block = _read_columns(X, start, step)
         _check_finite(block, start, name)
         K += block @ block.T
         if feature_sums is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from functools import cached_property
 
 import numpy as np
+import scipy.linalg
 
 from .kernels import Centering, as_matrix, center_kernel, check_kernel, feature_factor, linear_kernel
 
@@ -142,7 +143,7 @@ class Representation:
         (s² spread over more than 1e8, where U = F V / s would lose orthogonality) through a
         Householder QR of F instead. Directions with s² below 1e-12 of the largest are zeros."""
         F = self.factor
-        w, V = np.linalg.eigh(F.T @ F)
+        w, V = scipy.linalg.eigh(F.T @ F, driver="evd", check_finite=False)
         keep = w > 1e-12 * w[-1]
         if w[keep][0] >= 1e-8 * w[-1]:
             s = np.sqrt(w[keep])
