@@ -221,3 +221,17 @@ def responses_from_assembly(assembly: xr.DataArray, *, stimulus_key: str = STIMU
     trials[reps, stim_index] = values
     present[reps, stim_index] = True
     return Responses(name, unique_ids, trials, present, neuroids, dropped)
+
+
+def split_half(responses: Responses, rng: np.random.Generator) -> tuple[Responses, Responses]:
+    """Two disjoint halves of every stimulus's repetitions, ⌊r/2⌋ each, chosen at random."""
+    keys = rng.random(responses.present.shape)
+    keys[~responses.present] = np.inf  # absent repetitions rank last
+    rank = keys.argsort(axis=0).argsort(axis=0)
+    half = responses.repetitions // 2
+    halves = []
+    for chosen, label in ((rank < half), "A"), (((rank >= half) & (rank < 2 * half)), "B"):
+        halves.append(Responses(f"{responses.name} (half {label})", responses.stimulus_ids,
+                                responses.trials * chosen[..., None], chosen, responses.neuroid_ids,
+                                responses.dropped_neuroids))
+    return halves[0], halves[1]

@@ -20,7 +20,7 @@ from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, chec
                                                   single_blas_thread)
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representation
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
-                                                  responses_from_assembly)
+                                                  responses_from_assembly, split_half)
 from bayesrep_plugin.core.kernels import CENTERINGS, Centering
 from bayesrep_plugin.core.measures import Measure, get_measure
 from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
@@ -187,20 +187,6 @@ class BayesianReadoutCeiling(Metric):
         values = np.array(values)
         return resampled_score(values.mean(), values, dim="split", over=["split"], n_splits=self.n_splits,
                                n_stimuli=responses.n, **c.parameters())
-
-
-def split_half(responses: Responses, rng: np.random.Generator) -> tuple[Responses, Responses]:
-    """Two disjoint halves of every stimulus's repetitions, ⌊r/2⌋ each, chosen at random."""
-    keys = rng.random(responses.present.shape)
-    keys[~responses.present] = np.inf  # absent repetitions rank last
-    rank = keys.argsort(axis=0).argsort(axis=0)
-    half = responses.repetitions // 2
-    halves = []
-    for chosen, label in ((rank < half), "A"), (((rank >= half) & (rank < 2 * half)), "B"):
-        halves.append(Responses(f"{responses.name} (half {label})", responses.stimulus_ids,
-                                responses.trials * chosen[..., None], chosen, responses.neuroid_ids,
-                                responses.dropped_neuroids))
-    return halves[0], halves[1]
 
 
 def _time_bin_pairs(assembly1: xr.DataArray, assembly2: xr.DataArray) -> tuple[list, xr.DataArray]:

@@ -26,7 +26,7 @@ import yaml
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.assemblies.kernels import representation
 from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
-from bayesrep_plugin.brainscore.metrics import split_half
+from bayesrep_plugin.assemblies.responses import split_half
 from bayesrep_plugin.core import get_measure
 
 from . import figures

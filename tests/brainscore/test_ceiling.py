@@ -6,7 +6,8 @@ import xarray as xr
 from brainscore_core.metrics import Score
 
 from bayesrep_plugin.assemblies import AssemblyError, responses_from_assembly
-from bayesrep_plugin.brainscore.metrics import BayesianReadoutCeiling, BayesianReadoutSimilarity, split_half
+from bayesrep_plugin.assemblies.responses import split_half
+from bayesrep_plugin.brainscore.metrics import BayesianReadoutCeiling, BayesianReadoutSimilarity
 from bayesrep_plugin.brainscore.scores import ceil_score
 from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings
 
