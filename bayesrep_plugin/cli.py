@@ -61,7 +61,12 @@ config file (paths are relative to it; every key but models and neural is option
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Keep the examples' layout and show every default."""
+    """Keep the examples' layout and show every default that says something (not None/False/[])."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False or action.default == []:
+            return action.help
+        return super()._get_help_string(action)
 
 
 # ------------------------------------------------------------------ the parser
@@ -112,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser(
         "compare", formatter_class=_Formatter, epilog=EXAMPLES["compare"],
         help="pairwise distances between representations, with bootstrap intervals",
-        description="Measure every pair of the given representations under the chosen measures, with 95%% "
+        description="Measure every pair of the given representations under the chosen measures, with 95% "
                     "intervals from resampling stimuli. Prints a table; writes CSV, Markdown, JSON, an HTML page "
                     "and figures (clustered heatmap, MDS map, scatter against CKA and RSA) to --out.")
     compare.add_argument("inputs", nargs="+", type=Path, metavar="FILE", help="two or more .nc/.npz/.npy files")
