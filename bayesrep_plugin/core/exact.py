@@ -51,15 +51,14 @@ class Spectrum:
     """Half-log generalized eigenvalues uᵢ = ½ log λᵢ of (Σ₂, Σ₁); only the informative ones."""
 
     u: np.ndarray
-    n: int
 
     @classmethod
-    def from_eigenvalues(cls, lam: np.ndarray, n: int | None = None) -> "Spectrum":
+    def from_eigenvalues(cls, lam: np.ndarray) -> "Spectrum":
         lam = np.asarray(lam, dtype=np.float64)
         if lam.size and not (lam > 0).all():
             raise ValueError("generalized eigenvalues must be positive (are both covariances positive definite?)")
         u = 0.5 * np.log(lam)
-        return cls(u[np.abs(u) > INFORMATIVE], lam.size if n is None else n)
+        return cls(u[np.abs(u) > INFORMATIVE])
 
     @property
     def log_bc(self) -> float:

@@ -114,7 +114,7 @@ def spectrum(rep1: Representation, rep2: Representation) -> Spectrum:
     """The informative half-log generalized eigenvalues of the pair (cached while both live)."""
     cached = _SPECTRA.setdefault(rep1, weakref.WeakKeyDictionary())
     if rep2 not in cached:
-        cached[rep2] = Spectrum.from_eigenvalues(generalized_eigenvalues(rep1, rep2), n=rep1.n)
+        cached[rep2] = Spectrum.from_eigenvalues(generalized_eigenvalues(rep1, rep2))
     return cached[rep2]
 
 

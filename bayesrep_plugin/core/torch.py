@@ -82,7 +82,7 @@ def _exact(lam: torch.Tensor, measure: str) -> torch.Tensor:
         return 0.5 * (torch.expm1(-2 * u_all) + 2 * u_all).sum()
     informative = u_all.detach().abs() > exact.INFORMATIVE
     u = u_all[informative]
-    spec = exact.Spectrum(u.detach().cpu().double().numpy(), lam.numel())
+    spec = exact.Spectrum(u.detach().cpu().double().numpy())
     if u.numel() == 0:
         return u_all.sum() * 0
     if measure == "tv" and u.numel() == 1:
