@@ -4,7 +4,7 @@ All of TV, JS, KL, Hellinger and Bhattacharyya are invariant under an invertible
 applied to both distributions, so they depend on the pair only through the generalized
 eigenvalues λ of (Σ₂, Σ₁). Two ways to get them:
 
-* full path: one generalized symmetric eigenproblem of size n (LAPACK ``sygvd``);
+* full path: one generalized symmetric eigenproblem of size n (LAPACK ``sygv``);
 * low-rank path, when both kernels have known factors F₁, F₂ with r = r₁ + r₂ < n: with
   Σᵢ = cᵢ Fᵢ Fᵢᵀ + a·I (same a for both, since a depends only on n and b), the span of
   [F₁, F₂] is invariant under both, and on its complement both equal a·I (λ = 1). In the basis
