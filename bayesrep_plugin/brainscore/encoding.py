@@ -44,11 +44,11 @@ _GRID = np.linspace(-25.0, 10.0, 141)
 def _prior_spectrum(rep: Representation) -> tuple[np.ndarray, np.ndarray]:
     """(U, μ): Σ = U diag(μ) Uᵀ + a·(I − U Uᵀ), from the kernel's nonzero eigenpairs.
 
-    From a thin SVD of the low-rank factor when the representation has one (d < n), else from
-    the kernel's eigendecomposition; eigenvalues below 1e-12 of the largest are zero.
+    From the representation's cached basis when it has a low-rank factor (d < n), else from the
+    kernel's eigendecomposition; eigenvalues below 1e-12 of the largest are zero.
     """
     if rep.factor is not None:
-        U, s, _ = np.linalg.svd(rep.factor, full_matrices=False)
+        U, s = rep.basis
         s2 = s**2
     else:
         s2, U = scipy.linalg.eigh(rep.kernel, driver="evr")
