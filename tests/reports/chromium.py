@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import shutil
 import socket
 import struct
@@ -175,10 +176,12 @@ def render(page: Path, timeout: float = 60) -> PageReport:
     binary = find_chromium()
     if binary is None:
         raise FileNotFoundError("chromium is not installed (make chromium)")
-    with tempfile.TemporaryDirectory(prefix="bayesrep-chromium-") as profile:
+    # Chromium's helper processes can still be writing to the profile as the directory is removed:
+    # end the whole process group, and do not fail the test over a straggler's files in /tmp.
+    with tempfile.TemporaryDirectory(prefix="bayesrep-chromium-", ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                                     "--remote-debugging-port=0", "about:blank"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             port_file = Path(profile) / "DevToolsActivePort"
             deadline = time.monotonic() + timeout
@@ -202,9 +205,9 @@ def render(page: Path, timeout: float = 60) -> PageReport:
             finally:
                 tools.ws.close()
         finally:
-            process.terminate()
+            os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
