@@ -101,4 +101,7 @@ def procrustes_angle(rep1: Representation, rep2: Representation) -> float:
         nuclear = np.sqrt(cross).sum()
     if norms == 0:
         raise ValueError("Procrustes distance is undefined: a centered representation is zero")
-    return float(math.acos(min(1.0, nuclear / norms)))
+    cosine = nuclear / norms
+    if cosine >= 1 - 64 * np.finfo(float).eps:  # equal shapes up to rounding: arccos would amplify it
+        return 0.0
+    return float(math.acos(cosine))
