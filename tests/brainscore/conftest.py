@@ -8,14 +8,23 @@ os.environ["BS_INSTALL_DEPENDENCIES"] = "no"   # never pip-install from inside a
 os.environ["RESULTCACHING_DISABLE"] = "1"      # never serve or write Brain-Score's on-disk result cache
 
 
-@pytest.fixture(scope="session")
-def vision_plugin():
-    """Our folder in the installed brainscore_vision/metrics (removed again if it was not there)."""
+def installed_plugin(framework: str):
+    """Our folder in the installed ``framework``'s metrics/ (removed again if it was not there)."""
     from bayesrep_plugin.brainscore.install import install, metrics_dir, uninstall
     from bayesrep_plugin.brainscore.registry import PLUGIN_NAME
 
-    was_installed = (metrics_dir("brainscore_vision") / PLUGIN_NAME).exists()
-    [folder] = install(["brainscore_vision"])
+    was_installed = (metrics_dir(framework) / PLUGIN_NAME).exists()
+    [folder] = install([framework])
     yield folder
     if not was_installed:
-        uninstall(["brainscore_vision"])
+        uninstall([framework])
+
+
+@pytest.fixture(scope="session")
+def vision_plugin():
+    yield from installed_plugin("brainscore_vision")
+
+
+@pytest.fixture(scope="module")
+def language_plugin():
+    yield from installed_plugin("brainscore_language")

@@ -11,20 +11,10 @@ import pytest
 
 pytest.importorskip("brainscore_language")
 
-from bayesrep_plugin.brainscore.install import install, metrics_dir, uninstall  # noqa: E402
-from bayesrep_plugin.brainscore.registry import PLUGIN_NAME, load_registry  # noqa: E402
+from bayesrep_plugin.brainscore.registry import load_registry  # noqa: E402
 from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings  # noqa: E402
 from bayesrep_plugin.core.measures import get_measure  # noqa: E402
 from bayesrep_plugin.core.prior import Representation  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def language_plugin():
-    was_installed = (metrics_dir("brainscore_language") / PLUGIN_NAME).exists()
-    [folder] = install(["brainscore_language"])
-    yield folder
-    if not was_installed:
-        uninstall(["brainscore_language"])
 
 
 def test_load_metric_finds_every_identifier(language_plugin):
