@@ -8,9 +8,10 @@ eigenvalues λ of (Σ₂, Σ₁). Two ways to get them:
 * low-rank path, when both kernels have known factors F₁, F₂ with r = r₁ + r₂ < n: with
   Σᵢ = cᵢ Fᵢ Fᵢᵀ + a·I (same a for both, since a depends only on n and b), the span of
   [F₁, F₂] is invariant under both, and on its complement both equal a·I (λ = 1). In the basis
-  [U₁, Q₂] of that span (U₁ orthonormal for F₁, cached per representation; Q₂ for the part of
-  F₂ outside it) Σ₁ is diagonal, so λ are the eigenvalues of the r × r symmetric matrix
-  Σ₁^{-½} Σ₂ Σ₁^{-½}, plus n − r ones: O(n r₁ r₂ + r³).
+  [U₁, Q₂] of that span (U₁ orthonormal for F₁, known through F₁'s Gram matrix, cached per
+  representation; Q₂ for the part of F₂ outside it) Σ₁ is diagonal, so λ are the eigenvalues of
+  the r × r symmetric matrix Σ₁^{-½} Σ₂ Σ₁^{-½}, plus n − r ones: O(n r₁ r₂ + r³) per pair, and
+  only the Gram matrices Fᵢᵀ Fᵢ (O(n rᵢ²)) and their eigendecompositions per representation.
 """
 
 from __future__ import annotations
@@ -62,8 +63,12 @@ def covariance_pair(rep1: Representation, rep2: Representation) -> tuple[np.ndar
 
 
 def psd_root(G: np.ndarray, tol: float) -> np.ndarray:
-    """T (k × d) with Tᵀ T = G for a positive semi-definite G, by pivoted Cholesky (LAPACK pstrf),
-    stopping at pivots below ``tol``: directions at rounding level are dropped, not factored."""
+    """T (k × d) with Tᵀ T = G for a positive semi-definite G: Cholesky (LAPACK potrf) when G is
+    numerically definite, else pivoted Cholesky (pstrf) stopping at pivots below ``tol``, so that
+    directions at rounding level are dropped, not factored."""
+    T, info = scipy.linalg.lapack.dpotrf(G, lower=0, clean=1)
+    if info == 0:
+        return T
     if G.diagonal().max() <= tol:  # pstrf reports rank 1 even when its first pivot is below tol
         return np.zeros((0, G.shape[0]))
     c, piv, rank, _ = scipy.linalg.lapack.dpstrf(G, tol=tol, lower=1)
@@ -73,12 +78,15 @@ def psd_root(G: np.ndarray, tol: float) -> np.ndarray:
 
 
 def low_rank_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarray:
-    """λ on span([F₁, F₂]) (the n − r others are exactly 1). rep2 should be the lower-rank one."""
-    U1, s1 = rep1.basis
-    U2, s2 = rep2.basis
-    P = (U1.T @ U2) * s2                          # F₂ = U₂ diag(s₂) in the basis U₁ ...
-    # ... and Q₂ᵀ F₂ for its residual R = Q₂ T (Gram RᵀR = diag(s₂²) − PᵀP; rounding level dropped)
-    T = psd_root(np.diag(s2**2) - P.T @ P, tol=1e-12 * s2.max() ** 2)
+    """λ on span([F₁, F₂]) (the n − r others are exactly 1). rep2 should be the lower-rank one.
+
+    Only d × d work once the Gram matrices are known: F₂ in the basis U₁ is P = U₁ᵀ F₂, and its
+    residual R = F₂ − U₁ P = Q₂ T outside span(U₁) has Gram Rᵀ R = F₂ᵀ F₂ − Pᵀ P, so T is a root
+    of that (directions at rounding level dropped); neither U₁ nor Q₂ is ever formed."""
+    s1 = rep1.singular_values
+    P = rep1.coordinates(rep2.factor)
+    G2 = rep2.gram
+    T = psd_root(G2 - P.T @ P, tol=1e-12 * G2.diagonal().max())
     a, c1, c2 = rep1.noise, rep1.scale, rep2.scale
     inv_sqrt = 1 / np.sqrt(np.concatenate([a + c1 * s1**2, np.full(T.shape[0], a)]))
     W = np.vstack([P, T]) * inv_sqrt[:, None]     # Σ₁^{-½} F₂ in the basis [U₁, Q₂]

@@ -136,22 +136,44 @@ class Representation:
         return V[:, keep] * np.sqrt(w[keep])
 
     @cached_property
-    def basis(self) -> tuple[np.ndarray, np.ndarray]:
-        """(U, s) with orthonormal U (n × r) and K = U diag(s²) Uᵀ, from the factor.
+    def gram(self) -> np.ndarray:
+        """FᵀF (d × d): the factor's Gram matrix, whose eigenvalues are K's nonzero ones."""
+        return self.factor.T @ self.factor
 
-        Through the Gram matrix FᵀF (d × d: cheap when d < n); when that is ill-conditioned
-        (s² spread over more than 1e8, where U = F V / s would lose orthogonality) through a
-        Householder QR of F instead. Directions with s² below 1e-12 of the largest are zeros."""
-        F = self.factor
-        w, V = scipy.linalg.eigh(F.T @ F, driver="evd", check_finite=False)
+    @cached_property
+    def _orthonormal(self) -> tuple[np.ndarray, np.ndarray, bool]:
+        """(B, s, through_factor) for an orthonormal basis U (n × k) of the factor's columns with
+        K = U diag(s²) Uᵀ; directions with s² below 1e-12 of the largest are zeros.
+
+        When the Gram FᵀF is well conditioned (its kept eigenvalues within 1e8 of each other),
+        U = F B with B = V diag(1/s) from its eigenvectors, and U is never formed: Uᵀ Y = Bᵀ (Fᵀ Y)
+        costs what Uᵀ Y does, and forming U would cost n d² more. Otherwise F V / s would lose
+        orthogonality, so U comes from a Householder QR of F, and B = U."""
+        w, V = scipy.linalg.eigh(self.gram, driver="evd", check_finite=False)
         keep = w > 1e-12 * w[-1]
         if w[keep][0] >= 1e-8 * w[-1]:
             s = np.sqrt(w[keep])
-            return F @ (V[:, keep] / s), s
-        Q, R = np.linalg.qr(F)
+            return V[:, keep] / s, s, True
+        Q, R = np.linalg.qr(self.factor)
         Ur, s, _ = np.linalg.svd(R)
         keep = s > 1e-6 * s[0]
-        return Q @ Ur[:, keep], s[keep]
+        return Q @ Ur[:, keep], s[keep], False
+
+    @property
+    def singular_values(self) -> np.ndarray:
+        """s: the factor's nonzero singular values (K = U diag(s²) Uᵀ)."""
+        return self._orthonormal[1]
+
+    def coordinates(self, Y: np.ndarray) -> np.ndarray:
+        """Uᵀ Y (k × p): Y (n × p) in the orthonormal basis U of the factor's columns."""
+        B, _, through_factor = self._orthonormal
+        return B.T @ (self.factor.T @ Y) if through_factor else B.T @ Y
+
+    @cached_property
+    def basis(self) -> tuple[np.ndarray, np.ndarray]:
+        """(U, s) with U (n × k) formed explicitly, for callers that need U itself."""
+        B, s, through_factor = self._orthonormal
+        return (self.factor @ B if through_factor else B), s
 
     def with_b(self, b: float) -> "Representation":
         """The same kernel under another noise-to-signal ratio."""

@@ -139,6 +139,28 @@ def test_low_rank_path_with_shared_and_ill_conditioned_features():
                 br.compare(*(full if pair is low else full[::-1]), m), abs=1e-9), m
 
 
+@pytest.mark.parametrize("rank", [12, 7, 0])
+def test_psd_root_factors_definite_and_singular_grams(rank):
+    # Definite: plain Cholesky. Singular (rank 7 of 12) or zero: pivoted, rounding-level dropped.
+    A = np.random.default_rng(4).standard_normal((12, rank))
+    G = A @ A.T
+    T = gaussian.psd_root(G, tol=1e-12 * max(G.diagonal().max(), 1.0))
+    assert T.shape == (rank, 12)
+    np.testing.assert_allclose(T.T @ T, G, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-5])  # 1e-5: an ill-conditioned Gram, the QR route
+def test_coordinates_in_the_orthonormal_basis(scale):
+    X = np.random.default_rng(5).standard_normal((60, 9))
+    X[:, :3] *= scale
+    rep = br.Representation.from_activations(X)
+    U, s = rep.basis
+    np.testing.assert_allclose(U.T @ U, np.eye(9), atol=1e-12)
+    np.testing.assert_allclose((U * s**2) @ U.T, X @ X.T, atol=1e-12)
+    Y = np.random.default_rng(6).standard_normal((60, 4))
+    np.testing.assert_allclose(rep.coordinates(Y), U.T @ Y, atol=1e-12)
+
+
 def test_closed_forms_match_their_matrix_definitions():
     rng = np.random.default_rng(7)
     X, Y = rng.standard_normal((30, 12)), rng.standard_normal((30, 50))
