@@ -113,9 +113,10 @@ class Representation:
 
     @cached_property
     def cholesky(self) -> np.ndarray:
-        """Lower Cholesky factor of Σ (raises ValueError when Σ is singular, i.e. b = 0)."""
+        """Lower Cholesky factor of Σ, in Fortran order for the BLAS of the Monte Carlo estimator
+        (raises ValueError when Σ is singular, i.e. b = 0)."""
         try:
-            return np.linalg.cholesky(self.covariance)
+            return scipy.linalg.cholesky(self.covariance, lower=True, check_finite=False)
         except np.linalg.LinAlgError:
             raise ValueError(f"{self.name}: the prior covariance is singular; b = 0 needs a "
                              "nonsingular kernel (use b > 0)") from None
@@ -149,7 +150,7 @@ class Representation:
         U = F B with B = V diag(1/s) from its eigenvectors, and U is never formed: Uᵀ Y = Bᵀ (Fᵀ Y)
         costs what Uᵀ Y does, and forming U would cost n d² more. Otherwise F V / s would lose
         orthogonality, so U comes from a Householder QR of F, and B = U."""
-        w, V = scipy.linalg.eigh(self.gram, driver="evd", check_finite=False)
+        w, V = np.linalg.eigh(self.gram)
         keep = w > 1e-12 * w[-1]
         if w[keep][0] >= 1e-8 * w[-1]:
             s = np.sqrt(w[keep])
