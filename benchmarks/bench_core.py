@@ -59,7 +59,7 @@ def reference_algorithm_tv(X, Y, n_samples: int = 10_000, seed: int = 0) -> floa
     Every step runs in scipy's BLAS, as the reference runs in torch's: alternating with numpy's
     (a second OpenBLAS) would slow it down by thread contention, which is not the algorithm's cost."""
     r1, r2 = br.Representation.from_activations(X), br.Representation.from_activations(Y)
-    L1, L2 = (scipy.linalg.cholesky(r.covariance, lower=True, check_finite=False) for r in (r1, r2))
+    L1, L2 = r1.cholesky, r2.cholesky
     rng = np.random.default_rng(seed)
 
     def log_density(L, x):
