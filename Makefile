@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export BS_INSTALL_DEPENDENCIES := no
+# The real recordings and models (never copied into the project): see README.md, "Real data".
+export BAYESREP_DATA ?= $(abspath ../shared/data)
 
 .PHONY: demo test benchmarks clean chromium
 

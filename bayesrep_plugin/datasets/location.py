@@ -1,0 +1,69 @@
+"""Where the real data live: one configurable folder, and a clear error when a file is absent.
+
+The folder holds one subfolder per dataset, laid out as the public sources distribute them:
+
+    <data dir>/cowley2026-v4/           macaque V4 (Cowley, Stan, Pillow & Smith, Nature 2026)
+    <data dir>/kriegeskorte2008-92images/   92-image monkey / human IT RDMs (Kriegeskorte et al. 2008)
+
+It is found from, in order: an explicit ``path`` argument (the CLI's ``--data-dir``), the
+environment variable ``BAYESREP_DATA``. There is no default: results must never depend on which
+copy of a dataset happens to lie nearby.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DATA_ENV = "BAYESREP_DATA"
+
+#: Where each dataset comes from, for the error message when it is missing.
+SOURCES = {
+    "cowley2026-v4": (
+        "GitHub cowleygroup/V4_compact_models (GPL-3.0), commit f4552ad9d34a466ebc66658f72a08a8e5038f1cf: "
+        "responses_raw/responses_210325.npy, images/images_210325.zip and shared_compact_models/ "
+        "(cite Cowley, Stan, Pillow & Smith, Nature 2026)"),
+    "kriegeskorte2008-92images": (
+        "GitHub rsagroup/rsatoolbox, demos/92imageData/ (commit f1f83cadb7243492a1aae7460466e0f0140b20ac): "
+        "Kriegeskorte_Neuron2008_supplementalData.mat and 92_brainRDMs.mat "
+        "(cite Kriegeskorte et al., Neuron 2008)"),
+}
+
+
+class MissingDataError(FileNotFoundError):
+    """A dataset (or one of its files) is not in the data directory; the message says where to get it."""
+
+
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """The data directory: ``path`` if given, else ``$BAYESREP_DATA``; it must exist."""
+    chosen = path if path is not None else os.environ.get(DATA_ENV)
+    if not chosen:
+        raise MissingDataError(f"no data directory: pass --data-dir DIR (data_dir=...) or set {DATA_ENV}=DIR, "
+                               f"a folder holding {' and/or '.join(f'{name}/' for name in SOURCES)}")
+    folder = Path(chosen).expanduser()
+    if not folder.is_dir():
+        raise MissingDataError(f"data directory {folder} does not exist (from "
+                               f"{'the argument' if path is not None else DATA_ENV})")
+    return folder
+
+
+def dataset_file(dataset: str, relative: str, path: str | os.PathLike | None = None) -> Path:
+    """``<data dir>/<dataset>/<relative>``, or a :class:`MissingDataError` that says where to get it."""
+    file = data_dir(path) / dataset / relative
+    if not file.is_file():
+        raise MissingDataError(f"{file} is missing. Get the dataset '{dataset}' from {SOURCES[dataset]} "
+                               f"and put it in {file.parent.parent}")
+    return file
+
+
+CACHE_ENV = "BAYESREP_CACHE"
+
+
+def cache_dir(subfolder: str) -> Path:
+    """A folder for files derived from the data (extracted images, model activations), created on
+    demand: ``$BAYESREP_CACHE/<subfolder>``, default ``~/.cache/bayesrep/<subfolder>``. Never inside
+    the repository: derived data must not be committed."""
+    root = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "bayesrep").expanduser()
+    folder = root / subfolder
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
