@@ -186,7 +186,8 @@ class Report:
         matrices = {}
         for name, matrix in {**self.matrices, **self.classic}.items():
             sd = matrix.resampled.std(axis=-1, ddof=1) if matrix.resampled.shape[-1] > 1 else None
-            matrices[name] = {"values": matrix.values.tolist(), "bootstrap_sd": None if sd is None else sd.tolist()}
+            sd = None if sd is None else [[_none_if_nan(float(v)) for v in row] for row in sd]
+            matrices[name] = {"values": matrix.values.tolist(), "bootstrap_sd": sd}
         return {"kind": self.kind, "title": self.title, "settings": asdict(self.settings), "n_stimuli": self.n_stimuli,
                 "representations": [{"label": e.label, "kind": e.kind} for e in self.entries],
                 "matrices": matrices, "rows": [{k: _none_if_nan(v) for k, v in row.items()} for row in self.rows],
@@ -197,15 +198,16 @@ def _none_if_nan(value):
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _measure_all(entries: list[Entry], settings: Settings, output: Path | None,
-                 progress: bool) -> tuple[dict[str, PairMatrix], dict[str, PairMatrix]]:
-    """The chosen measures with resamples; CKA and RSA (no resamples) when one of ours is chosen."""
+def _measure_all(entries: list[Entry], settings: Settings, output: Path | None, progress: bool,
+                 resample_if=None) -> tuple[dict[str, PairMatrix], dict[str, PairMatrix]]:
+    """The chosen measures with resamples (for the pairs ``resample_if`` chooses; default all); CKA
+    and RSA (no resamples) when one of ours is chosen."""
     n = entries[0].representation.n
     resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.scheme, seed=settings.seed)
                  if settings.n_bootstrap else None)
     cache = PairCache(None if output is None else output / CACHE_FOLDER)
     matrices = pair_matrices(entries, {name: settings.options(name) for name in settings.measures},
-                             resamples=resamples, cache=cache, progress=progress)
+                             resamples=resamples, resample_if=resample_if, cache=cache, progress=progress)
     classic_matrices = {}
     if any(get_measure(name).bayesian for name in settings.measures):
         classic_matrices = pair_matrices(entries, {name: {} for name in CLASSIC}, cache=cache, progress=progress)
@@ -252,7 +254,9 @@ def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache
         half_a, half_b = split_half(brain, np.random.default_rng(settings.seed))
         datasets[brain.name] = (len(entries), len(entries) + 1)
         entries += [_entry(half_a, "brain", settings.b), _entry(half_b, "brain", settings.b)]
-    matrices, classic = _measure_all(entries, settings, config.output if cache else None, progress)
+    # Only pairs with a brain are ranked, so only they need resamples (the map uses the values).
+    matrices, classic = _measure_all(entries, settings, config.output if cache else None, progress,
+                                     resample_if=lambda first, second: "brain" in (first.kind, second.kind))
 
     rows = []
     for dataset, (a, b) in datasets.items():

@@ -108,7 +108,7 @@ def summarize(value: float, resampled: np.ndarray) -> dict:
     resamples of half the stimuli (the default scheme) estimate the spread well, but readout
     distances depend on the number of stimuli, so the resamples' own location is biased.
     """
-    if resampled.size < 2:
+    if resampled.size < 2 or np.isnan(resampled).any():  # no resamples for this pair
         return {"value": float(value), "ci_low": math.nan, "ci_high": math.nan, "bootstrap_sd": math.nan}
     shift = float(resampled.mean()) - float(value)
     low, high = np.percentile(resampled, [2.5, 97.5]) - shift
@@ -130,12 +130,17 @@ class PairMatrix:
 
 
 def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, resamples: np.ndarray | None = None,
+                  resample_if: Callable[[Entry, Entry], bool] | None = None,
                   cache: PairCache | None = None, progress: bool = True) -> dict[str, PairMatrix]:
     """Every measure (name → options) between every pair of entries; finished pairs from the cache.
 
     Symmetric measures are computed once per unordered pair, asymmetric ones for both orders.
+    ``resample_if(first, second)`` chooses the pairs that get the resamples (default: all); the
+    others are measured on all stimuli only and their resampled values are NaN. A leaderboard needs
+    intervals only for the pairs it ranks, and the resamples are 20× the work of a pair.
     """
     resamples = np.empty((0, 0), dtype=int) if resamples is None else resamples
+    no_resamples = np.empty((0, 0), dtype=int)
     cache = cache or PairCache(None)
     count = len(entries)
     specs = {name: get_measure(name) for name in measures}
@@ -146,24 +151,26 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, resamples:
     for i, j in ((i, j) for i in range(count) for j in range(count) if i != j):
         names = [name for name, spec in specs.items() if i < j or not spec.symmetric]
         if names:
-            work[i, j] = {name: pair_key(entries[i], entries[j], name, measures[name], resamples, fingerprints)
-                          for name in names}
-    evaluations = 1 + len(resamples)  # per pair: all stimuli, then each resample
-    with tqdm(total=len(work) * evaluations, desc=f"{', '.join(measures)}: {len(work)} pairs × {evaluations}",
-              unit="eval", disable=not progress, leave=False) as bar:
-        for (i, j), keys in work.items():
+            chosen = resamples if resample_if is None or resample_if(entries[i], entries[j]) else no_resamples
+            work[i, j] = chosen, {name: pair_key(entries[i], entries[j], name, measures[name], chosen, fingerprints)
+                                  for name in names}
+    evaluations = sum(1 + len(chosen) for chosen, _ in work.values())  # all stimuli, then each resample
+    with tqdm(total=evaluations, desc=f"{', '.join(measures)}: {len(work)} pairs", unit="eval",
+              disable=not progress, leave=False) as bar:
+        for (i, j), (chosen, keys) in work.items():
             results = {name: cache.get(key) for name, key in keys.items()}
             missing = {name: measures[name] for name, result in results.items() if result is None}
             if missing:
-                computed = measure_pair(entries[i].representation, entries[j].representation, missing, resamples,
+                computed = measure_pair(entries[i].representation, entries[j].representation, missing, chosen,
                                         tick=lambda: bar.update())
                 for name, result in computed.items():
                     cache.put(keys[name], result)
                 results.update(computed)
             else:
-                bar.update(evaluations)
+                bar.update(1 + len(chosen))
             for name, result in results.items():
-                values[name][i, j], resampled[name][i, j] = result.value, result.resampled
+                pair_resampled = result.resampled if len(chosen) == len(resamples) else np.nan
+                values[name][i, j], resampled[name][i, j] = result.value, pair_resampled
                 if specs[name].symmetric:
-                    values[name][j, i], resampled[name][j, i] = result.value, result.resampled
+                    values[name][j, i], resampled[name][j, i] = result.value, pair_resampled
     return {name: PairMatrix(name, values[name], resampled[name]) for name in measures}

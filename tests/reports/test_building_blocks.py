@@ -133,6 +133,17 @@ def test_pair_matrices_match_the_core(entries):
     assert abs(kl[0, 2] - kl[2, 0]) > 1e-3
 
 
+def test_only_chosen_pairs_are_resampled(entries):
+    resamples = np.array([[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]])
+    chosen = pair_matrices(entries, {"tv": {}}, resamples=resamples, progress=False,
+                           resample_if=lambda first, second: "r2" in (first.label, second.label))["tv"]
+    full = pair_matrices(entries, {"tv": {}}, resamples=resamples, progress=False)["tv"]
+    np.testing.assert_array_equal(chosen.values, full.values)
+    np.testing.assert_array_equal(chosen.resampled[0, 2], full.resampled[0, 2])
+    assert np.isnan(chosen.resampled[0, 1]).all() and np.isnan(chosen.resampled[1, 0]).all()
+    assert math.isnan(chosen.summary(0, 1)["ci_low"]) and not math.isnan(chosen.summary(1, 2)["ci_low"])
+
+
 def test_cache_reuses_finished_pairs_and_keys_follow_the_data(entries, tmp_path, monkeypatch):
     cache = PairCache(tmp_path)
     first = pair_matrices(entries, {"tv": {}}, cache=cache, progress=False)

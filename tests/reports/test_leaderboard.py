@@ -182,22 +182,27 @@ def test_interrupted_leaderboard_leaves_no_partial_file_and_resumes(files, tmp_p
 
     def interrupt_after_some(*args, **kwargs):
         calls.append(args)
-        if len(calls) == 25:  # inside the third pair (5 evaluations × 2 measures each)
+        if len(calls) == 25:  # inside the fifth pair: see the order below
             raise KeyboardInterrupt
         return real_compare(*args, **kwargs)
+
+    # Entries: 3 models, then the 2 halves of the brain. Only pairs with a brain are resampled
+    # (1 + 4 evaluations, × tv and js); model–model pairs are measured on all stimuli only.
+    order = [(i, j) for i in range(5) for j in range(i + 1, 5)]
+    calls_per_pair = [2 * (5 if j >= 3 else 1) for i, j in order]
+    assert np.cumsum(calls_per_pair)[3] == 24  # four pairs finished when call 25 interrupts
 
     monkeypatch.setattr(pairs, "compare", interrupt_after_some)
     with pytest.raises(KeyboardInterrupt):
         build_leaderboard(config_for(files, output), progress=False)
     finished = sorted((output / CACHE_FOLDER).glob("*.json"))
-    assert len(finished) == 2 * 2  # two pairs done, each under tv and js
+    assert len(finished) == 4 * 2  # four pairs done, each under tv and js
     assert not list(output.rglob(f"*{TEMP_SUFFIX}"))
     assert [p.name for p in output.iterdir()] == [CACHE_FOLDER]  # no report file yet
 
     calls.clear()
     monkeypatch.setattr(pairs, "compare", lambda *a, **k: calls.append(a) or real_compare(*a, **k))
     resumed = build_leaderboard(config_for(files, output), progress=False)
-    pairs_total = 10  # 5 entries: 3 models and 2 halves
-    assert len(calls) == (pairs_total - 2) * 5 * 2 + pairs_total * 2  # the rest (tv+js), then cka and rsa
+    assert len(calls) == sum(calls_per_pair[4:]) + len(order) * 2  # the rest (tv+js), then cka and rsa
     fresh = build_leaderboard(config_for(files, tmp_path / "fresh"), progress=False)
     assert [r["value"] for r in resumed.rows] == [r["value"] for r in fresh.rows]
