@@ -166,6 +166,8 @@ class Report:
     classic: dict[str, PairMatrix]
     rows: list[dict]
     notes: list[str]
+    extra_tables: dict[str, Table] = field(default_factory=dict)  # file stem → table, after the ranked ones
+    extra_figures: list[tuple[str, str, object]] = field(default_factory=list)  # (file stem, caption, Figure)
 
     @property
     def columns(self) -> list[str]:
@@ -180,7 +182,7 @@ class Report:
         for row in self.rows:
             title = (f"{row['dataset']} — {row['measure']}" if self.kind == "leaderboard" else row["measure"])
             groups.setdefault(title, []).append(row)
-        return [Table(title, self.columns, rows) for title, rows in groups.items()]
+        return [Table(title, self.columns, rows) for title, rows in groups.items()] + list(self.extra_tables.values())
 
     def to_json(self) -> dict:
         matrices = {}
@@ -318,6 +320,8 @@ def write_report(report: Report, output: Path) -> dict[str, Path]:
             lower_is_closer = get_measure(name).kind != "similarity"
             save(figures.score_bars(panels, name, lower_is_closer), f"scores-{name}",
                  f"Each model against the brain under {name}, with the brain's split-half value")
+    for stem, caption, figure in report.extra_figures:
+        save(figure, stem, caption)
     ours = {name: m for name, m in report.matrices.items() if get_measure(name).bayesian}
     if ours and report.classic:
         upper = np.triu_indices(len(labels), k=1)
@@ -342,6 +346,8 @@ def write_report(report: Report, output: Path) -> dict[str, Path]:
                                "\n".join(f"> {note}\n" for note in notes)),
         "json": write_text(output / f"{stem}.json", json.dumps(report.to_json(), indent=1)),
     }
+    for extra_stem, table in report.extra_tables.items():
+        paths[extra_stem] = write_text(output / f"{extra_stem}.csv", to_csv(table))
     paths["html"] = write_text(output / f"{stem}.html", to_html(tables, figure_files, report.title, notes))
     paths.update({f.png.stem: f.png for f in figure_files})
     return paths

@@ -1,0 +1,260 @@
+"""A real recording on the leaderboard: models of V4 against the Cowley et al. V4 session.
+
+The report that ``bayesrep v4`` (and ``make demo``'s headline section) writes. Its inputs are all
+real: the spike counts of 50 V4 neurons to 640 images, 6–10 repeats each (session 210325 of
+Cowley, Stan, Pillow & Smith, Nature 2026; :mod:`bayesrep_plugin.datasets.cowley2026`), and
+models run on those images (:mod:`bayesrep_plugin.models`): the 56 shared compact models of V4
+from the same paper (trained on four *other* sessions, so this one is held out for them), the
+images' pixels, and an ImageNet-trained network.
+
+What it writes, into one folder:
+
+1. the leaderboard (:func:`~.leaderboard.build_leaderboard`): every model against two halves of
+   the session's repeats, under TV, JS, CKA and RSA, with the brain's own split-half row on the
+   same axis and bootstrap intervals over images;
+2. Brain-Score's own scores beside ours, on the same data: the ``pls`` metric and the
+   ``internal_consistency`` ceiling exactly as brainscore_vision's ``Cowley2026`` benchmark
+   computes them for a session (ceiled = r² / ceiling), and our ``bayes_js`` metric with its ceiling;
+3. a table of ceilings (ours, Brain-Score's) and figures: the scores by model size and teacher,
+   Brain-Score's ranking against ours, and the leaderboard's own figures;
+4. ``inputs/``: the session as a netCDF file and ``leaderboard.yaml``, so ``bayesrep leaderboard
+   inputs/leaderboard.yaml`` reruns the leaderboard part (finished pairs are reused).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+import yaml
+from matplotlib.figure import Figure
+from scipy.stats import spearmanr
+from tqdm.auto import tqdm
+
+from bayesrep_plugin.datasets import cowley2026
+
+from . import figures
+from .atomic import replacing, write_text
+from .inputs import Source, load_assembly
+from .leaderboard import LeaderboardConfig, Report, build_leaderboard, write_report
+from .settings import Settings
+from .tables import Table
+
+DATASET = "V4 (Cowley 2026, session 210325)"
+SETTINGS = Settings(measures=("tv", "js", "cka", "rsa"), b=0.01, n_bootstrap=20, seed=0)
+#: Brain-Score's pls for the Cowley2026 benchmark: no object categories, so plain random CV splits.
+PLS_OPTIONS = {"crossvalidation_kwargs": {"stratification_coord": None}}
+#: Resamples of images for our Brain-Score metric's error (the leaderboard has its own).
+METRIC_BOOTSTRAP = 20
+
+
+@dataclass(frozen=True)
+class BrainScoreRow:
+    """One model under Brain-Score's metrics: pls (raw r, ceiled r²/c) and our bayes_js (raw, ceiled)."""
+
+    label: str
+    pls: float
+    pls_error: float
+    pls_ceiled: float
+    bayes_js: float
+    bayes_js_error: float
+    bayes_js_ceiled: float
+
+
+def neural_assembly(data_dir=None):
+    """The session as Brain-Score has it, with its one time bin squeezed out (presentation × neuroid)."""
+    return cowley2026.load_assembly(data_dir).squeeze("time_bin", drop=True)
+
+
+def write_neural(assembly, path: Path) -> Path:
+    """The session as a plain netCDF assembly (MultiIndex coords reset), readable by every CLI path."""
+    plain = xr.DataArray(assembly.values, dims=("presentation", "neuroid"), name="spike_counts",
+                         coords={name: (assembly[name].dims[0], assembly[name].values)
+                                 for name in ("stimulus_id", "object_name", "repetition", "neuroid_id", "region")},
+                         attrs={"identifier": cowley2026.IDENTIFIER, "experiment_date": cowley2026.EXPERIMENT_DATE,
+                                "units": "spike counts in 50-150 ms after image onset", "simulated": 0})
+    with replacing(path) as temporary:
+        plain.to_netcdf(temporary)
+    return path
+
+
+def _brainscore_model(assembly: xr.DataArray, stimulus_ids: np.ndarray):
+    """A model assembly as Brain-Score's metrics take it, rows in the neural data's stimulus order."""
+    from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
+
+    position = {stimulus: index for index, stimulus in enumerate(assembly["stimulus_id"].values)}
+    missing = [s for s in stimulus_ids if s not in position]
+    if missing:
+        raise ValueError(f"the model assembly lacks {len(missing)} of the recording's images, e.g. {missing[:3]}")
+    rows = [position[s] for s in stimulus_ids]
+    values = np.asarray(assembly.values, dtype=np.float64).reshape(assembly.shape[0], -1)[rows]
+    return NeuroidAssembly(values, dims=["presentation", "neuroid"], coords={
+        "stimulus_id": ("presentation", stimulus_ids), "object_name": ("presentation", stimulus_ids),
+        "neuroid_id": ("neuroid", [f"f{j}" for j in range(values.shape[1])]),
+        "region": ("neuroid", ["model"] * values.shape[1])})
+
+
+def brainscore_scores(models: list[Source], assembly, progress: bool = True) -> tuple[list[BrainScoreRow], dict]:
+    """Brain-Score's pls and our bayes_js for every model, and the ceilings both are divided by.
+
+    pls and internal_consistency are called exactly as brainscore_vision's Cowley2026 benchmark
+    calls them for one session (repetition-averaged data; even/odd repeat halves for the ceiling;
+    ceiled score r²/c, its ``explained_variance``). Our metric takes the repeats itself.
+    """
+    from brainscore_vision import load_ceiling, load_metric
+    from brainscore_vision.benchmark_helpers.neural_common import average_repetition, explained_variance
+    from brainscore_vision.benchmarks.cowley2026.benchmark import alternate_repetition_halves
+
+    from bayesrep_plugin.brainscore.registry import factory
+    from bayesrep_plugin.brainscore.scores import ceil_score
+
+    averaged = average_repetition(assembly)
+    stimulus_ids = averaged["stimulus_id"].values
+    pls = load_metric("pls", **PLS_OPTIONS)
+    internal_consistency = load_ceiling("internal_consistency")(alternate_repetition_halves(assembly))
+    bayes_js = factory("bayes_js")(n_bootstrap=METRIC_BOOTSTRAP)
+    bayes_ceiling = bayes_js.ceiling()(assembly)
+    rows = []
+    for source in tqdm(models, desc="Brain-Score pls and bayes_js", unit="model", disable=not progress, leave=False):
+        model = _brainscore_model(load_assembly(source), stimulus_ids)
+        raw = pls(model, averaged)
+        ours = bayes_js(model, assembly)
+        rows.append(BrainScoreRow(
+            source.label, float(raw), float(raw.attrs.get("error", math.nan)),
+            float(explained_variance(raw, internal_consistency)),
+            float(ours), float(ours.attrs["error"]), float(ceil_score(ours, bayes_ceiling))))
+    return rows, {"internal_consistency": internal_consistency, "bayes_js_ceiling": bayes_ceiling}
+
+
+def _model_facts(label: str) -> tuple[str, int] | None:
+    """(teacher, filters) of a compact model's label ``<teacher> · <k> filters``; None for others."""
+    match = re.fullmatch(r"(.+) · (\d+) filters", label)
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def side_by_side(report: Report, scores: list[BrainScoreRow]) -> Table:
+    """One row per model: our distances to the brain, CKA/RSA, Brain-Score's pls and our bayes_js."""
+    values = {(row["measure"], row["representation"]): row["value"]
+              for row in report.rows if row["kind"] == "model"}
+    rows = []
+    for score in scores:
+        row = {"model": score.label, **{m: values[m, score.label] for m in report.settings.measures},
+               "pls_r": score.pls, "pls_ceiled": score.pls_ceiled,
+               "bayes_js": score.bayes_js, "bayes_js_ceiled": score.bayes_js_ceiled}
+        rows.append(row)
+    rows.sort(key=lambda row: row.get("js", row["model"]))
+    columns = ["model", *report.settings.measures, "pls_r", "pls_ceiled", "bayes_js", "bayes_js_ceiled"]
+    return Table(f"{DATASET}: every model under every measure (sorted by JS distance to the brain)", columns, rows)
+
+
+def rank_agreement(table: Table) -> Table:
+    """Spearman correlation across models between every two measures' orderings (closer = higher)."""
+    closer = {"tv": -1, "js": -1, "cka": 1, "rsa": 1, "pls_r": 1, "pls_ceiled": 1, "bayes_js": 1, "bayes_js_ceiled": 1}
+    measures = [c for c in table.columns if c in closer]
+    data = {m: closer[m] * np.array([row[m] for row in table.rows]) for m in measures}
+    rows = [{"measure": a, **{b: float(spearmanr(data[a], data[b])[0]) for b in measures}} for a in measures]
+    return Table("Rank agreement across models (Spearman ρ; each measure oriented so that higher = closer)",
+                 ["measure", *measures], rows)
+
+
+def ceiling_table(report: Report, ceilings: dict) -> Table:
+    """The ceilings of the recording: Brain-Score's, ours, and the leaderboard's split-half row."""
+    split = {row["measure"]: row for row in report.rows if row["kind"] == "brain"}
+    ic, ours = ceilings["internal_consistency"], ceilings["bayes_js_ceiling"]
+    rows = [
+        {"ceiling": "internal_consistency (Brain-Score; of the pls score r, Spearman–Brown corrected)",
+         "value": float(ic), "error": float(ic.attrs.get("error", math.nan))},
+        {"ceiling": "bayes_js_ceiling (ours; the bayes_js similarity a noise-free perfect model would reach)",
+         "value": float(ours), "error": float(ours.attrs.get("error", math.nan))},
+        *({"ceiling": f"split-half {name} distance (leaderboard row: one half of the repeats vs the other)",
+           "value": row["value"], "error": row["bootstrap_sd"]} for name, row in split.items()),
+    ]
+    return Table(f"{DATASET}: ceilings", ["ceiling", "value", "error"], rows)
+
+
+def size_figure(report: Report) -> Figure:
+    """JS distance to the brain against model size, one line per teacher; pixels and the split-half."""
+    rows = [row for row in report.rows if row["measure"] == "js"]
+    figure = Figure(figsize=(7.5, 4.5), layout="constrained")
+    axes = figure.add_subplot()
+    teachers: dict[str, list[tuple[int, float]]] = {}
+    for row in rows:
+        facts = _model_facts(row["representation"])
+        if facts:
+            teachers.setdefault(facts[0], []).append((facts[1], row["value"]))
+        elif row["kind"] == "brain":
+            axes.axhspan(row["ci_low"], row["ci_high"], color=figures.BRAIN_COLOR, alpha=0.15, lw=0)
+            axes.axhline(row["value"], color=figures.BRAIN_COLOR, ls="--", label="split-half (brain vs brain)")
+        else:
+            axes.axhline(row["value"], color="0.4", ls=":", label=row["representation"])
+    for teacher, points in sorted(teachers.items()):
+        points.sort()
+        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=teacher)
+    axes.set_xscale("log")
+    axes.set_xlabel("filters in the first three layers")
+    axes.set_ylabel("JS distance to V4 (lower = closer)")
+    axes.set_title("Compact models of V4 against held-out V4 recordings")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return figure
+
+
+def agreement_figure(table: Table) -> Figure:
+    """Brain-Score's ceiled pls score against our JS distance, one point per model."""
+    figure = Figure(figsize=(5.5, 4.5), layout="constrained")
+    axes = figure.add_subplot()
+    js = [row["js"] for row in table.rows]
+    pls = [row["pls_ceiled"] for row in table.rows]
+    axes.scatter(js, pls, color=figures.MODEL_COLOR, s=20)
+    rho = spearmanr(js, pls)[0]
+    axes.set_xlabel("JS distance to V4 (ours; lower = closer)")
+    axes.set_ylabel("pls, ceiled (Brain-Score; higher = closer)")
+    axes.set_title(f"Brain-Score's ranking against ours (Spearman ρ = {-rho:.2f})")
+    axes.grid(alpha=0.3)
+    return figure
+
+
+def config_for(models: list[Source], neural: Path, settings: Settings, output: Path) -> LeaderboardConfig:
+    return LeaderboardConfig(models=models, neural=[Source(neural, DATASET)], settings=settings, output=output,
+                             title="Models of V4 against a real V4 recording",
+                             notes=[f"{DATASET}: spike counts of 50 neurons to 640 images, 6–10 repeats each, "
+                                    "from Cowley, Stan, Pillow & Smith (Nature 2026). The compact models were trained "
+                                    "on four other sessions: this one is held out for all of them."])
+
+
+def write_config(config: LeaderboardConfig, path: Path) -> Path:
+    """``leaderboard.yaml`` that reruns the leaderboard part with ``bayesrep leaderboard``."""
+    settings = config.settings
+    text = yaml.safe_dump({
+        "title": config.title, "output": str(config.output), "measures": list(settings.measures), "b": settings.b,
+        "bootstrap": settings.n_bootstrap, "scheme": settings.scheme, "seed": settings.seed,
+        "models": [{"path": str(s.path), "name": s.label, **({"select": s.select} if s.select else {})}
+                   for s in config.models],
+        "neural": [{"path": str(s.path), "name": s.label} for s in config.neural], "notes": config.notes,
+    }, sort_keys=False, allow_unicode=True)
+    return write_text(path, text)
+
+
+def build_v4_report(output: Path, models: list[Source], *, data_dir=None, settings: Settings = SETTINGS,
+                    progress: bool = True) -> dict[str, Path]:
+    """The whole report (see the module docstring) for ``models``; returns the paths written."""
+    output = Path(output).resolve()
+    assembly = neural_assembly(data_dir)
+    neural = write_neural(assembly, output / "inputs" / "cowley2026-210325.nc")
+    config = config_for(models, neural, settings, output)
+    write_config(config, output / "inputs" / "leaderboard.yaml")
+    report = build_leaderboard(config, progress=progress)
+    scores, ceilings = brainscore_scores(models, assembly, progress=progress)
+    table = side_by_side(report, scores)
+    report = dataclasses.replace(
+        report, extra_tables={"side-by-side": table, "rank-agreement": rank_agreement(table),
+                              "ceilings": ceiling_table(report, ceilings)},
+        extra_figures=[("scores-by-size", "JS distance to V4 by model size and teacher", size_figure(report)),
+                       ("pls-vs-js", "Brain-Score's ceiled pls against our JS distance", agreement_figure(table))])
+    return write_report(report, output)
+
