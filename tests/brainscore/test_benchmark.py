@@ -17,6 +17,7 @@ from brainscore_core.supported_data_standards.brainio.assemblies import (Neuroid
                                                                          StimulusMergeAssemblyLoader)
 from brainscore_core.supported_data_standards.brainio.packaging import write_netcdf
 from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
+import brainscore_vision
 from brainscore_vision import data_registry, load_ceiling, load_metric
 from brainscore_vision.benchmark_helpers import PrecomputedFeatures
 from brainscore_vision.benchmark_helpers.neural_common import NeuralBenchmark, average_repetition
@@ -221,7 +222,7 @@ def test_rescore_refuses_repetitions_that_are_not_the_benchmarks(vision_plugin, 
     assert float(rescore(blind, "bayes_js", repetitions=trials).ceiling) == pytest.approx(0.3894, abs=1e-4)
 
 
-def test_registered_ids_are_found_by_load_benchmark(vision_plugin, local_s3):
+def test_registered_ids_are_found_by_load_benchmark(vision_plugin, local_s3, monkeypatch):
     from brainscore_core.plugin_management.import_plugin import ImportPlugin
     from brainscore_vision import load_benchmark
 
@@ -229,13 +230,13 @@ def test_registered_ids_are_found_by_load_benchmark(vision_plugin, local_s3):
                        "MajajHong2015.IT-bayes_js", "MajajHong2015.IT-bayes_tv"]:
         assert ImportPlugin("brainscore_vision", "benchmarks", identifier).plugin_dirname == "bayesrep"
     # Brain-Score's real Cowley2026.V4-pls, over the local session instead of the four S3 ones
-    local_s3.setattr(cowley, "SESSIONS", [local_cowley.SESSION])
+    monkeypatch.setattr(cowley, "SESSIONS", [local_cowley.SESSION])
     benchmark = load_benchmark("Cowley2026.V4-bayes_js")
     assert isinstance(benchmark, BayesianSessionsBenchmark) and benchmark.identifier == "Cowley2026.V4-bayes_js"
     assert [s.identifier for s in benchmark.sessions] == ["Cowley2026.210325.V4-bayes_js"]
     # a session whose data cannot be loaded (here: no data plugin registers it; offline: S3 fails)
-    local_s3.setattr(cowley, "SESSIONS", ["000000"])
-    local_s3.setattr(cowley, "load_dataset", __import__("brainscore_vision").load_dataset)
+    monkeypatch.setattr(cowley, "SESSIONS", ["000000"])
+    monkeypatch.setattr(cowley, "load_dataset", brainscore_vision.load_dataset)
     with pytest.raises(SourceBenchmarkError, match="cannot re-score 'Cowley2026.V4-pls' with 'bayes_tv'.*S3"):
         load_benchmark("Cowley2026.V4-bayes_tv")
 
@@ -265,6 +266,14 @@ def test_toy_benchmark_keeps_its_version_and_its_trials_for_the_ceiling(vision_p
     direct = load_metric("bayes_hellinger", n_bootstrap=N_BOOTSTRAP)(model, neural)   # the mean over trials
     assert float(score.raw) == pytest.approx(float(direct), abs=1e-12)
     assert score.attrs["unclipped"] == pytest.approx(float(direct) / float(benchmark.ceiling))
+    # our metric inside Brain-Score's unmodified NeuralBenchmark: the same raw score, its r²/ceiling
+    unmodified = NeuralBenchmark(identifier="Toy2026.IT-bayes_hellinger", assembly=averaged,
+                                 similarity_metric=load_metric("bayes_hellinger", n_bootstrap=N_BOOTSTRAP),
+                                 visual_degrees=8, number_of_trials=1, ceiling_func=lambda: ceiler(neural),
+                                 version=1, parent="IT")
+    brainscore_score = unmodified(PrecomputedFeatures(model, visual_degrees=8))
+    assert float(brainscore_score.raw) == pytest.approx(float(direct), abs=1e-12)
+    assert float(brainscore_score) == pytest.approx(float(direct) ** 2 / float(brainscore_score.attrs["ceiling"]))
 
 
 def test_identifiers_and_regions():
