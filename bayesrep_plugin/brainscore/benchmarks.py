@@ -31,7 +31,7 @@ from brainscore_vision.benchmarks import BenchmarkBase
 from brainscore_vision.model_interface import BrainModel
 
 from ..assemblies import responses_from_assembly
-from ..assemblies.responses import REPETITION_COORD, STIMULUS_KEY
+from ..assemblies.responses import REPETITION_COORD, STIMULUS_KEY, _coord
 from .registry import factory, load_registry
 from .scores import ceil_score
 
@@ -129,21 +129,13 @@ def repetition_assembly(benchmark: NeuralBenchmark) -> xr.DataArray:
     function = getattr(benchmark, "_ceiling_func", None)
     captured = inspect.getclosurevars(function).nonlocals if inspect.isfunction(function) else {}
     found = {name: value for name, value in captured.items()
-             if isinstance(value, xr.DataArray) and _has_coord(value, REPETITION_COORD)}
+             if isinstance(value, xr.DataArray) and _coord(value, REPETITION_COORD) is not None}
     if len(found) != 1:
         raise ValueError(
             f"{benchmark.identifier}: cannot find its repetitions: its ceiling function ({function!r}) captures "
             f"{len(found)} assemblies with a '{REPETITION_COORD}' coordinate ({sorted(found)}); pass "
             f"rescore(benchmark, metric, repetitions=<the assembly with one presentation per repetition>)")
     return next(iter(found.values()))
-
-
-def _has_coord(assembly: xr.DataArray, name: str) -> bool:
-    try:
-        assembly[name]
-    except KeyError:
-        return False
-    return True
 
 
 def distinct_repetition_labels(assembly: xr.DataArray) -> xr.DataArray:
@@ -180,10 +172,10 @@ def check_same_recordings(scored: xr.DataArray, repetitions: xr.DataArray, ident
                          f"({sorted(missing)[:3]}, ...)")
     rows = pd.Index(means.stimulus_ids).get_indexer(trials.stimulus_ids)
     columns = pd.Index(means.neuroid_ids.astype(str)).get_indexer(trials.neuroid_ids.astype(str))
-    difference = np.abs(means.means[np.ix_(rows, columns)] - trials.means)
-    if not np.allclose(means.means[np.ix_(rows, columns)], trials.means, rtol=1e-6, atol=1e-9):
-        raise ValueError(f"{identifier}: the mean over the repetitions is not the scored assembly "
-                         f"(largest difference {difference.max():.3g}); these are not its repetitions")
+    scored_means = means.means[np.ix_(rows, columns)]
+    if not np.allclose(scored_means, trials.means, rtol=1e-6, atol=1e-9):
+        raise ValueError(f"{identifier}: the mean over the repetitions is not the scored assembly (largest "
+                         f"difference {np.abs(scored_means - trials.means).max():.3g}); these are not its repetitions")
 
 
 def rescore(benchmark: BenchmarkBase, metric: str = "bayes_js", *, repetitions: xr.DataArray | None = None,
@@ -204,7 +196,9 @@ def rescore(benchmark: BenchmarkBase, metric: str = "bayes_js", *, repetitions: 
         assembly. Default: found by :func:`repetition_assembly` in the benchmark's ceiling
         function. Not accepted for a benchmark of sessions (each session's are found in it).
     **metric_kwargs
-        Passed to the metric (e.g. ``b=0.005``, ``n_bootstrap=20``).
+        Passed to the metric (e.g. ``b=0.005``, ``n_bootstrap=20``). ``kernel="cross_validated"``
+        needs the trials in the scored assembly: build ``BayesianNeuralBenchmark(identifier,
+        trials, ...)`` for it instead.
 
     Returns
     -------
