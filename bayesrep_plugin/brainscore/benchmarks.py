@@ -219,8 +219,9 @@ def rescore(benchmark: BenchmarkBase, metric: str = "bayes_js", *, repetitions: 
         if repetitions is not None:
             raise ValueError(f"{benchmark.identifier} combines {len(sessions)} sessions; their repetitions are "
                              "found in each session's ceiling function, pass none (or re-score each session)")
-        return BayesianSessionsBenchmark(identifier, [rescore(session, metric, **metric_kwargs) for session in sessions],
-                                         version=benchmark.version, parent=benchmark.parent, bibtex=benchmark.bibtex)
+        rescored = [rescore(session, metric, **metric_kwargs) for session in sessions]
+        return BayesianSessionsBenchmark(identifier, rescored, version=benchmark.version, parent=benchmark.parent,
+                                         bibtex=benchmark.bibtex)
     repetitions = distinct_repetition_labels(repetition_assembly(benchmark) if repetitions is None else repetitions)
     check_same_recordings(benchmark._assembly, repetitions, benchmark.identifier)
     return BayesianNeuralBenchmark(

@@ -106,7 +106,8 @@ def test_install_puts_the_benchmarks_beside_the_metrics_and_uninstall_takes_both
     metrics, benchmarks = vision / "metrics", vision / "benchmarks"
     metrics.mkdir(parents=True)
     benchmarks.mkdir()
-    monkeypatch.setattr(install_module, "metrics_dir", lambda framework: metrics if framework == "brainscore_vision" else None)
+    monkeypatch.setattr(install_module, "metrics_dir",
+                        lambda framework: metrics if framework == "brainscore_vision" else None)
     assert install() == [metrics / PLUGIN_NAME, benchmarks / PLUGIN_NAME]
     assert sorted(p.name for p in (benchmarks / PLUGIN_NAME).iterdir()) == ["__init__.py", "test.py"]
     assert uninstall() == [metrics / PLUGIN_NAME, benchmarks / PLUGIN_NAME] and not list(vision.glob("*/*"))
