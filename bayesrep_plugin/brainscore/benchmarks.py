@@ -98,6 +98,11 @@ class BayesianSessionsBenchmark(BenchmarkBase):
     def ceiling(self) -> Score:
         return Score(np.mean([float(session.ceiling) for session in self.sessions]))
 
+    def preallocate_memory(self, candidate: BrainModel, raise_if_oom: bool = True):
+        """Brain-Score's pre-flight memory check: sessions run one after another, so the largest one counts."""
+        largest = max(self.sessions, key=lambda session: session._assembly.sizes["presentation"])
+        return largest.preallocate_memory(candidate, raise_if_oom=raise_if_oom)
+
     def __call__(self, candidate: BrainModel) -> Score:
         scores = [session(candidate) for session in self.sessions]
         combined = Score(np.mean([float(score) for score in scores]))

@@ -13,6 +13,7 @@ the pixels of the Cowley images, and a simulated model for MajajHong2015.
 
 import numpy as np
 import pytest
+from brainscore_core.benchmarks import score_benchmark
 from brainscore_core.supported_data_standards.brainio.assemblies import (NeuroidAssembly, NeuronRecordingAssembly,
                                                                          StimulusMergeAssemblyLoader)
 from brainscore_core.supported_data_standards.brainio.packaging import write_netcdf
@@ -90,7 +91,7 @@ def rescored_session(vision_plugin, cowley_session):
 
 @pytest.fixture(scope="module")
 def pixels_score(rescored_session, pixels):
-    return rescored_session(pixels)
+    return score_benchmark(rescored_session, pixels)   # what brainscore_vision.score calls
 
 
 def test_rescored_cowley_session_scores_the_average_and_ceils_with_the_repetitions(cowley_session, rescored_session):
@@ -138,7 +139,7 @@ def test_the_combined_cowley_benchmark_rescored_session_by_session(local_s3, res
     assert isinstance(benchmark, BayesianSessionsBenchmark)
     assert benchmark.identifier == "Cowley2026.V4-bayes_js" and benchmark.version == source.version
     assert [s.identifier for s in benchmark.sessions] == ["Cowley2026.210325.V4-bayes_js"]
-    score = benchmark(pixels)
+    score = score_benchmark(benchmark, pixels)
     assert float(score) == float(pixels_score) and float(score.raw) == float(pixels_score.raw)
     assert float(benchmark.ceiling) == float(rescored_session.ceiling)
     assert score.attrs["session_scores"] == {"Cowley2026.210325.V4-bayes_js": float(pixels_score)}
