@@ -54,7 +54,7 @@ config file (paths are relative to it; every key but models and neural is option
     "demo": """example:
   bayesrep demo --out bayesrep-demo/""",
     "brainscore": """examples:
-  bayesrep brainscore install          # copy the plugin folders into brainscore_vision/metrics/
+  bayesrep brainscore install          # copy the plugin folders into brainscore_vision/metrics/, benchmarks/
   bayesrep brainscore export plugins/  # write the folders to submit upstream
   bayesrep brainscore uninstall""",
 }
@@ -178,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
         "brainscore", formatter_class=_Formatter, epilog=EXAMPLES["brainscore"],
         help="install, uninstall or export the Brain-Score metric plugins",
         description="Brain-Score finds metrics only inside its own installed metrics/ folders: install copies our "
-                    "plugin folders there (so load_metric('bayes_js') works), uninstall removes them, export writes "
+                    "plugin folders there (so load_metric('bayes_js') works) and the re-scored benchmarks into "
+                    "brainscore_vision/benchmarks/ (so load_benchmark('Cowley2026.V4-bayes_js') works), uninstall "
+                    "removes them, export writes "
                     "them to a folder, ready to submit upstream.")
     action = brainscore.add_subparsers(dest="action", required=True, metavar="ACTION")
     for name, text in (("install", "copy the plugin folders into the installed Brain-Score packages"),

@@ -2,8 +2,9 @@
 
 ``brainscore_vision.load_metric`` only looks inside the installed ``brainscore_vision/metrics/``
 (likewise brainscore_language), so using our metrics through ``load_metric`` means placing the
-folder ``metrics/bayesrep/`` there. :func:`install` does that idempotently for every framework
-that is installed; :func:`export` writes the folders as they would be submitted upstream. The
+folder ``metrics/bayesrep/`` there; likewise ``load_benchmark`` and our re-scored benchmarks in
+``brainscore_vision/benchmarks/bayesrep/``. :func:`install` does both idempotently for every
+framework that is installed; :func:`export` writes the folders as they would be submitted upstream. The
 CLI (``bayesrep brainscore install|uninstall|export DIR``) calls these functions.
 """
 
@@ -13,7 +14,7 @@ import importlib.util
 import shutil
 from pathlib import Path
 
-from .registry import PLUGIN_NAME, load_registry, plugin_source
+from .registry import BENCHMARK_FRAMEWORK, PLUGIN_NAME, benchmark_plugin_source, load_registry, plugin_source
 
 #: A plugin folder is ours when its __init__.py names this module (the registry factory).
 _SIGNATURE = "bayesrep_plugin.brainscore.registry"
@@ -40,14 +41,19 @@ def _is_ours(folder: Path) -> bool:
     return init.is_file() and _SIGNATURE in init.read_text(encoding="utf-8")
 
 
-def _check_collisions(metrics: Path) -> None:
-    """No other plugin folder may register one of our ids (Brain-Score needs exactly one)."""
-    ids = load_registry().entries
-    for init in sorted(metrics.glob("*/__init__.py")):
+def benchmarks_dir(framework: str) -> Path | None:
+    """``<framework>/benchmarks`` beside :func:`metrics_dir`, when that framework has one."""
+    metrics = metrics_dir(framework)
+    return metrics.parent / "benchmarks" if metrics is not None and (metrics.parent / "benchmarks").is_dir() else None
+
+
+def _check_collisions(plugins: Path, ids, registry_name: str) -> None:
+    """No other plugin folder in ``plugins`` may register one of our ids (Brain-Score needs exactly one)."""
+    for init in sorted(plugins.glob("*/__init__.py")):
         if init.parent.name == PLUGIN_NAME:
             continue
         text = init.read_text(encoding="utf-8", errors="replace").replace('"', "'")
-        clashes = [i for i in ids if f"metric_registry['{i}']" in text]
+        clashes = [i for i in ids if f"{registry_name}['{i}']" in text]
         if clashes:
             raise InstallError(f"{init.parent} already registers {clashes}; Brain-Score would find two "
                                "registrations. Remove that folder or rename our identifiers in registry.yaml")
@@ -62,15 +68,27 @@ def _frameworks(frameworks) -> tuple[str, ...]:
     return chosen
 
 
+def _remove_ours(target: Path) -> bool:
+    """Remove ``target`` if it is our folder (an error if it is someone else's); True if removed."""
+    if not target.exists():
+        return False
+    if not _is_ours(target):
+        raise InstallError(f"{target} is not a bayesrep-plugin folder; not removing it")
+    shutil.rmtree(target)
+    return True
+
+
 def install(frameworks=None) -> list[Path]:
-    """Copy our plugin folder into ``<framework>/metrics/bayesrep`` of each installed framework.
+    """Copy our plugin folder into ``<framework>/metrics/bayesrep`` of each installed framework, and
+    the re-scored benchmarks (registry.yaml ``benchmarks:``) into ``brainscore_vision/benchmarks/bayesrep``.
 
     Idempotent: an earlier copy of ours is replaced. Frameworks that are not installed are
     skipped (``frameworks=None`` means all we support; naming one that is not installed is an
     error). Raises :class:`InstallError` if a folder of that name that is not ours is in the way, or
     if another plugin registers one of our identifiers. No requirements.txt is copied: this
     package is already installed, and Brain-Score would otherwise pip-install it again on every
-    ``load_metric`` unless ``BS_INSTALL_DEPENDENCIES=no``. Returns the folders written.
+    ``load_metric`` unless ``BS_INSTALL_DEPENDENCIES=no``. Returns the folders written (the
+    metrics folder, then the benchmarks folder where there is one).
     """
     installed = []
     for framework in _frameworks(frameworks):
@@ -79,27 +97,32 @@ def install(frameworks=None) -> list[Path]:
             if frameworks is not None:
                 raise InstallError(f"{framework} is not installed in this environment")
             continue
-        target = metrics / PLUGIN_NAME
-        if target.exists() and not _is_ours(target):
-            raise InstallError(f"{target} exists and is not a bayesrep-plugin folder; not overwriting it")
-        _check_collisions(metrics)
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(plugin_source(framework), target, ignore=_COPY_IGNORE)
-        installed.append(target)
+        registry = load_registry()
+        folders = [(plugin_source(framework), metrics, registry.entries, "metric_registry")]
+        benchmarks = benchmarks_dir(framework) if framework == BENCHMARK_FRAMEWORK else None
+        if benchmarks is not None and registry.benchmarks:
+            folders.append((benchmark_plugin_source(), benchmarks, registry.benchmarks, "benchmark_registry"))
+        for _, parent, ids, registry_name in folders:   # check all before writing any
+            if (parent / PLUGIN_NAME).exists() and not _is_ours(parent / PLUGIN_NAME):
+                raise InstallError(f"{parent / PLUGIN_NAME} exists and is not a bayesrep-plugin folder; "
+                                   "not overwriting it")
+            _check_collisions(parent, ids, registry_name)
+        for source, parent, _, _ in folders:
+            shutil.rmtree(parent / PLUGIN_NAME, ignore_errors=True)
+            shutil.copytree(source, parent / PLUGIN_NAME, ignore=_COPY_IGNORE)
+            installed.append(parent / PLUGIN_NAME)
     return installed
 
 
 def uninstall(frameworks=None) -> list[Path]:
-    """Remove our plugin folder from each installed framework (only ours); returns those removed."""
+    """Remove our plugin folders (metrics, benchmarks) from each installed framework (only ours);
+    returns those removed."""
     removed = []
     for framework in _frameworks(frameworks):
-        metrics = metrics_dir(framework)
-        target = metrics / PLUGIN_NAME if metrics is not None else None
-        if target is not None and target.exists():
-            if not _is_ours(target):
-                raise InstallError(f"{target} is not a bayesrep-plugin folder; not removing it")
-            shutil.rmtree(target)
-            removed.append(target)
+        folders = [metrics_dir(framework), benchmarks_dir(framework)]
+        for target in [folder / PLUGIN_NAME for folder in folders if folder is not None]:
+            if _remove_ours(target):
+                removed.append(target)
     return removed
 
 

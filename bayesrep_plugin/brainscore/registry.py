@@ -5,6 +5,11 @@ literal ``metric_registry['<id>']``, so each plugin folder's ``__init__.py`` has
 per identifier. Those files are rendered from registry.yaml by :func:`render_plugin_init` and
 shipped in ``plugins/<framework>/bayesrep/``; ``python -m bayesrep_plugin.brainscore.registry``
 rewrites them after registry.yaml changes, and a test checks that they agree.
+
+Benchmarks are found the same way (``benchmark_registry['<id>']`` in
+``brainscore_vision/benchmarks/*/__init__.py``): the ``benchmarks:`` section of registry.yaml lists
+Brain-Score benchmarks re-scored with our metrics, rendered by :func:`render_benchmark_plugin_init`
+into ``plugins/vision/benchmarks/bayesrep/``.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ import yaml
 
 REGISTRY_PATH = Path(__file__).with_name("registry.yaml")
 PLUGINS_DIR = Path(__file__).with_name("plugins")
-#: The folder name of our plugin inside ``<framework>/metrics/``.
+#: The folder name of our plugin inside ``<framework>/metrics/`` (and ``brainscore_vision/benchmarks/``).
 PLUGIN_NAME = "bayesrep"
+#: The framework whose benchmarks we re-score (brainscore_language's benchmarks are not neural ones).
+BENCHMARK_FRAMEWORK = "brainscore_vision"
 
 
 @dataclass(frozen=True)
@@ -39,10 +46,20 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class BenchmarkEntry:
+    """One re-scored benchmark: ``rescore(load_benchmark(source), metric)``, identified as ``id``."""
+
+    id: str
+    source: str
+    metric: str
+
+
+@dataclass(frozen=True)
 class Registry:
     entries: dict[str, Entry]
     frameworks: tuple[str, ...]
     bibtex: str
+    benchmarks: dict[str, BenchmarkEntry] = field(default_factory=dict)
 
 
 @cache
@@ -61,7 +78,24 @@ def load_registry(path: Path = REGISTRY_PATH) -> Registry:
             raise ValueError(f"{path}: identifier {identifier!r} is not lowercase snake_case")
         entries[identifier] = Entry(identifier, raw["class"], raw["description"], raw["bibtex"],
                                     dict(raw.get("defaults") or {}))
-    return Registry(entries, tuple(data["frameworks"]), data["bibtex"])
+    return Registry(entries, tuple(data["frameworks"]), data["bibtex"],
+                    _benchmark_entries(data.get("benchmarks") or [], entries, path))
+
+
+def _benchmark_entries(raws: list[dict], metrics: dict[str, Entry], path: Path) -> dict[str, BenchmarkEntry]:
+    """``{source, metrics: [...]}`` items → one entry per (source, metric), id ``<source base>-<metric>``."""
+    benchmarks: dict[str, BenchmarkEntry] = {}
+    for raw in raws:
+        if set(raw) != {"source", "metrics"}:
+            raise ValueError(f"{path}: benchmark entry {raw!r} must have exactly 'source' and 'metrics'")
+        for metric in raw["metrics"]:
+            if not metrics.get(metric) or not metrics[metric].cls.endswith(":BayesianReadoutSimilarity"):
+                raise ValueError(f"{path}: benchmark {raw['source']!r}: {metric!r} is not one of our readout metrics")
+            identifier = f"{raw['source'].rsplit('-', 1)[0]}-{metric}"
+            if identifier in benchmarks:
+                raise ValueError(f"{path}: benchmark {identifier!r} is listed twice")
+            benchmarks[identifier] = BenchmarkEntry(identifier, raw["source"], metric)
+    return benchmarks
 
 
 def factory(identifier: str) -> Callable[..., Any]:
@@ -101,18 +135,66 @@ def render_plugin_init(framework: str) -> str:
     return "\n".join(lines)
 
 
+def benchmark_factory(identifier: str) -> Callable[[], Any]:
+    """What ``benchmark_registry[identifier]`` holds: loads the source benchmark and re-scores it."""
+    entry = load_registry().benchmarks[identifier]
+
+    def build():
+        from .benchmarks import load_rescored   # imports brainscore_vision: only when a benchmark is loaded
+        return load_rescored(entry.source, entry.metric)
+
+    build.__name__ = build.__qualname__ = identifier.replace(".", "_").replace("-", "_")
+    build.__doc__ = f"{identifier}: {entry.source} re-scored with {entry.metric}."
+    return build
+
+
+def render_benchmark_plugin_init() -> str:
+    """The text of ``brainscore_vision/benchmarks/bayesrep/__init__.py``, one literal line per identifier."""
+    registry = load_registry()
+    lines = [
+        '"""Brain-Score benchmarks re-scored with the Bayesian readout metrics (bayesrep-plugin).',
+        "",
+        "Rendered from bayesrep_plugin/brainscore/registry.yaml by",
+        "`python -m bayesrep_plugin.brainscore.registry`; do not edit by hand. Brain-Score finds each",
+        "benchmark by a text scan for its literal benchmark_registry line below. Each one is",
+        "bayesrep_plugin.brainscore.benchmarks.rescore(load_benchmark(source), metric); the source",
+        "benchmark's data load (from S3) when the benchmark is loaded, as Brain-Score's own do.",
+        "",
+        *(f"{e.id}: {e.source} re-scored with {e.metric}" for e in registry.benchmarks.values()),
+        '"""',
+        "",
+        f"from {BENCHMARK_FRAMEWORK} import benchmark_registry",
+        "",
+        "from bayesrep_plugin.brainscore.registry import benchmark_factory",
+        "",
+        *(f"benchmark_registry['{e.id}'] = benchmark_factory('{e.id}')" for e in registry.benchmarks.values()),
+        "",
+        f'BIBTEX = r"""{registry.bibtex}"""',
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def benchmark_plugin_source() -> Path:
+    """The shipped benchmark plugin folder (for brainscore_vision)."""
+    return PLUGINS_DIR / "vision" / "benchmarks" / PLUGIN_NAME
+
+
 def plugin_source(framework: str) -> Path:
     """The shipped plugin folder for ``framework``."""
     return PLUGINS_DIR / framework.removeprefix("brainscore_") / PLUGIN_NAME
 
 
 def write_plugin_inits() -> list[Path]:
-    """Re-render every shipped plugin ``__init__.py`` from registry.yaml."""
+    """Re-render every shipped plugin ``__init__.py`` (metrics and benchmarks) from registry.yaml."""
     written = []
     for framework in load_registry().frameworks:
         path = plugin_source(framework) / "__init__.py"
         path.write_text(render_plugin_init(framework), encoding="utf-8")
         written.append(path)
+    path = benchmark_plugin_source() / "__init__.py"
+    path.write_text(render_benchmark_plugin_init(), encoding="utf-8")
+    written.append(path)
     return written
 
 

@@ -9,13 +9,14 @@ os.environ["RESULTCACHING_DISABLE"] = "1"      # never serve or write Brain-Scor
 
 
 def installed_plugin(framework: str):
-    """Our folder in the installed ``framework``'s metrics/ (removed again if it was not there)."""
+    """Our folder in the installed ``framework``'s metrics/ (and, for vision, benchmarks/), removed
+    again if it was not there; yields the metrics folder."""
     from bayesrep_plugin.brainscore.install import install, metrics_dir, uninstall
     from bayesrep_plugin.brainscore.registry import PLUGIN_NAME
 
     was_installed = (metrics_dir(framework) / PLUGIN_NAME).exists()
-    [folder] = install([framework])
-    yield folder
+    metrics_folder, *_ = install([framework])
+    yield metrics_folder
     if not was_installed:
         uninstall([framework])
 

@@ -7,8 +7,9 @@ import pytest
 
 from bayesrep_plugin.brainscore import install as install_module
 from bayesrep_plugin.brainscore.install import InstallError, export, install, uninstall
-from bayesrep_plugin.brainscore.registry import (PLUGIN_NAME, REGISTRY_PATH, factory, load_registry,
-                                                 plugin_source, render_plugin_init)
+from bayesrep_plugin.brainscore.registry import (PLUGIN_NAME, REGISTRY_PATH, benchmark_plugin_source, factory,
+                                                 load_registry, plugin_source, render_benchmark_plugin_init,
+                                                 render_plugin_init)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +27,30 @@ def test_shipped_plugin_folders_agree_with_registry(framework):
         assert sum(f"metric_registry['{identifier}']" in line for line in init.splitlines()) == 1
     assert (folder / "test.py").is_file()
     assert "@article{schutt2024bayesian" in ast.literal_eval(init.split("BIBTEX = ", 1)[1])
+
+
+def test_shipped_benchmark_folder_agrees_with_registry():
+    benchmarks = load_registry().benchmarks
+    assert {(e.id, e.source, e.metric) for e in benchmarks.values()} == {
+        (f"{source}-{metric}", f"{source}-pls", metric)
+        for source in ("Cowley2026.V4", "MajajHong2015.IT", "MajajHong2015.V4") for metric in ("bayes_js", "bayes_tv")}
+    init = (benchmark_plugin_source() / "__init__.py").read_text(encoding="utf-8")
+    assert init == render_benchmark_plugin_init(), "re-render with: python -m bayesrep_plugin.brainscore.registry"
+    for identifier in benchmarks:   # Brain-Score's own text scan, one line per id
+        assert sum(f"benchmark_registry['{identifier}']" in line for line in init.splitlines()) == 1
+    assert (benchmark_plugin_source() / "test.py").is_file()
+
+
+def test_registry_refuses_bad_benchmark_entries(tmp_path):
+    text = REGISTRY_PATH.read_text(encoding="utf-8")
+    bad_metric = tmp_path / "metric.yaml"
+    bad_metric.write_text(text.replace("metrics: [bayes_js, bayes_tv]", "metrics: [bayes_js, bayes_encoding]", 1))
+    with pytest.raises(ValueError, match="'Cowley2026.V4-pls': 'bayes_encoding' is not one of our readout metrics"):
+        load_registry(bad_metric)
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(text.replace("metrics: [bayes_js, bayes_tv]", "metrics: [bayes_js, bayes_js]", 1))
+    with pytest.raises(ValueError, match="benchmark 'Cowley2026.V4-bayes_js' is listed twice"):
+        load_registry(twice)
 
 
 def test_every_entry_builds_its_class_with_its_defaults():
@@ -74,6 +99,23 @@ def test_install_refuses_a_foreign_folder_and_id_collisions(tmp_path, monkeypatc
     (metrics / "someone" / "__init__.py").write_text('metric_registry["bayes_js"] = object\n')
     with pytest.raises(InstallError, match=r"already registers \['bayes_js'\]"):
         install(["brainscore_vision"])
+
+
+def test_install_puts_the_benchmarks_beside_the_metrics_and_uninstall_takes_both(tmp_path, monkeypatch):
+    vision = tmp_path / "brainscore_vision"
+    metrics, benchmarks = vision / "metrics", vision / "benchmarks"
+    metrics.mkdir(parents=True)
+    benchmarks.mkdir()
+    monkeypatch.setattr(install_module, "metrics_dir",
+                        lambda framework: metrics if framework == "brainscore_vision" else None)
+    assert install() == [metrics / PLUGIN_NAME, benchmarks / PLUGIN_NAME]
+    assert sorted(p.name for p in (benchmarks / PLUGIN_NAME).iterdir()) == ["__init__.py", "test.py"]
+    assert uninstall() == [metrics / PLUGIN_NAME, benchmarks / PLUGIN_NAME] and not list(vision.glob("*/*"))
+    (benchmarks / "someone").mkdir()
+    (benchmarks / "someone" / "__init__.py").write_text('benchmark_registry["MajajHong2015.IT-bayes_tv"] = object\n')
+    with pytest.raises(InstallError, match=r"someone already registers \['MajajHong2015.IT-bayes_tv'\]"):
+        install(["brainscore_vision"])
+    assert not (metrics / PLUGIN_NAME).exists()   # checked before anything is written
 
 
 def test_export_writes_submittable_folders(tmp_path):
