@@ -51,6 +51,9 @@ config file (paths are relative to it; every key but models and neural is option
     - {path: resnet18.npy, stimulus_ids: ids.txt, name: ResNet-18}
   neural:
     - {path: it.nc, name: IT, select: {region: IT}}""",
+    "v4": """examples:
+  bayesrep v4 --data-dir ../shared/data --out v4-report/
+  BAYESREP_DATA=../shared/data bayesrep v4 --bootstrap 50""",
     "demo": """example:
   bayesrep demo --out bayesrep-demo/""",
     "brainscore": """examples:
@@ -104,6 +107,8 @@ def _settings_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``bayesrep`` argument parser (also rendered into docs/cli.md)."""
+    from bayesrep_plugin.reports.settings import Settings
+
     parser = argparse.ArgumentParser(
         prog="bayesrep", formatter_class=_Formatter,
         description="Bayesian readout distances (total variation, Jensen–Shannon) between representations of "
@@ -164,6 +169,25 @@ def build_parser() -> argparse.ArgumentParser:
                        "'output', else ./bayesrep-leaderboard)")
     board.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     _common(board)
+
+    v4 = commands.add_parser(
+        "v4", formatter_class=_Formatter, epilog=EXAMPLES["v4"],
+        help="the real V4 leaderboard: 56 compact models, pixels and EfficientNet against V4 recordings",
+        description="Score models of V4 against real macaque V4 recordings (Cowley et al., Nature 2026, session "
+                    "210325: 50 neurons, 640 images, 6-10 repeats): the 56 shared compact models (their output "
+                    "layer), the pixels and EfficientNet-Lite0, under tv, js, cka and rsa with the brain's split-half "
+                    "row, beside Brain-Score's own pls score and internal_consistency ceiling and our bayes_js "
+                    "metric with its ceiling. Model activations are computed once and cached (BAYESREP_CACHE). "
+                    "The data directory holds cowley2026-v4/ as its source distributes it (see the README).")
+    v4.add_argument("--data-dir", type=Path, metavar="DIR",
+                    help="folder holding cowley2026-v4/ (default: the environment variable BAYESREP_DATA)")
+    v4.add_argument("--out", type=Path, default=Path("bayesrep-v4"), metavar="DIR", help="folder for the report")
+    base = Settings()
+    v4.add_argument("--b", type=float, default=base.b, help="noise-to-signal ratio of the readout prior")
+    v4.add_argument("--bootstrap", type=int, default=base.n_bootstrap, metavar="N",
+                    help="resamples of images for the intervals")
+    v4.add_argument("--seed", type=int, default=base.seed, help="seed of the resamples and of the split of the repeats")
+    _common(v4)
 
     demo = commands.add_parser(
         "demo", formatter_class=_Formatter, epilog=EXAMPLES["demo"],
@@ -307,6 +331,20 @@ def run_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_v4(args: argparse.Namespace) -> int:
+    from bayesrep_plugin.datasets import cowley2026
+    from bayesrep_plugin.reports import recording
+
+    cowley2026.load_responses(args.data_dir)  # a missing or bad recording fails now, not after the models
+    settings = dataclasses.replace(recording.SETTINGS, b=args.b, n_bootstrap=args.bootstrap, seed=args.seed)
+    sources = recording.v4_sources(args.data_dir, progress=not args.quiet)
+    paths = recording.build_v4_report(args.out, sources, data_dir=args.data_dir, settings=settings,
+                                      progress=not args.quiet)
+    print((args.out / "leaderboard.md").read_text("utf-8"))
+    _say(args, f"report: {paths['html']}")
+    return EXIT_OK
+
+
 def run_demo(args: argparse.Namespace) -> int:
     from bayesrep_plugin import demo
 
@@ -328,7 +366,7 @@ def run_brainscore(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "compare": run_compare, "score": run_score, "leaderboard": run_leaderboard,
-    "demo": run_demo, "brainscore": run_brainscore,
+    "v4": run_v4, "demo": run_demo, "brainscore": run_brainscore,
 }
 
 
@@ -354,6 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from bayesrep_plugin.assemblies.responses import AssemblyError
     from bayesrep_plugin.brainscore.install import InstallError
+    from bayesrep_plugin.datasets import CorruptDataError, MissingDataError
     from bayesrep_plugin.reports.inputs import InputError
 
     try:
@@ -363,7 +402,7 @@ def _run(args: argparse.Namespace) -> int:
             raise
         print("bayesrep: interrupted; finished pairs are kept, rerun to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (InputError, AssemblyError, InstallError) as error:
+    except (InputError, AssemblyError, InstallError, MissingDataError, CorruptDataError) as error:
         if args.debug:
             raise
         print(f"bayesrep: error: {' '.join(str(error).split())}", file=sys.stderr)

@@ -34,6 +34,10 @@ class MissingDataError(FileNotFoundError):
     """A dataset (or one of its files) is not in the data directory; the message says where to get it."""
 
 
+class CorruptDataError(ValueError):
+    """A data file exists but does not hold what it should; the message names the file."""
+
+
 def data_dir(path: str | os.PathLike | None = None) -> Path:
     """The data directory: ``path`` if given, else ``$BAYESREP_DATA``; it must exist."""
     chosen = path if path is not None else os.environ.get(DATA_ENV)

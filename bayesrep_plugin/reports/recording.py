@@ -46,7 +46,7 @@ from .settings import Settings
 from .tables import Table
 
 DATASET = "V4 (Cowley 2026, session 210325)"
-SETTINGS = Settings(measures=("tv", "js", "cka", "rsa"), b=0.01, n_bootstrap=20, seed=0)
+SETTINGS = Settings(measures=("tv", "js", "cka", "rsa"))  # b, resamples and seed: the defaults
 #: Brain-Score's pls for the Cowley2026 benchmark: no object categories, so plain random CV splits.
 PLS_OPTIONS = {"crossvalidation_kwargs": {"stratification_coord": None}}
 #: Resamples of images for our Brain-Score metric's error (the leaderboard has its own).
@@ -132,9 +132,30 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True) -> 
 
 
 def _model_facts(label: str) -> tuple[str, int] | None:
-    """(teacher, filters) of a compact model's label ``<teacher> · <k> filters``; None for others."""
-    match = re.fullmatch(r"(.+) · (\d+) filters", label)
+    """(teacher, filters) of a compact model's label ``<teacher>-<k>filters``; None for others."""
+    match = re.fullmatch(r"(.+)-(\d+)filters", label)
     return (match.group(1), int(match.group(2))) if match else None
+
+
+#: The layer of each kind of model that stands on the leaderboard. The compact models' output is
+#: their prediction of 219 V4 neurons (of other sessions); EfficientNet-Lite0's stages at 28² and
+#: 14² resolution are where V4-like features are usually found in ImageNet networks, its pooled
+#: head for contrast.
+COMPACT_LAYER = "output_responses"
+OTHER_LAYERS = {"pixels": ("pixels",), "efficientnet-lite0": ("block4", "block10", "avgpool")}
+
+
+def v4_sources(data_dir=None, progress: bool = True) -> list[Source]:
+    """The models on the leaderboard, as Sources of their cached assemblies (computed if missing)."""
+    from bayesrep_plugin.models import v4_model_assemblies
+
+    sources = []
+    for name, path in v4_model_assemblies(data_dir, progress=progress).items():
+        if _model_facts(name):
+            sources.append(Source(path, name, {"layer": COMPACT_LAYER}))
+        for layer in OTHER_LAYERS.get(name, ()):
+            sources.append(Source(path, name if name == layer else f"{name}:{layer}", {"layer": layer}))
+    return sources
 
 
 def side_by_side(report: Report, scores: list[BrainScoreRow]) -> Table:
