@@ -338,9 +338,9 @@ def run_v4(args: argparse.Namespace) -> int:
     cowley2026.load_responses(args.data_dir)  # a missing or bad recording fails now, not after the models
     settings = dataclasses.replace(recording.SETTINGS, b=args.b, n_bootstrap=args.bootstrap, seed=args.seed)
     sources = recording.v4_sources(args.data_dir, progress=not args.quiet)
-    paths = recording.build_v4_report(args.out, sources, data_dir=args.data_dir, settings=settings,
-                                      progress=not args.quiet)
-    print((args.out / "leaderboard.md").read_text("utf-8"))
+    report, paths = recording.build_v4_report(args.out, sources, data_dir=args.data_dir, settings=settings,
+                                              progress=not args.quiet)
+    print(recording.summary(report))
     _say(args, f"report: {paths['html']}")
     return EXIT_OK
 

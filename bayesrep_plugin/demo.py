@@ -1,5 +1,9 @@
-"""`make demo`: three real networks and a SIMULATED brain on one leaderboard.
+"""`make demo`: a real V4 recording on a leaderboard, then three real networks and a SIMULATED brain.
 
+0. Headline, when the data directory is there (``BAYESREP_DATA`` or ``--data-dir``; ``make demo``
+   points it at ``../shared/data``): the real V4 report of ``bayesrep v4``
+   (:mod:`bayesrep_plugin.reports.recording`), written to ``./bayesrep-demo/v4/``. Without the
+   data, the demo says how to get it and goes on with the sections below.
 1. Every measure between the real AlexNet, ResNet-18 and ResNet-34 activations to the same
    2,400 objectome images (they ship inside brainscore-vision; nothing is downloaded).
 2. A leaderboard of the three networks against a simulated neural population, with the
@@ -127,10 +131,31 @@ def write_inputs(out: Path) -> Path:
     return write_text(out / "leaderboard.yaml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
 
 
-def run(out: Path = Path("bayesrep-demo"), progress: bool = True) -> Path:
-    """The whole demo; returns the leaderboard page."""
+def real_recording(out: Path, data_dir=None, progress: bool = True) -> Path | None:
+    """The headline section: the real V4 report in ``out``; None (and how to get the data) without it."""
+    from .datasets import MissingDataError, cowley2026
+    from .reports import recording
+
+    try:
+        cowley2026.load_responses(data_dir)
+    except MissingDataError as error:
+        print(f"A real recording: skipped. {error}\nWith the data directory in place, this section scores 56 "
+              "models of V4, the pixels and EfficientNet-Lite0 against real V4 recordings (`bayesrep v4`).\n")
+        return None
+    print("A real recording: 56 compact models of V4, the pixels and EfficientNet-Lite0 against 50 V4 neurons "
+          "(Cowley et al. 2026, session 210325; 640 images, 6-10 repeats):")
+    report, paths = recording.build_v4_report(out, recording.v4_sources(data_dir, progress=progress),
+                                              data_dir=data_dir, progress=progress)
+    print(recording.summary(report))
+    print(f"Real-recording report written to {out}/ — open {paths['html']}\n")
+    return paths["html"]
+
+
+def run(out: Path = Path("bayesrep-demo"), progress: bool = True, data_dir=None) -> Path:
+    """The whole demo; returns the simulated leaderboard's page."""
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    real_recording(out / "v4", data_dir, progress)
     print("Comparing the real AlexNet / ResNet-18 / ResNet-34 activations (2,400 objectome images, b = 0.01):")
     print(format_table(*measure_table(progress=progress)))
     print(f"\nLeaderboard: the three networks vs a SIMULATED neural population ({DATASET}; "
@@ -149,9 +174,10 @@ def run(out: Path = Path("bayesrep-demo"), progress: bool = True) -> Path:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bayesrep_plugin.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("bayesrep-demo"), help="folder for the report")
+    parser.add_argument("--data-dir", type=Path, help="folder holding cowley2026-v4/ (default: $BAYESREP_DATA)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
-    run(args.out, progress=not args.quiet)
+    run(args.out, progress=not args.quiet, data_dir=args.data_dir)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ from .atomic import replacing, write_text
 from .inputs import Source, load_assembly
 from .leaderboard import LeaderboardConfig, Report, build_leaderboard, write_report
 from .settings import Settings
-from .tables import Table
+from .tables import Table, to_markdown
 
 DATASET = "V4 (Cowley 2026, session 210325)"
 SETTINGS = Settings(measures=("tv", "js", "cka", "rsa"))  # b, resamples and seed: the defaults
@@ -262,8 +262,8 @@ def write_config(config: LeaderboardConfig, path: Path) -> Path:
 
 
 def build_v4_report(output: Path, models: list[Source], *, data_dir=None, settings: Settings = SETTINGS,
-                    progress: bool = True) -> dict[str, Path]:
-    """The whole report (see the module docstring) for ``models``; returns the paths written."""
+                    progress: bool = True) -> tuple[Report, dict[str, Path]]:
+    """The whole report (see the module docstring) for ``models``; returns it and the paths written."""
     output = Path(output).resolve()
     assembly = neural_assembly(data_dir)
     neural = write_neural(assembly, output / "inputs" / "cowley2026-210325.nc")
@@ -277,5 +277,10 @@ def build_v4_report(output: Path, models: list[Source], *, data_dir=None, settin
                               "ceilings": ceiling_table(report, ceilings)},
         extra_figures=[("scores-by-size", "JS distance to V4 by model size and teacher", size_figure(report)),
                        ("pls-vs-js", "Brain-Score's ceiled pls against our JS distance", agreement_figure(table))])
-    return write_report(report, output)
+    return report, write_report(report, output)
+
+
+def summary(report: Report) -> str:
+    """The side-by-side and ceiling tables as Markdown, for a terminal."""
+    return to_markdown([report.extra_tables["side-by-side"], report.extra_tables["ceilings"]], report.title)
 
