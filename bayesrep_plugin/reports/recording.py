@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,8 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True) -> 
     calls them for one session (repetition-averaged data; even/odd repeat halves for the ceiling;
     ceiled score r²/c, its ``explained_variance``). Our metric takes the repeats itself.
     """
+    # Brain-Score would shell out to pip for each plugin's requirements on every load; ours are installed.
+    os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
     from brainscore_vision import load_ceiling, load_metric
     from brainscore_vision.benchmark_helpers.neural_common import average_repetition, explained_variance
     from brainscore_vision.benchmarks.cowley2026.benchmark import alternate_repetition_halves

@@ -1,0 +1,103 @@
+"""The real V4 report on the real recording, with two small models made from the real images."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from bayesrep_plugin.datasets import cowley2026
+from bayesrep_plugin.reports import recording
+from bayesrep_plugin.reports.inputs import Source, load_assembly
+from bayesrep_plugin.reports.leaderboard import build_leaderboard, read_config
+
+pytestmark = pytest.mark.usefixtures("vision_plugin")
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory):
+    """Two real-image models: 8×8 block means of the pixels (192 features), and a random ReLU layer on them."""
+    folder = tmp_path_factory.mktemp("models")
+    ids, pixels = cowley2026.load_images()
+    blocks = pixels.reshape(640, 8, 14, 8, 14, 3).mean(axis=(2, 4)).reshape(640, -1)
+    relu = np.maximum(blocks @ np.random.default_rng(0).normal(size=(192, 120)), 0)
+    order = np.random.default_rng(1).permutation(640)  # rows in another order: alignment is by stimulus id
+    made = []
+    for name, values in (("blocks", blocks), ("from_test-5filters", relu)):
+        path = folder / f"{name}.nc"
+        xr.DataArray(values[order], dims=("presentation", "neuroid"),
+                     coords={"stimulus_id": ("presentation", np.array(ids)[order]),
+                             "neuroid_id": ("neuroid", np.arange(values.shape[1]))}).to_netcdf(path)
+        made.append(Source(path, name))
+    return made
+
+
+@pytest.fixture(scope="module")
+def built(sources, tmp_path_factory):
+    output = tmp_path_factory.mktemp("v4")
+    settings = dataclasses.replace(recording.SETTINGS, n_bootstrap=4)
+    report, paths = recording.build_v4_report(output, sources, settings=settings, progress=False)
+    return output, report, paths
+
+
+def test_side_by_side_agrees_with_the_leaderboard_and_brainscore(built, sources):
+    from brainscore_vision import load_ceiling, load_metric
+    from brainscore_vision.benchmarks.cowley2026.benchmark import alternate_repetition_halves
+
+    _, report, _ = built
+    table = report.extra_tables["side-by-side"]
+    assert [row["model"] for row in table.rows] == sorted([s.label for s in sources],
+                                                          key=lambda m: [r for r in table.rows if r["model"] == m][0]["js"])
+    ranked = {(r["measure"], r["representation"]): r["value"] for r in report.rows}
+    assembly = recording.neural_assembly()
+    ceiling = float(load_ceiling("internal_consistency")(alternate_repetition_halves(assembly)))
+    for row in table.rows:
+        for measure in ("tv", "js", "cka", "rsa"):
+            assert row[measure] == ranked[measure, row["model"]]
+        assert 0 < row["tv"] < 1 and 0 < row["js"] < 1
+        # Brain-Score's ceiled score is r² / ceiling (its explained_variance), with the same ceiling.
+        assert row["pls_ceiled"] == pytest.approx(row["pls_r"] ** 2 / ceiling, rel=1e-12)
+        model = recording._brainscore_model(load_assembly([s for s in sources if s.label == row["model"]][0]),
+                                            np.unique(assembly["stimulus_id"].values))
+        direct = load_metric("bayes_js", n_bootstrap=recording.METRIC_BOOTSTRAP)(model, assembly)
+        assert row["bayes_js"] == pytest.approx(float(direct), abs=1e-12)
+    ceilings = {row["ceiling"].split(" ")[0]: row["value"] for row in report.extra_tables["ceilings"].rows}
+    assert ceilings["internal_consistency"] == pytest.approx(ceiling, rel=1e-12)
+
+
+def test_rank_agreement_is_a_correlation_matrix(built):
+    _, report, _ = built
+    rows = report.extra_tables["rank-agreement"].rows
+    for row in rows:
+        assert row[row["measure"]] == pytest.approx(1.0)
+        assert all(-1 <= value <= 1 for key, value in row.items() if key != "measure")
+    # tv and js are both distances: with two models they order them alike or oppositely, never in between.
+    assert abs(rows[0]["js"]) == pytest.approx(1.0)
+
+
+def test_report_files_and_the_rerun_config(built):
+    output, report, paths = built
+    for stem in ("leaderboard.html", "side-by-side.csv", "ceilings.csv", "rank-agreement.csv", "scores-by-size.png",
+                 "pls-vs-js.png", "inputs/leaderboard.yaml", "inputs/cowley2026-210325.nc"):
+        assert (output / stem).is_file(), stem
+    rerun = build_leaderboard(read_config(output / "inputs" / "leaderboard.yaml"), progress=False)
+    assert [r["value"] for r in rerun.rows] == [r["value"] for r in report.rows]
+
+
+def test_docs_page_is_filled_from_the_report(built, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("generate", Path(__file__).parents[2] / "docs/hooks/generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    output, report, _ = built
+    monkeypatch.setenv("BAYESREP_V4_REPORT", str(output))
+    page = generate.real_recording_markdown()
+    first = report.extra_tables["side-by-side"].rows[0]
+    assert f"| {first['model']} | {first['tv']:.4f} | {first['js']:.4f}" in page
+    assert page.count("data:image/png;base64,") == len(generate.V4_FIGURES)
+    monkeypatch.setenv("BAYESREP_V4_REPORT", str(output / "nowhere"))
+    assert "No report here yet" in generate.real_recording_markdown()
