@@ -5,6 +5,6 @@ Nothing here is shipped or downloaded: the files are public data that the user k
 get them when they are missing.
 """
 
-from .location import DATA_ENV, MissingDataError, data_dir
+from .location import DATA_ENV, CorruptDataError, MissingDataError, data_dir
 
-__all__ = ["DATA_ENV", "MissingDataError", "data_dir"]
+__all__ = ["DATA_ENV", "CorruptDataError", "MissingDataError", "data_dir"]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .location import MissingDataError, cache_dir, dataset_file
+from .location import CorruptDataError, MissingDataError, cache_dir, dataset_file
 
 DATASET = "cowley2026-v4"
 SESSION = "210325"
@@ -35,10 +35,6 @@ TIME_BIN = (50, 150)
 IMAGE_SHAPE = (112, 112, 3)
 RESPONSES = f"responses_raw/responses_{SESSION}.npy"
 IMAGES = f"images/images_{SESSION}.zip"
-
-
-class CorruptDataError(ValueError):
-    """A data file exists but does not hold what it should; the message names the file."""
 
 
 def stimulus_ids(n_images: int) -> list[str]:

@@ -30,6 +30,10 @@ SOURCES = {
 }
 
 
+class CorruptDataError(ValueError):
+    """A data file exists but does not hold what it should; the message names the file."""
+
+
 class MissingDataError(FileNotFoundError):
     """A dataset (or one of its files) is not in the data directory; the message says where to get it."""
 
