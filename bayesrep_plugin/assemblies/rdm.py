@@ -32,6 +32,8 @@ from .responses import STIMULUS_KEY, AssemblyError, Responses
 MATRIX_KINDS: tuple[str, ...] = (*RDM_KINDS, "kernel")
 KIND_ATTR = "rdm_kind"
 ROW_DIM, COLUMN_DIM, PART_DIM = STIMULUS_KEY, f"{STIMULUS_KEY}_other", "part"
+#: The origin of a correlation kernel, whether from an RDM or from responses: the same kernel.
+CORRELATION_ORIGIN = "Pearson r between the stimuli's patterns (1 − correlation RDM)"
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,7 +72,7 @@ class StimulusKernel:
 
 
 def _origin(kind: str) -> str:
-    return {"correlation": "1 − correlation RDM", "squared_euclidean": "−½ H D H of a squared Euclidean RDM",
+    return {"correlation": CORRELATION_ORIGIN, "squared_euclidean": "−½ H D H of a squared Euclidean RDM",
             "euclidean": "−½ H D² H of a Euclidean RDM", "kernel": "kernel"}[kind]
 
 
@@ -145,4 +147,4 @@ def correlation_stimulus_kernel(responses: Responses) -> StimulusKernel:
         kernel = correlation_kernel(responses.means, responses.name)
     except ValueError as error:
         raise AssemblyError(str(error)) from None
-    return StimulusKernel(responses.name, responses.stimulus_ids, kernel[None], (), "Pearson r of the patterns")
+    return StimulusKernel(responses.name, responses.stimulus_ids, kernel[None], (), CORRELATION_ORIGIN)

@@ -29,7 +29,7 @@ import yaml
 
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.assemblies.kernels import representation
-from bayesrep_plugin.assemblies.rdm import StimulusKernel
+from bayesrep_plugin.assemblies.rdm import CORRELATION_ORIGIN, StimulusKernel, correlation_stimulus_kernel
 from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
 from bayesrep_plugin.assemblies.responses import split_half
 from bayesrep_plugin.core import get_measure
@@ -60,7 +60,8 @@ class LeaderboardConfig:
 # ---------------------------------------------------------------- config files
 
 _SETTING_KEYS = {"measures": "measures", "b": "b", "method": "method", "bootstrap": "n_bootstrap",
-                 "scheme": "scheme", "seed": "seed", "max_stimuli": "max_stimuli"}  # YAML key → Settings field
+                 "scheme": "scheme", "seed": "seed", "max_stimuli": "max_stimuli",
+                 "response_kernel": "response_kernel"}  # YAML key → Settings field
 _TOP_KEYS = {"title", "output", "models", "neural", "notes", *_SETTING_KEYS}
 _SOURCE_KEYS = {"path", "name", "layers", "select", "stimulus_ids", "stimulus_key", "group"}
 
@@ -148,11 +149,29 @@ def _subsample(inputs: list[Input], settings: Settings) -> list[Input]:
     return [r.subset(keep) for r in aligned]
 
 
-def _entry(data: Input, kind: str, b: float) -> Entry:
-    """One representation: the mean responses' kernel, or the kernel given (all its parts' mean)."""
+def _entry(data: Input, kind: str, settings: Settings) -> Entry:
+    """One representation: the kernel of the mean responses (``settings.response_kernel``), or the
+    kernel given (the mean of its parts)."""
+    if isinstance(data, Responses) and settings.response_kernel == "correlation":
+        try:
+            data = correlation_stimulus_kernel(data)
+        except AssemblyError as error:
+            raise InputError(str(error)) from None
     if isinstance(data, StimulusKernel):
-        return Entry(data.name, kind, data.representation(b=b))
-    return Entry(data.name, kind, representation(data, b=b))
+        return Entry(data.name, kind, data.representation(b=settings.b))
+    return Entry(data.name, kind, representation(data, b=settings.b))
+
+
+def _kernel_notes(inputs: list[Input], settings: Settings) -> list[str]:
+    """What each kernel is, when the inputs were not all turned into kernels the same way."""
+    responses = CORRELATION_ORIGIN if settings.response_kernel == "correlation" else "X Xᵀ of the responses"
+    origins = {data.name: data.origin if isinstance(data, StimulusKernel) else responses for data in inputs}
+    if len(set(origins.values())) < 2:
+        return []
+    described = "; ".join(f"{name}: {origin}" for name, origin in origins.items())
+    advice = (" Brains given as correlation RDMs meet responses like with like under response_kernel: correlation."
+              if settings.response_kernel == "linear" and CORRELATION_ORIGIN in origins.values() else "")
+    return [f"The kernels come from different transformations of the patterns ({described}).{advice}"]
 
 
 @dataclass(frozen=True)
@@ -165,11 +184,10 @@ class Brain:
 
 def _parts(data: Input, settings: Settings) -> tuple[list[Entry], str | None]:
     """A brain's entries (its two halves, or its one kernel) and the label of its reference row."""
-    b = settings.b
     if isinstance(data, StimulusKernel):
         if len(data.parts) == 1:
-            return [_entry(data, "brain", b)], None
-        entries = [Entry(f"{data.name} ({part})", "brain", data.representation(k, b=b))
+            return [_entry(data, "brain", settings)], None
+        entries = [Entry(f"{data.name} ({part})", "brain", data.representation(k, b=settings.b))
                    for k, part in enumerate(data.part_names)]
         return entries, f"{data.name} · {data.part_names[1]} vs {data.part_names[0]} (split)"
     try:
@@ -177,7 +195,7 @@ def _parts(data: Input, settings: Settings) -> tuple[list[Entry], str | None]:
     except AssemblyError as error:
         raise InputError(str(error)) from None
     halves = split_half(data, np.random.default_rng(settings.seed))
-    return [_entry(half, "brain", b) for half in halves], f"{data.name} · other half (split-half)"
+    return [_entry(half, "brain", settings) for half in halves], f"{data.name} · other half (split-half)"
 
 
 def _check_unique(labels: list[str]) -> None:
@@ -257,7 +275,7 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
     inputs = _subsample([load_input(source) for source in sources], settings)
     _check_unique([r.name for r in inputs])
     # Responses with repetitions (or kernels in two parts) are recordings, or simulated ones: coloured as brains.
-    entries = [_entry(r, "brain" if _recorded(r) else "model", settings.b) for r in inputs]
+    entries = [_entry(r, "brain" if _recorded(r) else "model", settings) for r in inputs]
     matrices, classic = _measure_all(entries, settings, output, progress)
     rows = []
     for name, matrix in matrices.items():
@@ -268,7 +286,7 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
                     rows.append({"measure": name, "first": entries[i].label, "second": entries[j].label,
                                  **matrix.summary(i, j)})
     return Report("comparison", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
-                  _simulation_notes(entries))
+                  [*_kernel_notes(inputs, settings), *_simulation_notes(entries)])
 
 
 def _recorded(data: Input) -> bool:
@@ -319,7 +337,7 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
         if isinstance(model, StimulusKernel) and len(model.parts) > 1:
             raise InputError(f"{model.name}: a model is one kernel; two parts ({', '.join(model.part_names)}) "
                              "make a brain with a reference row: give it as neural data")
-    entries = [_entry(r, "model", settings.b) for r in models]
+    entries = [_entry(r, "model", settings) for r in models]
     parts, references = [], []
     for data in brain_data:
         brain_entries, reference = _parts(data, settings)
@@ -349,7 +367,7 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
                     "nothing on its board says how close a model could get." for data, reference in
                     zip(brain_data, references) if reference is None]
     return Report("leaderboard", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
-                  [*notes, *unreferenced, *_simulation_notes(entries)])
+                  [*notes, *unreferenced, *_kernel_notes(aligned, settings), *_simulation_notes(entries)])
 
 
 def _simulation_notes(entries: list[Entry]) -> list[str]:
