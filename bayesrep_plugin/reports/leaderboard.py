@@ -314,13 +314,16 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
     Parameters
     ----------
     models : list of Responses or StimulusKernel
-        The candidates; a model's kernel is its mean responses' linear kernel, or the kernel given.
+        The candidates; a model's kernel is the kernel given, or that of its mean responses as
+        ``settings.response_kernel`` says (X Xᵀ, or Pearson r between the stimuli's patterns).
     brains : list of Brain
         The neural datasets: responses with ≥ 2 repetitions of every stimulus (split in halves), or
         kernels in two parts (the reference row is the distance between them) or in one (no
         reference row).
     settings : Settings
-        Measures, b, method, resampling.
+        Measures, b, method, resampling, response kernel.
+    title, notes : str, list of str
+        The report's title, and notes put before the ones the leaderboard adds.
     output : Path, optional
         Where finished pairs are cached (``<output>/.cache``); None keeps nothing.
 
