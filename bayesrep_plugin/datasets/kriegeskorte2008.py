@@ -59,7 +59,8 @@ def _load_mat(name: str, path) -> tuple[Path, dict]:
 
 def _field(file: Path, content: dict, key: str):
     if key not in content:
-        raise CorruptDataError(f"{file}: no variable '{key}' (it holds {sorted(k for k in content if not k.startswith('__'))})")
+        variables = sorted(k for k in content if not k.startswith("__"))
+        raise CorruptDataError(f"{file}: no variable '{key}' (it holds {variables})")
     return content[key]
 
 

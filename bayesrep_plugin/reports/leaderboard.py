@@ -91,8 +91,8 @@ def _sources(items, section: str, where: Path, neural: bool) -> list[Source]:
             name = item.get("name")
             if name and layer is not None:
                 name = f"{name}:{layer}"
-            group = item.get("group")
-            sources.append(Source(path, name, chosen, ids, item.get("stimulus_key"), None if group is None else str(group)))
+            group = None if item.get("group") is None else str(item["group"])
+            sources.append(Source(path, name, chosen, ids, item.get("stimulus_key"), group))
     return sources
 
 
