@@ -1,10 +1,11 @@
 """Comparisons and leaderboards as files: tables (CSV, Markdown, JSON), figures (PNG, SVG) and a
 self-contained HTML page, computed resumably from input files.
 
-- :mod:`.inputs`: files (.nc, .npz, .npy) → responses by stimulus id; :class:`InputError`
-- :mod:`.settings`: which measures, b, method, resampling
+- :mod:`.inputs`: files (.nc, .npz, .npy) → responses, or RDMs / kernels, by stimulus id; :class:`InputError`
+- :mod:`.settings`: which measures, b, method, resampling, how responses become kernels
 - :mod:`.pairs`: every pair under every measure, with resamples, cached pair by pair
 - :mod:`.leaderboard`: comparisons and leaderboards (models and brains' split halves), written out
+- :mod:`.kriegeskorte2008`: the 92-image board (models beside monkey IT and human IT)
 - :mod:`.figures`, :mod:`.tables`: the pictures and the tables
 - :mod:`.atomic`: every file is written atomically
 """

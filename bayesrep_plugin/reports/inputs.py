@@ -1,9 +1,10 @@
-"""Files in: netCDF assemblies (brainio's format or plain xarray) and .npy/.npz arrays.
+"""Files in: netCDF assemblies (brainio's format or plain xarray), .npy/.npz arrays, and RDMs or kernels.
 
 Every file becomes an :class:`xarray.DataArray` and then, through the assemblies package, a
 :class:`~bayesrep_plugin.assemblies.responses.Responses` (one row per stimulus id, repetitions
-kept). Everything that can be wrong with a file is raised as :class:`InputError`, whose message is
-one line saying what is wrong and where.
+kept) or, for an RDM or a kernel, a :class:`~bayesrep_plugin.assemblies.rdm.StimulusKernel`. Both
+are aligned by stimulus id in the same way (:func:`align_all`). Everything that can be wrong with a
+file is raised as :class:`InputError`, whose message is one line saying what is wrong and where.
 
 - ``.nc``: one data variable (brainio writes it as ``data``); the stimulus coordinate is the first
   of ``stimulus_id``, ``stimulus_path``, ``image_id`` that exists, unless named explicitly.
@@ -11,6 +12,15 @@ one line saying what is wrong and where.
   optionally ``repetition`` (one label per row; rows with the same stimulus id are repetitions).
 - ``.npy``: the activations alone; the stimulus ids come from a text file, one id per line
   (``stimulus_ids=``), in row order.
+
+RDMs and kernels (see :mod:`bayesrep_plugin.assemblies.rdm` for the maths and the layout):
+
+- ``.nc``: one data variable with dims ``(stimulus_id, stimulus_id_other)``, or
+  ``(part, stimulus_id, stimulus_id_other)`` for two parts of the same brain data (e.g. two
+  sessions), and the attribute ``rdm_kind`` (``correlation``, ``squared_euclidean``, ``euclidean``
+  or ``kernel``).
+- ``.npz``: an array ``rdm`` ((n, n) or (2, n, n)) with ``rdm_kind``, or an array ``kernel``; and
+  ``stimulus_id``; optionally ``part`` (the two parts' names).
 """
 
 from __future__ import annotations
@@ -21,6 +31,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from bayesrep_plugin.assemblies.rdm import (COLUMN_DIM, KIND_ATTR, PART_DIM, ROW_DIM, StimulusKernel,
+                                           stimulus_kernel_from_dataarray)
 from bayesrep_plugin.assemblies.responses import STIMULUS_KEY, AssemblyError, Responses, responses_from_assembly
 
 STIMULUS_KEYS = (STIMULUS_KEY, "stimulus_path", "image_id")
@@ -37,6 +49,9 @@ class Source:
 
     ``select`` keeps the neuroids whose coordinate equals the value (e.g. ``{"layer": "avgpool"}``
     or ``{"region": "IT"}``); ``name`` defaults to the file's stem plus the selected values.
+    ``group`` (neural data on a leaderboard) names whose recordings these are, e.g. "human":
+    each neural dataset is also ranked on the boards of the datasets of *other* groups, never on
+    its own group's (they share data); without a group it is ranked on no other board.
     """
 
     path: Path
@@ -44,6 +59,7 @@ class Source:
     select: dict[str, str] = field(default_factory=dict)
     stimulus_ids: Path | None = None
     stimulus_key: str | None = None
+    group: str | None = None
 
     @property
     def label(self) -> str:
@@ -88,12 +104,38 @@ def _array_assembly(values: np.ndarray, ids: np.ndarray, repetition: np.ndarray 
     return xr.DataArray(values, dims=("presentation", "neuroid"), coords=coords)
 
 
+def _matrix_array(archive, path: Path) -> xr.DataArray:
+    """An .npz RDM / kernel → the labelled DataArray that a netCDF RDM file holds."""
+    if "stimulus_id" not in archive.files:
+        raise InputError(f"{path}: missing array 'stimulus_id'; it holds {archive.files}")
+    if "rdm" in archive.files and "kernel" in archive.files:
+        raise InputError(f"{path}: holds both 'rdm' and 'kernel'; give one")
+    if "kernel" in archive.files:
+        values, kind = archive["kernel"], "kernel"
+    elif "rdm_kind" not in archive.files:
+        raise InputError(f"{path}: an 'rdm' needs 'rdm_kind' (correlation, squared_euclidean or euclidean)")
+    else:
+        values, kind = archive["rdm"], str(archive["rdm_kind"])
+    ids = archive["stimulus_id"].astype(str)
+    dims = (ROW_DIM, COLUMN_DIM) if values.ndim == 2 else (PART_DIM, ROW_DIM, COLUMN_DIM)
+    if values.ndim not in (2, 3) or values.shape[-2:] != (len(ids), len(ids)):
+        raise InputError(f"{path}: the matrix has shape {values.shape}; expected (n, n) or (2, n, n) "
+                         f"with n = {len(ids)} stimulus ids")
+    coords = {ROW_DIM: ids, COLUMN_DIM: ids}
+    if values.ndim == 3:
+        coords[PART_DIM] = (archive["part"].astype(str) if "part" in archive.files
+                            else [f"part {k + 1}" for k in range(len(values))])
+    return xr.DataArray(values, dims=dims, coords=coords, attrs={KIND_ATTR: kind})
+
+
 def _read_npz(path: Path) -> xr.DataArray:
     try:
         archive = np.load(path, allow_pickle=False)
     except Exception as error:
         raise InputError(f"{path}: not a readable .npz archive ({type(error).__name__})") from None
     with archive:
+        if "rdm" in archive.files or "kernel" in archive.files:
+            return _matrix_array(archive, path)
         missing = [key for key in ("activations", "stimulus_id") if key not in archive.files]
         if missing:
             raise InputError(f"{path}: missing array(s) {missing}; it holds {archive.files}")
@@ -136,23 +178,29 @@ def _stimulus_key(assembly: xr.DataArray, source: Source) -> str:
                      f"coordinates: {sorted(map(str, assembly.coords))})")
 
 
-def load_assembly(source: Source) -> xr.DataArray:
-    """Read ``source`` into a DataArray whose stimulus coordinate is called ``stimulus_id``.
-
-    Renaming the file's own stimulus key (e.g. ``stimulus_path``) lets files that use different
-    keys for the same stimuli meet: alignment is always on ``stimulus_id``.
-    """
+def _read(source: Source) -> xr.DataArray:
     path = source.path
     if not path.exists():
         raise InputError(f"{path}: file not found")
     if path.suffix not in SUFFIXES:
         raise InputError(f"{path}: unknown file type '{path.suffix}'; expected one of {', '.join(SUFFIXES)}")
     if path.suffix == ".nc":
-        assembly = _read_netcdf(path)
-    elif path.suffix == ".npz":
-        assembly = _read_npz(path)
-    else:
-        assembly = _read_npy(path, source.stimulus_ids)
+        return _read_netcdf(path)
+    if path.suffix == ".npz":
+        return _read_npz(path)
+    return _read_npy(path, source.stimulus_ids)
+
+
+def _is_matrix(array: xr.DataArray) -> bool:
+    """An RDM or kernel over stimuli (rather than responses)."""
+    return COLUMN_DIM in array.dims
+
+
+def _as_assembly(assembly: xr.DataArray, source: Source) -> xr.DataArray:
+    """The selected responses, their stimulus coordinate renamed ``stimulus_id``."""
+    path = source.path
+    if _is_matrix(assembly):
+        raise InputError(f"{path}: holds an RDM or kernel, not responses")
     assembly = _select(assembly, source.select, path)
     key = _stimulus_key(assembly, source)
     if key != STIMULUS_KEY:
@@ -162,14 +210,21 @@ def load_assembly(source: Source) -> xr.DataArray:
     return assembly
 
 
+def load_assembly(source: Source) -> xr.DataArray:
+    """Read ``source`` into a DataArray whose stimulus coordinate is called ``stimulus_id``.
+
+    Renaming the file's own stimulus key (e.g. ``stimulus_path``) lets files that use different
+    keys for the same stimuli meet: alignment is always on ``stimulus_id``.
+    """
+    return _as_assembly(_read(source), source)
+
+
 def is_simulated(assembly: xr.DataArray) -> bool:
     """Whether the file says its responses are simulated (attribute ``simulated``)."""
     return str(assembly.attrs.get("simulated", "")).lower() in {"1", "true", "yes"}
 
 
-def load_responses(source: Source) -> Responses:
-    """Read ``source`` into Responses, named by its label ("(simulated)" appended when it says so)."""
-    assembly = load_assembly(source)
+def _responses(assembly: xr.DataArray, source: Source) -> Responses:
     label = source.label + (" (simulated)" if is_simulated(assembly) and "simulated" not in source.label else "")
     try:
         return responses_from_assembly(assembly, name=label)
@@ -177,8 +232,26 @@ def load_responses(source: Source) -> Responses:
         raise InputError(f"{source.path}: {error}") from None
 
 
-def align_all(responses: list[Responses], minimum: int = 10) -> list[Responses]:
-    """Restrict every set of responses to the stimulus ids all share, in one (sorted) order."""
+def load_responses(source: Source) -> Responses:
+    """Read ``source`` into Responses, named by its label ("(simulated)" appended when it says so)."""
+    return _responses(load_assembly(source), source)
+
+
+def load_input(source: Source) -> Responses | StimulusKernel:
+    """Read ``source`` into Responses, or into a StimulusKernel when the file holds an RDM or kernel."""
+    array = _read(source)
+    if not _is_matrix(array):
+        return _responses(_as_assembly(array, source), source)
+    if source.select or source.stimulus_key:
+        raise InputError(f"{source.path}: holds an RDM or kernel; 'select' and 'stimulus_key' apply to responses only")
+    try:
+        return stimulus_kernel_from_dataarray(array, source.label)
+    except AssemblyError as error:
+        raise InputError(f"{source.path}: {error}") from None
+
+
+def align_all(responses: list[Responses | StimulusKernel], minimum: int = 10) -> list[Responses | StimulusKernel]:
+    """Restrict every input (responses or kernels) to the stimulus ids all share, in one (sorted) order."""
     common = responses[0].stimulus_ids
     for other in responses[1:]:
         common = np.intersect1d(common, other.stimulus_ids)

@@ -1,16 +1,20 @@
 """Comparisons and leaderboards: files in, one folder of tables, figures and a page out.
 
 A *comparison* measures every pair of the given representations. A *leaderboard* puts models and
-brains on one axis: each neural dataset (with repetitions) is split into two halves of its
+brains on one axis: each neural dataset with repetitions is split into two halves of its
 repetitions (at random, ⌊r/2⌋ repetitions of every stimulus in each; the Brain-Score ceiling's
-split), and
+split); a neural dataset given as kernels or RDMs (:class:`~bayesrep_plugin.assemblies.rdm.StimulusKernel`)
+may come in two parts of the same brains instead (e.g. session 1 and session 2), and then
 
 - a model's distance to the brain is the mean of its distances to half A and to half B;
 - the brain's own split-half distance, d(A, B), is ranked on the same axis.
 
-Both compare responses averaged over the same number of repetitions, so the noise level is the
-same on both sides: a model at the split-half distance is as close to the brain as another half
-of the same brain is. Intervals come from resampling stimuli (the same resamples for every pair).
+Both compare data averaged over the same amount of recording, so the noise level is the same on
+both sides: a model at the split-half distance is as close to the brain as another half of the same
+brain is. A brain given as a single kernel has no such reference row: the table then ranks the
+models without saying how close they could get. Neural datasets of different ``group`` s (e.g.
+monkey and human) are also ranked on each other's boards, by the same mean over parts. Intervals
+come from resampling stimuli (the same resamples for every pair).
 """
 
 from __future__ import annotations
@@ -25,13 +29,14 @@ import yaml
 
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.assemblies.kernels import representation
+from bayesrep_plugin.assemblies.rdm import CORRELATION_ORIGIN, StimulusKernel, correlation_stimulus_kernel
 from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
 from bayesrep_plugin.assemblies.responses import split_half
 from bayesrep_plugin.core import get_measure
 
 from . import figures
 from .atomic import write_text
-from .inputs import InputError, Source, align_all, load_responses
+from .inputs import InputError, Source, align_all, load_input
 from .settings import Settings
 from .pairs import Entry, PairCache, PairMatrix, pair_matrices, summarize
 from .tables import FigureFile, Table, to_csv, to_html, to_markdown
@@ -55,12 +60,13 @@ class LeaderboardConfig:
 # ---------------------------------------------------------------- config files
 
 _SETTING_KEYS = {"measures": "measures", "b": "b", "method": "method", "bootstrap": "n_bootstrap",
-                 "scheme": "scheme", "seed": "seed", "max_stimuli": "max_stimuli"}  # YAML key → Settings field
+                 "scheme": "scheme", "seed": "seed", "max_stimuli": "max_stimuli",
+                 "response_kernel": "response_kernel"}  # YAML key → Settings field
 _TOP_KEYS = {"title", "output", "models", "neural", "notes", *_SETTING_KEYS}
-_SOURCE_KEYS = {"path", "name", "layers", "select", "stimulus_ids", "stimulus_key"}
+_SOURCE_KEYS = {"path", "name", "layers", "select", "stimulus_ids", "stimulus_key", "group"}
 
 
-def _sources(items, section: str, where: Path, allow_layers: bool) -> list[Source]:
+def _sources(items, section: str, where: Path, neural: bool) -> list[Source]:
     if not isinstance(items, list) or not items:
         raise InputError(f"{where}: '{section}' must be a non-empty list of entries with a 'path'")
     sources = []
@@ -69,7 +75,7 @@ def _sources(items, section: str, where: Path, allow_layers: bool) -> list[Sourc
         item = {"path": item} if isinstance(item, str) else item
         if not isinstance(item, dict) or "path" not in item:
             raise InputError(f"{place}: expected a path or a mapping with 'path'")
-        known = _SOURCE_KEYS if allow_layers else _SOURCE_KEYS - {"layers"}
+        known = _SOURCE_KEYS - {"layers"} if neural else _SOURCE_KEYS - {"group"}
         unknown = set(item) - known
         if unknown:
             raise InputError(f"{place}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
@@ -85,7 +91,8 @@ def _sources(items, section: str, where: Path, allow_layers: bool) -> list[Sourc
             name = item.get("name")
             if name and layer is not None:
                 name = f"{name}:{layer}"
-            sources.append(Source(path, name, chosen, ids, item.get("stimulus_key")))
+            group = None if item.get("group") is None else str(item["group"])
+            sources.append(Source(path, name, chosen, ids, item.get("stimulus_key"), group))
     return sources
 
 
@@ -119,8 +126,8 @@ def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
     except (TypeError, ValueError) as error:
         raise InputError(f"{path}: bad setting ({error})") from None
     return LeaderboardConfig(
-        models=_sources(raw["models"], "models", path, allow_layers=True),
-        neural=_sources(raw["neural"], "neural", path, allow_layers=False),
+        models=_sources(raw["models"], "models", path, neural=False),
+        neural=_sources(raw["neural"], "neural", path, neural=True),
         settings=settings,
         output=output or (path.parent / str(raw.get("output", "leaderboard"))).resolve(),
         title=str(raw.get("title", "bayesrep leaderboard")),
@@ -130,8 +137,11 @@ def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
 
 # ---------------------------------------------------------------- building the entries
 
-def _subsample(responses: list[Responses], settings: Settings) -> list[Responses]:
-    aligned = align_all(responses)
+Input = Responses | StimulusKernel
+
+
+def _subsample(inputs: list[Input], settings: Settings) -> list[Input]:
+    aligned = align_all(inputs)
     n = aligned[0].n
     if settings.max_stimuli is None or n <= settings.max_stimuli:
         return aligned
@@ -139,8 +149,53 @@ def _subsample(responses: list[Responses], settings: Settings) -> list[Responses
     return [r.subset(keep) for r in aligned]
 
 
-def _entry(responses: Responses, kind: str, b: float) -> Entry:
-    return Entry(responses.name, kind, representation(responses, b=b))
+def _entry(data: Input, kind: str, settings: Settings) -> Entry:
+    """One representation: the kernel of the mean responses (``settings.response_kernel``), or the
+    kernel given (the mean of its parts)."""
+    if isinstance(data, Responses) and settings.response_kernel == "correlation":
+        try:
+            data = correlation_stimulus_kernel(data)
+        except AssemblyError as error:
+            raise InputError(str(error)) from None
+    if isinstance(data, StimulusKernel):
+        return Entry(data.name, kind, data.representation(b=settings.b))
+    return Entry(data.name, kind, representation(data, b=settings.b))
+
+
+def _kernel_notes(inputs: list[Input], settings: Settings) -> list[str]:
+    """What each kernel is, when the inputs were not all turned into kernels the same way."""
+    responses = CORRELATION_ORIGIN if settings.response_kernel == "correlation" else "X Xᵀ of the responses"
+    origins = {data.name: data.origin if isinstance(data, StimulusKernel) else responses for data in inputs}
+    if len(set(origins.values())) < 2:
+        return []
+    described = "; ".join(f"{name}: {origin}" for name, origin in origins.items())
+    advice = (" Brains given as correlation RDMs meet responses like with like under response_kernel: correlation."
+              if settings.response_kernel == "linear" and CORRELATION_ORIGIN in origins.values() else "")
+    return [f"The kernels come from different transformations of the patterns ({described}).{advice}"]
+
+
+@dataclass(frozen=True)
+class Brain:
+    """A neural dataset on a leaderboard, and whose recordings it is (see :class:`~.inputs.Source`)."""
+
+    data: Input
+    group: str | None = None
+
+
+def _parts(data: Input, settings: Settings) -> tuple[list[Entry], str | None]:
+    """A brain's entries (its two halves, or its one kernel) and the label of its reference row."""
+    if isinstance(data, StimulusKernel):
+        if len(data.parts) == 1:
+            return [_entry(data, "brain", settings)], None
+        entries = [Entry(f"{data.name} ({part})", "brain", data.representation(k, b=settings.b))
+                   for k, part in enumerate(data.part_names)]
+        return entries, f"{data.name} · {data.part_names[1]} vs {data.part_names[0]} (split)"
+    try:
+        data.require_repetitions(2, "the split-half reference")
+    except AssemblyError as error:
+        raise InputError(str(error)) from None
+    halves = split_half(data, np.random.default_rng(settings.seed))
+    return [_entry(half, "brain", settings) for half in halves], f"{data.name} · other half (split-half)"
 
 
 def _check_unique(labels: list[str]) -> None:
@@ -221,10 +276,10 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
     """Every pair of ``sources`` under every measure (each file is one representation)."""
     if len(sources) < 2:
         raise InputError("compare needs at least two inputs")
-    responses = _subsample([load_responses(source) for source in sources], settings)
-    _check_unique([r.name for r in responses])
-    # Responses with repetitions are recordings (or simulated ones): coloured as brains.
-    entries = [_entry(r, "brain" if r.repetitions.max() > 1 else "model", settings.b) for r in responses]
+    inputs = _subsample([load_input(source) for source in sources], settings)
+    _check_unique([r.name for r in inputs])
+    # Responses with repetitions (or kernels in two parts) are recordings, or simulated ones: coloured as brains.
+    entries = [_entry(r, "brain" if _recorded(r) else "model", settings) for r in inputs]
     matrices, classic = _measure_all(entries, settings, output, progress)
     rows = []
     for name, matrix in matrices.items():
@@ -235,49 +290,93 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
                     rows.append({"measure": name, "first": entries[i].label, "second": entries[j].label,
                                  **matrix.summary(i, j)})
     return Report("comparison", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
-                  _simulation_notes(entries))
+                  [*_kernel_notes(inputs, settings), *_simulation_notes(entries)])
+
+
+def _recorded(data: Input) -> bool:
+    return len(data.parts) > 1 if isinstance(data, StimulusKernel) else data.repetitions.max() > 1
 
 
 def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache: bool = True) -> Report:
-    """Models and the brains' split halves on one axis, per neural dataset and measure."""
-    settings = config.settings
-    model_responses = [load_responses(source) for source in config.models]
-    neural_responses = [load_responses(source) for source in config.neural]
-    aligned = _subsample(model_responses + neural_responses, settings)
-    models, neural = aligned[:len(model_responses)], aligned[len(model_responses):]
+    """Models and the brains' split halves on one axis, per neural dataset and measure (files in)."""
+    return rank(models=[load_input(source) for source in config.models],
+                brains=[Brain(load_input(source), source.group) for source in config.neural],
+                settings=config.settings, title=config.title, notes=config.notes,
+                output=config.output if cache else None, progress=progress)
+
+
+def _mean_over(matrix: PairMatrix, rows: list[int], columns: list[int]) -> dict:
+    """Value and interval of the mean of ``matrix`` over the pairs rows × columns (the same resamples)."""
+    grid = np.ix_(rows, columns)
+    return summarize(matrix.values[grid].mean(), matrix.resampled[grid].mean(axis=(0, 1)))
+
+
+def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title: str = "bayesrep leaderboard",
+         notes: list[str] = (), output: Path | None = None, progress: bool = True) -> Report:
+    """Models (and brains of other groups) ranked against each brain, with the brain's reference row.
+
+    Parameters
+    ----------
+    models : list of Responses or StimulusKernel
+        The candidates; a model's kernel is the kernel given, or that of its mean responses as
+        ``settings.response_kernel`` says (X Xᵀ, or Pearson r between the stimuli's patterns).
+    brains : list of Brain
+        The neural datasets: responses with ≥ 2 repetitions of every stimulus (split in halves), or
+        kernels in two parts (the reference row is the distance between them) or in one (no
+        reference row).
+    settings : Settings
+        Measures, b, method, resampling, response kernel.
+    title, notes : str, list of str
+        The report's title, and notes put before the ones the leaderboard adds.
+    output : Path, optional
+        Where finished pairs are cached (``<output>/.cache``); None keeps nothing.
+
+    Returns
+    -------
+    Report
+        Its rows: per dataset and measure, every candidate's mean distance to the brain's parts,
+        ranked, with its difference to the reference row.
+    """
+    aligned = _subsample([*models, *(brain.data for brain in brains)], settings)
+    models, brain_data = aligned[:len(models)], aligned[len(models):]
     _check_unique([r.name for r in aligned])
-    entries = [_entry(r, "model", settings.b) for r in models]
-    datasets = {}
-    for brain in neural:
-        try:
-            brain.require_repetitions(2, "the split-half reference")
-        except AssemblyError as error:
-            raise InputError(str(error)) from None
-        half_a, half_b = split_half(brain, np.random.default_rng(settings.seed))
-        datasets[brain.name] = (len(entries), len(entries) + 1)
-        entries += [_entry(half_a, "brain", settings.b), _entry(half_b, "brain", settings.b)]
+    for model in models:
+        if isinstance(model, StimulusKernel) and len(model.parts) > 1:
+            raise InputError(f"{model.name}: a model is one kernel; two parts ({', '.join(model.part_names)}) "
+                             "make a brain with a reference row: give it as neural data")
+    entries = [_entry(r, "model", settings) for r in models]
+    parts, references = [], []
+    for data in brain_data:
+        brain_entries, reference = _parts(data, settings)
+        parts.append(list(range(len(entries), len(entries) + len(brain_entries))))
+        references.append(reference)
+        entries += brain_entries
     # Only pairs with a brain are ranked, so only they need resamples (the map uses the values).
-    matrices, classic = _measure_all(entries, settings, config.output if cache else None, progress,
+    matrices, classic = _measure_all(entries, settings, output, progress,
                                      resample_if=lambda first, second: "brain" in (first.kind, second.kind))
 
     rows = []
-    for dataset, (a, b) in datasets.items():
+    for d, (brain, data) in enumerate(zip(brains, brain_data)):
+        candidates = [(entries[i].label, "model", [i]) for i in range(len(models))]
+        candidates += [(other.name, "brain", parts[o]) for o, (rival, other) in enumerate(zip(brains, brain_data))
+                       if o != d and None not in (rival.group, brain.group) and rival.group != brain.group]
         for name, matrix in matrices.items():
-            candidates = [{"representation": entries[i].label, "kind": "model",
-                           **summarize((matrix.values[i, a] + matrix.values[i, b]) / 2,
-                                      (matrix.resampled[i, a] + matrix.resampled[i, b]) / 2)}
-                          for i in range(len(models))]
-            reference = {"representation": f"{dataset} · other half (split-half)", "kind": "brain",
-                         **matrix.summary(a, b)}
-            candidates.append(reference)
+            table = [{"representation": label, "kind": kind, **_mean_over(matrix, indices, parts[d])}
+                     for label, kind, indices in candidates]
+            reference = None
+            if references[d] is not None:
+                reference = {"representation": references[d], "kind": "brain", **matrix.summary(*parts[d])}
+                table.append(reference)
             descending = get_measure(name).kind == "similarity"
-            candidates.sort(key=lambda row: row["value"], reverse=descending)
-            for rank, row in enumerate(candidates, start=1):
-                rows.append({"dataset": dataset, "measure": name, "rank": rank, **row,
-                             "minus_split_half": row["value"] - reference["value"]})
-    notes = [*config.notes, *_simulation_notes(entries)]
-    return Report("leaderboard", config.title, settings, entries, entries[0].representation.n, matrices, classic,
-                  rows, notes)
+            table.sort(key=lambda row: row["value"], reverse=descending)
+            for position, row in enumerate(table, start=1):
+                rows.append({"dataset": data.name, "measure": name, "rank": position, **row,
+                             "minus_split_half": math.nan if reference is None else row["value"] - reference["value"]})
+    unreferenced = [f"{data.name}: given as a single kernel, with no split of its data, so it has no reference row: "
+                    "nothing on its board says how close a model could get." for data, reference in
+                    zip(brain_data, references) if reference is None]
+    return Report("leaderboard", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
+                  [*notes, *unreferenced, *_kernel_notes(aligned, settings), *_simulation_notes(entries)])
 
 
 def _simulation_notes(entries: list[Entry]) -> list[str]:
@@ -336,9 +435,10 @@ def write_report(report: Report, output: Path) -> dict[str, Path]:
              f"re-centred on the value; method: {report.settings.method}.",
              *report.notes]
     if report.kind == "leaderboard":
-        notes.insert(0, "Each brain dataset is split into two halves of its repetitions. A model's value is the mean of "
-                        "its distances to the two halves; the row 'other half (split-half)' is the distance between "
-                        "the halves: how close another half of the same brain gets.")
+        notes.insert(0, "Each brain dataset is split into two halves of its repetitions (or comes in two parts, e.g. "
+                        "sessions). A model's value is the mean of its distances to the two; the reference row "
+                        "('other half (split-half)', or 'part 2 vs part 1 (split)') is the distance between them: how "
+                        "close another half of the same brain gets.")
     stem = report.kind
     paths = {
         "csv": write_text(output / f"{stem}.csv", to_csv(Table(report.title, report.columns, report.rows))),

@@ -16,9 +16,16 @@ from bayesrep_plugin.core.measures import METHODS
 from .inputs import InputError
 
 
+#: How responses become a kernel: "linear", X Xᵀ of the mean responses; "correlation", the Pearson
+#: correlations between the stimuli's mean patterns (the kernel 1 − RDM of a correlation-distance
+#: RDM: see bayesrep_plugin.core.rdm), to stand beside brains that are known only by such RDMs.
+RESPONSE_KERNELS = ("linear", "correlation")
+
+
 @dataclass(frozen=True)
 class Settings:
-    """How to measure: which measures, the readout's b, the method, the resampling of stimuli."""
+    """How to measure: which measures, the readout's b, the method, the resampling of stimuli, and
+    how responses become kernels (:data:`RESPONSE_KERNELS`)."""
 
     measures: tuple[str, ...] = ("tv", "js")
     b: float = DEFAULT_B
@@ -27,6 +34,7 @@ class Settings:
     scheme: str = "half"
     seed: int = 0
     max_stimuli: int | None = None
+    response_kernel: str = "linear"
 
     def __post_init__(self) -> None:
         if not self.measures:
@@ -42,6 +50,9 @@ class Settings:
             raise InputError(f"b must be a positive number; got {self.b}")
         if self.n_bootstrap != 0 and self.n_bootstrap < 2:
             raise InputError(f"bootstrap must be 0 (no intervals) or at least 2; got {self.n_bootstrap}")
+        if self.response_kernel not in RESPONSE_KERNELS:
+            raise InputError(f"unknown response_kernel {self.response_kernel!r}; expected one of "
+                             f"{', '.join(RESPONSE_KERNELS)}")
         if self.max_stimuli is not None and not (isinstance(self.max_stimuli, int) and self.max_stimuli >= 10):
             raise InputError(f"max_stimuli must be a whole number of at least 10; got {self.max_stimuli!r}")
 
