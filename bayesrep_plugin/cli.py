@@ -254,8 +254,9 @@ def _settings(args: argparse.Namespace, base=None):
 
 def run_compare(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports.inputs import InputError, Source
-    from bayesrep_plugin.reports.leaderboard import build_comparison, write_report
+    from bayesrep_plugin.reports.leaderboard import build_comparison, check_output, write_report
 
+    check_output(args.out)
     names = args.names or [None] * len(args.inputs)
     if len(names) != len(args.inputs):
         raise InputError(f"--names gives {len(names)} labels for {len(args.inputs)} inputs")
@@ -267,7 +268,8 @@ def run_compare(args: argparse.Namespace) -> int:
 
 def run_leaderboard(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports.inputs import InputError, Source
-    from bayesrep_plugin.reports.leaderboard import LeaderboardConfig, build_leaderboard, read_config, write_report
+    from bayesrep_plugin.reports.leaderboard import (LeaderboardConfig, build_leaderboard, check_output, read_config,
+                                                     write_report)
 
     if args.config:
         config = read_config(args.config, output=args.out)
@@ -282,6 +284,7 @@ def run_leaderboard(args: argparse.Namespace) -> int:
                                    neural=[Source(p, stimulus_ids=args.stimulus_ids) for p in args.neural],
                                    settings=_settings(args), output=args.out or Path("bayesrep-leaderboard"),
                                    title=args.title or "bayesrep leaderboard")
+    check_output(config.output)
     report = build_leaderboard(config, progress=not args.quiet)
     _print_report(args, report, write_report(report, config.output))
     return EXIT_OK
@@ -334,8 +337,10 @@ def run_score(args: argparse.Namespace) -> int:
 def run_v4(args: argparse.Namespace) -> int:
     from bayesrep_plugin.datasets import cowley2026
     from bayesrep_plugin.reports import recording
+    from bayesrep_plugin.reports.leaderboard import check_output
 
     cowley2026.load_responses(args.data_dir)  # a missing or bad recording fails now, not after the models
+    check_output(args.out)
     settings = dataclasses.replace(recording.SETTINGS, b=args.b, n_bootstrap=args.bootstrap, seed=args.seed)
     sources = recording.v4_sources(args.data_dir, progress=not args.quiet)
     report, paths = recording.build_v4_report(args.out, sources, data_dir=args.data_dir, settings=settings,

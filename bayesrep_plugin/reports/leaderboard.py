@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -96,6 +97,15 @@ def _sources(items, section: str, where: Path, neural: bool) -> list[Source]:
     return sources
 
 
+def _notes(notes, where: Path) -> list[str]:
+    """``notes:`` is one string or a list of strings."""
+    if isinstance(notes, str):
+        return [notes]
+    if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
+        raise InputError(f"{where}: 'notes' must be a string or a list of strings; got {notes!r}")
+    return list(notes)
+
+
 def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
     """Read and check a leaderboard YAML file; paths in it are relative to the file."""
     path = Path(path)
@@ -131,7 +141,7 @@ def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
         settings=settings,
         output=output or (path.parent / str(raw.get("output", "leaderboard"))).resolve(),
         title=str(raw.get("title", "bayesrep leaderboard")),
-        notes=[str(note) for note in raw.get("notes", [])],
+        notes=_notes(raw.get("notes", []), path),
     )
 
 
@@ -157,9 +167,16 @@ def _entry(data: Input, kind: str, settings: Settings) -> Entry:
             data = correlation_stimulus_kernel(data)
         except AssemblyError as error:
             raise InputError(str(error)) from None
-    if isinstance(data, StimulusKernel):
-        return Entry(data.name, kind, data.representation(b=settings.b))
-    return Entry(data.name, kind, representation(data, b=settings.b))
+    try:
+        prepared = (data.representation(b=settings.b) if isinstance(data, StimulusKernel)
+                    else representation(data, b=settings.b))
+    except ValueError as error:  # all-zero activations, a kernel that is not PSD, ...
+        message = str(error)
+        raise InputError(message if message.startswith(data.name) else f"{data.name}: {message}") from None
+    if not np.abs(prepared.centered_kernel).max() > 1e-12 * prepared.trace / prepared.n:
+        raise InputError(f"{data.name}: every stimulus has the same response (a constant representation); "
+                         "no readout can tell the stimuli apart, and CKA and RSA are undefined")
+    return Entry(data.name, kind, prepared)
 
 
 def _kernel_notes(inputs: list[Input], settings: Settings) -> list[str]:
@@ -387,6 +404,20 @@ def _simulation_notes(entries: list[Entry]) -> list[str]:
 
 
 # ---------------------------------------------------------------- writing
+
+def check_output(output: Path) -> Path:
+    """The report folder, created if needed; an InputError (not a traceback) when it cannot be."""
+    output = Path(output)
+    if output.exists() and not output.is_dir():
+        raise InputError(f"{output}: the output must be a folder, and this is a file")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(f"{output}: cannot create the output folder ({error.strerror})") from None
+    if not os.access(output, os.W_OK):
+        raise InputError(f"{output}: the output folder is not writable")
+    return output
+
 
 def write_report(report: Report, output: Path) -> dict[str, Path]:
     """Figures (PNG + SVG), CSV, Markdown, JSON and the HTML page; every file written atomically.

@@ -22,6 +22,11 @@ from .inputs import InputError
 RESPONSE_KERNELS = ("linear", "correlation")
 
 
+def _whole(value) -> bool:
+    """An int and not a bool (YAML's ``yes`` is a bool; ``3.5`` and ``"3"`` are not counts)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class Settings:
     """How to measure: which measures, the readout's b, the method, the resampling of stimuli, and
@@ -46,14 +51,17 @@ class Settings:
             raise InputError(f"unknown method {self.method!r}; expected one of {', '.join(METHODS)}")
         if self.scheme not in SCHEMES:
             raise InputError(f"unknown bootstrap scheme {self.scheme!r}; expected one of {', '.join(SCHEMES)}")
-        if not (math.isfinite(self.b) and self.b > 0):
-            raise InputError(f"b must be a positive number; got {self.b}")
-        if self.n_bootstrap != 0 and self.n_bootstrap < 2:
-            raise InputError(f"bootstrap must be 0 (no intervals) or at least 2; got {self.n_bootstrap}")
+        if isinstance(self.b, bool) or not isinstance(self.b, (int, float)) or not (math.isfinite(self.b) and self.b > 0):
+            raise InputError(f"b must be a positive number; got {self.b!r}")
+        if not _whole(self.n_bootstrap) or (self.n_bootstrap != 0 and self.n_bootstrap < 2):
+            raise InputError(f"bootstrap must be 0 (no intervals) or a whole number of at least 2; "
+                             f"got {self.n_bootstrap!r}")
+        if not _whole(self.seed) or self.seed < 0:
+            raise InputError(f"seed must be a whole number ≥ 0; got {self.seed!r}")
         if self.response_kernel not in RESPONSE_KERNELS:
             raise InputError(f"unknown response_kernel {self.response_kernel!r}; expected one of "
                              f"{', '.join(RESPONSE_KERNELS)}")
-        if self.max_stimuli is not None and not (isinstance(self.max_stimuli, int) and self.max_stimuli >= 10):
+        if self.max_stimuli is not None and not (_whole(self.max_stimuli) and self.max_stimuli >= 10):
             raise InputError(f"max_stimuli must be a whole number of at least 10; got {self.max_stimuli!r}")
 
     def options(self, measure: str) -> dict:

@@ -168,12 +168,53 @@ def not_netcdf(folder: Path) -> Path:
     (lambda f, t: ["score", str(f["near"]), str(f["brain"]), "--metric", "bayes_nope"], "unknown metric 'bayes_nope'"),
 ])
 def test_bad_input_is_one_line_and_exit_3(files, tmp_path, capsys, make_args, message):
-    code = cli.main([*make_args(files, tmp_path), "-q"])
+    assert_one_line_exit_3(make_args(files, tmp_path), capsys, message)
+
+
+def assert_one_line_exit_3(args: list[str], capsys, message: str) -> None:
+    code = cli.main([*args, "-q"])
     err = capsys.readouterr().err
     assert code == cli.EXIT_INPUT
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("bayesrep: error: ")
     assert __import__("re").search(message, lines[0]), lines[0]
+
+
+def npy_inputs(folder: Path, **arrays: np.ndarray) -> list[str]:
+    """.npy files of the same stimuli, and the option that names their ids."""
+    for name, values in arrays.items():
+        np.save(folder / f"{name}.npy", values)
+        (folder / "ids.txt").write_text("\n".join(f"s{i}" for i in range(len(values))))
+    return [*(str(folder / f"{name}.npy") for name in arrays), "--stimulus-ids", str(folder / "ids.txt")]
+
+
+def config_with(folder: Path, files, extra: str) -> str:
+    path = folder / "board.yaml"
+    path.write_text(f"models: [{files['near']}]\nneural: [{files['brain']}]\nmeasures: [tv]\n{extra}\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("make_args, message", [
+    (lambda f, t: ["compare", *npy_inputs(t, random=np.random.default_rng(0).normal(size=(30, 4)),
+                                          zeros=np.zeros((30, 4)))], r"zeros: tr K = 0; the activations are all zero"),
+    (lambda f, t: ["compare", *npy_inputs(t, random=np.random.default_rng(0).normal(size=(30, 4)),
+                                          flat=np.ones((30, 4)))], r"flat: every stimulus has the same response"),
+    (lambda f, t: ["compare", str(f["near"]), str(f["mid"]), "--seed", "-1"], r"seed must be a whole number ≥ 0; got -1"),
+    (lambda f, t: ["leaderboard", config_with(t, f, "seed: 1.5")], r"seed must be a whole number ≥ 0; got 1\.5"),
+    (lambda f, t: ["leaderboard", config_with(t, f, "bootstrap: 2.5")], r"bootstrap must be 0 .* got 2\.5"),
+    (lambda f, t: ["leaderboard", config_with(t, f, "notes: {a: 1}")], r"'notes' must be a string or a list"),
+    (lambda f, t: ["compare", str(f["near"]), str(f["mid"]), "--out", str(f["near"])],
+     r"the output must be a folder, and this is a file"),
+])
+def test_user_input_never_reads_as_an_internal_error(files, tmp_path, capsys, make_args, message):
+    assert_one_line_exit_3(make_args(files, tmp_path), capsys, message)
+
+
+def test_notes_given_as_one_string_are_one_note(files, tmp_path):
+    from bayesrep_plugin.reports.leaderboard import read_config
+
+    config = read_config(Path(config_with(tmp_path, files, "notes: recorded in 2021")))
+    assert config.notes == ["recorded in 2021"]
 
 
 def test_bad_config_through_the_installed_command(files, tmp_path):
@@ -204,7 +245,7 @@ def test_usage_error_exits_2():
 def test_progress_bars_only_without_quiet(files, tmp_path):
     args = ["compare", str(files["near"]), str(files["mid"]), "--bootstrap", "3", "--out", str(tmp_path)]
     loud = run(*args)
-    assert loud.returncode == 0 and "pairs ×" in loud.stderr and "report:" in loud.stderr
+    assert loud.returncode == 0 and "pairs" in loud.stderr and "report:" in loud.stderr
     quiet = run(*args, "--quiet")
     assert quiet.returncode == 0 and quiet.stderr == "" and "tv" in quiet.stdout
 
