@@ -163,7 +163,7 @@ neural:
     ("models: [near.nc\nneural: x\n", "not valid YAML"),
     ("models: [{path: near.nc, layer: x}]\nneural: [brain.nc]\n", r"models\[0\]: unknown key\(s\) \['layer'\]"),
     ("models: [near.nc]\nneural: [brain.nc]\nmax_stimuli: 3\n", "max_stimuli must be a whole number of at least 10"),
-    ("models: [near.nc]\nneural: [brain.nc]\nbootstrap: 1\n", "bootstrap must be 0 .no intervals. or at least 2"),
+    ("models: [near.nc]\nneural: [brain.nc]\nbootstrap: 1\n", "bootstrap must be 0 .no intervals. or a whole number of at least 2"),
     ("models: [near.nc]\nneural: [brain.nc]\nb: -1\n", "b must be a positive number"),
 ])
 def test_bad_config_names_the_file_and_the_problem(files, text, message):
