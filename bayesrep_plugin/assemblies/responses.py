@@ -58,6 +58,7 @@ class Responses:
     present: np.ndarray        # (R, n) bool
     neuroid_ids: np.ndarray    # (d,)
     dropped_neuroids: tuple = ()
+    simulated: bool = False    # the assembly says (attribute ``simulated``) that it is not a recording
 
     @property
     def n(self) -> int:
@@ -76,7 +77,7 @@ class Responses:
     def subset(self, index: np.ndarray) -> "Responses":
         """The responses of stimuli ``index`` (positions, in the order given)."""
         return Responses(self.name, self.stimulus_ids[index], self.trials[:, index],
-                         self.present[:, index], self.neuroid_ids, self.dropped_neuroids)
+                         self.present[:, index], self.neuroid_ids, self.dropped_neuroids, self.simulated)
 
     def require_repetitions(self, minimum: int, purpose: str) -> None:
         """Raise unless every stimulus has at least ``minimum`` repetitions."""
@@ -220,7 +221,12 @@ def responses_from_assembly(assembly: xr.DataArray, *, stimulus_key: str = STIMU
     present = np.zeros(trials.shape[:2], dtype=bool)
     trials[reps, stim_index] = values
     present[reps, stim_index] = True
-    return Responses(name, unique_ids, trials, present, neuroids, dropped)
+    return Responses(name, unique_ids, trials, present, neuroids, dropped, is_simulated(assembly))
+
+
+def is_simulated(assembly: xr.DataArray) -> bool:
+    """Whether the assembly says its responses are simulated (attribute ``simulated``: 1, true, yes)."""
+    return str(assembly.attrs.get("simulated", "")).lower() in {"1", "true", "yes"}
 
 
 def split_half(responses: Responses, rng: np.random.Generator) -> tuple[Responses, Responses]:
@@ -233,5 +239,5 @@ def split_half(responses: Responses, rng: np.random.Generator) -> tuple[Response
     for chosen, label in ((rank < half), "A"), (((rank >= half) & (rank < 2 * half)), "B"):
         halves.append(Responses(f"{responses.name} (half {label})", responses.stimulus_ids,
                                 responses.trials * chosen[..., None], chosen, responses.neuroid_ids,
-                                responses.dropped_neuroids))
+                                responses.dropped_neuroids, responses.simulated))
     return halves[0], halves[1]

@@ -219,21 +219,15 @@ def load_assembly(source: Source) -> xr.DataArray:
     return _as_assembly(_read(source), source)
 
 
-def is_simulated(assembly: xr.DataArray) -> bool:
-    """Whether the file says its responses are simulated (attribute ``simulated``)."""
-    return str(assembly.attrs.get("simulated", "")).lower() in {"1", "true", "yes"}
-
-
 def _responses(assembly: xr.DataArray, source: Source) -> Responses:
-    label = source.label + (" (simulated)" if is_simulated(assembly) and "simulated" not in source.label else "")
     try:
-        return responses_from_assembly(assembly, name=label)
+        return responses_from_assembly(assembly, name=source.label)
     except AssemblyError as error:
         raise InputError(f"{source.path}: {error}") from None
 
 
 def load_responses(source: Source) -> Responses:
-    """Read ``source`` into Responses, named by its label ("(simulated)" appended when it says so)."""
+    """Read ``source`` into Responses, named by its label (``simulated`` set when the file says so)."""
     return _responses(load_assembly(source), source)
 
 

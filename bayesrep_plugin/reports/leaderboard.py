@@ -307,7 +307,7 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
                     rows.append({"measure": name, "first": entries[i].label, "second": entries[j].label,
                                  **matrix.summary(i, j)})
     return Report("comparison", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
-                  [*_kernel_notes(inputs, settings), *_simulation_notes(entries)])
+                  [*_kernel_notes(inputs, settings), *_simulation_notes(inputs)])
 
 
 def _recorded(data: Input) -> bool:
@@ -393,11 +393,12 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
                     "nothing on its board says how close a model could get." for data, reference in
                     zip(brain_data, references) if reference is None]
     return Report("leaderboard", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
-                  [*notes, *unreferenced, *_kernel_notes(aligned, settings), *_simulation_notes(entries)])
+                  [*notes, *unreferenced, *_kernel_notes(aligned, settings), *_simulation_notes(aligned)])
 
 
-def _simulation_notes(entries: list[Entry]) -> list[str]:
-    simulated = sorted({e.label.split(" (half")[0] for e in entries if "simulated" in e.label})
+def _simulation_notes(inputs: list) -> list[str]:
+    """A note naming the inputs whose files say they are simulated (a fact of the file, never of a name)."""
+    simulated = [data.name for data in inputs if getattr(data, "simulated", False)]
     if not simulated:
         return []
     return [f"{', '.join(simulated)}: SIMULATED neural data from a generative model, not recordings."]

@@ -35,10 +35,12 @@ def test_demo_end_to_end(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(data, "load_activations", lambda name: real_load(name)[:150])
     monkeypatch.setattr(demo, "LEADERBOARD_STIMULI", 100)
     monkeypatch.setattr(demo, "BOOTSTRAP", 3)
+    monkeypatch.delenv("BAYESREP_DATA")  # the real-recording headline says how to get the data, then goes on
 
     assert cli.main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
 
     out = capsys.readouterr().out
+    assert out.startswith("A real recording: skipped. no data directory: pass --data-dir DIR")
     assert "measure" in out and "procrustes" in out  # the table of every measure between the networks
     assert f"Report written to {tmp_path}/" in out
     files = {p.name for p in tmp_path.iterdir()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from pathlib import Path
 
@@ -206,3 +207,19 @@ def test_interrupted_leaderboard_leaves_no_partial_file_and_resumes(files, tmp_p
     assert len(calls) == sum(calls_per_pair[4:]) + len(order) * 2  # the rest (tv+js), then cka and rsa
     fresh = build_leaderboard(config_for(files, tmp_path / "fresh"), progress=False)
     assert [r["value"] for r in resumed.rows] == [r["value"] for r in fresh.rows]
+
+
+def test_simulated_is_a_fact_of_the_file_never_of_a_name(files, tmp_path):
+    import xarray as xr
+
+    with xr.open_dataarray(files["brain"]) as brain:
+        simulated_brain = brain.load()
+    simulated_brain.attrs["simulated"] = 1
+    simulated_path = tmp_path / "sim.nc"
+    simulated_brain.to_netcdf(simulated_path)
+    config = LeaderboardConfig(models=[Source(files["near"], name="simulated-resnet"), Source(files["mid"])],
+                               neural=[Source(files["brain"], name="V4")], settings=SETTINGS, output=tmp_path / "a")
+    assert not any("SIMULATED" in note for note in build_leaderboard(config, progress=False).notes)
+    config = dataclasses.replace(config, neural=[Source(simulated_path, name="IT")], output=tmp_path / "b")
+    notes = [note for note in build_leaderboard(config, progress=False).notes if "SIMULATED" in note]
+    assert notes == ["IT: SIMULATED neural data from a generative model, not recordings."]
