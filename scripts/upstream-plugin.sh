@@ -27,6 +27,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 MAIN_PYTHON=${MAIN_PYTHON:-$ROOT/.venv/bin/python}
 unset PYTHONPATH  # the folder must work without our package, wherever this script is called from
+[[ -x $MAIN_PYTHON ]] || { echo "$MAIN_PYTHON not found: build the main venv first (make)" >&2; exit 2; }
 
 test_framework() {
     local name=$1 dist version constraints venv
@@ -87,6 +88,7 @@ EOF
         "$py" -c 'import sys; from brainscore_core.plugin_management.parse_plugin_changes import run_changed_plugin_tests; run_changed_plugin_tests(sys.argv[1], sys.argv[2])' \
         "$changed" "$dist"
     cd "$ROOT"
+    echo "upstream-plugin.sh: $dist: the exported folder passed Brain-Score's plugin tests without bayesrep-plugin"
 }
 
 for framework in ${@:-vision language}; do
