@@ -32,8 +32,10 @@ unset PYTHONPATH  # the folder must work without our package, wherever this scri
 test_framework() {
     local name=$1 dist version constraints venv
     case $name in
-        vision)   dist=brainscore_vision;   version=2.4.2; constraints=constraints.txt;          venv=.venv-upstream ;;
-        language) dist=brainscore_language; version=2.3.0; constraints=constraints-language.txt; venv=.venv-upstream-language ;;
+        vision)   dist=brainscore_vision   version=2.4.2 constraints=constraints.txt
+                  venv=.venv-upstream ;;
+        language) dist=brainscore_language version=2.3.0 constraints=constraints-language.txt
+                  venv=.venv-upstream-language ;;
         *) echo "unknown framework '$name' (known: vision, language)" >&2; return 2 ;;
     esac
     local py="$ROOT/$venv/bin/python" src="$ROOT/$venv/src/$dist-$version" stamp="$ROOT/$venv/.installed"
@@ -77,7 +79,8 @@ test_framework() {
 #!/usr/bin/env bash
 case "\$1 \$2" in
     "info --base") echo "$ROOT/$venv/conda" ;;
-    "shell.bash hook") echo 'conda() { case "\$1" in activate) source "$ROOT/$venv/bin/activate" ;; deactivate) deactivate ;; *) command conda "\$@" ;; esac; }' ;;
+    "shell.bash hook") echo 'conda() { case "\$1" in activate) source "$ROOT/$venv/bin/activate" ;;
+                                    deactivate) deactivate ;; *) command conda "\$@" ;; esac; }' ;;
 esac
 EOF
     chmod +x "$ROOT/$venv/conda/bin/conda"
@@ -85,10 +88,11 @@ EOF
     local changed
     changed=$(cd "$src" && find "$dist/metrics/bayesrep" -type f ! -path '*/__pycache__/*' | sort | tr '\n' ' ')
     PATH="$ROOT/$venv/conda/bin:$ROOT/$venv/bin:$PATH" BRAINSCORE_KEEP_PLUGIN_ENV=1 BS_INSTALL_DEPENDENCIES=yes \
-        "$py" -c 'import sys; from brainscore_core.plugin_management.parse_plugin_changes import run_changed_plugin_tests; run_changed_plugin_tests(sys.argv[1], sys.argv[2])' \
-        "$changed" "$dist"
+        "$py" -c 'import sys; from brainscore_core.plugin_management import parse_plugin_changes as p
+p.run_changed_plugin_tests(sys.argv[1], sys.argv[2])' "$changed" "$dist"
     cd "$ROOT"
-    echo "upstream-plugin.sh: $dist: the exported folder passed Brain-Score's plugin tests without bayesrep-plugin"
+    echo "upstream-plugin.sh: $dist: the exported folder ($(grep -o "^VERSION = .*" "$plugin/__init__.py")) passed" \
+         "Brain-Score's plugin tests without bayesrep-plugin"
 }
 
 for framework in ${@:-vision language}; do

@@ -139,7 +139,8 @@ for identifier in json.loads(sys.argv[3]):
     metric = metric_registry[identifier](**json.loads(sys.argv[4]).get(identifier, {}))
     modules.add(type(metric).__module__)
     scores[identifier] = float(metric(neural) if identifier.endswith("_ceiling") else metric(model, neural))
-print(json.dumps({"scores": scores, "modules": sorted(modules), "package": sorted(m for m in sys.modules if m.split(".")[0] == "bayesrep_plugin" and sys.modules[m] is not None)}))
+package = sorted(m for m in sys.modules if m.split(".")[0] == "bayesrep_plugin" and sys.modules[m] is not None)
+print(json.dumps({"scores": scores, "modules": sorted(modules), "package": package}))
 """
 
 
