@@ -25,6 +25,7 @@ test: $(STAMP) chromium
 	$(PY) -m pytest
 	scripts/core-numpy2.sh
 	scripts/language-env.sh
+	scripts/upstream-plugin.sh
 
 # The report tests open the HTML page in a real headless browser: Debian's chromium.
 chromium:

@@ -211,7 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
                        ("uninstall", "remove them again")):
         _common(action.add_parser(name, help=text, description=text[0].upper() + text[1:] + "."))
     export = action.add_parser("export", help="write the plugin folders to DIR",
-                               description="Write the plugin folders to DIR, ready to submit upstream.")
+                               description="Write the plugin folders to DIR, ready to submit upstream: "
+                                           "self-contained (the metric code vendored in), so they work where "
+                                           "bayesrep-plugin is not installed.")
     export.add_argument("directory", type=Path, metavar="DIR")
     _common(export)
     return parser

@@ -14,6 +14,7 @@ import importlib.util
 import shutil
 from pathlib import Path
 
+from . import vendor
 from .registry import BENCHMARK_FRAMEWORK, PLUGIN_NAME, benchmark_plugin_source, load_registry, plugin_source
 
 #: A plugin folder is ours when its __init__.py names this module (the registry factory).
@@ -129,20 +130,16 @@ def uninstall(frameworks=None) -> list[Path]:
 def export(directory) -> list[Path]:
     """Write ``DIR/<framework>/metrics/bayesrep/`` for every framework, ready to submit upstream.
 
-    Each folder holds the rendered ``__init__.py``, its ``test.py`` and a ``requirements.txt``
-    naming this package (Brain-Score installs a plugin's requirements when it loads it).
-    Overwrites an earlier export of ours; returns the folders written.
+    Each folder is self-contained (it works where bayesrep-plugin is not installed, as in
+    Brain-Score's CI): see :mod:`bayesrep_plugin.brainscore.vendor`. Overwrites an earlier export of
+    ours; returns the folders written.
     """
-    from bayesrep_plugin import __version__
-
     written = []
     for framework in _frameworks(None):
         target = Path(directory) / framework / "metrics" / PLUGIN_NAME
-        if target.exists() and not _is_ours(target):
-            raise InstallError(f"{target} exists and is not a bayesrep-plugin folder; not overwriting it")
+        if target.exists() and not vendor.is_generated(target):
+            raise InstallError(f"{target} exists and is not an exported bayesrep-plugin folder; not overwriting it")
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(plugin_source(framework), target, ignore=_COPY_IGNORE)
-        (target / "requirements.txt").write_text(f"bayesrep-plugin>={__version__}\n", encoding="utf-8")
+        vendor.write_plugin(framework, target)
         written.append(target)
     return written
-

@@ -1,4 +1,4 @@
-"""registry.yaml, the shipped plugin folders, and install / uninstall / export."""
+"""registry.yaml, the shipped plugin folders, and install / uninstall (export: test_export.py)."""
 
 import ast
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bayesrep_plugin.brainscore import install as install_module
-from bayesrep_plugin.brainscore.install import InstallError, export, install, uninstall
+from bayesrep_plugin.brainscore.install import InstallError, install, uninstall
 from bayesrep_plugin.brainscore.registry import (PLUGIN_NAME, REGISTRY_PATH, benchmark_plugin_source, factory,
                                                  load_registry, plugin_source, render_benchmark_plugin_init,
                                                  render_plugin_init)
@@ -116,15 +116,6 @@ def test_install_puts_the_benchmarks_beside_the_metrics_and_uninstall_takes_both
     with pytest.raises(InstallError, match=r"someone already registers \['MajajHong2015.IT-bayes_tv'\]"):
         install(["brainscore_vision"])
     assert not (metrics / PLUGIN_NAME).exists()   # checked before anything is written
-
-
-def test_export_writes_submittable_folders(tmp_path):
-    written = export(tmp_path)
-    assert written == [tmp_path / f / "metrics" / PLUGIN_NAME for f in ("brainscore_vision", "brainscore_language")]
-    for folder in written:
-        assert sorted(p.name for p in folder.iterdir()) == ["__init__.py", "requirements.txt", "test.py"]
-        assert (folder / "requirements.txt").read_text().startswith("bayesrep-plugin>=")
-    assert export(tmp_path) == written   # again: overwrites its own export
 
 
 def test_the_plugin_folders_own_test_passes(vision_plugin):
