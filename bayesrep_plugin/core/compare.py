@@ -28,6 +28,12 @@ def compare(rep1: Representation, rep2: Representation, measure: str = "js", **o
 
 
 def _prepare(x, b: float | None, center: Centering, name: str) -> Representation:
+    if hasattr(x, "dims") and hasattr(x, "coords"):  # xarray, without importing it
+        raise ValueError(
+            f"{name}: a labelled array (xarray) was given, but the core compares stimuli by row position, and two "
+            "assemblies need not list their stimuli in the same order. Align them by stimulus id first "
+            "(bayesrep_plugin.assemblies.align, as the Brain-Score metrics and `bayesrep compare` do), or pass "
+            "plain arrays whose rows you have put in the same order")
     if isinstance(x, Representation):
         return x if b is None or b == x.b else x.with_b(b)
     return Representation.from_activations(x, b=DEFAULT_B if b is None else b, center=center, name=name)

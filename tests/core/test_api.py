@@ -94,3 +94,15 @@ def test_noise_variance_can_be_set_instead_of_b(three):
     assert np.trace(rep.covariance) == pytest.approx(n)
     with pytest.raises(ValueError, match=r"noise .* must be in \[0, 1\)"):
         br.b_for_noise(n, 1.0)
+
+
+def test_labelled_arrays_are_refused_not_compared_by_position():
+    xr = pytest.importorskip("xarray")
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(20, 5))
+    first = xr.DataArray(values, dims=("presentation", "neuroid"), coords={"stimulus_id": ("presentation", np.arange(20))})
+    shuffled = first.isel(presentation=rng.permutation(20))
+    with pytest.raises(ValueError, match="X2: a labelled array .* Align them by stimulus id first"):
+        br.distance(first.values, shuffled, "tv")
+    with pytest.raises(ValueError, match="representation 0: a labelled array"):
+        br.pairwise([first, first.values], "tv", progress=False)
