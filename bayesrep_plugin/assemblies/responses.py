@@ -11,9 +11,10 @@ dimension is whichever dimension carries the stimulus key coordinate (default ``
 the activations shipped with brainscore-vision use ``stimulus_path``); the feature dimension must
 be ``neuroid``; ``time_bin`` is optional. Any other dimension is an error.
 
-Repetitions: with a ``repetition`` coordinate, its values label the repetitions (a pair
-(stimulus, repetition) may occur only once); without one, repeated stimulus ids are repetitions
-numbered in order of appearance.
+Repetitions: only a ``repetition`` coordinate makes them; its values label the repetitions (a
+pair (stimulus, repetition) may occur only once). Without one, a repeated stimulus id is an error
+that names the ids: averaging rows that merely share an id would silently turn a model into a
+"brain" with repetitions.
 
 NaN responses: a neuroid with any NaN response is dropped (and counted in
 :attr:`Responses.dropped_neuroids`, which the metrics report in the score's attrs), because in
@@ -180,7 +181,13 @@ def _repetition_index(assembly: xr.DataArray, stim_dim: str, ids: np.ndarray, na
             raise AssemblyError(f"{name}: stimulus {row['id']!r} has repetition {row['rep']!r} more "
                                 f"than once ({int(duplicated.sum())} duplicated rows)")
         return pd.factorize(frame["rep"], sort=True)[0]
-    return frame.groupby("id", sort=False).cumcount().to_numpy()
+    duplicated = frame["id"].duplicated(keep=False)
+    if duplicated.any():
+        ids = pd.unique(frame["id"][duplicated])
+        raise AssemblyError(f"{name}: stimulus ids occur more than once ({len(ids)} ids, e.g. {ids[:3].tolist()}) "
+                            f"and there is no '{REPETITION_COORD}' coordinate to say they are repetitions; add one "
+                            "(one label per presentation), or remove the duplicates")
+    return np.zeros(len(frame), dtype=int)
 
 
 def responses_from_assembly(assembly: xr.DataArray, *, stimulus_key: str = STIMULUS_KEY,

@@ -27,11 +27,13 @@ def test_neuroid_assembly_with_repetitions_keeps_them_and_averages():
     assert responses.stimulus_ids.tolist() == [f"im{i:04d}" for i in range(10)]
 
 
-def test_repeated_ids_without_repetition_coord_are_repetitions():
+def test_repeated_ids_need_a_repetition_coordinate():
     values = np.arange(12.0).reshape(6, 2)
     assembly = xr.DataArray(values, dims=["presentation", "neuroid"],
                             coords={"stimulus_id": ("presentation", list("abcabc")), "neuroid": [0, 1]})
-    responses = responses_from_assembly(assembly)
+    with pytest.raises(AssemblyError, match=r"3 ids, e.g. \['a', 'b', 'c'\]\) and there is no 'repetition'"):
+        responses_from_assembly(assembly, name="model")
+    responses = responses_from_assembly(assembly.assign_coords(repetition=("presentation", [0, 0, 0, 1, 1, 1])))
     assert responses.repetitions.tolist() == [2, 2, 2]
     np.testing.assert_allclose(responses.means, (values[:3] + values[3:]) / 2)
 
@@ -39,7 +41,8 @@ def test_repeated_ids_without_repetition_coord_are_repetitions():
 def test_unbalanced_repetitions():
     values = np.array([[1.0], [2.0], [3.0], [5.0]])
     assembly = xr.DataArray(values, dims=["presentation", "neuroid"],
-                            coords={"stimulus_id": ("presentation", ["a", "a", "a", "b"]), "neuroid": [0]})
+                            coords={"stimulus_id": ("presentation", ["a", "a", "a", "b"]),
+                                    "repetition": ("presentation", [0, 1, 2, 0]), "neuroid": [0]})
     responses = responses_from_assembly(assembly)
     assert responses.repetitions.tolist() == [3, 1]
     np.testing.assert_allclose(responses.means[:, 0], [2.0, 5.0])

@@ -40,7 +40,8 @@ def test_ceiling_falls_with_noise_and_is_seeded(signal):
 def test_split_halves_are_disjoint_and_balanced():
     values = np.array([[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0]])   # stimulus a: 4 reps, b: 3 reps
     assembly = xr.DataArray(values, dims=["presentation", "neuroid"],
-                            coords={"stimulus_id": ("presentation", list("aaaabbb")), "neuroid": [0]})
+                            coords={"stimulus_id": ("presentation", list("aaaabbb")),
+                                    "repetition": ("presentation", [0, 1, 2, 3, 0, 1, 2]), "neuroid": [0]})
     responses = responses_from_assembly(assembly)
     rng = np.random.default_rng(0)
     for _ in range(10):
