@@ -99,23 +99,47 @@ def low_rank_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarr
     return np.linalg.eigvalsh(M)
 
 
+class UnresolvedError(ValueError):
+    """b is too small for double precision to resolve the pair's generalized eigenvalues."""
+
+
+def resolvable_b(n: int) -> float:
+    """A b at which double precision resolves any pair on n stimuli: the generalized eigenvalues
+    lie within [a/n, n/a] (Σ's eigenvalues within [a, n]), and the eigensolver's rounding,
+    about n·ε·λ_max, stays below λ_min when (n/a)²·n·ε ≤ 1, i.e. a ≥ n·sqrt(n·ε)."""
+    a = n * math.sqrt(n * np.finfo(float).eps)
+    return a / (n * (1 - a))
+
+
 def generalized_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarray:
     """λ of Σ₂ v = λ Σ₁ v. On the low-rank path only the eigenvalues on span([F₁, F₂]) are
-    returned: the n − r others are exactly 1."""
+    returned: the n − r others are exactly 1.
+
+    Raises :class:`UnresolvedError` when b is so small that rounding makes some λ ≤ 0: as
+    a = n b/(1 + n b) → 0, directions in one kernel's span and not the other's get λ ~ a and
+    1/a, a spread beyond what the eigensolver resolves (the limit of TV and JSD is then 1)."""
     _check_pair(rep1, rep2)
     if rep1.b == 0:  # Σ = c·K: each Cholesky raises a clear error when its kernel is singular
         for rep in (rep1, rep2):
             rep.cholesky
-    if uses_low_rank(rep1, rep2):
-        if rep1.factor.shape[1] >= rep2.factor.shape[1]:
-            return low_rank_eigenvalues(rep1, rep2)
-        return 1 / low_rank_eigenvalues(rep2, rep1)  # swapping the pair inverts λ
-    S1, S2 = rep1.covariance, rep2.covariance
     try:
-        return scipy.linalg.eigh(S2, S1, eigvals_only=True, driver=EIGEN_DRIVER, check_finite=False)
+        if uses_low_rank(rep1, rep2):
+            if rep1.factor.shape[1] >= rep2.factor.shape[1]:
+                lam = low_rank_eigenvalues(rep1, rep2)
+            else:
+                lam = 1 / low_rank_eigenvalues(rep2, rep1)  # swapping the pair inverts λ
+        else:
+            lam = scipy.linalg.eigh(rep2.covariance, rep1.covariance, eigvals_only=True,
+                                    driver=EIGEN_DRIVER, check_finite=False)
     except np.linalg.LinAlgError:
-        raise ValueError(f"the prior covariance of {rep1.name} is singular; b = 0 needs a "
-                         "nonsingular kernel (use b > 0)") from None
+        lam = np.array([-1.0])  # Σ₁ not positive definite in floating point: the same failure
+    if not (np.isfinite(lam) & (lam > 0)).all():
+        raise UnresolvedError(
+            f"b = {rep1.b:g} is below what double precision resolves for {rep1.name} vs {rep2.name}: "
+            f"as b -> 0 their generalized eigenvalues spread beyond it, and rounding made some <= 0 "
+            f"(TV and JSD tend to 1 as b -> 0 for kernels with different spans); "
+            f"b >= {resolvable_b(rep1.n):.1g} is resolved for n = {rep1.n} stimuli") from None
+    return lam
 
 
 #: rep1 → {rep2 → Spectrum}: the pair's eigenproblem is solved once for all measures on it.
