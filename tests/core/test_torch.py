@@ -30,7 +30,9 @@ def test_monte_carlo_matches_exact_within_error():
     tx, ty = torch.from_numpy(X), torch.from_numpy(Y)
     exact_tv = brt.distance(tx, ty, "tv").item()
     mc = brt.distance(tx, ty, "tv", method="mc", n_samples=20_000, seed=3).item()
-    assert abs(mc - exact_tv) < 0.01
+    # the same estimator in the numpy core reports its standard error at this sample size
+    stderr = br.distance(X, Y, "tv", method="mc", n_samples=20_000, seed=3).stderr
+    assert abs(mc - exact_tv) < 4 * stderr
 
 
 @pytest.mark.parametrize("measure,method", [("tv", "exact"), ("js", "exact"), ("kl", "exact"), ("jsd", "mc")])
