@@ -62,35 +62,49 @@ def covariance_pair(rep1: Representation, rep2: Representation) -> tuple[np.ndar
     return rep1.covariance, rep2.covariance
 
 
-def psd_root(G: np.ndarray, tol: float) -> np.ndarray:
-    """T (k × d) with Tᵀ T = G for a positive semi-definite G: Cholesky when G is numerically
-    definite, else pivoted Cholesky (LAPACK pstrf) stopping at pivots below ``tol``, so that
-    directions at rounding level are dropped, not factored."""
+#: Residual directions of F₂ outside span(F₁) below this fraction of ‖F₂‖ are rounding.
+RESIDUAL_TOL = 1e-12
+
+
+def residual_root(rep1: Representation, rep2: Representation, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(P, T) with F₂ = U₁ P + Q₂ T, Q₂ orthonormal and orthogonal to U₁ (T: k × d₂).
+
+    Fast route: the residual's Gram is Tᵀ T = F₂ᵀ F₂ − Pᵀ P, so T is its Cholesky factor; U₁
+    and Q₂ are never formed. That subtraction has absolute error ≈ ε‖F₂‖², so a residual
+    direction of relative size δ keeps relative accuracy ε/δ²: the route is used only when
+    λ_min(F₂ᵀF₂ − PᵀP) ≥ 1e-7·‖F₂ᵀF₂‖ (every δ ≳ 3e-4; estimated by LAPACK pocon). Otherwise (shared subspaces,
+    small perturbations: F₂ = F₁ + δN has residual δN⊥, which moves λ at first order in δ) the
+    residual R = F₂ − U₁ P is formed, orthogonalised twice against U₁, and T = S Vᵀ from the SVD
+    of its R factor, dropping singular values below RESIDUAL_TOL·‖F₂‖."""
+    G2 = rep2.gram
+    H = G2 - P.T @ P
     try:
-        return np.linalg.cholesky(G).T
+        L = np.linalg.cholesky(H)
+        norm = np.abs(H).sum(axis=0).max()
+        rcond, info = scipy.linalg.lapack.dpocon(L, norm, uplo="L")  # ≈ λ_min(H) / ‖H‖₁
+        if info == 0 and rcond * norm >= 1e-7 * np.abs(G2).sum(axis=0).max():
+            return P, L.T
     except np.linalg.LinAlgError:
         pass
-    if G.diagonal().max() <= tol:  # pstrf reports rank 1 even when its first pivot is below tol
-        return np.zeros((0, G.shape[0]))
-    c, piv, rank, _ = scipy.linalg.lapack.dpstrf(G, tol=tol, lower=1)
-    T = np.zeros((rank, G.shape[0]))
-    T[:, piv - 1] = np.tril(c)[:, :rank].T
-    return T
+    U = rep1.basis[0]
+    R = rep2.factor - U @ P
+    correction = U.T @ R  # classical Gram–Schmidt twice: R ⟂ U₁ to rounding
+    R -= U @ correction
+    _, S, Vt = np.linalg.svd(np.linalg.qr(R, mode="r"))
+    keep = S > RESIDUAL_TOL * math.sqrt(np.trace(G2))
+    return P + correction, S[keep, None] * Vt[keep]
 
 
 def low_rank_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarray:
     """λ on span([F₁, F₂]) (the n − r others are exactly 1). rep2 should be the lower-rank one.
 
-    Only d × d work once the Gram matrices are known: F₂ in the basis U₁ is P = U₁ᵀ F₂, and its
-    residual R = F₂ − U₁ P = Q₂ T outside span(U₁) has Gram Rᵀ R = F₂ᵀ F₂ − Pᵀ P, so T is a root
-    of that (directions at rounding level dropped); neither U₁ nor Q₂ is ever formed.
+    F₂ in the basis U₁ is P = U₁ᵀ F₂, and its residual outside span(U₁) is Q₂ T
+    (:func:`residual_root`); in the basis [U₁, Q₂], Σ₁ is diagonal.
 
     Every product and factorisation here goes through numpy's BLAS: alternating with scipy's
     (a second OpenBLAS with its own threads) made this step up to 1.5× slower on 2 cores."""
     s1 = rep1.singular_values
-    P = rep1.coordinates(rep2.factor)
-    G2 = rep2.gram
-    T = psd_root(G2 - P.T @ P, tol=1e-12 * G2.diagonal().max())
+    P, T = residual_root(rep1, rep2, rep1.coordinates(rep2.factor))
     a, c1, c2 = rep1.noise, rep1.scale, rep2.scale
     inv_sqrt = 1 / np.sqrt(np.concatenate([a + c1 * s1**2, np.full(T.shape[0], a)]))
     W = np.vstack([P, T]) * inv_sqrt[:, None]     # Σ₁^{-½} F₂ in the basis [U₁, Q₂]
