@@ -11,7 +11,8 @@ eigenvalues λ of (Σ₂, Σ₁). Two ways to get them:
   [U₁, Q₂] of that span (U₁ orthonormal for F₁, known through F₁'s Gram matrix, cached per
   representation; Q₂ for the part of F₂ outside it) Σ₁ is diagonal, so λ are the eigenvalues of
   the r × r symmetric matrix Σ₁^{-½} Σ₂ Σ₁^{-½}, plus n − r ones: O(n r₁ r₂ + r³) per pair, and
-  only the Gram matrices Fᵢᵀ Fᵢ (O(n rᵢ²)) and their eigendecompositions per representation.
+  only the Gram matrices Fᵢᵀ Fᵢ (O(n rᵢ²)) and their eigendecompositions per representation
+  (O(n r₂ (r₁ + r₂)) more when F₂'s part outside span(F₁) is small: see residual_root).
 """
 
 from __future__ import annotations
@@ -72,9 +73,9 @@ def residual_root(rep1: Representation, rep2: Representation, P: np.ndarray) -> 
     Fast route: the residual's Gram is Tᵀ T = F₂ᵀ F₂ − Pᵀ P, so T is its Cholesky factor; U₁
     and Q₂ are never formed. That subtraction has absolute error ≈ ε‖F₂‖², so a residual
     direction of relative size δ keeps relative accuracy ε/δ²: the route is used only when
-    λ_min(F₂ᵀF₂ − PᵀP) ≥ 1e-7·‖F₂ᵀF₂‖ (every δ ≳ 3e-4; estimated by LAPACK pocon). Otherwise (shared subspaces,
-    small perturbations: F₂ = F₁ + δN has residual δN⊥, which moves λ at first order in δ) the
-    residual R = F₂ − U₁ P is formed, orthogonalised twice against U₁, and T = S Vᵀ from the SVD
+    λ_min(F₂ᵀF₂ − PᵀP) ≥ 1e-9·‖F₂ᵀF₂‖ (every δ ≳ 3e-5; λ_min estimated by LAPACK pocon).
+    Otherwise (shared subspaces; small perturbations F₂ = F₁ + δN, whose residual δN⊥ moves λ
+    at first order in δ) the residual R = F₂ − U₁ P is formed, orthogonalised twice against U₁, and T = S Vᵀ from the SVD
     of its R factor, dropping singular values below RESIDUAL_TOL·‖F₂‖."""
     G2 = rep2.gram
     H = G2 - P.T @ P
@@ -82,7 +83,7 @@ def residual_root(rep1: Representation, rep2: Representation, P: np.ndarray) -> 
         L = np.linalg.cholesky(H)
         norm = np.abs(H).sum(axis=0).max()
         rcond, info = scipy.linalg.lapack.dpocon(L, norm, uplo="L")  # ≈ λ_min(H) / ‖H‖₁
-        if info == 0 and rcond * norm >= 1e-7 * np.abs(G2).sum(axis=0).max():
+        if info == 0 and rcond * norm >= 1e-9 * np.abs(G2).sum(axis=0).max():
             return P, L.T
     except np.linalg.LinAlgError:
         pass
