@@ -36,8 +36,8 @@ def test_relative_accuracy_from_1e_12_to_1_against_30_digits(statistic, eps, tar
     ours, reference = ((exact.total_variation, tv_mpmath) if statistic == "tv"
                        else (exact.js_divergence_bits, jsd_bits_mpmath))
     value = ours(exact.Spectrum(eps * V))
-    assert value == pytest.approx(target, rel=0.01)
-    assert value == pytest.approx(reference(eps * V), rel=1e-8)
+    assert value == pytest.approx(target, rel=0.01, abs=0)
+    assert value == pytest.approx(reference(eps * V), rel=1e-8, abs=0)
 
 
 @pytest.mark.parametrize("eps", [1e-13, 1e-11, 1e-9])
@@ -45,10 +45,10 @@ def test_tv_is_linear_and_jsd_quadratic_at_small_scale(eps):
     # First order in ε for u = εv: l = log p − log q ≈ ε Σ vᵢ(1 − zᵢ²), so
     # TV = ½E|l| ≈ (ε/2)·E|Σ vᵢ(zᵢ² − 1)| and JS = (1/8)E[l²] ≈ ε² Σvᵢ²/4 nats (relative error O(ε)).
     spectrum = exact.Spectrum(eps * V)
-    assert exact.total_variation(spectrum) == pytest.approx(eps / 2 * mean_abs_chi2_combination(V), rel=1e-8)
+    assert exact.total_variation(spectrum) == pytest.approx(eps / 2 * mean_abs_chi2_combination(V), rel=1e-8, abs=0)
     js_eps = 1e3 * eps  # JSD ≈ 1.6e-20 ... 1.6e-12 bits
     assert exact.js_divergence_bits(exact.Spectrum(js_eps * V)) == pytest.approx(
-        js_eps**2 * (V @ V) / 4 / math.log(2), rel=1e-5)
+        js_eps**2 * (V @ V) / 4 / math.log(2), rel=1e-5, abs=0)
 
 
 def test_near_identical_representations_through_the_api():
@@ -61,8 +61,8 @@ def test_near_identical_representations_through_the_api():
     rep = kernel(X)
     tv = {eps: br.compare(rep, kernel(X + eps * noise), "tv") for eps in (1e-6, 1e-8)}
     u = gaussian.spectrum(rep, kernel(X + 1e-8 * noise)).u
-    assert tv[1e-8] == pytest.approx(tv_mpmath(u), rel=1e-8)
-    assert tv[1e-8] == pytest.approx(tv[1e-6] / 100, rel=1e-4)
+    assert tv[1e-8] == pytest.approx(tv_mpmath(u), rel=1e-8, abs=0)
+    assert tv[1e-8] == pytest.approx(tv[1e-6] / 100, rel=1e-4, abs=0)
 
 
 def test_one_over_lambda_gives_the_same_distances():
@@ -193,8 +193,8 @@ def test_low_rank_path_keeps_small_residuals(delta):
     low = [br.Representation.from_activations(Z) for Z in (X, X + delta * N)]
     full = [br.Representation.from_kernel(r.kernel) for r in low]
     assert gaussian.uses_low_rank(*low)
-    assert br.compare(*low, "tv") == pytest.approx(br.compare(*full, "tv"), rel=1e-7)
-    assert br.compare(*low, "tv") == pytest.approx(3.0944793 * delta, rel=0.1 * delta + 1e-7)  # slope at δ → 0, O(δ) away
+    assert br.compare(*low, "tv") == pytest.approx(br.compare(*full, "tv"), rel=1e-7, abs=0)
+    assert br.compare(*low, "tv") == pytest.approx(3.0944793 * delta, rel=0.1 * delta + 1e-7, abs=0)  # slope at δ → 0, O(δ) away
 
 
 @pytest.mark.parametrize("scale", [1.0, 1e-5])  # 1e-5: an ill-conditioned Gram, the QR route

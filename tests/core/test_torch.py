@@ -9,6 +9,15 @@ import bayesrep_plugin as br  # noqa: E402
 from bayesrep_plugin.core import torch as brt  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    # These problems are tiny: torch's thread pool only contends for the shared cores (5-30× slower).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _pair(n=40, d=6, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
@@ -23,6 +32,17 @@ def test_same_values_as_numpy(measure, center):
     expected = br.distance(X, Y, measure, b=0.05, center=center)
     got = brt.distance(torch.from_numpy(X), torch.from_numpy(Y), measure, b=0.05, center=center)
     assert got.item() == pytest.approx(expected, abs=1e-10)
+
+
+@pytest.mark.parametrize("u", [[9.45e-13 * v for v in (0.9, -0.4, 0.7, -1.3, 0.2, 1.1)], [1e-12], [0.3, -2.0]])
+@pytest.mark.parametrize("measure", ["tv", "jsd"])
+def test_same_values_as_numpy_at_the_small_end(u, measure):
+    # The rule chosen by the core, evaluated in torch (and the closed form for one eigenvalue).
+    from bayesrep_plugin.core import exact
+    lam = np.exp(2 * np.array(u))
+    spectrum = exact.Spectrum.from_eigenvalues(lam)
+    expected = exact.total_variation(spectrum) if measure == "tv" else exact.js_divergence_bits(spectrum)
+    assert brt._exact(torch.from_numpy(lam), measure).item() == pytest.approx(expected, rel=1e-9, abs=0)
 
 
 def test_monte_carlo_matches_exact_within_error():
