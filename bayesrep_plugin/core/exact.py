@@ -38,7 +38,7 @@ import numpy as np
 
 from .quadrature import Rule, adaptive_gauss_kronrod
 
-#: |½ log λ| at or below this is λ = 1 to the last bit: no information.
+#: |½ log λ| at or below this means λ within two units in the last place of 1: no information.
 INFORMATIVE = np.finfo(float).eps
 #: Relative tolerance of the quadratures (measured errors are far smaller: docs/method.md).
 RTOL = 1e-9
