@@ -7,7 +7,7 @@ and prints. Exit codes scripts can rely on:
     1  internal error (a bug: please report it; rerun with --debug for the traceback)
     2  usage error (unknown option, missing argument)
     3  bad input (missing or unreadable file, no stimulus coordinate, unknown measure, a plugin
-       folder in the way, ...)
+       folder in the way, a b too small for double precision to resolve, ...)
     130  interrupted (Ctrl-C); finished pairs are kept and reused by a rerun
 """
 
@@ -399,6 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from bayesrep_plugin.assemblies.responses import AssemblyError
     from bayesrep_plugin.brainscore.install import InstallError
+    from bayesrep_plugin.core.gaussian import UnresolvedError
     from bayesrep_plugin.datasets import CorruptDataError, MissingDataError
     from bayesrep_plugin.reports.inputs import InputError
 
@@ -409,7 +410,7 @@ def _run(args: argparse.Namespace) -> int:
             raise
         print("bayesrep: interrupted; finished pairs are kept, rerun to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (InputError, AssemblyError, InstallError, MissingDataError, CorruptDataError) as error:
+    except (InputError, AssemblyError, InstallError, MissingDataError, CorruptDataError, UnresolvedError) as error:
         if args.debug:
             raise
         print(f"bayesrep: error: {' '.join(str(error).split())}", file=sys.stderr)

@@ -11,7 +11,8 @@ eigenvalues λ of (Σ₂, Σ₁). Two ways to get them:
   [U₁, Q₂] of that span (U₁ orthonormal for F₁, known through F₁'s Gram matrix, cached per
   representation; Q₂ for the part of F₂ outside it) Σ₁ is diagonal, so λ are the eigenvalues of
   the r × r symmetric matrix Σ₁^{-½} Σ₂ Σ₁^{-½}, plus n − r ones: O(n r₁ r₂ + r³) per pair, and
-  only the Gram matrices Fᵢᵀ Fᵢ (O(n rᵢ²)) and their eigendecompositions per representation.
+  only the Gram matrices Fᵢᵀ Fᵢ (O(n rᵢ²)) and their eigendecompositions per representation
+  (O(n r₂ (r₁ + r₂)) more when F₂'s part outside span(F₁) is small: see residual_root).
 """
 
 from __future__ import annotations
@@ -62,35 +63,49 @@ def covariance_pair(rep1: Representation, rep2: Representation) -> tuple[np.ndar
     return rep1.covariance, rep2.covariance
 
 
-def psd_root(G: np.ndarray, tol: float) -> np.ndarray:
-    """T (k × d) with Tᵀ T = G for a positive semi-definite G: Cholesky when G is numerically
-    definite, else pivoted Cholesky (LAPACK pstrf) stopping at pivots below ``tol``, so that
-    directions at rounding level are dropped, not factored."""
+#: Residual directions of F₂ outside span(F₁) below this fraction of ‖F₂‖ are rounding.
+RESIDUAL_TOL = 1e-12
+
+
+def residual_root(rep1: Representation, rep2: Representation, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(P, T) with F₂ = U₁ P + Q₂ T, Q₂ orthonormal and orthogonal to U₁ (T: k × d₂).
+
+    Fast route: the residual's Gram is Tᵀ T = F₂ᵀ F₂ − Pᵀ P, so T is its Cholesky factor; U₁
+    and Q₂ are never formed. That subtraction has absolute error ≈ ε‖F₂‖², so a residual
+    direction of relative size δ keeps relative accuracy ε/δ²: the route is used only when
+    λ_min(F₂ᵀF₂ − PᵀP) ≥ 1e-9·‖F₂ᵀF₂‖ (every δ ≳ 3e-5; λ_min estimated by LAPACK pocon).
+    Otherwise (shared subspaces; small perturbations F₂ = F₁ + δN, whose residual δN⊥ moves λ
+    at first order in δ) the residual R = F₂ − U₁ P is formed, orthogonalised twice against U₁, and T = S Vᵀ from the SVD
+    of its R factor, dropping singular values below RESIDUAL_TOL·‖F₂‖."""
+    G2 = rep2.gram
+    H = G2 - P.T @ P
     try:
-        return np.linalg.cholesky(G).T
+        L = np.linalg.cholesky(H)
+        norm = np.abs(H).sum(axis=0).max()
+        rcond, info = scipy.linalg.lapack.dpocon(L, norm, uplo="L")  # ≈ λ_min(H) / ‖H‖₁
+        if info == 0 and rcond * norm >= 1e-9 * np.abs(G2).sum(axis=0).max():
+            return P, L.T
     except np.linalg.LinAlgError:
         pass
-    if G.diagonal().max() <= tol:  # pstrf reports rank 1 even when its first pivot is below tol
-        return np.zeros((0, G.shape[0]))
-    c, piv, rank, _ = scipy.linalg.lapack.dpstrf(G, tol=tol, lower=1)
-    T = np.zeros((rank, G.shape[0]))
-    T[:, piv - 1] = np.tril(c)[:, :rank].T
-    return T
+    U = rep1.basis[0]
+    R = rep2.factor - U @ P
+    correction = U.T @ R  # classical Gram–Schmidt twice: R ⟂ U₁ to rounding
+    R -= U @ correction
+    _, S, Vt = np.linalg.svd(np.linalg.qr(R, mode="r"))
+    keep = S > RESIDUAL_TOL * math.sqrt(np.trace(G2))
+    return P + correction, S[keep, None] * Vt[keep]
 
 
 def low_rank_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarray:
     """λ on span([F₁, F₂]) (the n − r others are exactly 1). rep2 should be the lower-rank one.
 
-    Only d × d work once the Gram matrices are known: F₂ in the basis U₁ is P = U₁ᵀ F₂, and its
-    residual R = F₂ − U₁ P = Q₂ T outside span(U₁) has Gram Rᵀ R = F₂ᵀ F₂ − Pᵀ P, so T is a root
-    of that (directions at rounding level dropped); neither U₁ nor Q₂ is ever formed.
+    F₂ in the basis U₁ is P = U₁ᵀ F₂, and its residual outside span(U₁) is Q₂ T
+    (:func:`residual_root`); in the basis [U₁, Q₂], Σ₁ is diagonal.
 
     Every product and factorisation here goes through numpy's BLAS: alternating with scipy's
     (a second OpenBLAS with its own threads) made this step up to 1.5× slower on 2 cores."""
     s1 = rep1.singular_values
-    P = rep1.coordinates(rep2.factor)
-    G2 = rep2.gram
-    T = psd_root(G2 - P.T @ P, tol=1e-12 * G2.diagonal().max())
+    P, T = residual_root(rep1, rep2, rep1.coordinates(rep2.factor))
     a, c1, c2 = rep1.noise, rep1.scale, rep2.scale
     inv_sqrt = 1 / np.sqrt(np.concatenate([a + c1 * s1**2, np.full(T.shape[0], a)]))
     W = np.vstack([P, T]) * inv_sqrt[:, None]     # Σ₁^{-½} F₂ in the basis [U₁, Q₂]
@@ -99,23 +114,47 @@ def low_rank_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarr
     return np.linalg.eigvalsh(M)
 
 
+class UnresolvedError(ValueError):
+    """b is too small for double precision to resolve the pair's generalized eigenvalues."""
+
+
+def resolvable_b(n: int) -> float:
+    """A b at which double precision resolves any pair on n stimuli: the generalized eigenvalues
+    lie within [a/n, n/a] (Σ's eigenvalues within [a, n]), and the eigensolver's rounding,
+    about n·ε·λ_max, stays below λ_min when (n/a)²·n·ε ≤ 1, i.e. a ≥ n·sqrt(n·ε)."""
+    a = n * math.sqrt(n * np.finfo(float).eps)
+    return a / (n * (1 - a))
+
+
 def generalized_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarray:
     """λ of Σ₂ v = λ Σ₁ v. On the low-rank path only the eigenvalues on span([F₁, F₂]) are
-    returned: the n − r others are exactly 1."""
+    returned: the n − r others are exactly 1.
+
+    Raises :class:`UnresolvedError` when b is so small that rounding makes some λ ≤ 0: as
+    a = n b/(1 + n b) → 0, directions in one kernel's span and not the other's get λ ~ a and
+    1/a, a spread beyond what the eigensolver resolves (the limit of TV and JSD is then 1)."""
     _check_pair(rep1, rep2)
     if rep1.b == 0:  # Σ = c·K: each Cholesky raises a clear error when its kernel is singular
         for rep in (rep1, rep2):
             rep.cholesky
-    if uses_low_rank(rep1, rep2):
-        if rep1.factor.shape[1] >= rep2.factor.shape[1]:
-            return low_rank_eigenvalues(rep1, rep2)
-        return 1 / low_rank_eigenvalues(rep2, rep1)  # swapping the pair inverts λ
-    S1, S2 = rep1.covariance, rep2.covariance
     try:
-        return scipy.linalg.eigh(S2, S1, eigvals_only=True, driver=EIGEN_DRIVER, check_finite=False)
+        if uses_low_rank(rep1, rep2):
+            if rep1.factor.shape[1] >= rep2.factor.shape[1]:
+                lam = low_rank_eigenvalues(rep1, rep2)
+            else:
+                lam = 1 / low_rank_eigenvalues(rep2, rep1)  # swapping the pair inverts λ
+        else:
+            lam = scipy.linalg.eigh(rep2.covariance, rep1.covariance, eigvals_only=True,
+                                    driver=EIGEN_DRIVER, check_finite=False)
     except np.linalg.LinAlgError:
-        raise ValueError(f"the prior covariance of {rep1.name} is singular; b = 0 needs a "
-                         "nonsingular kernel (use b > 0)") from None
+        lam = np.array([-1.0])  # Σ₁ not positive definite in floating point: the same failure
+    if not (np.isfinite(lam) & (lam > 0)).all():
+        raise UnresolvedError(
+            f"b = {rep1.b:g} is below what double precision resolves for {rep1.name} vs {rep2.name}: "
+            f"as b -> 0 their generalized eigenvalues spread beyond it, and rounding made some <= 0 "
+            f"(TV and JSD tend to 1 as b -> 0 for kernels with different spans); "
+            f"b >= {resolvable_b(rep1.n):.1g} is resolved for n = {rep1.n} stimuli") from None
+    return lam
 
 
 #: rep1 → {rep2 → Spectrum}: the pair's eigenproblem is solved once for all measures on it.

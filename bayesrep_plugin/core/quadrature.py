@@ -47,10 +47,11 @@ class Rule:
     weights: np.ndarray
 
 
-def adaptive_gauss_kronrod(f: Callable[[np.ndarray], np.ndarray], a: float, b: float, tol: float,
+def adaptive_gauss_kronrod(f: Callable[[np.ndarray], np.ndarray], a: float, b: float, rtol: float,
                            initial_intervals: int = 8, max_intervals: int = 2**20) -> tuple[float, Rule]:
-    """∫ₐᵇ f to absolute error ≈ tol, by bisecting every interval whose Kronrod−Gauss
-    difference exceeds its share of tol (share ∝ width, so the accepted errors sum to ≤ tol).
+    """∫ₐᵇ f to relative error ≈ rtol, by bisecting every interval whose Kronrod−Gauss
+    difference exceeds its share of rtol·|∫| (share ∝ width, so the accepted errors sum to
+    ≤ rtol·|∫|; |∫| is the current estimate, accepted plus pending intervals).
 
     Returns (value, rule). Raises RuntimeError if max_intervals is reached, rather than
     returning an unconverged value.
@@ -66,6 +67,7 @@ def adaptive_gauss_kronrod(f: Callable[[np.ndarray], np.ndarray], a: float, b: f
         fx = f(x.ravel()).reshape(x.shape)
         kronrod = half * (fx @ _WK)
         error = np.abs(kronrod - half * (fx @ _WG))
+        tol = rtol * abs(total + kronrod.sum())
         # Accept an interval when its error is within its share of tol, or at rounding level.
         roundoff = 100 * np.finfo(float).eps * half * (np.abs(fx) @ _WK)
         done = (error <= tol * (hi - lo) / (b - a)) | (error <= roundoff)
@@ -74,6 +76,6 @@ def adaptive_gauss_kronrod(f: Callable[[np.ndarray], np.ndarray], a: float, b: f
         weights.append((half[done, None] * _WK).ravel())
         lo, hi, mid = lo[~done], hi[~done], mid[~done]
         if lo.size and lo.size * 2 > max_intervals:
-            raise RuntimeError(f"quadrature did not reach tol={tol:g} within {max_intervals} intervals")
+            raise RuntimeError(f"quadrature did not reach rtol={rtol:g} within {max_intervals} intervals")
         lo, hi = np.concatenate([lo, mid]), np.concatenate([mid, hi])
     return float(total), Rule(np.concatenate(nodes), np.concatenate(weights))

@@ -61,19 +61,32 @@ def generalized_eigenvalues(S1: torch.Tensor, S2: torch.Tensor) -> torch.Tensor:
     return torch.linalg.eigvalsh((M + M.T) / 2)
 
 
+def _log_cosh(u: torch.Tensor) -> torch.Tensor:
+    """log cosh u as :func:`exact.log_cosh`: no overflow, full relative accuracy for small u."""
+    a = u.abs()
+    small = a < 1
+    return torch.where(small, -0.5 * torch.log1p(-torch.tanh(torch.where(small, a, 0 * a)) ** 2),
+                       a + torch.log1p(torch.exp(-2 * a)) - math.log(2))
+
+
 def _one_minus_re_r(t: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
     """Re[1 − R(t)] as in :meth:`exact.Spectrum.one_minus_re_r`, differentiable in u."""
     two_t_tau = 2 * t[:, None] * torch.tanh(u)[None, :]
-    log_bc = -0.5 * (u.abs() + torch.log1p(torch.exp(-2 * u.abs())) - math.log(2)).sum()
-    log_mod = log_bc - 0.25 * torch.log1p(two_t_tau**2).sum(dim=1)
+    log_mod = -0.5 * _log_cosh(u).sum() - 0.25 * torch.log1p(two_t_tau**2).sum(dim=1)
     phase = t * u.sum() - 0.5 * torch.atan(two_t_tau).sum(dim=1)
     return -torch.expm1(log_mod) + 2 * torch.exp(log_mod) * torch.sin(phase / 2) ** 2
 
 
 def _tv_one_dimension(u: torch.Tensor) -> torch.Tensor:
-    lam = torch.exp(2 * u)
-    x = torch.sqrt(2 * u * lam / torch.expm1(2 * u))
-    return (torch.erf(x / math.sqrt(2)) - torch.erf(x / torch.sqrt(2 * lam))).abs()
+    """:func:`exact.tv_one_dimension`, differentiable in u."""
+    y1 = torch.sqrt(u / -torch.expm1(-2 * u))
+    y2 = y1 * torch.exp(-u)
+    if abs(u.item()) >= 1:
+        return (torch.erf(y1) - torch.erf(y2)).abs()
+    half = 0.5 * y1 * -torch.expm1(-u)
+    nodes, weights = (torch.as_tensor(v, dtype=u.dtype, device=u.device) for v in exact.GAUSS_LEGENDRE)
+    y = 0.5 * (y1 + y2) + half * nodes
+    return (half * (weights * torch.exp(-y * y)).sum()).abs() * 2 / math.sqrt(math.pi)
 
 
 def _exact(lam: torch.Tensor, measure: str) -> torch.Tensor:

@@ -63,7 +63,10 @@ def test_options_reach_the_core(data):
     mc = BayesianReadoutSimilarity("tv", method="mc", n_samples=4000, n_bootstrap=2)(
         neuroid_assembly(model), neuroid_assembly(signal))
     exact = BayesianReadoutSimilarity("tv", n_bootstrap=2)(neuroid_assembly(model), neuroid_assembly(signal))
-    assert abs(float(mc) - float(exact)) < 0.05 and mc.attrs["n_samples"] == 4000
+    # the core's estimator on the same pair reports the standard error at this sample size
+    stderr = get_measure("tv")(Representation.from_activations(model), Representation.from_activations(signal),
+                               method="mc", n_samples=4000).stderr
+    assert abs(float(mc) - float(exact)) < 4 * stderr and mc.attrs["n_samples"] == 4000
 
 
 def test_shuffled_presentation_order_gives_the_identical_score(data):

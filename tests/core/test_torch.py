@@ -9,6 +9,15 @@ import bayesrep_plugin as br  # noqa: E402
 from bayesrep_plugin.core import torch as brt  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    # These problems are tiny: torch's thread pool only contends for the shared cores (5-30× slower).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _pair(n=40, d=6, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
@@ -25,12 +34,25 @@ def test_same_values_as_numpy(measure, center):
     assert got.item() == pytest.approx(expected, abs=1e-10)
 
 
+@pytest.mark.parametrize("u", [[9.45e-13 * v for v in (0.9, -0.4, 0.7, -1.3, 0.2, 1.1)], [1e-12], [0.3, -2.0]])
+@pytest.mark.parametrize("measure", ["tv", "jsd"])
+def test_same_values_as_numpy_at_the_small_end(u, measure):
+    # The rule chosen by the core, evaluated in torch (and the closed form for one eigenvalue).
+    from bayesrep_plugin.core import exact
+    lam = np.exp(2 * np.array(u))
+    spectrum = exact.Spectrum.from_eigenvalues(lam)
+    expected = exact.total_variation(spectrum) if measure == "tv" else exact.js_divergence_bits(spectrum)
+    assert brt._exact(torch.from_numpy(lam), measure).item() == pytest.approx(expected, rel=1e-9, abs=0)
+
+
 def test_monte_carlo_matches_exact_within_error():
     X, Y = _pair(seed=1)
     tx, ty = torch.from_numpy(X), torch.from_numpy(Y)
     exact_tv = brt.distance(tx, ty, "tv").item()
     mc = brt.distance(tx, ty, "tv", method="mc", n_samples=20_000, seed=3).item()
-    assert abs(mc - exact_tv) < 0.01
+    # the same estimator in the numpy core reports its standard error at this sample size
+    stderr = br.distance(X, Y, "tv", method="mc", n_samples=20_000, seed=3).stderr
+    assert abs(mc - exact_tv) < 4 * stderr
 
 
 @pytest.mark.parametrize("measure,method", [("tv", "exact"), ("js", "exact"), ("kl", "exact"), ("jsd", "mc")])
