@@ -5,10 +5,11 @@ shared_compact_model_<k>filters.keras``: 7 teachers (what each was distilled fro
 (``k`` filters in the first three layers). Each maps an RGB image (112 × 112 × 3) to the predicted
 responses of 219 V4 neurons through
 
-    layer0_conv (5×5 conv) → layer0_bn → layer0_act (ReLU)        112 × 112 × k
-    layer1 … layer4: separable conv → batch norm → ReLU             56², 28², 28², 28² × (k, k, k/2…)
-    mixing_stage (1×1 conv, linear)                                 28 × 28 × 219
-    spatial_pool_stage (28×28 depthwise, linear) → output_responses 219
+    layer0_conv (5×5 conv) → layer0_bn → layer0_act (ReLU)         112 × 112 × k
+    layer1 … layer4: separable 5×5 conv → batch norm → ReLU         56 × 56 × k, 28 × 28 × k,
+                                                                     28 × 28 × 100, 28 × 28 × 100
+    mixing_stage (1×1 conv, linear)                                  28 × 28 × 219
+    spatial_pool_stage (28×28 depthwise, linear) → output_responses  219
 
 The stages this module reads (:data:`LAYERS`) are the output of each conv stage after its batch
 norm and ReLU, the mixing stage, and the flattened spatial pooling (the model's output).
