@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bayesrep_plugin.datasets.location import SOURCES, MissingDataError, data_dir
+from bayesrep_plugin.datasets import location
+from bayesrep_plugin.datasets.location import SOURCES, MissingDataError
 
 DATASET = "cowley2026-v4"
 MODELS_FOLDER = "shared_compact_models"
@@ -97,13 +98,13 @@ class CompactModelFile:
         return f"{self.name}:keras-file-sha256={file_hash(self.path)}"
 
 
-def list_models(data_dir_path: str | os.PathLike | None = None) -> list[CompactModelFile]:
+def list_models(data_dir: str | os.PathLike | None = None) -> list[CompactModelFile]:
     """The compact models in ``<data dir>/cowley2026-v4/shared_compact_models``, by teacher then size
-    (the data directory: ``data_dir_path``, else ``$BAYESREP_DATA``).
+    (the data directory: ``data_dir``, else ``$BAYESREP_DATA``).
 
     Raises :class:`MissingDataError` when the folder holds none.
     """
-    folder = data_dir(data_dir_path) / DATASET / MODELS_FOLDER
+    folder = location.data_dir(data_dir) / DATASET / MODELS_FOLDER
     if not folder.is_dir():
         raise MissingDataError(f"{folder} is missing. Get the dataset '{DATASET}' from {SOURCES[DATASET]} "
                                f"and put it in {folder.parent.parent}")

@@ -33,11 +33,30 @@ def smallest():
     return compact.CompactModel(file)
 
 
+class Recording:
+    """The smallest model as layer_factors sees it, keeping each batch's activations it hands out."""
+
+    def __init__(self, model):
+        self.model, self.batches = model, []
+        self.name, self.layers, self.input_size = model.name, model.layers, model.input_size
+
+    def activations(self, images):
+        self.batches.append(self.model.activations(images))
+        return self.batches[-1]
+
+
 @pytest.fixture(scope="module")
-def batches(smallest, v4_images):
-    """Activations of the smallest model, batch by batch as layer_factors computes them (batch 100)."""
-    images = v4_images[1]
-    return [smallest.activations(images[start:start + 100]) for start in range(0, len(images), 100)]
+def factored(smallest, v4_images):
+    """(the factors of every layer of the smallest model on the images, in batches of 100; those
+    batches' activations)."""
+    recording = Recording(smallest)
+    factors = layer_factors(recording, v4_images[1], batch_size=100, progress=False)
+    return {f.layer: f for f in factors}, recording.batches
+
+
+@pytest.fixture(scope="module")
+def batches(factored):
+    return factored[1]
 
 
 def relative(a, b):
@@ -58,9 +77,15 @@ def test_missing_model_folder_names_where_to_get_it(tmp_path):
         compact.list_models(tmp_path)
 
 
-def test_a_truncated_model_file_is_one_error_naming_it(tmp_path, smallest):
+@pytest.mark.parametrize("damage", ["truncated", "bytes changed"])
+def test_a_broken_model_file_is_one_error_naming_it(tmp_path, smallest, damage):
+    content = bytearray(smallest.file.path.read_bytes())
+    if damage == "truncated":
+        content = content[:300_000]
+    else:
+        content[400_000:400_100] = bytes(100)  # inside model.weights.h5; the zip directory stays intact
     broken = tmp_path / "shared_compact_model_5filters.keras"
-    broken.write_bytes(smallest.file.path.read_bytes()[:300_000])
+    broken.write_bytes(bytes(content))
     with pytest.raises(compact.ModelFileError, match=f"{broken}: not a loadable Keras 3 model file"):
         compact.load_model(broken)
 
@@ -92,8 +117,9 @@ def test_layer0_by_hand_from_its_weights(smallest, batches, v4_images):
     assert relative(batches[0]["layer0_act"][:2], by_hand) < 1e-5
 
 
-def test_factors_reproduce_the_kernel_of_the_full_activations(smallest, batches, v4_images):
-    factors = {f.layer: f for f in layer_factors(smallest, v4_images[1], batch_size=100, progress=False)}
+def test_factors_reproduce_the_kernel_of_the_full_activations(factored):
+    factors, batches = factored
+    assert [len(b["layer0_act"]) for b in batches] == [100, 100, N_IMAGES - 200]
     for layer in compact.LAYERS:
         X = np.concatenate([b[layer].reshape(len(b[layer]), -1) for b in batches]).astype(np.float64)
         factor = factors[layer]
