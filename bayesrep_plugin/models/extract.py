@@ -128,6 +128,9 @@ def layer_factors(source, images: np.ndarray, batch_size: int = 32, progress: bo
                             raw[layer] = np.empty((n, d), dtype=np.float32)
                         else:
                             files[layer] = open(Path(folder) / f"{layer}.f32", "wb")
+                    elif values.shape[1:] != shapes[layer]:
+                        raise ValueError(f"{source.name}: layer {layer} gave activations of shape {values.shape[1:]} "
+                                         f"for images {start}…, {shapes[layer]} before")
                     if layer in raw:
                         raw[layer][start:start + len(values)] = values.reshape(len(values), -1)
                     else:
