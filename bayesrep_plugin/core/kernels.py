@@ -139,6 +139,21 @@ def feature_factor(X, center: Centering = "none", name: str = "X") -> np.ndarray
     return F
 
 
+def kernel_factor(K: np.ndarray, name: str = "K") -> np.ndarray:
+    """The principal-component factor F = V Λ^{1/2} (n × n) of a kernel K = V Λ Vᵀ: F Fᵀ = K.
+
+    F is the activations expressed in the orthonormal basis of their principal axes (for X = U S Wᵀ,
+    F = U S up to column signs), so it is an exact, compact stand-in for activations with more
+    features than stimuli. Columns are in decreasing order of eigenvalue; eigenvalues below zero
+    (rounding, of order n·eps·‖K‖) are set to zero.
+    """
+    K = np.asarray(K, dtype=np.float64)
+    if K.ndim != 2 or K.shape[0] != K.shape[1]:
+        raise ValueError(f"{name}: a kernel must be a square matrix; got shape {K.shape}")
+    eigenvalues, eigenvectors = np.linalg.eigh(K)
+    return eigenvectors[:, ::-1] * np.sqrt(np.clip(eigenvalues[::-1], 0.0, None))
+
+
 def check_kernel(K, name: str = "K") -> np.ndarray:
     """Validate a user-supplied kernel: square, finite, symmetric, positive semi-definite.
 

@@ -1,0 +1,165 @@
+"""The shared compact models of V4 (Cowley, Stan, Pillow & Smith, Nature 2026), loaded with Keras 3.
+
+The data folder holds 56 trained CNNs, ``cowley2026-v4/shared_compact_models/<teacher>/
+shared_compact_model_<k>filters.keras``: 7 teachers (what each was distilled from) × 8 sizes
+(``k`` filters in the first three layers). Each maps an RGB image (112 × 112 × 3) to the predicted
+responses of 219 V4 neurons through
+
+    layer0_conv (5×5 conv) → layer0_bn → layer0_act (ReLU)         112 × 112 × k
+    layer1 … layer4: separable 5×5 conv → batch norm → ReLU         56 × 56 × k, 28 × 28 × k,
+                                                                     28 × 28 × 100, 28 × 28 × 100
+    mixing_stage (1×1 conv, linear)                                  28 × 28 × 219
+    spatial_pool_stage (28×28 depthwise, linear) → output_responses  219
+
+The stages this module reads (:data:`LAYERS`) are the output of each conv stage after its batch
+norm and ReLU, the mixing stage, and the flattened spatial pooling (the model's output).
+
+Preprocessing, from the models' source (``cowleygroup/V4_compact_models``, commit f4552ad9, its
+README and model-loading code): the input is the image's RGB pixel values (0–255, float32) minus
+the per-channel means (116.222, 109.270, 100.381), with no scaling. Images of another size are
+first resized to 112 × 112 (:func:`bayesrep_plugin.models.images.resize`).
+
+Keras runs on the torch backend (CPU torch is what this project installs). ``KERAS_BACKEND`` must
+be ``torch`` when keras is first imported; :func:`import_keras` sets it if keras is not imported
+yet, and refuses a keras already imported with another backend.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bayesrep_plugin.datasets import location
+from bayesrep_plugin.datasets.location import SOURCES, MissingDataError
+
+DATASET = "cowley2026-v4"
+MODELS_FOLDER = "shared_compact_models"
+TEACHERS = ("from_resnet50", "from_resnet50_robust", "from_vgg19", "from_cornets", "from_ensemble_model",
+            "linear_from_ensemble_model", "from_V4data_direct_fit")
+FILTERS = (5, 10, 25, 35, 50, 75, 100, 200)
+INPUT_SIZE = 112
+#: Per-channel (R, G, B) means subtracted from the 0–255 pixel values (the models' own preprocessing).
+CHANNEL_MEANS = (116.222, 109.270, 100.381)
+LAYERS = ("layer0_act", "layer1_act", "layer2_act", "layer3_act", "layer4_act", "mixing_stage",
+          "output_responses")
+N_OUTPUTS = 219
+_FILE = re.compile(r"shared_compact_model_(\d+)filters\.keras")
+
+
+class ModelFileError(ValueError):
+    """A model file exists but cannot be loaded; the message names the file."""
+
+
+def import_keras():
+    """Keras 3 on the torch backend (sets ``KERAS_BACKEND=torch`` if keras is not imported yet)."""
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = "torch"
+    try:
+        import keras
+    except ImportError:
+        raise ImportError("the compact models need keras 3 on the torch backend: "
+                          "pip install 'bayesrep-plugin[models]'") from None
+    if keras.backend.backend() != "torch":
+        raise RuntimeError(f"keras was imported with the '{keras.backend.backend()}' backend; the compact models "
+                           "are run on torch: set KERAS_BACKEND=torch before keras is first imported")
+    return keras
+
+
+def preprocess(images: np.ndarray) -> np.ndarray:
+    """uint8 RGB images (n, 112, 112, 3) → the models' input: float32 pixels minus the channel means."""
+    if images.ndim != 4 or images.shape[1:] != (INPUT_SIZE, INPUT_SIZE, 3):
+        raise ValueError(f"the compact models take RGB images of shape (n, {INPUT_SIZE}, {INPUT_SIZE}, 3); "
+                         f"got {images.shape} (resize them first)")
+    return images.astype(np.float32) - np.asarray(CHANNEL_MEANS, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class CompactModelFile:
+    """One trained compact model: its teacher, its number of filters and its file."""
+
+    teacher: str
+    filters: int
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return f"{self.teacher}-{self.filters}filters"
+
+    def fingerprint(self) -> str:
+        """What identifies the model's weights: the SHA-256 of its file."""
+        from .cache import file_hash
+
+        return f"{self.name}:keras-file-sha256={file_hash(self.path)}"
+
+
+def list_models(data_dir: str | os.PathLike | None = None) -> list[CompactModelFile]:
+    """The compact models in ``<data dir>/cowley2026-v4/shared_compact_models``, by teacher then size
+    (the data directory: ``data_dir``, else ``$BAYESREP_DATA``).
+
+    Raises :class:`MissingDataError` when the folder holds none.
+    """
+    folder = location.data_dir(data_dir) / DATASET / MODELS_FOLDER
+    if not folder.is_dir():
+        raise MissingDataError(f"{folder} is missing. Get the dataset '{DATASET}' from {SOURCES[DATASET]} "
+                               f"and put it in {folder.parent.parent}")
+    found = []
+    for path in folder.glob("*/shared_compact_model_*filters.keras"):
+        match = _FILE.fullmatch(path.name)
+        if match:
+            found.append(CompactModelFile(path.parent.name, int(match.group(1)), path))
+    if not found:
+        raise MissingDataError(f"{folder} holds no shared_compact_model_<k>filters.keras files")
+    order = {teacher: i for i, teacher in enumerate(TEACHERS)}
+    return sorted(found, key=lambda m: (order.get(m.teacher, len(order)), m.teacher, m.filters))
+
+
+def load_model(path: str | os.PathLike):
+    """Load one ``.keras`` file (``compile=False``: inference only); a file that is not a complete
+    Keras 3 archive (truncated, corrupt, foreign) raises one :class:`ModelFileError` naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise MissingDataError(f"{path}: model file not found")
+    keras = import_keras()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+        if bad is not None:
+            raise zipfile.BadZipFile(f"member {bad} fails its CRC check")
+        model = keras.saving.load_model(path, compile=False)
+    except Exception as error:  # zipfile, h5py and keras each raise their own types for a broken archive
+        raise ModelFileError(f"{path}: not a loadable Keras 3 model file ({type(error).__name__}: {error})") from None
+    missing = [layer for layer in LAYERS if layer not in {l.name for l in model.layers}]
+    outputs = [tuple(output.shape) for output in model.outputs]
+    if missing or outputs != [(None, N_OUTPUTS)]:
+        raise ModelFileError(f"{path}: not a compact V4 model (missing layers {missing}, outputs {outputs})")
+    return model
+
+
+class CompactModel:
+    """A loaded compact model as an activation source: :meth:`activations` maps a batch of uint8
+    images to the float32 activations of every layer in :data:`LAYERS`."""
+
+    layers = LAYERS
+    input_size = INPUT_SIZE
+    preprocessing = f"RGB 0-255 minus channel means {CHANNEL_MEANS}, {INPUT_SIZE}x{INPUT_SIZE}"
+
+    def __init__(self, file: CompactModelFile):
+        self.file = file
+        self.name = file.name
+        keras = import_keras()
+        model = load_model(file.path)
+        self._extractor = keras.Model(model.inputs, [model.get_layer(layer).output for layer in LAYERS])
+
+    def activations(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        import torch
+
+        keras = import_keras()
+        with torch.no_grad():
+            outputs = self._extractor([preprocess(images)], training=False)
+        return {layer: keras.ops.convert_to_numpy(output) for layer, output in zip(LAYERS, outputs)}

