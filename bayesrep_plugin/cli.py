@@ -54,6 +54,9 @@ config file (paths are relative to it; every key but models and neural is option
     "v4": """examples:
   bayesrep v4 --data-dir ../shared/data --out v4-report/
   BAYESREP_DATA=../shared/data bayesrep v4 --bootstrap 50""",
+    "it92": """examples:
+  bayesrep it92 --data-dir ../shared/data --out it92/
+  bayesrep it92 --no-models --subjects""",
     "demo": """example:
   bayesrep demo --out bayesrep-demo/""",
     "brainscore": """examples:
@@ -188,6 +191,26 @@ def build_parser() -> argparse.ArgumentParser:
                     help="resamples of images for the intervals")
     v4.add_argument("--seed", type=int, default=base.seed, help="seed of the resamples and of the split of the repeats")
     _common(v4)
+
+    it92 = commands.add_parser(
+        "it92", formatter_class=_Formatter, epilog=EXAMPLES["it92"],
+        help="the 92-image leaderboard: models beside monkey IT and human IT (Kriegeskorte et al. 2008)",
+        description="Rank the pixels, the 56 compact V4 models (output layer) and EfficientNet-Lite0 (three stages), "
+                    "run on the 92 images, against monkey IT (674 neurons) and human IT (4 subjects x 2 sessions), "
+                    "which come only as correlation-distance RDMs: every representation is compared by the kernel of "
+                    "its per-stimulus z-scored patterns, 1 - RDM. Human IT's reference row is session 2 vs session 1; "
+                    "monkey IT has a single RDM and so no reference row. The data directory holds "
+                    "kriegeskorte2008-92images/ (and cowley2026-v4/ for the models).")
+    it92.add_argument("--data-dir", type=Path, metavar="DIR",
+                      help="folder holding kriegeskorte2008-92images/ and cowley2026-v4/ (default: $BAYESREP_DATA)")
+    it92.add_argument("--out", type=Path, metavar="DIR", help="also write the full report (tables, figures, page) here")
+    it92.add_argument("--b", type=float, default=base.b, help="noise-to-signal ratio of the readout prior")
+    it92.add_argument("--bootstrap", type=int, default=base.n_bootstrap, metavar="N",
+                      help="resamples of images for the intervals")
+    it92.add_argument("--seed", type=int, default=base.seed, help="seed of the resamples")
+    it92.add_argument("--no-models", action="store_true", help="the pixels only (no model is run)")
+    it92.add_argument("--subjects", action="store_true", help="also one board per human subject")
+    _common(it92)
 
     demo = commands.add_parser(
         "demo", formatter_class=_Formatter, epilog=EXAMPLES["demo"],
@@ -352,6 +375,26 @@ def run_v4(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_it92(args: argparse.Namespace) -> int:
+    from bayesrep_plugin.reports import kriegeskorte2008 as it92
+    from bayesrep_plugin.reports.leaderboard import check_output, write_report
+    from bayesrep_plugin.reports.tables import to_markdown
+
+    it92.brains(args.data_dir)  # a missing or bad RDM file fails now, not after the models
+    if args.out:
+        check_output(args.out)
+    settings = dataclasses.replace(it92.default_settings(), b=args.b, n_bootstrap=args.bootstrap, seed=args.seed)
+    models = {} if args.no_models else it92.it92_models(args.data_dir, progress=not args.quiet)
+    report = it92.build_92_leaderboard(models, settings, path=args.data_dir, subjects=args.subjects,
+                                       output=args.out, progress=not args.quiet)
+    print(to_markdown(report.tables(), report.title))
+    for note in report.notes:
+        print(f"> {note}\n")
+    if args.out:
+        _say(args, f"report: {write_report(report, args.out)['html']}")
+    return EXIT_OK
+
+
 def run_demo(args: argparse.Namespace) -> int:
     from bayesrep_plugin import demo
 
@@ -373,7 +416,7 @@ def run_brainscore(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "compare": run_compare, "score": run_score, "leaderboard": run_leaderboard,
-    "v4": run_v4, "demo": run_demo, "brainscore": run_brainscore,
+    "v4": run_v4, "it92": run_it92, "demo": run_demo, "brainscore": run_brainscore,
 }
 
 

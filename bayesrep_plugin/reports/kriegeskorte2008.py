@@ -84,6 +84,11 @@ def model_responses(model: Model, name: str | None = None) -> Responses:
     return loaded
 
 
+def default_settings() -> Settings:
+    """tv, js, cka and rsa; b, resamples and seed the defaults; responses as correlation kernels."""
+    return Settings(measures=MEASURES, response_kernel="correlation")
+
+
 def build_92_leaderboard(models: Mapping[str, Model] | Sequence[Model], settings: Settings | None = None, *,
                          path: str | os.PathLike | None = None, subjects: bool = True, pixels: bool = True,
                          output: Path | None = None, progress: bool = True) -> Report:
@@ -112,7 +117,7 @@ def build_92_leaderboard(models: Mapping[str, Model] | Sequence[Model], settings
     Report
         Boards "human IT", "monkey IT" (and "human IT · <subject>"); see the module docstring.
     """
-    settings = dataclasses.replace(settings or Settings(measures=MEASURES), response_kernel="correlation")
+    settings = dataclasses.replace(settings or default_settings(), response_kernel="correlation")
     named = models.items() if isinstance(models, Mapping) else [(None, model) for model in models]
     candidates = [model_responses(model, name) for name, model in named]
     if pixels:
@@ -127,27 +132,14 @@ def build_92_leaderboard(models: Mapping[str, Model] | Sequence[Model], settings
                     progress=progress)
 
 
-def main() -> None:  # pragma: no cover - a script entry point for the report
-    import argparse
+def it92_models(path: str | os.PathLike | None = None, progress: bool = True) -> dict[str, xr.DataArray]:
+    """The models of the V4 report run on the 92 images (resized to each model's input), the
+    leaderboard's layers of each (:func:`~.recording.model_sources`); the pixels are the board's own."""
+    from bayesrep_plugin.models import model_assemblies
 
-    from .leaderboard import write_report
+    from .inputs import load_assembly
+    from .recording import model_sources
 
-    parser = argparse.ArgumentParser(description="The 92-image leaderboard (pixels plus the given model netCDFs).")
-    parser.add_argument("models", nargs="*", type=Path, help="netCDF model assemblies (presentation × neuroid)")
-    parser.add_argument("--out", type=Path, help="write the report (tables, figures, page) here")
-    parser.add_argument("--bootstrap", type=int, default=20)
-    parser.add_argument("--no-subjects", action="store_true")
-    args = parser.parse_args()
-    report = build_92_leaderboard(args.models, Settings(measures=MEASURES, n_bootstrap=args.bootstrap),
-                                  subjects=not args.no_subjects, output=args.out, progress=False)
-    from .tables import to_markdown
-
-    print(to_markdown(report.tables(), report.title))
-    for note in report.notes:
-        print(f"> {note}\n")
-    if args.out:
-        write_report(report, args.out)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+    stimulus_ids, images = data.load_images(path)
+    paths = model_assemblies(stimulus_ids, images, data_dir=path, progress=progress)
+    return {source.label: load_assembly(source) for source in model_sources(paths) if source.label != "pixels"}

@@ -148,17 +148,22 @@ COMPACT_LAYER = "output_responses"
 OTHER_LAYERS = {"pixels": ("pixels",), "efficientnet-lite0": ("block4", "block10", "avgpool")}
 
 
-def v4_sources(data_dir=None, progress: bool = True) -> list[Source]:
-    """The models on the leaderboard, as Sources of their cached assemblies (computed if missing)."""
-    from bayesrep_plugin.models import v4_model_assemblies
-
+def model_sources(paths: dict[str, Path]) -> list[Source]:
+    """The leaderboard's layers (:data:`COMPACT_LAYER`, :data:`OTHER_LAYERS`) of cached model assemblies."""
     sources = []
-    for name, path in v4_model_assemblies(data_dir, progress=progress).items():
+    for name, path in paths.items():
         if _model_facts(name):
             sources.append(Source(path, name, {"layer": COMPACT_LAYER}))
         for layer in OTHER_LAYERS.get(name, ()):
             sources.append(Source(path, name if name == layer else f"{name}:{layer}", {"layer": layer}))
     return sources
+
+
+def v4_sources(data_dir=None, progress: bool = True) -> list[Source]:
+    """The models on the V4 leaderboard, as Sources of their cached assemblies (computed if missing)."""
+    from bayesrep_plugin.models import v4_model_assemblies
+
+    return model_sources(v4_model_assemblies(data_dir, progress=progress))
 
 
 def side_by_side(report: Report, scores: list[BrainScoreRow]) -> Table:
