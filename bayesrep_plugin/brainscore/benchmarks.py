@@ -3,7 +3,7 @@
 :func:`rescore` takes a brainscore_vision ``NeuralBenchmark`` (or an assembly and what the
 benchmark needs to show it to a model) and returns a :class:`BayesianNeuralBenchmark`: the same
 recordings and stimuli, presented the same way, scored with one of our metrics, normalised by
-its own split-half ceiling (clipped to [0, 1], see :func:`~.scores.ceil_score`), identified as
+its own noise ceiling (clipped to [0, 1], see :func:`~.scores.ceil_score`), identified as
 ``<original>-<metric>`` (``MajajHong2015.IT-pls`` → ``MajajHong2015.IT-bayes_js``).
 
 Why a subclass and not the original class with our metric swapped in: ``NeuralBenchmark``
@@ -25,7 +25,7 @@ from .scores import ceil_score
 
 
 class BayesianNeuralBenchmark(NeuralBenchmark):
-    """A ``NeuralBenchmark`` scored with a Bayesian readout metric and its split-half ceiling.
+    """A ``NeuralBenchmark`` scored with a Bayesian readout metric and its noise ceiling.
 
     The ceiling is computed once per instance (not through ``BenchmarkBase``'s on-disk result
     cache, which is keyed by identifier only and would serve a stale ceiling for new data).

@@ -1,4 +1,4 @@
-"""Brain-Score metrics: Bayesian readout similarity, its split-half ceiling, and the encoding score.
+"""Brain-Score metrics: Bayesian readout similarity and its noise ceiling.
 
 A metric follows ``brainscore_core.metrics.Metric``: ``metric(assembly1, assembly2) -> Score``,
 higher = more similar, 1 = identical. For the readout distances d ∈ [0, 1] (TV, JS, Hellinger)
@@ -19,8 +19,9 @@ from bayesrep_plugin.assemblies.align import align
 from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_resampling, resample_indices,
                                                   single_blas_thread)
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representation
+from bayesrep_plugin.assemblies.noise import noise_sd, signal_estimate, simulated_recording
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
-                                                  responses_from_assembly, split_half)
+                                                  responses_from_assembly)
 from bayesrep_plugin.core.kernels import CENTERINGS, Centering
 from bayesrep_plugin.core.measures import Measure, get_measure
 from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
@@ -105,11 +106,11 @@ class BayesianReadoutSimilarity(Metric):
         check_resampling(n_bootstrap, bootstrap)
         self.n_bootstrap, self.bootstrap, self.min_overlap = n_bootstrap, bootstrap, min_overlap
 
-    def ceiling(self, n_splits: int = 20) -> "BayesianReadoutCeiling":
-        """The split-half ceiling with this metric's measure and options."""
+    def ceiling(self, n_replicates: int = 20) -> "BayesianReadoutCeiling":
+        """The noise ceiling with this metric's measure and options (b, center, kernel, time bins...)."""
         c = self.comparison
         readout = {k: v for k, v in c.options.items() if k != "seed"}
-        return BayesianReadoutCeiling(c.measure.name, b=c.b, center=c.center, kernel=c.kernel, n_splits=n_splits,
+        return BayesianReadoutCeiling(c.measure.name, b=c.b, center=c.center, kernel=c.kernel, n_replicates=n_replicates,
                                       seed=c.seed, stimulus_key=c.stimulus_key, time_bins=c.time_bins, **readout)
 
     def __call__(self, assembly1: xr.DataArray, assembly2: xr.DataArray) -> Score:
@@ -140,32 +141,73 @@ class BayesianReadoutSimilarity(Metric):
 
 
 class BayesianReadoutCeiling(Metric):
-    """Split-half ceiling of neural data with repetitions, under a readout similarity.
+    """The expected score of a perfect model: the ceiling of the readout similarity on neural data.
 
-    For each of ``n_splits`` seeded random splits, every stimulus's repetitions are shuffled and
-    divided into two halves of ⌊r/2⌋ each (one left out when r is odd); the similarity between the
-    two halves' representations is computed with the metric's measure and options. The ceiling
-    is the mean over splits; ``error`` is their SD; ``raw`` holds them over dim ``split``.
+    A model is scored against the mean over repetitions, s(model, x̄) with x̄ = X + ε̄ (X the
+    noiseless signal, ε̄ the mean noise of the recording's repetitions). A perfect model *is* X,
+    so the best expected score is
 
-    No Spearman–Brown step: that correction extrapolates a *correlation* between two half-means
-    to the reliability of the full mean, using the algebra of correlations of sums of parallel
-    measurements; a readout distance between two Gaussians is not a function of a correlation
-    and has no such algebra (see docs/guide-brainscore.md). The split-half similarity is
-    therefore a conservative ceiling (halves are noisier than the full mean), and ceiled scores
-    are clipped to [0, 1] with the unclipped value kept.
+        g = E_ε̄ s(X, X + ε̄),
+
+    which is below 1 because the noise in x̄ changes the data's kernel (a ridge tr Σᵢ/Rᵢ on its
+    diagonal, fluctuations off it). The ceiling estimates g by simulation from the recording
+    itself, a parametric bootstrap (the noise model and the signal estimate are derived in
+    ``assemblies/noise.py``):
+
+        ĝ = (1/B) Σ_b s(X̂, X̂ + ε̄*_b),
+
+    with ε̄*_b drawn from each stimulus's own residuals (±rᵢ⁽ᵗ⁾/√Rᵢ: covariance Σᵢ/Rᵢ, neuron
+    correlations and per-stimulus noise levels kept, unequal repetition counts through Rᵢ) and
+    X̂ the signal estimated by optimal singular-value shrinkage of the noise-whitened means
+    (Gavish & Donoho 2017; x̄ itself would bias the ceiling by up to 20%). The shrinkage drops
+    signal directions below the noise bulk, which leaves a bias of its own (ĝ was 3–15% low at
+    perfect scores of 0.25–0.04 in simulations), so the bootstrap's bias correction is applied
+    once more: each replicate's simulated mean X̂ + ε̄*_b is shrunk again, X̂*_b, and scored the
+    same way, giving the bias of the whole procedure in the bootstrap world,
+
+        ceiling = ĝ − ((1/B) Σ_b s(X̂*_b, X̂*_b + ε̄**_b) − ĝ) = (1/B) Σ_b [2 s(X̂, X̂ + ε̄*_b) − s(X̂*_b, X̂*_b + ε̄**_b)].
+
+    The model side is built as a model is (mean kernel, no repetitions) and the data side as the
+    data are (the metric's ``kernel``, ``center``, ``b``, measure), so a perfect model's ceiled
+    score is 1 in expectation whatever the options.
+
+    Why not the split-half similarity: s(x̄_A, x̄_B) compares two half-means, both noisy, with R/2
+    repetitions each. That is a different quantity from g: both halves carry the same noise ridge,
+    which the comparison barely sees, while a model against the full mean sees it fully. On the
+    simulated populations of benchmarks/bench_ceiling.py a perfect model scored 0.66–16× the
+    split-half value (more than 1.7× in all but the d ≫ n cells).
+
+    Assumptions, and where they fail (numbers from benchmarks/bench_ceiling.py): noise
+    independent across trials and stimuli with zero mean (drift or adaptation shared within a
+    repetition is not simulated); a signal whose directions stand above the noise bulk or are
+    absent: directions below it cannot be estimated. For low-rank signals the bias correction
+    takes care of that (Gaussian cells: mean ceiled perfect score within 0.025 of 1, its interval
+    covering 1 in ≥ 95% of seeds); a signal with a long tail of weak directions, like Poisson
+    counts of 1–2 per bin, gets a ceiling 3–4% high (ceiled perfect score 0.96–0.97, covered in
+    50–60% of seeds). At least 2 repetitions of every stimulus (3 with the cross-validated
+    kernel, whose trial draws would be ± the same residual at R = 2). Where the perfect score
+    itself is near 0 (noise swamps the signal) ratios to it scatter widely: at a perfect score of
+    0.04 the ceiled score's interval is ±0.14.
+
+    Score: the ceiling; ``spread`` = SD of s(X̂, X̂ + ε̄*_b) over b, how much a perfect model's
+    own score varies with the noise; ``mc_error`` = the simulation error of the ceiling (SD of the
+    corrected replicates / √B); ``error`` = √(spread² + mc_error²), the uncertainty of where a
+    perfect model's score falls, which the ceiled score's interval uses; ``raw`` = the B
+    corrected replicates over dim ``replicate``; ``uncorrected`` = ĝ; ``signal_rank`` = rank of X̂.
+    Cost: 2B comparisons and B + 1 SVDs of the n × d means.
 
     Call as a Brain-Score ceiling: ``ceiling(neural_assembly) -> Score``.
     """
 
     def __init__(self, measure: str = "js", *, b: float = DEFAULT_B, center: Centering = "none",
                  method: str = "exact", n_samples: int = 10_000, kernel: KernelKind = "mean",
-                 n_splits: int = 20, seed: int = 0, stimulus_key: str = STIMULUS_KEY,
+                 n_replicates: int = 20, seed: int = 0, stimulus_key: str = STIMULUS_KEY,
                  time_bins: TimeBins = "mean"):
-        if n_splits < 2:
-            raise ValueError(f"n_splits must be at least 2 to estimate a spread; got {n_splits}")
+        if n_replicates < 2:
+            raise ValueError(f"n_replicates must be at least 2 to estimate a spread; got {n_replicates}")
         self.comparison = _ReadoutComparison(measure, b, center, method, n_samples, kernel, stimulus_key,
                                              time_bins, seed)
-        self.n_splits = n_splits
+        self.n_replicates = n_replicates
 
     def __call__(self, assembly: xr.DataArray) -> Score:
         c = self.comparison
@@ -176,17 +218,42 @@ class BayesianReadoutCeiling(Metric):
 
     def _ceiling(self, responses: Responses) -> Score:
         c = self.comparison
-        minimum = 4 if c.kernel == "cross_validated" else 2  # each half needs 2 for its own cv kernel
-        responses.require_repetitions(minimum, "the split-half ceiling")
+        trials = c.kernel == "cross_validated"
+        if responses.repetitions.max() < 2:
+            raise AssemblyError(f"{responses.name}: a noise ceiling needs repeated presentations of each stimulus "
+                                "(it is estimated from the trial-to-trial variability), and these data have one "
+                                "response per stimulus; use the benchmark's own ceiling instead (e.g. "
+                                "benchmark.ceiling, which for brainscore_language datasets extrapolates over "
+                                "held-out subjects)")
+        responses.require_repetitions(3 if trials else 2, "the noise ceiling")
+        counts, neuron_sd = responses.repetitions, noise_sd(responses)
         rng = np.random.default_rng(c.seed)
-        values = []
+
+        def perfect_score(signal: np.ndarray) -> tuple[float, Responses]:
+            """s(signal, signal + simulated noise), and the simulated recording."""
+            model = Responses("perfect model", responses.stimulus_ids, signal[None],
+                              np.ones((1, responses.n), dtype=bool), responses.neuroid_ids)
+            recording = simulated_recording(responses, signal, rng, trials=trials)
+            return c.similarity(c.representation(model)[0], c.representation(recording)[0]), recording
+
+        signal = signal_estimate(responses.means, counts, neuron_sd)
+        first, second = [], []
         with single_blas_thread():
-            for _ in range(self.n_splits):
-                half1, half2 = split_half(responses, rng)
-                values.append(c.similarity(c.representation(half1)[0], c.representation(half2)[0]))
-        values = np.array(values)
-        return resampled_score(values.mean(), values, dim="split", over=["split"], n_splits=self.n_splits,
-                               n_stimuli=responses.n, **c.parameters())
+            for _ in range(self.n_replicates):
+                value, recording = perfect_score(signal)
+                first.append(value)
+                second.append(perfect_score(signal_estimate(recording.means, counts, neuron_sd))[0])
+        first, second = np.array(first), np.array(second)
+        corrected = 2 * first - second
+        spread = float(first.std(ddof=1))
+        mc_error = float(corrected.std(ddof=1) / np.sqrt(corrected.size))
+        score = resampled_score(corrected.mean(), corrected, dim="replicate", over=["noise"],
+                                uncorrected=float(first.mean()), spread=spread, mc_error=mc_error,
+                                n_replicates=self.n_replicates, n_stimuli=responses.n,
+                                signal_rank=int(np.linalg.matrix_rank(signal)) if signal.any() else 0,
+                                **c.parameters())
+        score.attrs["error"] = float(np.hypot(spread, mc_error))
+        return score
 
 
 def _time_bin_pairs(assembly1: xr.DataArray, assembly2: xr.DataArray) -> tuple[list, xr.DataArray]:
