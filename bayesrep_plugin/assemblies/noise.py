@@ -10,14 +10,14 @@ independent of x̄ᵢ. So ±rᵢ⁽ᵗ⁾/√Rᵢ, with a random sign and a rand
 residuals, is a draw of the *mean* noise ε̄ᵢ with the right covariance Σᵢ/Rᵢ: the stimulus's own
 noise scale and the neurons' noise correlations are kept, and it works from R = 2. (A "wild"
 draw (1/Rᵢ) Σₜ zₜ rᵢ⁽ᵗ⁾, z ~ N(0, 1), has the same covariance, but its length fluctuates with
-only Rᵢ − 1 degrees of freedom, which adds a spurious per-stimulus ridge to the mean kernel:
-measured, it lowered the ceiling by 8% at n = 100, d = 300, R = 4.) Trials, for the
-cross-validated kernel, are drawn as ±rᵢ⁽ᵗ⁾ in a random order of the stimulus's residuals.
+only Rᵢ − 1 degrees of freedom, which adds a spurious per-stimulus ridge to the mean kernel and
+lowers the ceiling where that ridge matters, d ≫ n.) Trials, for the cross-validated kernel, are
+drawn as ±rᵢ⁽ᵗ⁾ in a random order of the stimulus's residuals.
 
-Signal estimate. x̄ is not the signal: it carries ε̄, and a ceiling computed around it is biased
-(in either direction, by up to 20% in simulations). :func:`signal_estimate` shrinks the singular
-values of the noise-whitened means with the Frobenius-optimal shrinker of Gavish & Donoho (2017)
-for a low-rank signal in white noise: whiten so that every entry's noise has variance 1
+Signal estimate. x̄ is not the signal: it carries ε̄, and a ceiling computed around it is biased,
+in either direction (the `plug-in` column of benchmarks/bench_ceiling.py). :func:`signal_estimate`
+shrinks the singular values of the noise-whitened means with the Frobenius-optimal shrinker of
+Gavish & Donoho (2017) for a low-rank signal in white noise: whiten so that every entry's noise has variance 1
 (y = diag(√Rᵢ) x̄ diag(1/σⱼ), σⱼ² the pooled trial noise variance of neuron j), write
 y = Σ sₖ uₖ vₖᵀ, and with N = max(n, d), β = min(n, d)/N, s̃ = s/√N replace
 

@@ -252,7 +252,7 @@ class BayesianReadoutCeiling(Metric):
                                 n_replicates=self.n_replicates, n_stimuli=responses.n,
                                 signal_rank=int(np.linalg.matrix_rank(signal)) if signal.any() else 0,
                                 **c.parameters())
-        score.attrs["error"] = float(np.hypot(spread, mc_error))
+        score.attrs["error"] = float(np.hypot(spread, mc_error))   # where a perfect model's score falls, not the SD of raw
         return score
 
 
@@ -279,14 +279,14 @@ def _stack_time_bins(scores: list[Score], labels: xr.DataArray) -> Score:
     """Per-time-bin scores → one Score over ``time_bin``: error and raw per bin, the rest shared."""
     index = labels.to_index()
     score = Score(np.array([float(s) for s in scores]), coords={TIME_DIM: index}, dims=[TIME_DIM])
-    per_bin = ("error", "raw", "interval", "distance")
-    score.attrs = {k: v for k, v in scores[0].attrs.items() if k not in per_bin}
-    for key in ("interval", "distance"):
+    listed = ("interval", "distance", "spread", "mc_error", "uncorrected", "signal_rank")   # one entry per bin
+    score.attrs = {k: v for k, v in scores[0].attrs.items() if k not in ("error", "raw", *listed)}
+    for key in listed:
         if key in scores[0].attrs:
             score.attrs[key] = [s.attrs[key] for s in scores]
     score.attrs["error"] = Score([s.attrs["error"] for s in scores], coords={TIME_DIM: index}, dims=[TIME_DIM])
     raw = np.stack([s.attrs[Score.RAW_VALUES_KEY].values for s in scores])
-    dim = scores[0].attrs[Score.RAW_VALUES_KEY].dims[0]  # "bootstrap" or "split"
+    dim = scores[0].attrs[Score.RAW_VALUES_KEY].dims[0]  # "bootstrap" or "replicate"
     score.attrs[Score.RAW_VALUES_KEY] = Score(raw, coords={TIME_DIM: index, dim: np.arange(raw.shape[1])},
                                               dims=[TIME_DIM, dim])
     return score

@@ -195,3 +195,5 @@ def test_ceiling_per_time_bin(signal):
     ceiling = BayesianReadoutCeiling("js", n_replicates=4, time_bins="each")(neural)
     assert ceiling.dims == ("time_bin",) and float(ceiling[0]) > float(ceiling[1]) + 0.1
     assert ceiling.attrs["raw"].dims == ("time_bin", "replicate")
+    assert len(ceiling.attrs["spread"]) == len(ceiling.attrs["uncorrected"]) == 2      # per bin, not the first bin's
+    assert ceiling.attrs["uncorrected"][0] > ceiling.attrs["uncorrected"][1]
