@@ -16,16 +16,27 @@ drawn as ±rᵢ⁽ᵗ⁾ in a random order of the stimulus's residuals.
 
 Signal estimate. x̄ is not the signal: it carries ε̄, and a ceiling computed around it is biased,
 in either direction (the `plug-in` column of benchmarks/bench_ceiling.py). :func:`signal_estimate`
-shrinks the singular values of the noise-whitened means with the Frobenius-optimal shrinker of
-Gavish & Donoho (2017) for a low-rank signal in white noise: whiten so that every entry's noise has variance 1
-(y = diag(√Rᵢ) x̄ diag(1/σⱼ), σⱼ² the pooled trial noise variance of neuron j), write
-y = Σ sₖ uₖ vₖᵀ, and with N = max(n, d), β = min(n, d)/N, s̃ = s/√N replace
+whitens the means so that every entry's noise has variance ≈ 1, y = diag(√Rᵢ) x̄ diag(1/σⱼ)
+(σⱼ² the pooled trial noise variance of neuron j), writes y = Σ sₖ uₖ vₖᵀ, and with
+N = max(n, d), β = min(n, d)/N, s̃ = s/√N treats the two sides of the noise bulk's edge
+1 + √β (Marchenko–Pastur) differently:
 
-    s̃ → √((s̃² − β − 1)² − 4β) / s̃   if s̃ > 1 + √β,   else 0,
+* above it, sₖ belongs to a signal direction whose singular value is (Benaych-Georges &
+  Nadakuditi 2012; Gavish & Donoho 2017, the operator-norm shrinker)
 
-then undo the whitening. It removes the noise bulk (singular values up to (1 + √β)√N, the
-Marchenko–Pastur edge) and corrects the kept ones for the noise they carry, in whichever of
-stimulus or neuron space is smaller.
+      θₖ = √N · √((s̃² − β − 1 + √((s̃² − β − 1)² − 4β)) / 2),
+
+  kept along uₖ vₖᵀ with that amplitude;
+* below it, directions cannot be told from noise, but their total energy can:
+  E‖y‖² = ‖signal‖² + Σᵢⱼ Sᵢⱼ/σⱼ² (Sᵢⱼ the sample variance), so the weak energy
+  W = ‖y‖² − Σᵢⱼ Sᵢⱼ/σⱼ² − Σₖ θₖ² (when positive) is given to the means' remainder outside the
+  kept directions, rescaled to energy W.
+
+Why the weak energy matters: the prior normalises by tr K, so every signal direction's share
+depends on how much signal lies elsewhere; dropping the weak directions (as the Frobenius-optimal
+shrinker does) made the ceiling too high for signals with a long tail of weak directions
+(power-law spectra, Poisson counts), while keeping them at their noisy amplitude is the plug-in.
+Then the whitening is undone.
 """
 
 from __future__ import annotations
@@ -46,31 +57,33 @@ def residuals(responses: Responses) -> np.ndarray:
     return deviations * np.sqrt(counts / (counts - 1))[:, None]
 
 
-def noise_sd(responses: Responses) -> np.ndarray:
-    """σⱼ (d,): each neuron's trial noise SD, pooled over stimuli from the residuals."""
-    return np.sqrt((residuals(responses) ** 2).sum(axis=(0, 1)) / responses.repetitions.sum())
+def signal_estimate(responses: Responses) -> np.ndarray:
+    """The noiseless signal (n × d) estimated from the means and residuals (see the module docstring).
 
-
-def signal_estimate(means: np.ndarray, counts: np.ndarray, neuron_sd: np.ndarray) -> np.ndarray:
-    """The noiseless signal (n × d) estimated from means of ``counts`` trials with noise SDs ``neuron_sd``.
-
-    Optimal singular-value shrinkage of the whitened means (see the module docstring). Neurons
-    without noise keep their means (their SD is floored at 1e-12 of the largest); without any
-    noise the means are returned unchanged.
+    Neurons without noise keep their means (their SD is floored at 1e-12 of the largest); without
+    any noise the means are returned unchanged.
     """
+    means, counts = responses.means, responses.repetitions.astype(np.float64)
+    sample_variance = (residuals(responses) ** 2).sum(axis=0) / counts[:, None]    # Sᵢⱼ (ddof 1)
+    neuron_sd = np.sqrt(sample_variance.T @ counts / counts.sum())                 # σⱼ, pooled over trials
     if not neuron_sd.max() > 0:
         return means
     neuron_sd = np.maximum(neuron_sd, 1e-12 * neuron_sd.max())
-    row_scale = np.sqrt(counts.astype(np.float64))[:, None]
-    white = means * row_scale / neuron_sd                              # unit noise variance per entry
+    row_scale = np.sqrt(counts)[:, None]
+    white = means * row_scale / neuron_sd                              # noise variance Sᵢⱼ/σⱼ² ≈ 1 per entry
+    noise_energy = (sample_variance / neuron_sd ** 2).sum()            # unbiased: E Σ ε̄² in these units
     U, s, Vt = np.linalg.svd(white, full_matrices=False)
     n, d = white.shape
     big, beta = max(n, d), min(n, d) / max(n, d)
     x = s / np.sqrt(big)
     kept = x > 1 + np.sqrt(beta)
-    shrunk = np.zeros_like(s)
-    shrunk[kept] = np.sqrt((x[kept] ** 2 - beta - 1) ** 2 - 4 * beta) / x[kept] * np.sqrt(big)
-    return (U * shrunk) @ Vt / row_scale * neuron_sd
+    excess = x[kept] ** 2 - beta - 1
+    amplitude = np.sqrt((excess + np.sqrt(excess ** 2 - 4 * beta)) / 2) * np.sqrt(big)
+    signal = (U[:, kept] * amplitude) @ Vt[kept]
+    weak_energy = (s ** 2).sum() - noise_energy - (amplitude ** 2).sum()
+    if weak_energy > 0 and s[~kept].any():                             # below the bulk: the means' remainder, rescaled
+        signal += (U[:, ~kept] * s[~kept]) @ Vt[~kept] * np.sqrt(weak_energy / (s[~kept] ** 2).sum())
+    return signal / row_scale * neuron_sd
 
 
 def simulated_recording(responses: Responses, signal: np.ndarray, rng: np.random.Generator, *,

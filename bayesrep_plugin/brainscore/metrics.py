@@ -19,7 +19,7 @@ from bayesrep_plugin.assemblies.align import align
 from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_resampling, resample_indices,
                                                   single_blas_thread)
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representation
-from bayesrep_plugin.assemblies.noise import noise_sd, signal_estimate, simulated_recording
+from bayesrep_plugin.assemblies.noise import signal_estimate, simulated_recording
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
                                                   responses_from_assembly)
 from bayesrep_plugin.core.kernels import CENTERINGS, Centering
@@ -151,50 +151,38 @@ class BayesianReadoutCeiling(Metric):
 
     which is below 1 because the noise in x̄ changes the data's kernel (a ridge tr Σᵢ/Rᵢ on its
     diagonal, fluctuations off it). The ceiling estimates g by simulation from the recording
-    itself, a parametric bootstrap (the noise model and the signal estimate are derived in
-    ``assemblies/noise.py``):
+    itself, a parametric bootstrap:
 
-        ĝ = (1/B) Σ_b s(X̂, X̂ + ε̄*_b),
+        ceiling = (1/B) Σ_b s(X̂, X̂ + ε̄*_b),
 
     with ε̄*_b drawn from each stimulus's own residuals (±rᵢ⁽ᵗ⁾/√Rᵢ: covariance Σᵢ/Rᵢ, neuron
     correlations and per-stimulus noise levels kept, unequal repetition counts through Rᵢ) and
-    X̂ the signal estimated by optimal singular-value shrinkage of the noise-whitened means
-    (Gavish & Donoho 2017; x̄ itself would bias the ceiling by up to 20%). The shrinkage drops
-    signal directions below the noise bulk, which leaves a bias of its own (ĝ was 3–15% low at
-    perfect scores of 0.25–0.04 in simulations), so the bootstrap's bias correction is applied
-    once more: each replicate's simulated mean X̂ + ε̄*_b is shrunk again, X̂*_b, and scored the
-    same way, giving the bias of the whole procedure in the bootstrap world,
-
-        ceiling = ĝ − ((1/B) Σ_b s(X̂*_b, X̂*_b + ε̄**_b) − ĝ) = (1/B) Σ_b [2 s(X̂, X̂ + ε̄*_b) − s(X̂*_b, X̂*_b + ε̄**_b)].
-
-    The model side is built as a model is (mean kernel, no repetitions) and the data side as the
-    data are (the metric's ``kernel``, ``center``, ``b``, measure), so a perfect model's ceiled
-    score is 1 in expectation whatever the options.
+    X̂ the signal estimated from the means: directions above the noise bulk with their
+    population singular values, the signal energy below it spread over the rest (derivations in
+    ``assemblies/noise.py``). The model side is built as a model is (mean kernel, no
+    repetitions) and the data side as the data are (the metric's ``kernel``, ``center``, ``b``,
+    measure), so a perfect model's ceiled score is 1 in expectation whatever the options.
 
     Why not the split-half similarity: s(x̄_A, x̄_B) compares two half-means, both noisy, with R/2
     repetitions each. That is a different quantity from g: both halves carry the same noise ridge,
     which the comparison barely sees, while a model against the full mean sees it fully. On the
     simulated populations of benchmarks/bench_ceiling.py a perfect model scored 0.66–16× the
-    split-half value (more than 1.7× in all but the d ≫ n cells).
+    split-half value (more than 1.7× in every cell with fewer neurons than stimuli).
 
     Assumptions, and where they fail (numbers from benchmarks/bench_ceiling.py): noise
     independent across trials and stimuli with zero mean (drift or adaptation shared within a
-    repetition is not simulated); a signal whose directions stand above the noise bulk or are
-    absent: directions below it cannot be estimated. For low-rank signals the bias correction
-    takes care of that (Gaussian cells: mean ceiled perfect score within 0.025 of 1, its interval
-    covering 1 in ≥ 95% of seeds); a signal with a long tail of weak directions, like Poisson
-    counts of 1–2 per bin, gets a ceiling 3–4% high (ceiled perfect score 0.96–0.97, covered in
-    50–60% of seeds). At least 2 repetitions of every stimulus (3 with the cross-validated
-    kernel, whose trial draws would be ± the same residual at R = 2). Where the perfect score
-    itself is near 0 (noise swamps the signal) ratios to it scatter widely: at a perfect score of
-    0.04 the ceiled score's interval is ±0.14.
+    repetition is not simulated); signal directions below the noise bulk enter only through
+    their total energy (the mean ceiled perfect score was within 0.012 of 1 in every cell but
+    two with R = 2, a 1/k spectrum and d = 500 > n = 100, at 0.967 and 0.969); at least 2 repetitions of every stimulus (3 with the
+    cross-validated kernel, whose simulated trials would be ± the same residual at R = 2). Where
+    a perfect model's score is itself near 0 (noise swamps the signal), ratios to it scatter
+    widely (at a perfect score of 0.04 the ceiled score's interval is ±0.14).
 
-    Score: the ceiling; ``spread`` = SD of s(X̂, X̂ + ε̄*_b) over b, how much a perfect model's
-    own score varies with the noise; ``mc_error`` = the simulation error of the ceiling (SD of the
-    corrected replicates / √B); ``error`` = √(spread² + mc_error²), the uncertainty of where a
-    perfect model's score falls, which the ceiled score's interval uses; ``raw`` = the B
-    corrected replicates over dim ``replicate``; ``uncorrected`` = ĝ; ``signal_rank`` = rank of X̂.
-    Cost: 2B comparisons and B + 1 SVDs of the n × d means.
+    Score: the ceiling; ``spread`` = SD of the B simulated perfect scores, how much a perfect
+    model's own score varies with the noise; ``mc_error`` = spread/√B, the simulation error;
+    ``error`` = √(spread² + mc_error²), the uncertainty of where a perfect model's score falls,
+    which the ceiled score's interval uses; ``raw`` = the B values over dim ``replicate``.
+    Cost: B comparisons and one SVD of the n × d means.
 
     Call as a Brain-Score ceiling: ``ceiling(neural_assembly) -> Score``.
     """
@@ -226,33 +214,20 @@ class BayesianReadoutCeiling(Metric):
                                 "benchmark.ceiling, which for brainscore_language datasets extrapolates over "
                                 "held-out subjects)")
         responses.require_repetitions(3 if trials else 2, "the noise ceiling")
-        counts, neuron_sd = responses.repetitions, noise_sd(responses)
+        signal = signal_estimate(responses)
+        model = c.representation(Responses("perfect model", responses.stimulus_ids, signal[None],
+                                           np.ones((1, responses.n), dtype=bool), responses.neuroid_ids))[0]
         rng = np.random.default_rng(c.seed)
-
-        def perfect_score(signal: np.ndarray) -> tuple[float, Responses]:
-            """s(signal, signal + simulated noise), and the simulated recording."""
-            model = Responses("perfect model", responses.stimulus_ids, signal[None],
-                              np.ones((1, responses.n), dtype=bool), responses.neuroid_ids)
-            recording = simulated_recording(responses, signal, rng, trials=trials)
-            return c.similarity(c.representation(model)[0], c.representation(recording)[0]), recording
-
-        signal = signal_estimate(responses.means, counts, neuron_sd)
-        first, second = [], []
         with single_blas_thread():
-            for _ in range(self.n_replicates):
-                value, recording = perfect_score(signal)
-                first.append(value)
-                second.append(perfect_score(signal_estimate(recording.means, counts, neuron_sd))[0])
-        first, second = np.array(first), np.array(second)
-        corrected = 2 * first - second
-        spread = float(first.std(ddof=1))
-        mc_error = float(corrected.std(ddof=1) / np.sqrt(corrected.size))
-        score = resampled_score(corrected.mean(), corrected, dim="replicate", over=["noise"],
-                                uncorrected=float(first.mean()), spread=spread, mc_error=mc_error,
-                                n_replicates=self.n_replicates, n_stimuli=responses.n,
-                                signal_rank=int(np.linalg.matrix_rank(signal)) if signal.any() else 0,
+            values = np.array([c.similarity(model, c.representation(simulated_recording(responses, signal, rng,
+                                                                                         trials=trials))[0])
+                               for _ in range(self.n_replicates)])
+        spread = float(values.std(ddof=1))
+        mc_error = spread / np.sqrt(values.size)
+        score = resampled_score(values.mean(), values, dim="replicate", over=["noise"], spread=spread,
+                                mc_error=mc_error, n_replicates=self.n_replicates, n_stimuli=responses.n,
                                 **c.parameters())
-        score.attrs["error"] = float(np.hypot(spread, mc_error))   # where a perfect model's score falls, not the SD of raw
+        score.attrs["error"] = float(np.hypot(spread, mc_error))   # where a perfect model's score falls, not SD(raw)/√B
         return score
 
 
@@ -279,7 +254,7 @@ def _stack_time_bins(scores: list[Score], labels: xr.DataArray) -> Score:
     """Per-time-bin scores → one Score over ``time_bin``: error and raw per bin, the rest shared."""
     index = labels.to_index()
     score = Score(np.array([float(s) for s in scores]), coords={TIME_DIM: index}, dims=[TIME_DIM])
-    listed = ("interval", "distance", "spread", "mc_error", "uncorrected", "signal_rank")   # one entry per bin
+    listed = ("interval", "distance", "spread", "mc_error")   # one entry per bin
     score.attrs = {k: v for k, v in scores[0].attrs.items() if k not in ("error", "raw", *listed)}
     for key in listed:
         if key in scores[0].attrs:

@@ -10,7 +10,7 @@ import pytest
 from brainscore_core.metrics import Score
 
 from bayesrep_plugin.assemblies import AssemblyError, responses_from_assembly
-from bayesrep_plugin.assemblies.noise import noise_sd, residuals, signal_estimate, simulated_recording
+from bayesrep_plugin.assemblies.noise import residuals, signal_estimate, simulated_recording
 from bayesrep_plugin.brainscore.metrics import BayesianReadoutCeiling, BayesianReadoutSimilarity
 from bayesrep_plugin.brainscore.registry import factory
 from bayesrep_plugin.brainscore.scores import ceil_score
@@ -46,7 +46,8 @@ def test_load_ceiling_is_registered_and_valid(vision_plugin, signal):
     assert isinstance(ceiling, Score) and 0 < float(ceiling) < 1
     assert ceiling.attrs["raw"].dims == ("replicate",) and ceiling.attrs["n_replicates"] == 5
     assert float(ceiling) == pytest.approx(float(ceiling.attrs["raw"].mean()))
-    assert ceiling.attrs["error"] == pytest.approx(np.hypot(ceiling.attrs["spread"], ceiling.attrs["mc_error"]))
+    assert ceiling.attrs["spread"] == pytest.approx(float(ceiling.attrs["raw"].std(ddof=1)))
+    assert ceiling.attrs["error"] == pytest.approx(ceiling.attrs["spread"] * np.sqrt(1 + 1 / 5))
     assert_valid_uncertainty(ceiling)
 
 
@@ -163,11 +164,13 @@ def test_simulated_mean_noise_is_one_residual_over_sqrt_r(signal):
 
 def test_signal_estimate_is_closer_to_the_signal_than_the_means(signal):
     responses = responses_from_assembly(gaussian_recording(signal, 3, 1.0, seed=0))
-    estimate = signal_estimate(responses.means, responses.repetitions, noise_sd(responses))
+    estimate = signal_estimate(responses)
     assert np.linalg.norm(estimate - signal) < 0.6 * np.linalg.norm(responses.means - signal)
-    assert noise_sd(responses) == pytest.approx(np.full(40, signal.std()), rel=0.1)
+    # its energy is the signal's, which the means overstate by the noise energy
+    assert np.linalg.norm(estimate) ** 2 == pytest.approx(np.linalg.norm(signal) ** 2, rel=0.05)
+    assert np.linalg.norm(responses.means) ** 2 > 1.2 * np.linalg.norm(signal) ** 2
     same = responses_from_assembly(neuroid_assembly(np.stack([signal, signal])))
-    assert np.array_equal(signal_estimate(same.means, same.repetitions, noise_sd(same)), same.means)
+    assert np.array_equal(signal_estimate(same), same.means)
 
 
 def test_ceiled_score_interval_combines_both_uncertainties():
@@ -195,5 +198,6 @@ def test_ceiling_per_time_bin(signal):
     ceiling = BayesianReadoutCeiling("js", n_replicates=4, time_bins="each")(neural)
     assert ceiling.dims == ("time_bin",) and float(ceiling[0]) > float(ceiling[1]) + 0.1
     assert ceiling.attrs["raw"].dims == ("time_bin", "replicate")
-    assert len(ceiling.attrs["spread"]) == len(ceiling.attrs["uncorrected"]) == 2      # per bin, not the first bin's
-    assert ceiling.attrs["uncorrected"][0] > ceiling.attrs["uncorrected"][1]
+    second = BayesianReadoutCeiling("js", n_replicates=4)(neural.isel(time_bin=1))
+    assert float(ceiling[1]) == pytest.approx(float(second))
+    assert ceiling.attrs["spread"][1] == pytest.approx(second.attrs["spread"])         # per bin, not the first bin's
