@@ -173,8 +173,9 @@ class BayesianReadoutCeiling(Metric):
     independent across trials and stimuli with zero mean (drift or adaptation shared within a
     repetition is not simulated); signal directions below the noise bulk enter only through
     their total energy (the mean ceiled perfect score was within 0.012 of 1 in every cell but
-    two with R = 2, a 1/k spectrum and d = 500 > n = 100, at 0.967 and 0.969); at least 2 repetitions of every stimulus (3 with the
-    cross-validated kernel, whose simulated trials would be ± the same residual at R = 2). Where
+    two at R = 2: 0.967 with a 1/k spectrum, 0.969 with d = 500 > n = 100); at least 2
+    repetitions of every stimulus (3 with the cross-validated kernel, whose simulated trials
+    would be ± the same residual at R = 2). Where
     a perfect model's score is itself near 0 (noise swamps the signal), ratios to it scatter
     widely (at a perfect score of 0.04 the ceiled score's interval is ±0.14).
 
@@ -227,7 +228,7 @@ class BayesianReadoutCeiling(Metric):
         score = resampled_score(values.mean(), values, dim="replicate", over=["noise"], spread=spread,
                                 mc_error=mc_error, n_replicates=self.n_replicates, n_stimuli=responses.n,
                                 **c.parameters())
-        score.attrs["error"] = float(np.hypot(spread, mc_error))   # where a perfect model's score falls, not SD(raw)/√B
+        score.attrs["error"] = float(np.hypot(spread, mc_error))   # a perfect model's scatter and the simulation error
         return score
 
 
