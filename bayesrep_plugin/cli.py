@@ -141,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
         "score", formatter_class=_Formatter, epilog=EXAMPLES["score"],
         help="a Brain-Score score of a model against neural data, with error and ceiling",
         description="Score MODEL against NEURAL with a registered Brain-Score metric (registry.yaml): the score "
-                    "(1 − distance) with its bootstrap error and interval, the neural data's split-half ceiling, "
+                    "(1 − distance) with its bootstrap error and interval, the neural data's noise ceiling (the expected "
+                    "score of a perfect model, under the metric's own options), "
                     "and the ceiled score (clipped to [0, 1]; the unclipped value is kept).")
     score.add_argument("model", type=Path, metavar="MODEL", help="model activations (.nc/.npz/.npy)")
     score.add_argument("neural", type=Path, metavar="NEURAL", help="neural responses with repetitions (.nc/.npz)")
@@ -329,18 +330,16 @@ def run_score(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports.inputs import InputError, Source, load_assembly
 
     entries = load_registry().entries
-    ceiling_id = f"{args.metric}_ceiling"
-    if args.metric not in entries or args.metric.endswith("_ceiling"):
-        scorable = [i for i in entries if f"{i}_ceiling" in entries]
+    scorable = [i for i, e in entries.items() if e.cls.endswith(":BayesianReadoutSimilarity")]
+    if args.metric not in scorable:
         raise InputError(f"unknown metric {args.metric!r}; metrics with a ceiling: {', '.join(scorable)}")
-    if ceiling_id not in entries:
-        raise InputError(f"metric {args.metric!r} has no split-half ceiling in registry.yaml")
     options = {} if args.bootstrap is None else {"n_bootstrap": args.bootstrap}
     model = load_assembly(Source(args.model, stimulus_ids=args.stimulus_ids))
     neural = load_assembly(Source(args.neural))
     _say(args, f"scoring {args.model.name} against {args.neural.name} with {args.metric} ...")
-    score = factory(args.metric)(**options)(model, neural)
-    ceiling = factory(ceiling_id)()(neural)
+    metric = factory(args.metric)(**options)
+    score = metric(model, neural)
+    ceiling = metric.ceiling()(neural)   # the ceiling under the metric's own options
     ceiled = ceil_score(score, ceiling)
     result = {"metric": args.metric, "model": str(args.model), "neural": str(args.neural),
               "score": _score_value(score), "ceiling": _score_value(ceiling),
@@ -354,8 +353,9 @@ def run_score(args: argparse.Namespace) -> int:
     else:
         s, c, k = result["score"], result["ceiling"], result["ceiled"]
         print(f"{args.metric}: score {s['value']:.4f} ± {s['error']:.4f} (n = {result['n_stimuli']} stimuli)\n"
-              f"ceiling (split-half): {c['value']:.4f} ± {c['error']:.4f}\n"
-              f"ceiled score: {k['value']:.4f} (unclipped {k['unclipped']:.4f})")
+              f"ceiling (expected score of a perfect model): {c['value']:.4f} ± {c['error']:.4f}\n"
+              f"ceiled score: {k['value']:.4f} (unclipped {k['unclipped']:.4f}, 95% interval "
+              f"[{k['interval'][0]:.4f}, {k['interval'][1]:.4f}])")
     return EXIT_OK
 
 

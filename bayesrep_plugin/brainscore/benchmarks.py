@@ -3,8 +3,9 @@
 :func:`rescore` takes a brainscore_vision benchmark — a ``NeuralBenchmark`` such as
 ``MajajHong2015.IT-pls`` or one session of ``Cowley2026``, or a benchmark combining such sessions
 (``Cowley2026.V4-pls``) — and returns the same recordings and stimuli, presented the same way,
-scored with one of our metrics and normalised by that metric's own split-half ceiling (clipped
-to [0, 1], see :func:`~.scores.ceil_score`), identified as ``<original>-<metric>``
+scored with one of our metrics and normalised by that metric's own noise ceiling (the expected
+score of a perfect model; clipped to [0, 1], see :func:`~.scores.ceil_score`), identified as
+``<original>-<metric>``
 (``MajajHong2015.IT-pls`` → ``MajajHong2015.IT-bayes_js``) with the original's version.
 
 Where the repetitions are: Brain-Score's neural benchmarks score the repetition-averaged assembly
@@ -37,7 +38,7 @@ from .scores import ceil_score
 
 
 class BayesianNeuralBenchmark(NeuralBenchmark):
-    """A ``NeuralBenchmark`` scored with a Bayesian readout metric and its split-half ceiling.
+    """A ``NeuralBenchmark`` scored with a Bayesian readout metric and its noise ceiling.
 
     ``assembly`` is what the model's responses are compared with (as in ``NeuralBenchmark``);
     ``repetitions`` holds one presentation per repetition and is what the ceiling splits in

@@ -1,4 +1,4 @@
-"""Brain-Score metrics: Bayesian readout similarity, its split-half ceiling, and the encoding score.
+"""Brain-Score metrics: Bayesian readout similarity and its noise ceiling.
 
 A metric follows ``brainscore_core.metrics.Metric``: ``metric(assembly1, assembly2) -> Score``,
 higher = more similar, 1 = identical. For the readout distances d ∈ [0, 1] (TV, JS, Hellinger)
@@ -19,8 +19,9 @@ from bayesrep_plugin.assemblies.align import align
 from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_resampling, resample_indices,
                                                   single_blas_thread)
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representation
+from bayesrep_plugin.assemblies.noise import signal_estimate, simulated_recording
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
-                                                  responses_from_assembly, split_half)
+                                                  responses_from_assembly)
 from bayesrep_plugin.core.kernels import CENTERINGS, Centering
 from bayesrep_plugin.core.measures import Measure, get_measure
 from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
@@ -105,11 +106,11 @@ class BayesianReadoutSimilarity(Metric):
         check_resampling(n_bootstrap, bootstrap)
         self.n_bootstrap, self.bootstrap, self.min_overlap = n_bootstrap, bootstrap, min_overlap
 
-    def ceiling(self, n_splits: int = 20) -> "BayesianReadoutCeiling":
-        """The split-half ceiling with this metric's measure and options."""
+    def ceiling(self, n_replicates: int = 20) -> "BayesianReadoutCeiling":
+        """The noise ceiling with this metric's measure and options (b, center, kernel, time bins...)."""
         c = self.comparison
         readout = {k: v for k, v in c.options.items() if k != "seed"}
-        return BayesianReadoutCeiling(c.measure.name, b=c.b, center=c.center, kernel=c.kernel, n_splits=n_splits,
+        return BayesianReadoutCeiling(c.measure.name, b=c.b, center=c.center, kernel=c.kernel, n_replicates=n_replicates,
                                       seed=c.seed, stimulus_key=c.stimulus_key, time_bins=c.time_bins, **readout)
 
     def __call__(self, assembly1: xr.DataArray, assembly2: xr.DataArray) -> Score:
@@ -140,32 +141,62 @@ class BayesianReadoutSimilarity(Metric):
 
 
 class BayesianReadoutCeiling(Metric):
-    """Split-half ceiling of neural data with repetitions, under a readout similarity.
+    """The expected score of a perfect model: the ceiling of the readout similarity on neural data.
 
-    For each of ``n_splits`` seeded random splits, every stimulus's repetitions are shuffled and
-    divided into two halves of ⌊r/2⌋ each (one left out when r is odd); the similarity between the
-    two halves' representations is computed with the metric's measure and options. The ceiling
-    is the mean over splits; ``error`` is their SD; ``raw`` holds them over dim ``split``.
+    A model is scored against the mean over repetitions, s(model, x̄) with x̄ = X + ε̄ (X the
+    noiseless signal, ε̄ the mean noise of the recording's repetitions). A perfect model *is* X,
+    so the best expected score is
 
-    No Spearman–Brown step: that correction extrapolates a *correlation* between two half-means
-    to the reliability of the full mean, using the algebra of correlations of sums of parallel
-    measurements; a readout distance between two Gaussians is not a function of a correlation
-    and has no such algebra (see docs/guide-brainscore.md). The split-half similarity is
-    therefore a conservative ceiling (halves are noisier than the full mean), and ceiled scores
-    are clipped to [0, 1] with the unclipped value kept.
+        g = E_ε̄ s(X, X + ε̄),
+
+    which is below 1 because the noise in x̄ changes the data's kernel (a ridge tr Σᵢ/Rᵢ on its
+    diagonal, fluctuations off it). The ceiling estimates g by simulation from the recording
+    itself, a parametric bootstrap:
+
+        ceiling = (1/B) Σ_b s(X̂, X̂ + ε̄*_b),
+
+    with ε̄*_b drawn from each stimulus's own residuals (±rᵢ⁽ᵗ⁾/√Rᵢ: covariance Σᵢ/Rᵢ, neuron
+    correlations and per-stimulus noise levels kept, unequal repetition counts through Rᵢ) and
+    X̂ the signal estimated from the means: directions above the noise bulk with their
+    population singular values, the signal energy below it spread over the rest (derivations in
+    ``assemblies/noise.py``). The model side is built as a model is (mean kernel, no
+    repetitions) and the data side as the data are (the metric's ``kernel``, ``center``, ``b``,
+    measure), so a perfect model's ceiled score is 1 in expectation whatever the options.
+
+    Why not the split-half similarity: s(x̄_A, x̄_B) compares two half-means, both noisy, with R/2
+    repetitions each. That is a different quantity from g: both halves carry the same noise ridge,
+    which the comparison barely sees, while a model against the full mean sees it fully. On the
+    simulated populations of benchmarks/bench_ceiling.py a perfect model scored 0.66–16× the
+    split-half value (more than 1.7× in every cell with fewer neurons than stimuli).
+
+    Assumptions, and where they fail (numbers from benchmarks/bench_ceiling.py): noise
+    independent across trials and stimuli with zero mean (drift or adaptation shared within a
+    repetition is not simulated); signal directions below the noise bulk enter only through
+    their total energy (the mean ceiled perfect score was within 0.012 of 1 in every cell but
+    two at R = 2: 0.967 with a 1/k spectrum, 0.969 with d = 500 > n = 100); at least 2
+    repetitions of every stimulus (3 with the cross-validated kernel, whose simulated trials
+    would be ± the same residual at R = 2). Where
+    a perfect model's score is itself near 0 (noise swamps the signal), ratios to it scatter
+    widely (at a perfect score of 0.04 the ceiled score's interval is ±0.14).
+
+    Score: the ceiling; ``spread`` = SD of the B simulated perfect scores, how much a perfect
+    model's own score varies with the noise; ``mc_error`` = spread/√B, the simulation error;
+    ``error`` = √(spread² + mc_error²), the uncertainty of where a perfect model's score falls,
+    which the ceiled score's interval uses; ``raw`` = the B values over dim ``replicate``.
+    Cost: B comparisons and one SVD of the n × d means.
 
     Call as a Brain-Score ceiling: ``ceiling(neural_assembly) -> Score``.
     """
 
     def __init__(self, measure: str = "js", *, b: float = DEFAULT_B, center: Centering = "none",
                  method: str = "exact", n_samples: int = 10_000, kernel: KernelKind = "mean",
-                 n_splits: int = 20, seed: int = 0, stimulus_key: str = STIMULUS_KEY,
+                 n_replicates: int = 20, seed: int = 0, stimulus_key: str = STIMULUS_KEY,
                  time_bins: TimeBins = "mean"):
-        if n_splits < 2:
-            raise ValueError(f"n_splits must be at least 2 to estimate a spread; got {n_splits}")
+        if n_replicates < 2:
+            raise ValueError(f"n_replicates must be at least 2 to estimate a spread; got {n_replicates}")
         self.comparison = _ReadoutComparison(measure, b, center, method, n_samples, kernel, stimulus_key,
                                              time_bins, seed)
-        self.n_splits = n_splits
+        self.n_replicates = n_replicates
 
     def __call__(self, assembly: xr.DataArray) -> Score:
         c = self.comparison
@@ -176,17 +207,29 @@ class BayesianReadoutCeiling(Metric):
 
     def _ceiling(self, responses: Responses) -> Score:
         c = self.comparison
-        minimum = 4 if c.kernel == "cross_validated" else 2  # each half needs 2 for its own cv kernel
-        responses.require_repetitions(minimum, "the split-half ceiling")
+        trials = c.kernel == "cross_validated"
+        if responses.repetitions.max() < 2:
+            raise AssemblyError(f"{responses.name}: a noise ceiling needs repeated presentations of each stimulus "
+                                "(it is estimated from the trial-to-trial variability), and these data have one "
+                                "response per stimulus; use the benchmark's own ceiling instead (e.g. "
+                                "benchmark.ceiling, which for brainscore_language datasets extrapolates over "
+                                "held-out subjects)")
+        responses.require_repetitions(3 if trials else 2, "the noise ceiling")
+        signal = signal_estimate(responses)
+        model = c.representation(Responses("perfect model", responses.stimulus_ids, signal[None],
+                                           np.ones((1, responses.n), dtype=bool), responses.neuroid_ids))[0]
         rng = np.random.default_rng(c.seed)
-        values = []
         with single_blas_thread():
-            for _ in range(self.n_splits):
-                half1, half2 = split_half(responses, rng)
-                values.append(c.similarity(c.representation(half1)[0], c.representation(half2)[0]))
-        values = np.array(values)
-        return resampled_score(values.mean(), values, dim="split", over=["split"], n_splits=self.n_splits,
-                               n_stimuli=responses.n, **c.parameters())
+            values = np.array([c.similarity(model, c.representation(simulated_recording(responses, signal, rng,
+                                                                                         trials=trials))[0])
+                               for _ in range(self.n_replicates)])
+        spread = float(values.std(ddof=1))
+        mc_error = spread / np.sqrt(values.size)
+        score = resampled_score(values.mean(), values, dim="replicate", over=["noise"], spread=spread,
+                                mc_error=mc_error, n_replicates=self.n_replicates, n_stimuli=responses.n,
+                                **c.parameters())
+        score.attrs["error"] = float(np.hypot(spread, mc_error))   # a perfect model's scatter and the simulation error
+        return score
 
 
 def _time_bin_pairs(assembly1: xr.DataArray, assembly2: xr.DataArray) -> tuple[list, xr.DataArray]:
@@ -212,14 +255,14 @@ def _stack_time_bins(scores: list[Score], labels: xr.DataArray) -> Score:
     """Per-time-bin scores → one Score over ``time_bin``: error and raw per bin, the rest shared."""
     index = labels.to_index()
     score = Score(np.array([float(s) for s in scores]), coords={TIME_DIM: index}, dims=[TIME_DIM])
-    per_bin = ("error", "raw", "interval", "distance")
-    score.attrs = {k: v for k, v in scores[0].attrs.items() if k not in per_bin}
-    for key in ("interval", "distance"):
+    listed = ("interval", "distance", "spread", "mc_error")   # one entry per bin
+    score.attrs = {k: v for k, v in scores[0].attrs.items() if k not in ("error", "raw", *listed)}
+    for key in listed:
         if key in scores[0].attrs:
             score.attrs[key] = [s.attrs[key] for s in scores]
     score.attrs["error"] = Score([s.attrs["error"] for s in scores], coords={TIME_DIM: index}, dims=[TIME_DIM])
     raw = np.stack([s.attrs[Score.RAW_VALUES_KEY].values for s in scores])
-    dim = scores[0].attrs[Score.RAW_VALUES_KEY].dims[0]  # "bootstrap" or "split"
+    dim = scores[0].attrs[Score.RAW_VALUES_KEY].dims[0]  # "bootstrap" or "replicate"
     score.attrs[Score.RAW_VALUES_KEY] = Score(raw, coords={TIME_DIM: index, dim: np.arange(raw.shape[1])},
                                               dims=[TIME_DIM, dim])
     return score

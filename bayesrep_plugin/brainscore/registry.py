@@ -39,6 +39,7 @@ class Entry:
     description: str
     bibtex: str
     defaults: dict[str, Any] = field(default_factory=dict)
+    unavailable_in: dict[str, str] = field(default_factory=dict)   # framework → why it refuses there
 
     def load_class(self) -> type:
         module, _, name = self.cls.partition(":")
@@ -77,7 +78,7 @@ def load_registry(path: Path = REGISTRY_PATH) -> Registry:
         if not identifier.replace("_", "").isalnum() or identifier != identifier.lower():
             raise ValueError(f"{path}: identifier {identifier!r} is not lowercase snake_case")
         entries[identifier] = Entry(identifier, raw["class"], raw["description"], raw["bibtex"],
-                                    dict(raw.get("defaults") or {}))
+                                    dict(raw.get("defaults") or {}), dict(raw.get("unavailable_in") or {}))
     return Registry(entries, tuple(data["frameworks"]), data["bibtex"],
                     _benchmark_entries(data.get("benchmarks") or [], entries, path))
 
@@ -98,11 +99,18 @@ def _benchmark_entries(raws: list[dict], metrics: dict[str, Entry], path: Path) 
     return benchmarks
 
 
-def factory(identifier: str) -> Callable[..., Any]:
-    """What ``metric_registry[identifier]`` holds: builds the class with registry defaults + kwargs."""
+def factory(identifier: str, framework: str | None = None) -> Callable[..., Any]:
+    """What ``metric_registry[identifier]`` holds: builds the class with registry defaults + kwargs.
+
+    In a ``framework`` the entry lists under ``unavailable_in``, building raises a ValueError with
+    the entry's reason (e.g. the noise ceilings in brainscore_language, whose data have no
+    repetitions), so ``load_metric`` there fails with that reason rather than later.
+    """
     entry = load_registry().entries[identifier]
 
     def build(*args, **kwargs):
+        if framework in entry.unavailable_in:
+            raise ValueError(f"{identifier} is not available in {framework}: {entry.unavailable_in[framework]}")
         return entry.load_class()(*args, **{**entry.defaults, **kwargs})
 
     build.__name__ = build.__qualname__ = identifier
@@ -127,7 +135,8 @@ def render_plugin_init(framework: str) -> str:
         "",
         "from bayesrep_plugin.brainscore.registry import factory",
         "",
-        *(f"metric_registry['{e.id}'] = factory('{e.id}')" for e in registry.entries.values()),
+        *(f"metric_registry['{e.id}'] = factory('{e.id}'" + (f", '{framework}')" if framework in e.unavailable_in else ")")
+          for e in registry.entries.values()),
         "",
         f'BIBTEX = r"""{registry.bibtex}"""',
         "",

@@ -4,7 +4,7 @@ Conventions followed (brainscore_vision ``metric_helpers/bootstrap_error.py``,
 ``benchmark_helpers/validate_error.py``): a 0-d ``Score``; ``attrs['error']`` a float on the
 score's own scale; ``attrs['error_over']`` the resampled units; ``attrs['n_bootstrap']``;
 ``attrs['raw']`` the disaggregated values (here the resampled scores over a ``bootstrap`` or
-``split`` dimension). A ceiled score keeps the unceiled score in ``attrs['raw']`` and the
+``replicate`` dimension). A ceiled score keeps the unceiled score in ``attrs['raw']`` and the
 ceiling in ``attrs['ceiling']``.
 """
 
@@ -27,24 +27,42 @@ def resampled_score(point: float, values: np.ndarray, *, dim: str, over: list[st
 
 
 def ceil_score(score: Score, ceiling: Score) -> Score:
-    """raw / ceiling clipped to [0, 1]; the unclipped ratio is kept in ``attrs['unclipped']``.
+    """score / ceiling, clipped to [0, 1], with an interval for both uncertainties.
 
-    Brain-Score vision does not clip and has open issues about ceiled scores above 1 (#1984,
-    #2272); brainscore_language clips and keeps the unclipped value, which we follow. The error
-    is scaled by 1/ceiling so that it stays on the ceiled score's scale.
+    Value: u = s/c clipped to [0, 1]; the unclipped u is kept in ``attrs['unclipped']``
+    (brainscore_language clips and keeps it the same way; Brain-Score vision does not clip and has
+    open issues about ceiled scores above 1, #1984 and #2272). A perfect model's u scatters
+    around 1, so it is clipped about half the time; anything clearly below the ceiling is not.
+
+    Uncertainty: the score's own interval [l, h] (or s ± 1.96·error) and the ceiling's ``error``
+    σ_c, the SD of a perfect model's score over noise draws, combined in quadrature on the ratio
+    (the delta method for s/c, treating the two as independent, which is conservative when they
+    move together as they do for a near-perfect model):
+
+        interval = [u − √(((s − l)/c)² + (1.96·u·σ_c/c)²),  u + √(((h − s)/c)² + (1.96·u·σ_c/c)²)]
+        error    = u·√((error_s/s)² + (σ_c/c)²)
+
+    The interval is on the unclipped scale (it may pass 1); ``attrs['raw']`` keeps the score and
+    ``attrs['ceiling']`` the ceiling.
     """
     ceiling_value = float(ceiling)
     if not ceiling_value > 0:
-        raise ValueError(f"cannot ceil a score with a ceiling of {ceiling_value}; the split halves of the "
-                         "neural data are no more similar than unrelated representations")
-    unclipped = float(score) / ceiling_value
+        raise ValueError(f"cannot ceil a score with a ceiling of {ceiling_value}: a perfect model is expected to "
+                         "score no better than unrelated representations on these data (noise swamps the signal)")
+    point = float(score)
+    unclipped = point / ceiling_value
     ceiled = Score(float(np.clip(unclipped, 0.0, 1.0)))
     ceiled.attrs["unclipped"] = unclipped
     for key in ("error_over", "n_bootstrap"):
         if key in score.attrs:
             ceiled.attrs[key] = score.attrs[key]
-    if "error" in score.attrs:
-        ceiled.attrs["error"] = float(score.attrs["error"]) / ceiling_value
+    ceiling_relative = float(ceiling.attrs.get("error", 0.0)) / ceiling_value
+    score_error = float(score.attrs.get("error", 0.0))
+    low, high = score.attrs.get("interval", (point - 1.96 * score_error, point + 1.96 * score_error))
+    spread = 1.96 * unclipped * ceiling_relative
+    ceiled.attrs["interval"] = [unclipped - float(np.hypot((point - low) / ceiling_value, spread)),
+                                unclipped + float(np.hypot((high - point) / ceiling_value, spread))]
+    ceiled.attrs["error"] = float(np.hypot(score_error / ceiling_value, unclipped * ceiling_relative))
     ceiled.attrs[Score.RAW_VALUES_KEY] = score
     ceiled.attrs["ceiling"] = ceiling
     return ceiled

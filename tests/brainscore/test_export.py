@@ -151,7 +151,7 @@ def test_exported_folder_scores_exactly_like_the_package_without_it(exported, tm
     neural = latent @ rng.normal(size=(4, 9)) + 0.5 * rng.normal(size=(3, 30, 9))
     np.savez(tmp_path / "arrays.npz", model=model, neural=neural)
     identifiers = list(load_registry().entries)
-    overrides = {i: ({"n_splits": 3} if i.endswith("_ceiling") else {"n_bootstrap": 3}) for i in identifiers}
+    overrides = {i: ({"n_replicates": 3} if i.endswith("_ceiling") else {"n_bootstrap": 3}) for i in identifiers}
     result = subprocess.run([sys.executable, "-c", _SCORE_WITHOUT_PACKAGE, str(exported["brainscore_vision"]),
                              str(tmp_path / "arrays.npz"), json.dumps(identifiers), json.dumps(overrides)],
                             capture_output=True, text=True, cwd=tmp_path, env={"BS_INSTALL_DEPENDENCIES": "no",

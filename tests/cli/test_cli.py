@@ -113,7 +113,8 @@ def test_score_matches_the_brainscore_metric(files, tmp_path, capsys):
     assert code == 0 and json.loads(out.read_text()) == printed
     model, neural = load_assembly(Source(files["mid"])), load_assembly(Source(files["brain"]))
     score = factory("bayes_tv")(n_bootstrap=4)(model, neural)
-    ceiling = factory("bayes_tv_ceiling")()(neural)
+    ceiling = factory("bayes_tv")(n_bootstrap=4).ceiling()(neural)
+    assert float(ceiling) == float(factory("bayes_tv_ceiling")()(neural))   # same options, same seed
     assert printed["score"]["value"] == pytest.approx(float(score))
     assert printed["score"]["error"] == pytest.approx(score.attrs["error"])
     assert printed["ceiling"]["value"] == pytest.approx(float(ceiling))

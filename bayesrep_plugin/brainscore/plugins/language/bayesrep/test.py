@@ -36,9 +36,8 @@ def test_unrelated_assemblies_score_lower():
     assert float(metric(model, related)) > float(metric(model, unrelated)) + 0.1
 
 
-def test_ceiling_of_repeated_recordings():
-    rng = np.random.default_rng(2)
-    signal = rng.normal(size=(50, 5)) @ rng.normal(size=(5, 20))
-    neural = _assembly(signal + 0.3 * rng.normal(size=(4, 50, 20)), repetitions=4)
-    ceiling = load_metric("bayes_tv_ceiling", n_splits=4)(neural)
-    assert 0.3 < float(ceiling) < 1 and ceiling.attrs["raw"].sizes["split"] == 4
+@pytest.mark.parametrize("identifier", ["bayes_tv_ceiling", "bayes_js_ceiling", "bayes_hellinger_ceiling"])
+def test_ceilings_refuse_language_data(identifier):
+    with pytest.raises(ValueError, match=f"{identifier} is not available in brainscore_language: its data have one "
+                                         "response per stimulus.*benchmark's own ceiling"):
+        load_metric(identifier)

@@ -40,5 +40,5 @@ def test_ceiling_of_repeated_recordings():
     rng = np.random.default_rng(2)
     signal = rng.normal(size=(50, 5)) @ rng.normal(size=(5, 20))
     neural = _assembly(signal + 0.3 * rng.normal(size=(4, 50, 20)), repetitions=4)
-    ceiling = load_ceiling("bayes_tv_ceiling", n_splits=4)(neural)
-    assert 0.3 < float(ceiling) < 1 and ceiling.attrs["raw"].sizes["split"] == 4
+    ceiling = load_ceiling("bayes_tv_ceiling", n_replicates=4)(neural)
+    assert 0.3 < float(ceiling) < 1 and ceiling.attrs["raw"].sizes["replicate"] == 4
