@@ -208,7 +208,7 @@ def test_rescored_majajhong_style_benchmark(vision_plugin, local_s3):
     assert float(score) == pytest.approx(min(1.0, float(direct) / float(benchmark.ceiling)))
 
 
-def test_rescore_refuses_repetitions_that_are_not_the_benchmarks(vision_plugin, cowley_session):
+def test_rescore_refuses_repetitions_that_are_not_the_benchmarks(vision_plugin, cowley_session, rescored_session):
     trials = local_cowley.load_assembly()
     with pytest.raises(ValueError, match="the mean over the repetitions is not the scored assembly"):
         rescore(cowley_session, "bayes_js", repetitions=trials + 1.0)
