@@ -12,7 +12,9 @@ responses of 219 V4 neurons through
     spatial_pool_stage (28×28 depthwise, linear) → output_responses  219
 
 The stages this module reads (:data:`LAYERS`) are the output of each conv stage after its batch
-norm and ReLU, the mixing stage, and the flattened spatial pooling (the model's output).
+norm and ReLU, the mixing stage, and the flattened spatial pooling (the model's output). The
+``linear_from_ensemble_model`` models have no ReLU (and no ``layer<i>_act`` layers): their
+``layer<i>_act`` is the output of ``layer<i>_bn``, what an identity activation returns.
 
 Preprocessing, from the models' source (``cowleygroup/V4_compact_models``, commit f4552ad9, its
 README and model-loading code): the input is the image's RGB pixel values (0–255, float32) minus
@@ -134,11 +136,20 @@ def load_model(path: str | os.PathLike):
         model = keras.saving.load_model(path, compile=False)
     except Exception as error:  # zipfile, h5py and keras each raise their own types for a broken archive
         raise ModelFileError(f"{path}: not a loadable Keras 3 model file ({type(error).__name__}: {error})") from None
-    missing = [layer for layer in LAYERS if layer not in {l.name for l in model.layers}]
+    missing = [layer for layer in LAYERS if _keras_layer(model, layer) is None]
     outputs = [tuple(output.shape) for output in model.outputs]
     if missing or outputs != [(None, N_OUTPUTS)]:
         raise ModelFileError(f"{path}: not a compact V4 model (missing layers {missing}, outputs {outputs})")
     return model
+
+
+def _keras_layer(model, layer: str):
+    """The keras layer whose output is ``layer`` (a linear model's stage ends at its batch norm)."""
+    names = {l.name for l in model.layers}
+    for name in (layer, layer.replace("_act", "_bn")):
+        if name in names:
+            return model.get_layer(name)
+    return None
 
 
 class CompactModel:
@@ -154,7 +165,7 @@ class CompactModel:
         self.name = file.name
         keras = import_keras()
         model = load_model(file.path)
-        self._extractor = keras.Model(model.inputs, [model.get_layer(layer).output for layer in LAYERS])
+        self._extractor = keras.Model(model.inputs, [_keras_layer(model, layer).output for layer in LAYERS])
 
     def activations(self, images: np.ndarray) -> dict[str, np.ndarray]:
         import torch

@@ -104,17 +104,33 @@ def test_output_is_the_full_models_prediction(smallest, batches, v4_images):
         "output_responses": (219,)}
 
 
-def test_layer0_by_hand_from_its_weights(smallest, batches, v4_images):
-    """5×5 'same' convolution, batch norm (eps 1e-3, moving statistics), ReLU, in numpy."""
+def layer0_by_hand(path, images, relu: bool) -> np.ndarray:
+    """5×5 'same' convolution, batch norm (eps 1e-3, moving statistics) [, ReLU], in numpy."""
     keras = compact.import_keras()
-    model = keras.saving.load_model(smallest.file.path, compile=False)
+    model = keras.saving.load_model(path, compile=False)
     kernel, bias = model.get_layer("layer0_conv").get_weights()
     gamma, beta, mean, variance = model.get_layer("layer0_bn").get_weights()
-    x = np.pad(compact.preprocess(v4_images[1][:2]).astype(np.float64), ((0, 0), (2, 2), (2, 2), (0, 0)))
-    windows = np.lib.stride_tricks.sliding_window_view(x, (5, 5), axis=(1, 2))  # (2, 112, 112, 3, 5, 5)
+    x = np.pad(compact.preprocess(images).astype(np.float64), ((0, 0), (2, 2), (2, 2), (0, 0)))
+    windows = np.lib.stride_tricks.sliding_window_view(x, (5, 5), axis=(1, 2))  # (n, 112, 112, 3, 5, 5)
     conv = np.einsum("nhwcij,ijck->nhwk", windows, kernel) + bias
-    by_hand = np.maximum(gamma * (conv - mean) / np.sqrt(variance + 1e-3) + beta, 0)
+    normalized = gamma * (conv - mean) / np.sqrt(variance + 1e-3) + beta
+    return np.maximum(normalized, 0) if relu else normalized
+
+
+def test_layer0_by_hand_from_its_weights(smallest, batches, v4_images):
+    by_hand = layer0_by_hand(smallest.file.path, v4_images[1][:2], relu=True)
     assert relative(batches[0]["layer0_act"][:2], by_hand) < 1e-5
+
+
+def test_a_linear_models_stages_end_at_their_batch_norm(v4_images):
+    """linear_from_ensemble_model has no ReLU layers: its layer0_act is layer0_bn's output."""
+    file = next(m for m in compact.list_models() if m.teacher == "linear_from_ensemble_model" and m.filters == 5)
+    images = v4_images[1][:2]
+    layers = compact.CompactModel(file).activations(images)
+    by_hand = layer0_by_hand(file.path, images, relu=False)
+    assert (by_hand < 0).mean() > 0.1
+    assert relative(layers["layer0_act"], by_hand) < 1e-5
+    assert {layer: a.shape[1:] for layer, a in layers.items()}["layer4_act"] == (28, 28, 100)
 
 
 def test_factors_reproduce_the_kernel_of_the_full_activations(factored):
