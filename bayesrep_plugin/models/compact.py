@@ -54,7 +54,7 @@ N_OUTPUTS = 219
 _FILE = re.compile(r"shared_compact_model_(\d+)filters\.keras")
 
 
-class ModelFileError(ValueError):
+class ModelFileError(CorruptDataError):
     """A model file exists but cannot be loaded; the message names the file."""
 
 
