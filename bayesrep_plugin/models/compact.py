@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from bayesrep_plugin.datasets import location
-from bayesrep_plugin.datasets.location import SOURCES, MissingDataError
+from bayesrep_plugin.datasets.location import SOURCES, CorruptDataError, MissingDataError
 
 DATASET = "cowley2026-v4"
 MODELS_FOLDER = "shared_compact_models"
