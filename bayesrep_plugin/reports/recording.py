@@ -37,6 +37,7 @@ from matplotlib.figure import Figure
 from scipy.stats import spearmanr
 from tqdm.auto import tqdm
 
+from bayesrep_plugin.core import get_measure
 from bayesrep_plugin.datasets import cowley2026
 
 from . import figures
@@ -200,7 +201,7 @@ def ceiling_table(report: Report, ceilings: dict) -> Table:
          "value": float(ic), "error": float(ic.attrs.get("error", math.nan))},
         {"ceiling": "bayes_js_ceiling (ours; the bayes_js similarity a noise-free perfect model would reach)",
          "value": float(ours), "error": float(ours.attrs.get("error", math.nan))},
-        *({"ceiling": f"split-half {name} distance (leaderboard row: one half of the repeats vs the other)",
+        *({"ceiling": f"split-half {name} {get_measure(name).kind} (leaderboard row: one half of the repeats vs the other)",
            "value": row["value"], "error": row["bootstrap_sd"]} for name, row in split.items()),
     ]
     return Table(f"{DATASET}: ceilings", ["ceiling", "value", "error"], rows)
