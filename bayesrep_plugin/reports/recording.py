@@ -213,6 +213,8 @@ def size_figure(report: Report) -> Figure:
     figure = Figure(figsize=(7.5, 4.5), layout="constrained")
     axes = figure.add_subplot()
     teachers: dict[str, list[tuple[int, float]]] = {}
+    references = iter([("0.25", ":"), ("0.45", "-."), ("0.6", (0, (5, 2))), ("0.35", (0, (1, 3))),
+                       ("0.5", (0, (3, 1, 1, 1)))] * 4)  # one look per non-compact model
     for row in rows:
         facts = _model_facts(row["representation"])
         if facts:
@@ -221,7 +223,8 @@ def size_figure(report: Report) -> Figure:
             axes.axhspan(row["ci_low"], row["ci_high"], color=figures.BRAIN_COLOR, alpha=0.15, lw=0)
             axes.axhline(row["value"], color=figures.BRAIN_COLOR, ls="--", label="split-half (brain vs brain)")
         else:
-            axes.axhline(row["value"], color="0.4", ls=":", label=row["representation"])
+            color, style = next(references)
+            axes.axhline(row["value"], color=color, ls=style, label=row["representation"])
     for teacher, points in sorted(teachers.items()):
         points.sort()
         axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=teacher)
