@@ -247,7 +247,7 @@ def agreement_figure(table: Table) -> Figure:
     rho = spearmanr(js, pls)[0]
     axes.set_xlabel("JS distance to V4 (ours; lower = closer)")
     axes.set_ylabel("pls, ceiled (Brain-Score; higher = closer)")
-    axes.set_title(f"Brain-Score's ranking against ours (Spearman ρ = {-rho:.2f})")
+    axes.set_title(f"Brain-Score's ranking against ours (rank agreement ρ = {-rho:.2f})")
     axes.grid(alpha=0.3)
     return figure
 
