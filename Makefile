@@ -7,7 +7,7 @@ export BS_INSTALL_DEPENDENCIES := no
 # The real recordings and models (never copied into the project): see README.md, "Real data".
 export BAYESREP_DATA ?= $(abspath ../shared/data)
 
-.PHONY: demo test benchmarks clean chromium
+.PHONY: demo test test-models benchmarks clean chromium
 
 $(STAMP): pyproject.toml constraints.txt scripts/torchvision_cpu_compat.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP) chromium
 	scripts/core-numpy2.sh
 	scripts/language-env.sh
 	scripts/upstream-plugin.sh
+
+# Every model of V4 on the real images (about an hour on 2 cores the first time; cached after).
+test-models: $(STAMP)
+	$(PY) -m pytest -m hours tests/models
 
 # The report tests open the HTML page in a real headless browser: Debian's chromium.
 chromium:

@@ -216,7 +216,7 @@ def test_efficientnet_hooks_match_its_own_forward_pass(v4_images):
     np.testing.assert_allclose(layers["avgpool"][:, :, 0, 0], head.mean(axis=(2, 3)), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.slow
+@pytest.mark.hours
 def test_every_model_on_the_640_v4_images():
     """All 56 compact models, EfficientNet-Lite0 and pixels (from the cache once computed: about an
     hour on two shared cores the first time)."""
