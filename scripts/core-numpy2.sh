@@ -12,10 +12,10 @@ VENV=.venv-numpy2
 PY="$VENV/bin/python"
 STAMP="$VENV/.installed"
 
-if [[ ! -f $STAMP || pyproject.toml -nt $STAMP ]]; then
+if [[ ! -f $STAMP || pyproject.toml -nt $STAMP || $0 -nt $STAMP ]]; then
     test -x "$PY" || "${PYTHON:-python3}" -m venv "$VENV"
     "$PY" -m pip install --quiet --upgrade pip
-    "$PY" -m pip install --quiet "numpy>=2" scipy tqdm pytest hypothesis
+    "$PY" -m pip install --quiet "numpy>=2" scipy tqdm pytest hypothesis mpmath
     touch "$STAMP"
 fi
 
