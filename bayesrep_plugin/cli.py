@@ -108,10 +108,21 @@ def _settings_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
                         help="text file of stimulus ids, one per line, for .npy inputs (row order)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``bayesrep`` argument parser (also rendered into docs/cli.md)."""
+def _real_data_options(parser: argparse.ArgumentParser, holds: str) -> None:
+    """The data directory and how to measure, for the reports on real data."""
     from bayesrep_plugin.reports.settings import Settings
 
+    base = Settings()
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help=f"folder holding {holds} (default: the environment variable BAYESREP_DATA)")
+    parser.add_argument("--b", type=float, default=base.b, help="noise-to-signal ratio of the readout prior")
+    parser.add_argument("--bootstrap", type=int, default=base.n_bootstrap, metavar="N",
+                        help="resamples of images for the intervals")
+    parser.add_argument("--seed", type=int, default=base.seed, help="seed of the resamples (and of the repeats' split)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``bayesrep`` argument parser (also rendered into docs/cli.md)."""
     parser = argparse.ArgumentParser(
         prog="bayesrep", formatter_class=_Formatter,
         description="Bayesian readout distances (total variation, Jensen–Shannon) between representations of "
@@ -183,14 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "row, beside Brain-Score's own pls score and internal_consistency ceiling and our bayes_js "
                     "metric with its ceiling. Model activations are computed once and cached (BAYESREP_CACHE). "
                     "The data directory holds cowley2026-v4/ as its source distributes it (see the README).")
-    v4.add_argument("--data-dir", type=Path, metavar="DIR",
-                    help="folder holding cowley2026-v4/ (default: the environment variable BAYESREP_DATA)")
+    _real_data_options(v4, "cowley2026-v4/")
     v4.add_argument("--out", type=Path, default=Path("bayesrep-v4"), metavar="DIR", help="folder for the report")
-    base = Settings()
-    v4.add_argument("--b", type=float, default=base.b, help="noise-to-signal ratio of the readout prior")
-    v4.add_argument("--bootstrap", type=int, default=base.n_bootstrap, metavar="N",
-                    help="resamples of images for the intervals")
-    v4.add_argument("--seed", type=int, default=base.seed, help="seed of the resamples and of the split of the repeats")
     _common(v4)
 
     it92 = commands.add_parser(
@@ -202,13 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "its per-stimulus z-scored patterns, 1 - RDM. Human IT's reference row is session 2 vs session 1; "
                     "monkey IT has a single RDM and so no reference row. The data directory holds "
                     "kriegeskorte2008-92images/ (and cowley2026-v4/ for the models).")
-    it92.add_argument("--data-dir", type=Path, metavar="DIR",
-                      help="folder holding kriegeskorte2008-92images/ and cowley2026-v4/ (default: $BAYESREP_DATA)")
+    _real_data_options(it92, "kriegeskorte2008-92images/ and cowley2026-v4/")
     it92.add_argument("--out", type=Path, metavar="DIR", help="also write the full report (tables, figures, page) here")
-    it92.add_argument("--b", type=float, default=base.b, help="noise-to-signal ratio of the readout prior")
-    it92.add_argument("--bootstrap", type=int, default=base.n_bootstrap, metavar="N",
-                      help="resamples of images for the intervals")
-    it92.add_argument("--seed", type=int, default=base.seed, help="seed of the resamples")
     it92.add_argument("--no-models", action="store_true", help="the pixels only (no model is run)")
     it92.add_argument("--subjects", action="store_true", help="also one board per human subject")
     _common(it92)

@@ -6,6 +6,7 @@ subprocess, because exit codes, stderr and Ctrl-C are only real there.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -47,6 +48,8 @@ def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     (["leaderboard"], ["CONFIG.yaml", "--model", "--neural", "split-half", "config file", "max_stimuli"]),
     (["demo"], ["SIMULATED", "--out"]),
     (["brainscore"], ["install", "uninstall", "export"]),
+    (["v4"], ["--data-dir", "BAYESREP_DATA", "Cowley", "pls", "internal_consistency"]),
+    (["it92"], ["--data-dir", "monkey IT", "human IT", "--no-models", "1 - RDM"]),
 ])
 def test_help_explains_each_command(command, words, capsys):
     with pytest.raises(SystemExit) as exit_:
@@ -283,3 +286,25 @@ def test_ctrl_c_leaves_no_partial_file_and_a_rerun_resumes(tmp_path):
     assert rerun.returncode == 0
     assert finished <= {p.name for p in cache.glob("*.json")}
     assert (out / "leaderboard.html").is_file()
+
+
+def test_real_data_commands_say_where_to_get_the_data(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("BAYESREP_DATA")
+    for command in (["v4", "--out", str(tmp_path / "v4")], ["it92"]):
+        assert cli.main([*command, "-q"]) == cli.EXIT_INPUT
+        assert capsys.readouterr().err.startswith("bayesrep: error: no data directory: pass --data-dir DIR")
+    assert cli.main(["v4", "--data-dir", str(tmp_path), "-q"]) == cli.EXIT_INPUT
+    assert "cowleygroup/V4_compact_models" in capsys.readouterr().err
+
+
+def test_it92_board_with_the_pixels(tmp_path, capsys):
+    from bayesrep_plugin.reports.kriegeskorte2008 import build_92_leaderboard, default_settings
+
+    assert cli.main(["it92", "--no-models", "--bootstrap", "4", "--out", str(tmp_path), "-q"]) == 0
+    out = capsys.readouterr().out
+    expected = build_92_leaderboard({}, dataclasses.replace(default_settings(), n_bootstrap=4), subjects=False,
+                                    progress=False)
+    tv = {row["representation"]: row["value"] for row in expected.rows
+          if row["measure"] == "tv" and row["dataset"] == "human IT"}
+    assert f"| human IT | tv | " in out and f"{tv['pixels']:.4f}" in out
+    assert (tmp_path / "leaderboard.html").is_file()
