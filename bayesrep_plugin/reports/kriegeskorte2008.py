@@ -29,7 +29,6 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import numpy as np
 import xarray as xr
 
 from bayesrep_plugin.assemblies.bootstrap import single_blas_thread

@@ -42,7 +42,7 @@ from bayesrep_plugin.datasets import cowley2026
 
 from . import figures
 from .atomic import replacing, write_text
-from .inputs import Source, load_assembly
+from .inputs import InputError, Source, load_assembly
 from .leaderboard import LeaderboardConfig, Report, build_leaderboard, write_report
 from .settings import Settings
 from .tables import Table, to_markdown
@@ -61,10 +61,8 @@ class BrainScoreRow:
 
     label: str
     pls: float
-    pls_error: float
     pls_ceiled: float
     bayes_js: float
-    bayes_js_error: float
     bayes_js_ceiled: float
 
 
@@ -92,7 +90,7 @@ def _brainscore_model(assembly: xr.DataArray, stimulus_ids: np.ndarray):
     position = {stimulus: index for index, stimulus in enumerate(assembly["stimulus_id"].values)}
     missing = [s for s in stimulus_ids if s not in position]
     if missing:
-        raise ValueError(f"the model assembly lacks {len(missing)} of the recording's images, e.g. {missing[:3]}")
+        raise InputError(f"the model assembly lacks {len(missing)} of the recording's images, e.g. {missing[:3]}")
     rows = [position[s] for s in stimulus_ids]
     values = np.asarray(assembly.values, dtype=np.float64).reshape(assembly.shape[0], -1)[rows]
     return NeuroidAssembly(values, dims=["presentation", "neuroid"], coords={
@@ -128,10 +126,8 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True) -> 
         model = _brainscore_model(load_assembly(source), stimulus_ids)
         raw = pls(model, averaged)
         ours = bayes_js(model, assembly)
-        rows.append(BrainScoreRow(
-            source.label, float(raw), float(raw.attrs.get("error", math.nan)),
-            float(explained_variance(raw, internal_consistency)),
-            float(ours), float(ours.attrs["error"]), float(ceil_score(ours, bayes_ceiling))))
+        rows.append(BrainScoreRow(source.label, float(raw), float(explained_variance(raw, internal_consistency)),
+                                  float(ours), float(ceil_score(ours, bayes_ceiling))))
     return rows, {"internal_consistency": internal_consistency, "bayes_js_ceiling": bayes_ceiling}
 
 

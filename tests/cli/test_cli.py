@@ -306,5 +306,5 @@ def test_it92_board_with_the_pixels(tmp_path, capsys):
                                     progress=False)
     tv = {row["representation"]: row["value"] for row in expected.rows
           if row["measure"] == "tv" and row["dataset"] == "human IT"}
-    assert f"| human IT | tv | " in out and f"{tv['pixels']:.4f}" in out
+    assert "| human IT | tv | " in out and f"{tv['pixels']:.4f}" in out
     assert (tmp_path / "leaderboard.html").is_file()

@@ -5,7 +5,6 @@ output against keras's own full model, the EfficientNet hooks against its own fo
 stored factor against the kernel of the full activations.
 """
 
-import shutil
 
 import numpy as np
 import pytest
