@@ -207,11 +207,15 @@ def _literal(value):
     return text
 
 
-def registrations() -> str:
-    """The class imports and ``metric_registry`` lines of the exported ``__init__.py``.
+#: What an identifier that a framework's data cannot serve is registered as there (registry.yaml's
+#: ``unavailable_in``): loading it raises the reason, as :func:`~.registry.factory` does.
+UNAVAILABLE = '''def unavailable(identifier, framework, reason, *args, **kwargs):
+    """Refuse a metric that this framework's data cannot serve, saying why."""
+    raise ValueError(f"{identifier} is not available in {framework}: {reason}")'''
 
-    The same for every framework (which registry they fill is the one import line above them).
-    """
+
+def registrations(framework: str) -> str:
+    """The class imports and ``metric_registry`` lines of the exported ``__init__.py`` for ``framework``."""
     entries = load_registry().entries.values()
     classes: dict[str, set[str]] = {}
     for entry in entries:
@@ -219,9 +223,16 @@ def registrations() -> str:
         classes.setdefault(module, set()).add(name)
     imports = [f"from .{VENDOR_DIR}.{module} import {', '.join(sorted(names))}"
                for module, names in sorted(classes.items())]
-    lines = [f"metric_registry['{e.id}'] = partial({e.cls.partition(':')[2]}"
-             + "".join(f", {k}={_literal(v)}" for k, v in e.defaults.items()) + ")" for e in entries]
-    return "\n".join([*imports, "", *lines])
+    lines, refused = [], False
+    for e in entries:
+        if framework in e.unavailable_in:
+            refused = True
+            lines.append(f"metric_registry['{e.id}'] = partial(unavailable, {e.id!r}, {framework!r}, "
+                         f"{e.unavailable_in[framework]!r})")
+        else:
+            lines.append(f"metric_registry['{e.id}'] = partial({e.cls.partition(':')[2]}"
+                         + "".join(f", {k}={_literal(v)}" for k, v in e.defaults.items()) + ")")
+    return "\n".join([*imports, "", *([UNAVAILABLE, "", ""] if refused else []), *lines])
 
 
 def _header(version: str, commit: str, source: str) -> str:
@@ -236,11 +247,12 @@ def write_plugin(framework: str, target: Path) -> str:
     registry = load_registry()
     modules = vendored_modules(sorted({e.cls.partition(":")[0] for e in registry.entries.values()}))
     sources = {m: relative_source(m) for m in modules}
-    registered = registrations()
-    digest = hashlib.sha256()
+    registered = registrations(framework)
+    digest = hashlib.sha256()  # one version for every framework's folder: their code and registrations
     for module, source in sources.items():
         digest.update(f"{module.name}\n{source}\n".encode())
-    digest.update(registered.encode())
+    for each in registry.frameworks:
+        digest.update(registrations(each).encode())
     version = f"{__version__}+{digest.hexdigest()[:12]}"
     commit = _commit()
 

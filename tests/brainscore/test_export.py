@@ -50,6 +50,23 @@ def test_every_identifier_is_registered_once_as_brainscore_finds_it(exported, fr
     assert [p.relative_to(folder).as_posix() for p in folder.rglob("test*.py")] == ["test.py"]
 
 
+def test_metrics_a_framework_cannot_serve_refuse_there_as_in_the_package(exported):
+    """The ceilings refuse in brainscore_language (no repetitions there), in the exported folder as in install."""
+    namespace: dict = {}
+    init = (exported["brainscore_language"] / "__init__.py").read_text(encoding="utf-8")
+    exec(vendor.UNAVAILABLE, namespace)
+    for entry in load_registry().entries.values():
+        refused = "brainscore_language" in entry.unavailable_in
+        assert (f"metric_registry['{entry.id}'] = partial(unavailable, " in init) == refused
+        if refused:
+            with pytest.raises(ValueError) as exported_error:
+                namespace["unavailable"](entry.id, "brainscore_language", entry.unavailable_in["brainscore_language"])
+            with pytest.raises(ValueError) as package_error:
+                factory(entry.id, "brainscore_language")()
+            assert str(exported_error.value) == str(package_error.value)
+    assert "unavailable" not in (exported["brainscore_vision"] / "__init__.py").read_text(encoding="utf-8")
+
+
 def test_version_is_ours_plus_a_content_hash_in_every_generated_file(exported):
     versions = {_version(folder) for folder in exported.values()}
     [version] = versions   # same code, same registrations: one version for both frameworks
