@@ -23,7 +23,7 @@ from bayesrep_plugin.assemblies.noise import signal_estimate, simulated_recordin
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
                                                   responses_from_assembly)
 from bayesrep_plugin.core.kernels import CENTERINGS, Centering
-from bayesrep_plugin.core.measures import Measure, get_measure
+from bayesrep_plugin.core.measures import METHODS, Measure, get_measure
 from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
 
 from .scores import resampled_score
@@ -54,6 +54,11 @@ class _ReadoutComparison:
         if time_bins not in ("mean", "each"):
             raise ValueError(f"time_bins={time_bins!r} is not 'mean' or 'each'")
         self.center, self.kernel, self.stimulus_key, self.time_bins, self.seed = center, kernel, stimulus_key, time_bins, seed
+        if method not in METHODS:
+            raise ValueError(f"method={method!r} is not one of {METHODS}")
+        if method != "exact" and "method" not in self.measure.options:
+            raise ValueError(f"measure {self.measure.name!r} has a closed form and no Monte Carlo estimate; "
+                             f"method={method!r} does not apply to it (use method='exact')")
         readout = {"method": method, "n_samples": n_samples, "seed": seed}
         self.options = {k: v for k, v in readout.items() if k in self.measure.options}
 

@@ -146,3 +146,13 @@ def test_cross_validated_kernel_refuses_stimuli_with_one_repetition(data):
     with pytest.raises(AssemblyError, match="assembly2: the cross-validated kernel of assembly2 needs at least 2 "
                                             "repetitions of every stimulus; 1 of 120 stimuli have fewer"):
         BayesianReadoutSimilarity("js", kernel="cross_validated", n_bootstrap=3)(neuroid_assembly(model), neural)
+
+
+def test_options_that_do_not_apply_are_refused_when_the_metric_is_built():
+    from bayesrep_plugin.brainscore.metrics import BayesianReadoutSimilarity
+
+    with pytest.raises(ValueError, match="'hellinger' has a closed form and no Monte Carlo estimate"):
+        BayesianReadoutSimilarity("hellinger", method="mc")
+    with pytest.raises(ValueError, match="method='fast' is not one of"):
+        BayesianReadoutSimilarity("js", method="fast")
+    assert BayesianReadoutSimilarity("js", method="mc").comparison.options["method"] == "mc"
