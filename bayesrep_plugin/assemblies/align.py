@@ -37,27 +37,34 @@ class Aligned:
                 "stimuli_lost": {self.first.name: self.lost_first, self.second.name: self.lost_second}}
 
 
-def align(first: Responses, second: Responses, *, min_overlap: float = 0.5) -> Aligned:
-    """Restrict both to their shared stimulus ids, sorted; raise when the overlap is too small.
+def shared_stimuli(inputs: list, *, min_overlap: float = 0.5) -> np.ndarray:
+    """The stimulus ids every input has (sorted), under the one rule of this package.
 
-    ``min_overlap`` is the least fraction of the *smaller* assembly's stimuli that must be shared
-    (and at least :data:`MIN_STIMULI` stimuli always). Losing stimuli is reported in the result
-    and by a warning, never silent.
+    ``min_overlap`` is the least fraction of the *smallest* input's stimuli that must be shared
+    (and at least :data:`MIN_STIMULI` stimuli always): a mismatch of stimulus keys or a wrong file
+    usually shows up as a small overlap, not as none. Inputs are anything with ``name``, ``n`` and
+    sorted unique ``stimulus_ids`` (Responses, StimulusKernel). Losing stimuli is reported by a
+    warning that says how many each input lost, never silent.
     """
     if not 0 < min_overlap <= 1:
         raise ValueError(f"min_overlap must be a fraction in (0, 1]; got {min_overlap}")
-    common, index1, index2 = np.intersect1d(first.stimulus_ids, second.stimulus_ids,
-                                            assume_unique=True, return_indices=True)
-    needed = max(MIN_STIMULI, int(np.ceil(min_overlap * min(first.n, second.n))))
+    common = inputs[0].stimulus_ids
+    for other in inputs[1:]:
+        common = np.intersect1d(common, other.stimulus_ids, assume_unique=True)
+    needed = max(MIN_STIMULI, int(np.ceil(min_overlap * min(data.n for data in inputs))))
+    counts = " and ".join(f"{data.name} ({data.n} stimuli)" for data in inputs)
     if len(common) < needed:
-        raise AssemblyError(
-            f"{first.name} ({first.n} stimuli) and {second.name} ({second.n} stimuli) share only "
-            f"{len(common)} stimulus ids; at least {needed} are needed (min_overlap={min_overlap}). "
-            f"Do both use the same stimulus key? Examples: {first.stimulus_ids[:2].tolist()} vs "
-            f"{second.stimulus_ids[:2].tolist()}")
-    aligned = Aligned(first.subset(index1), second.subset(index2),
-                      first.n - len(common), second.n - len(common))
-    if aligned.lost_first or aligned.lost_second:
-        warnings.warn(f"aligned on {len(common)} shared stimuli: {first.name} lost {aligned.lost_first}, "
-                      f"{second.name} lost {aligned.lost_second}", stacklevel=2)
-    return aligned
+        examples = " vs ".join(str(data.stimulus_ids[:2].tolist()) for data in inputs[:2])
+        raise AssemblyError(f"{counts} share only {len(common)} stimulus ids; at least {needed} are needed "
+                            f"(min_overlap={min_overlap}). Do they use the same stimulus key? Examples: {examples}")
+    lost = [f"{data.name} lost {data.n - len(common)}" for data in inputs if data.n > len(common)]
+    if lost:
+        warnings.warn(f"aligned on {len(common)} shared stimuli: {', '.join(lost)}", stacklevel=3)
+    return common
+
+
+def align(first: Responses, second: Responses, *, min_overlap: float = 0.5) -> Aligned:
+    """Restrict both to their shared stimulus ids, sorted (:func:`shared_stimuli`'s rule)."""
+    common = shared_stimuli([first, second], min_overlap=min_overlap)
+    index1, index2 = (np.searchsorted(data.stimulus_ids, common) for data in (first, second))
+    return Aligned(first.subset(index1), second.subset(index2), first.n - len(common), second.n - len(common))

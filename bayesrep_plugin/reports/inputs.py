@@ -33,6 +33,7 @@ import xarray as xr
 
 from bayesrep_plugin.assemblies.rdm import (COLUMN_DIM, KIND_ATTR, PART_DIM, ROW_DIM, StimulusKernel,
                                            stimulus_kernel_from_dataarray)
+from bayesrep_plugin.assemblies.align import shared_stimuli
 from bayesrep_plugin.assemblies.responses import STIMULUS_KEY, AssemblyError, Responses, responses_from_assembly
 
 STIMULUS_KEYS = (STIMULUS_KEY, "stimulus_path", "image_id")
@@ -244,13 +245,11 @@ def load_input(source: Source) -> Responses | StimulusKernel:
         raise InputError(f"{source.path}: {error}") from None
 
 
-def align_all(responses: list[Responses | StimulusKernel], minimum: int = 10) -> list[Responses | StimulusKernel]:
-    """Restrict every input (responses or kernels) to the stimulus ids all share, in one (sorted) order."""
-    common = responses[0].stimulus_ids
-    for other in responses[1:]:
-        common = np.intersect1d(common, other.stimulus_ids)
-    if len(common) < minimum:
-        counts = ", ".join(f"{r.name}: {r.n}" for r in responses)
-        raise InputError(f"the inputs share only {len(common)} stimulus ids (need {minimum}; stimuli per input: "
-                         f"{counts}); do they use the same stimulus key?")
-    return [r.subset(np.searchsorted(r.stimulus_ids, common)) for r in responses]
+def align_all(inputs: list[Responses | StimulusKernel]) -> list[Responses | StimulusKernel]:
+    """Restrict every input (responses or kernels) to the stimulus ids all share, in one (sorted)
+    order, under the metrics' own rule (:func:`~bayesrep_plugin.assemblies.align.shared_stimuli`)."""
+    try:
+        common = shared_stimuli(inputs)
+    except AssemblyError as error:
+        raise InputError(str(error)) from None
+    return [data.subset(np.searchsorted(data.stimulus_ids, common)) for data in inputs]

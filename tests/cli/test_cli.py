@@ -214,6 +214,16 @@ def test_user_input_never_reads_as_an_internal_error(files, tmp_path, capsys, ma
     assert_one_line_exit_3(make_args(files, tmp_path), capsys, message)
 
 
+def test_compare_refuses_a_small_overlap_as_the_metrics_do(tmp_path, capsys):
+    """10% overlap: one alignment rule everywhere (the metric refused this; compare used 30 of 300)."""
+    rng = np.random.default_rng(0)
+    ids = np.array([f"s{i:03d}" for i in range(570)])
+    np.savez(tmp_path / "a.npz", activations=rng.normal(size=(300, 5)), stimulus_id=ids[:300])
+    np.savez(tmp_path / "b.npz", activations=rng.normal(size=(300, 5)), stimulus_id=ids[270:])
+    assert_one_line_exit_3(["compare", str(tmp_path / "a.npz"), str(tmp_path / "b.npz")], capsys,
+                           r"a \(300 stimuli\) and b \(300 stimuli\) share only 30 stimulus ids; at least 150")
+
+
 def test_notes_given_as_one_string_are_one_note(files, tmp_path):
     from bayesrep_plugin.reports.leaderboard import read_config
 
