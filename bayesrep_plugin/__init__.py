@@ -1,17 +1,18 @@
 """bayesrep-plugin: Bayesian readout distances between representations, exact and fast.
 
     import bayesrep_plugin as br
-    br.distance(X1, X2, measure="js", b=0.01, method="exact")   # float
-    br.distance_from_kernels(K1, K2, measure="tv", b=0.01)      # float
-    br.pairwise([X1, X2, X3], measure="js")                      # (3, 3) ndarray
+    br.distance(X1, X2, measure="js", b=0.01)                   # an Estimate (a float with .stderr)
+    br.distance_from_kernels(K1, K2, measure="tv", b=0.01)      # the same from kernels
+    br.compare(X1, X2, measure="cka")                           # any measure, similarities too
+    br.pairwise([X1, X2, X3], measure="js")                      # (3, 3) EstimateMatrix
     br.kernel_from_rdm(D, "correlation")                          # an RDM's kernel: 1 − D
 """
 
-from .core import (DEFAULT_B, MEASURES, Estimate, Measure, Representation, center_kernel, compare, distance,
-                   correlation_kernel, distance_from_kernels, get_measure, kernel_from_rdm, linear_kernel, pairwise,
-                   b_for_noise)
+from .core import (DEFAULT_B, MEASURES, Estimate, EstimateMatrix, Measure, Pair, Prior, Representation, b_for_noise,
+                   center_kernel, compare, compare_measures, correlation_kernel, distance, distance_from_kernels,
+                   get_measure, kernel_from_rdm, linear_kernel, pairwise)
 
 __version__ = "0.1.0"
-__all__ = ["distance", "distance_from_kernels", "pairwise", "compare", "Representation", "linear_kernel",
-           "center_kernel", "MEASURES", "Measure", "Estimate", "get_measure", "DEFAULT_B", "b_for_noise",
-           "kernel_from_rdm", "correlation_kernel", "__version__"]
+__all__ = ["distance", "distance_from_kernels", "compare", "compare_measures", "pairwise", "Representation", "Prior",
+           "Pair", "linear_kernel", "center_kernel", "MEASURES", "Measure", "Estimate", "EstimateMatrix", "get_measure",
+           "DEFAULT_B", "b_for_noise", "kernel_from_rdm", "correlation_kernel", "__version__"]

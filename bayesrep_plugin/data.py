@@ -12,7 +12,8 @@ from pathlib import Path
 import xarray as xr
 
 NETWORKS = ("alexnet", "resnet18", "resnet34")
-STIMULUS_KEY = "stimulus_path"
+#: The coordinate that names the stimuli in these files (Brain-Score's own assemblies use stimulus_id).
+STIMULUS_COORD = "stimulus_path"
 
 
 def activations_path(network: str) -> Path:

@@ -41,7 +41,7 @@ import xarray as xr
 import yaml
 
 from . import data
-from .core import MEASURES, Representation, compare
+from .core import MEASURES, Representation, compare_measures
 from .reports.atomic import replacing, write_text
 from .reports.leaderboard import build_leaderboard, read_config, write_report
 
@@ -58,13 +58,14 @@ DATASET = "simulated IT"
 
 def measure_table(b: float = 0.01, progress: bool = True) -> tuple[list[str], list[tuple[str, str]], dict]:
     """{(network1, network2): {measure: value}} for every pair of the shipped networks."""
-    reps = {name: Representation.from_activations(data.load_activations(name).values, b=b, name=name)
+    reps = {name: Representation.from_activations(data.load_activations(name).values, name=name)
             for name in data.NETWORKS}
     pairs = list(itertools.combinations(data.NETWORKS, 2))
     values = {}
     for a, c in pairs:
         start = time.perf_counter()
-        values[a, c] = {m: float(compare(reps[a], reps[c], m)) for m in MEASURES}
+        values[a, c] = {m: float(v) for m, v in compare_measures(reps[a], reps[c], dict.fromkeys(MEASURES, {}),
+                                                                  b=b).items()}
         if progress:
             print(f"  {a} vs {c}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return list(MEASURES), pairs, values
@@ -86,7 +87,7 @@ def simulate_population(seed: int = SEED) -> xr.DataArray:
     """The SIMULATED neural population of the module docstring, as a brainio-style assembly."""
     rng = np.random.default_rng(seed)
     resnet34, alexnet = data.load_activations("resnet34"), data.load_activations("alexnet")
-    stimuli = resnet34[data.STIMULUS_KEY].values
+    stimuli = resnet34[data.STIMULUS_COORD].values
     drive = (np.sqrt(RESNET34_SHARE) * _zscore(resnet34.values.astype(np.float64))
              @ rng.normal(0, 1 / np.sqrt(resnet34.shape[1]), (resnet34.shape[1], NEURONS))
              + np.sqrt(1 - RESNET34_SHARE) * _zscore(alexnet.values.astype(np.float64))

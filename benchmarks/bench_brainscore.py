@@ -57,13 +57,13 @@ def bootstrap_bias(n: int, n_bootstrap: int) -> None:
     from itertools import combinations
 
     from bayesrep_plugin.assemblies.bootstrap import SCHEMES, bootstrap_values, resample_indices
-    from bayesrep_plugin.core.measures import get_measure
+    from bayesrep_plugin.core import compare
     from bayesrep_plugin.core.prior import Representation
 
     chosen = np.sort(np.random.default_rng(0).choice(2400, n, replace=False))
-    reps = {name: Representation.from_activations(load_activations(name).values[chosen], b=0.01, name=name)
+    reps = {name: Representation.from_activations(load_activations(name).values[chosen], name=name)
             for name in ("alexnet", "resnet18", "resnet34")}
-    tv = get_measure("tv")
+    tv = lambda rep1, rep2: compare(rep1, rep2, "tv", b=0.01)
     print(f"\nTV, b = 0.01, n = {n}, {n_bootstrap} resamples per scheme (bias = resample mean − TV on all n)\n")
     print("| pair | TV on all n | " + " | ".join(f"{s}: bias (SD) | {s}: time (s)" for s in SCHEMES) + " |")
     print("|---|---|" + "---|---|" * len(SCHEMES))

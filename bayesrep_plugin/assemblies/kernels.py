@@ -69,11 +69,11 @@ def cross_validated_kernel(responses: Responses, center: Centering = "none") -> 
     return nearest_psd(K)
 
 
-def representation(responses: Responses, *, b: float, center: Centering = "none",
+def representation(responses: Responses, *, center: Centering = "none",
                    kernel: KernelKind = "mean") -> Representation:
     """The :class:`Representation` of one assembly's responses (the per-representation work)."""
     if kernel == "mean":
-        return Representation.from_activations(responses.means, b=b, center=center, name=responses.name)
+        return Representation.from_activations(responses.means, center=center, name=responses.name)
     if kernel == "cross_validated":
-        return Representation.from_kernel(cross_validated_kernel(responses, center), b=b, name=responses.name)
+        return Representation.from_kernel(cross_validated_kernel(responses, center), name=responses.name)
     raise ValueError(f"kernel={kernel!r} is not one of {KERNELS}")

@@ -65,10 +65,10 @@ class StimulusKernel:
         grid = np.ix_(np.arange(len(self.parts)), index, index)
         return StimulusKernel(self.name, self.stimulus_ids[index], self.parts[grid], self.part_names, self.origin)
 
-    def representation(self, part: int | None = None, *, b: float) -> Representation:
+    def representation(self, part: int | None = None) -> Representation:
         """The :class:`Representation` of one part (None: of the mean of the parts)."""
         kernel = self.kernel if part is None else self.parts[part]
-        return Representation.from_kernel(kernel, b=b, name=self.name)
+        return Representation.from_kernel(kernel, name=self.name)
 
 
 def _origin(kind: str) -> str:

@@ -34,14 +34,14 @@ from scipy.optimize import minimize_scalar
 
 from bayesrep_plugin.assemblies.align import align
 from bayesrep_plugin.assemblies.responses import STIMULUS_KEY, Responses, responses_from_assembly
-from bayesrep_plugin.core.kernels import Centering
-from bayesrep_plugin.core.prior import DEFAULT_B, Representation
+from bayesrep_plugin.core.kernels import CENTERINGS, Centering
+from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
 
 #: Grid of log τ² around the data's own scale, refined per neuroid after the grid search.
 _GRID = np.linspace(-25.0, 10.0, 141)
 
 
-def _prior_spectrum(rep: Representation) -> tuple[np.ndarray, np.ndarray]:
+def _prior_spectrum(rep: Representation, b: float) -> tuple[np.ndarray, np.ndarray]:
     """(U, μ): Σ = U diag(μ) Uᵀ + a·(I − U Uᵀ), from the kernel's nonzero eigenpairs.
 
     From the representation's cached basis when it has a low-rank factor (d < n), else from the
@@ -53,7 +53,8 @@ def _prior_spectrum(rep: Representation) -> tuple[np.ndarray, np.ndarray]:
     else:
         s2, U = scipy.linalg.eigh(rep.kernel, driver="evr")
     keep = s2 > 1e-12 * s2.max()
-    return U[:, keep], rep.scale * s2[keep] + rep.noise
+    prior = rep.prior(b)
+    return U[:, keep], prior.scale * s2[keep] + prior.noise
 
 
 def _noise_of_means(responses: Responses) -> np.ndarray:
@@ -77,10 +78,11 @@ def _log_ml(log_tau2: np.ndarray, mu: np.ndarray, a: float, z2: np.ndarray, rest
                    + n * np.log(2 * np.pi))
 
 
-def encoding_log_bayes_factors(model: Representation, neural: Responses) -> np.ndarray:
-    """Per-neuroid log Bayes factor per stimulus (nats) of the model's readout prior vs isotropic."""
+def encoding_log_bayes_factors(model: Representation, neural: Responses, b: float) -> np.ndarray:
+    """Per-neuroid log Bayes factor per stimulus (nats) of the model's readout prior at ``b`` vs isotropic."""
     n = neural.n
-    U, mu = _prior_spectrum(model)
+    U, mu = _prior_spectrum(model, b)
+    a = model.prior(b).noise
     Y = neural.means - neural.means.mean(axis=0)
     noise = _noise_of_means(neural)
     if not (noise > 0).all():
@@ -89,14 +91,14 @@ def encoding_log_bayes_factors(model: Representation, neural: Responses) -> np.n
     z2 = (U.T @ Y) ** 2
     total = (Y**2).sum(axis=0)
     rest = np.clip(total - z2.sum(axis=0), 0, None)
-    args = (mu, model.noise, z2, rest, noise, n)
+    args = (mu, a, z2, rest, noise, n)
     scale = np.log(total / n + noise)
     grid = _log_ml(scale + _GRID[:, None], *args)   # (grid, p)
     best = grid.argmax(axis=0)
     step = _GRID[1] - _GRID[0]
     fitted = np.empty(Y.shape[1])
     for j in range(Y.shape[1]):
-        one = (mu, model.noise, z2[:, [j]], rest[[j]], noise[[j]], n)
+        one = (mu, a, z2[:, [j]], rest[[j]], noise[[j]], n)
         center = scale[j] + _GRID[best[j]]
         result = minimize_scalar(lambda t: -_log_ml(np.array([t]), *one)[0],
                                  bounds=(center - step, center + step), method="bounded")
@@ -119,15 +121,17 @@ class BayesianEncoding(Metric):
                  seed: int = 0, stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5):
         if n_bootstrap < 2:
             raise ValueError(f"n_bootstrap must be at least 2; got {n_bootstrap}")
-        self.b, self.center, self.n_bootstrap, self.seed = b, center, n_bootstrap, seed
+        if center not in CENTERINGS:
+            raise ValueError(f"center={center!r} is not one of {CENTERINGS}")
+        self.b, self.center, self.n_bootstrap, self.seed = check_b(b), center, n_bootstrap, seed
         self.stimulus_key, self.min_overlap = stimulus_key, min_overlap
 
     def __call__(self, assembly1: xr.DataArray, assembly2: xr.DataArray) -> Score:
         model = responses_from_assembly(assembly1, stimulus_key=self.stimulus_key, name="assembly1")
         neural = responses_from_assembly(assembly2, stimulus_key=self.stimulus_key, name="assembly2")
         aligned = align(model, neural, min_overlap=self.min_overlap)
-        rep = Representation.from_activations(aligned.first.means, b=self.b, center=self.center, name="assembly1")
-        values = encoding_log_bayes_factors(rep, aligned.second)
+        rep = Representation.from_activations(aligned.first.means, center=self.center, name="assembly1")
+        values = encoding_log_bayes_factors(rep, aligned.second, self.b)
         rng = np.random.default_rng(self.seed)
         draws = rng.integers(0, values.size, size=(self.n_bootstrap, values.size))
         score = Score(float(values.mean()))

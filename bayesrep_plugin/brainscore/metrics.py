@@ -22,6 +22,7 @@ from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representati
 from bayesrep_plugin.assemblies.noise import signal_estimate, simulated_recording
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
                                                   responses_from_assembly)
+from bayesrep_plugin.core.gaussian import Pair
 from bayesrep_plugin.core.kernels import CENTERINGS, Centering
 from bayesrep_plugin.core.measures import METHODS, Measure, get_measure
 from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
@@ -63,13 +64,13 @@ class _ReadoutComparison:
         self.options = {k: v for k, v in readout.items() if k in self.measure.options}
 
     def similarity(self, rep1: Representation, rep2: Representation) -> float:
-        value = float(self.measure(rep1, rep2, **self.options))
+        value = float(self.measure(Pair(rep1, rep2, self.b), **self.options))
         return 1.0 - value if self.measure.kind == "distance" else value
 
     def representation(self, responses: Responses) -> tuple[Representation, str]:
         """The representation of one side; the cross-validated kernel only where repetitions exist."""
         kind = self.kernel if responses.repetitions.max() > 1 else "mean"
-        return representation(responses, b=self.b, center=self.center, kernel=kind), kind
+        return representation(responses, center=self.center, kernel=kind), kind
 
     def parameters(self) -> dict:
         return {"measure": self.measure.name, "b": self.b, "center": self.center, "kernel": self.kernel,

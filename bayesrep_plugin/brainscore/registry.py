@@ -31,7 +31,7 @@ BENCHMARK_FRAMEWORK = "brainscore_vision"
 
 
 @dataclass(frozen=True)
-class Entry:
+class MetricEntry:
     """One registered identifier: the class it builds, its default arguments, and what it is."""
 
     id: str
@@ -57,7 +57,7 @@ class BenchmarkEntry:
 
 @dataclass(frozen=True)
 class Registry:
-    entries: dict[str, Entry]
+    entries: dict[str, MetricEntry]
     frameworks: tuple[str, ...]
     bibtex: str
     benchmarks: dict[str, BenchmarkEntry] = field(default_factory=dict)
@@ -67,7 +67,7 @@ class Registry:
 def load_registry(path: Path = REGISTRY_PATH) -> Registry:
     """Read and validate registry.yaml (unique snake_case ids, every field present)."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    entries: dict[str, Entry] = {}
+    entries: dict[str, MetricEntry] = {}
     for raw in data["metrics"]:
         missing = {"id", "class", "description", "bibtex"} - set(raw)
         if missing:
@@ -77,13 +77,13 @@ def load_registry(path: Path = REGISTRY_PATH) -> Registry:
             raise ValueError(f"{path}: identifier {identifier!r} is listed twice")
         if not identifier.replace("_", "").isalnum() or identifier != identifier.lower():
             raise ValueError(f"{path}: identifier {identifier!r} is not lowercase snake_case")
-        entries[identifier] = Entry(identifier, raw["class"], raw["description"], raw["bibtex"],
+        entries[identifier] = MetricEntry(identifier, raw["class"], raw["description"], raw["bibtex"],
                                     dict(raw.get("defaults") or {}), dict(raw.get("unavailable_in") or {}))
     return Registry(entries, tuple(data["frameworks"]), data["bibtex"],
                     _benchmark_entries(data.get("benchmarks") or [], entries, path))
 
 
-def _benchmark_entries(raws: list[dict], metrics: dict[str, Entry], path: Path) -> dict[str, BenchmarkEntry]:
+def _benchmark_entries(raws: list[dict], metrics: dict[str, MetricEntry], path: Path) -> dict[str, BenchmarkEntry]:
     """``{source, metrics: [...]}`` items → one entry per (source, metric), id ``<source base>-<metric>``."""
     benchmarks: dict[str, BenchmarkEntry] = {}
     for raw in raws:

@@ -1,33 +1,56 @@
 """The front door of the core: compare two representations, or many.
 
-``distance`` and ``distance_from_kernels`` build the per-representation objects and call
-``compare``; ``pairwise`` builds each representation once and reuses it for every pair.
+``compare`` takes activations or prepared :class:`Representation` objects and returns the value
+of any measure; ``distance`` and ``distance_from_kernels`` are the same for the measures that are
+distances or divergences (they refuse similarities such as CKA, whose value grows with closeness).
+``pairwise`` prepares each representation once and reuses it for every pair. b, the readout's
+noise-to-signal ratio, is an argument of the comparison, never of a representation.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
-from .kernels import Centering
-from .measures import get_measure
-from .prior import DEFAULT_B, Representation, check_same_stimuli
+from .gaussian import Pair
+from .kernels import CENTERINGS, Centering
+from .measures import Estimate, EstimateMatrix, Measure, get_measure
+from .prior import DEFAULT_B, Representation, check_b
+
+#: Activations (n stimuli, ...), rows in the same order on both sides, or a prepared Representation.
+RepresentationLike = ArrayLike | Representation
 
 
-def compare(rep1: Representation, rep2: Representation, measure: str = "js", **options) -> float:
-    """``measure`` between two prepared representations (see :data:`MEASURES` for the names).
-
-    Options: ``method`` ("exact" | "mc"), ``n_samples``, ``seed`` for tv/js/jsd;
-    ``rdm_comparison`` for rsa. Monte Carlo results carry ``.stderr``.
-    """
+def _measure(measure: str, options: dict, b: float, center: str) -> Measure:
+    """The measure, with every option checked before any data is read."""
     m = get_measure(measure)
-    check_same_stimuli(rep1, rep2)
-    return m(rep1, rep2, **options)
+    m.check_options(options)
+    check_b(b)
+    if center not in CENTERINGS:
+        raise ValueError(f"center={center!r} is not one of {CENTERINGS}")
+    return m
 
 
-def _prepare(x, b: float | None, center: Centering, name: str) -> Representation:
+def _distance_measure(measure: str, options: dict, b: float, center: str) -> Measure:
+    m = _measure(measure, options, b, center)
+    if m.kind == "similarity":
+        raise ValueError(f"measure {measure!r} is a similarity (higher = closer, {m.identity_value:g} for "
+                         f"identical representations), not a distance: use bayesrep_plugin.compare(..., "
+                         f"measure={measure!r}) for its value, or 1 - that value as a dissimilarity")
+    return m
+
+
+def prepare(x: RepresentationLike, center: Centering = "none", name: str = "X") -> Representation:
+    """Activations → :class:`Representation`; a Representation is returned as it is.
+
+    Raises ValueError for a labelled array (xarray: the core compares rows by position, so two
+    assemblies must be aligned by stimulus id first) and for ``center`` other than "none" with a
+    prepared Representation (its centering was fixed when it was built: centring here would
+    centre one side only).
+    """
     if hasattr(x, "dims") and hasattr(x, "coords"):  # xarray, without importing it
         raise ValueError(
             f"{name}: a labelled array (xarray) was given, but the core compares stimuli by row position, and two "
@@ -35,42 +58,106 @@ def _prepare(x, b: float | None, center: Centering, name: str) -> Representation
             "(bayesrep_plugin.assemblies.align, as the Brain-Score metrics and `bayesrep compare` do), or pass "
             "plain arrays whose rows you have put in the same order")
     if isinstance(x, Representation):
-        return x if b is None or b == x.b else x.with_b(b)
-    return Representation.from_activations(x, b=DEFAULT_B if b is None else b, center=center, name=name)
+        if center != "none":
+            raise ValueError(f"{name}: center={center!r} applies to activations; a prepared Representation was "
+                             "given, whose centering was chosen when it was built "
+                             "(Representation.from_activations(X, center=...))")
+        return x
+    return Representation.from_activations(x, center=center, name=name)
 
 
-def distance(X1, X2, measure: str = "js", *, b: float | None = None, center: Centering = "none",
-             **options) -> float:
-    """``measure`` between two representations given as activations (n stimuli, ...) — rows are
-    stimuli, in the same order in both — or as prepared :class:`Representation` objects.
+def compare(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js", *, b: float = DEFAULT_B,
+            center: Centering = "none", **options) -> Estimate:
+    """The value of ``measure`` between two representations.
 
-    ``b`` is the readout's noise-to-signal ratio (default 0.01, the reference's); ``center``
-    one of "none", "features", "stimuli" (see :mod:`bayesrep_plugin.core.kernels`).
+    Parameters
+    ----------
+    X1, X2 : array_like (n stimuli, ...) or Representation
+        Rows are stimuli, in the same order on both sides.
+    measure : str
+        A name in :data:`~bayesrep_plugin.core.measures.MEASURES`; its ``kind`` says whether the
+        value is a distance, a divergence or a similarity.
+    b : float
+        The readout's noise-to-signal ratio (≥ 0; default 0.01, the reference's). Ignored by the
+        measures that do not depend on the readout prior (cka, rsa, procrustes...).
+    center : {"none", "features", "stimuli"}
+        Applied to activations (see :mod:`bayesrep_plugin.core.kernels`).
+    **options
+        The measure's options: ``method`` ("exact" | "mc"), ``n_samples``, ``seed`` for tv/js/jsd;
+        ``rdm_comparison`` for rsa. Any other option is refused.
+
+    Returns
+    -------
+    Estimate
+        A float with ``.stderr`` (0 when exact) and ``.method``.
     """
-    get_measure(measure)
-    return compare(_prepare(X1, b, center, "X1"), _prepare(X2, b, center, "X2"), measure, **options)
+    m = _measure(measure, options, b, center)
+    return m(Pair(prepare(X1, center, "X1"), prepare(X2, center, "X2"), b), **options)
 
 
-def distance_from_kernels(K1, K2, measure: str = "tv", *, b: float = DEFAULT_B, **options) -> float:
-    """``measure`` between two representations given by their linear kernels (n × n, PSD)."""
-    get_measure(measure)
-    return compare(Representation.from_kernel(K1, b=b, name="K1"),
-                   Representation.from_kernel(K2, b=b, name="K2"), measure, **options)
+def compare_measures(rep1: Representation, rep2: Representation, measures: Mapping[str, dict], *,
+                     b: float = DEFAULT_B) -> dict[str, Estimate]:
+    """Several measures (name → options) between two prepared representations, sharing one
+    :class:`Pair`: the generalized eigenproblem is solved once for all of them."""
+    checked = {name: _measure(name, options, b, "none") for name, options in measures.items()}
+    pair = Pair(rep1, rep2, b)
+    return {name: m(pair, **measures[name]) for name, m in checked.items()}
 
 
-def pairwise(representations: Sequence, measure: str = "js", *, b: float | None = None,
-             center: Centering = "none", progress: bool = True, **options) -> np.ndarray:
-    """The m × m matrix of ``measure`` between all pairs. Each representation is prepared once;
-    symmetric measures compute each unordered pair once and fill the diagonal with the identity
-    value; asymmetric ones (kl) compute both orders."""
-    m = get_measure(measure)
-    reps = [_prepare(x, b, center, f"representation {i}") for i, x in enumerate(representations)]
+def distance(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js", *, b: float = DEFAULT_B,
+             center: Centering = "none", **options) -> Estimate:
+    """``measure`` between two representations, for the measures that are distances or divergences
+    (lower = closer; a similarity such as cka is refused: use :func:`compare`).
+
+    Parameters and return value as in :func:`compare`.
+    """
+    _distance_measure(measure, options, b, center)
+    return compare(X1, X2, measure, b=b, center=center, **options)
+
+
+def distance_from_kernels(K1: ArrayLike, K2: ArrayLike, measure: str = "js", *, b: float = DEFAULT_B,
+                          **options) -> Estimate:
+    """``measure`` (a distance or divergence) between two representations given by their linear
+    kernels (n × n, symmetric PSD: validated).
+
+    Parameters and return value as in :func:`distance`, with kernels for activations.
+    """
+    _distance_measure(measure, options, b, "none")
+    return compare(Representation.from_kernel(K1, name="K1"), Representation.from_kernel(K2, name="K2"),
+                   measure, b=b, **options)
+
+
+def pairwise(representations: Sequence[RepresentationLike], measure: str = "js", *, b: float = DEFAULT_B,
+             center: Centering = "none", progress: bool = True, **options) -> EstimateMatrix:
+    """The m × m matrix of ``measure`` between all pairs.
+
+    Each representation is prepared once; symmetric measures compute each unordered pair once and
+    fill the diagonal with the identity value; asymmetric ones (kl) compute both orders.
+
+    Parameters
+    ----------
+    representations : sequence of array_like or Representation
+        Each with the same n stimuli in the same order.
+    measure, b, center, **options
+        As in :func:`compare`.
+    progress : bool
+        Show a progress bar over pairs.
+
+    Returns
+    -------
+    EstimateMatrix
+        The m × m values, with ``.stderr`` (the Monte Carlo standard errors; zeros when exact).
+    """
+    m = _measure(measure, options, b, center)
+    reps = [prepare(x, center, f"representation {i}") for i, x in enumerate(representations)]
     count = len(reps)
     pairs = [(i, j) for i in range(count) for j in range(count)
              if (i < j if m.symmetric else i != j)]
-    out = np.full((count, count), m.identity_value)
+    values, stderr = np.full((count, count), m.identity_value), np.zeros((count, count))
+    method = options.get("method", "exact")
     for i, j in tqdm(pairs, desc=f"pairwise {measure}", disable=not progress or not pairs, unit="pair"):
-        out[i, j] = compare(reps[i], reps[j], measure, **options)
+        estimate = m(Pair(reps[i], reps[j], b), **options)
+        values[i, j], stderr[i, j] = estimate, estimate.stderr
         if m.symmetric:
-            out[j, i] = out[i, j]
-    return out
+            values[j, i], stderr[j, i] = values[i, j], stderr[i, j]
+    return EstimateMatrix(values, stderr, method)

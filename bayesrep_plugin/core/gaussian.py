@@ -18,23 +18,17 @@ eigenvalues λ of (Σ₂, Σ₁). Two ways to get them:
 from __future__ import annotations
 
 import math
-import weakref
+from functools import cached_property
 
 import numpy as np
 import scipy.linalg
 
 from .exact import Spectrum, log_cosh
-from .prior import Representation, check_same_stimuli
+from .prior import Prior, Representation, check_b, check_same_stimuli
 
 #: Driver for the full generalized eigenproblem (eigenvalues only); 'gv' measured fastest here
 #: (benchmarks/bench_core.py prints the comparison of drivers).
 EIGEN_DRIVER = "gv"
-
-
-def _check_pair(rep1: Representation, rep2: Representation) -> None:
-    check_same_stimuli(rep1, rep2)
-    if rep1.b != rep2.b:
-        raise ValueError(f"the representations use different b: {rep1.name} b={rep1.b}, {rep2.name} b={rep2.b}")
 
 
 def uses_low_rank(rep1: Representation, rep2: Representation) -> bool:
@@ -43,24 +37,16 @@ def uses_low_rank(rep1: Representation, rep2: Representation) -> bool:
             and rep1.factor.shape[1] + rep2.factor.shape[1] < rep1.n)
 
 
-def projected_covariances(rep1: Representation, rep2: Representation) -> tuple[np.ndarray, np.ndarray]:
+def projected_covariances(prior1: Prior, prior2: Prior) -> tuple[np.ndarray, np.ndarray]:
     """Σ₁, Σ₂ restricted to span([F₁, F₂]) (r × r), in an orthonormal basis of that span."""
-    Q, _ = np.linalg.qr(np.hstack([rep1.factor, rep2.factor]))
+    Q, _ = np.linalg.qr(np.hstack([prior1.representation.factor, prior2.representation.factor]))
     out = []
-    for rep in (rep1, rep2):
-        P = Q.T @ rep.factor
-        S = rep.scale * (P @ P.T)
-        S[np.diag_indices_from(S)] += rep.noise
+    for prior in (prior1, prior2):
+        P = Q.T @ prior.representation.factor
+        S = prior.scale * (P @ P.T)
+        S[np.diag_indices_from(S)] += prior.noise
         out.append(S)
     return out[0], out[1]
-
-
-def covariance_pair(rep1: Representation, rep2: Representation) -> tuple[np.ndarray, np.ndarray]:
-    """(Σ₁, Σ₂) on the smallest space that carries their difference (projected or full)."""
-    _check_pair(rep1, rep2)
-    if uses_low_rank(rep1, rep2):
-        return projected_covariances(rep1, rep2)
-    return rep1.covariance, rep2.covariance
 
 
 #: Residual directions of F₂ outside span(F₁) below this fraction of ‖F₂‖ are rounding.
@@ -96,7 +82,7 @@ def residual_root(rep1: Representation, rep2: Representation, P: np.ndarray) -> 
     return P + correction, S[keep, None] * Vt[keep]
 
 
-def low_rank_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarray:
+def low_rank_eigenvalues(prior1: Prior, prior2: Prior) -> np.ndarray:
     """λ on span([F₁, F₂]) (the n − r others are exactly 1). rep2 should be the lower-rank one.
 
     F₂ in the basis U₁ is P = U₁ᵀ F₂, and its residual outside span(U₁) is Q₂ T
@@ -104,9 +90,10 @@ def low_rank_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarr
 
     Every product and factorisation here goes through numpy's BLAS: alternating with scipy's
     (a second OpenBLAS with its own threads) made this step up to 1.5× slower on 2 cores."""
+    rep1, rep2 = prior1.representation, prior2.representation
     s1 = rep1.singular_values
     P, T = residual_root(rep1, rep2, rep1.coordinates(rep2.factor))
-    a, c1, c2 = rep1.noise, rep1.scale, rep2.scale
+    a, c1, c2 = prior1.noise, prior1.scale, prior2.scale
     inv_sqrt = 1 / np.sqrt(np.concatenate([a + c1 * s1**2, np.full(T.shape[0], a)]))
     W = np.vstack([P, T]) * inv_sqrt[:, None]     # Σ₁^{-½} F₂ in the basis [U₁, Q₂]
     M = c2 * (W @ W.T)
@@ -126,47 +113,73 @@ def resolvable_b(n: int) -> float:
     return a / (n * (1 - a))
 
 
-def generalized_eigenvalues(rep1: Representation, rep2: Representation) -> np.ndarray:
+def generalized_eigenvalues(prior1: Prior, prior2: Prior) -> np.ndarray:
     """λ of Σ₂ v = λ Σ₁ v. On the low-rank path only the eigenvalues on span([F₁, F₂]) are
     returned: the n − r others are exactly 1.
 
     Raises :class:`UnresolvedError` when b is so small that rounding makes some λ ≤ 0: as
     a = n b/(1 + n b) → 0, directions in one kernel's span and not the other's get λ ~ a and
     1/a, a spread beyond what the eigensolver resolves (the limit of TV and JSD is then 1)."""
-    _check_pair(rep1, rep2)
-    if rep1.b == 0:  # Σ = c·K: each Cholesky raises a clear error when its kernel is singular
-        for rep in (rep1, rep2):
-            rep.cholesky
+    rep1, rep2 = prior1.representation, prior2.representation
+    if prior1.b == 0:  # Σ = c·K: each Cholesky raises a clear error when its kernel is singular
+        for prior in (prior1, prior2):
+            prior.cholesky
     try:
         if uses_low_rank(rep1, rep2):
             if rep1.factor.shape[1] >= rep2.factor.shape[1]:
-                lam = low_rank_eigenvalues(rep1, rep2)
+                lam = low_rank_eigenvalues(prior1, prior2)
             else:
-                lam = 1 / low_rank_eigenvalues(rep2, rep1)  # swapping the pair inverts λ
+                lam = 1 / low_rank_eigenvalues(prior2, prior1)  # swapping the pair inverts λ
         else:
-            lam = scipy.linalg.eigh(rep2.covariance, rep1.covariance, eigvals_only=True,
+            lam = scipy.linalg.eigh(prior2.covariance, prior1.covariance, eigvals_only=True,
                                     driver=EIGEN_DRIVER, check_finite=False)
     except np.linalg.LinAlgError:
         lam = np.array([-1.0])  # Σ₁ not positive definite in floating point: the same failure
     if not (np.isfinite(lam) & (lam > 0)).all():
         raise UnresolvedError(
-            f"b = {rep1.b:g} is below what double precision resolves for {rep1.name} vs {rep2.name}: "
+            f"b = {prior1.b:g} is below what double precision resolves for {rep1.name} vs {rep2.name}: "
             f"as b -> 0 their generalized eigenvalues spread beyond it, and rounding made some <= 0 "
             f"(TV and JSD tend to 1 as b -> 0 for kernels with different spans); "
             f"b >= {resolvable_b(rep1.n):.1g} is resolved for n = {rep1.n} stimuli") from None
     return lam
 
 
-#: rep1 → {rep2 → Spectrum}: the pair's eigenproblem is solved once for all measures on it.
-_SPECTRA: "weakref.WeakKeyDictionary[Representation, weakref.WeakKeyDictionary]" = weakref.WeakKeyDictionary()
+class Pair:
+    """Two representations compared under one readout prior: b is the comparison's, given once.
 
+    The pair's generalized eigenproblem is solved on first use and shared by every measure
+    asked of the same Pair (``compare_measures`` builds one Pair for all its measures).
 
-def spectrum(rep1: Representation, rep2: Representation) -> Spectrum:
-    """The informative half-log generalized eigenvalues of the pair (cached while both live)."""
-    cached = _SPECTRA.setdefault(rep1, weakref.WeakKeyDictionary())
-    if rep2 not in cached:
-        cached[rep2] = Spectrum.from_eigenvalues(generalized_eigenvalues(rep1, rep2))
-    return cached[rep2]
+    Parameters
+    ----------
+    rep1, rep2 : Representation
+        On the same n stimuli, in the same order.
+    b : float
+        The readout's noise-to-signal ratio (≥ 0).
+    """
+
+    def __init__(self, rep1: Representation, rep2: Representation, b: float):
+        check_same_stimuli(rep1, rep2)
+        self.rep1, self.rep2, self.b = rep1, rep2, check_b(b)
+        self.prior1, self.prior2 = rep1.prior(self.b), rep2.prior(self.b)
+
+    def __repr__(self) -> str:
+        return f"Pair({self.rep1.name!r}, {self.rep2.name!r}, b={self.b})"
+
+    @property
+    def n(self) -> int:
+        return self.rep1.n
+
+    @cached_property
+    def spectrum(self) -> Spectrum:
+        """The informative half-log generalized eigenvalues u = ½ log λ of (Σ₂, Σ₁)."""
+        return Spectrum.from_eigenvalues(generalized_eigenvalues(self.prior1, self.prior2))
+
+    def covariances(self) -> tuple[np.ndarray, np.ndarray]:
+        """(Σ₁, Σ₂) on the smallest space that carries their difference (projected or full)."""
+        if uses_low_rank(self.rep1, self.rep2):
+            return projected_covariances(self.prior1, self.prior2)
+        return self.prior1.covariance, self.prior2.covariance
 
 
 # Closed forms in u = ½ log λ (p = N(0, Σ₁) → N(0, I), q = N(0, Σ₂) → N(0, diag λ)).
@@ -191,7 +204,7 @@ def hellinger_distance(spec: Spectrum) -> float:
     return math.sqrt(max(0.0, -math.expm1(-bhattacharyya_distance(spec))))
 
 
-def bures_distance(rep1: Representation, rep2: Representation) -> float:
+def bures_distance(pair: Pair) -> float:
     """Bures–Wasserstein distance between the prior predictives, divided by sqrt(n):
 
         W² = tr Σ₁ + tr Σ₂ − 2 tr (Σ₁^{½} Σ₂ Σ₁^{½})^{½},  tr (…)^{½} = Σ sqrt(eig(L₁ᵀ Σ₂ L₁))
@@ -201,11 +214,11 @@ def bures_distance(rep1: Representation, rep2: Representation) -> float:
     computed from the covariances (projected on the low-rank path, where the complement
     contributes a + a − 2a = 0).
     """
-    S1, S2 = covariance_pair(rep1, rep2)
+    S1, S2 = pair.covariances()
     L1 = np.linalg.cholesky(S1)
     cross = np.linalg.eigvalsh(L1.T @ S2 @ L1)
     traces = np.trace(S1) + np.trace(S2)
     w2 = traces - 2 * np.sqrt(np.maximum(cross, 0.0)).sum()
     if w2 <= 64 * np.finfo(float).eps * traces:  # a difference at rounding level is zero
         return 0.0
-    return math.sqrt(w2 / rep1.n)
+    return math.sqrt(w2 / pair.n)

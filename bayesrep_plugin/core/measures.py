@@ -13,9 +13,11 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Literal
 
+import numpy as np
+
 from . import classic, exact, gaussian
+from .gaussian import Pair
 from .montecarlo import DEFAULT_SAMPLES, monte_carlo
-from .prior import Representation
 
 ROTATION, SCALING, TRANSLATION = "rotation", "isotropic_scaling", "translation"
 METHODS = ("exact", "mc")
@@ -36,14 +38,36 @@ class Estimate(float):
         return f"{float(self)!r} ± {self.stderr:.2g} ({self.method})" if self.method == "mc" else repr(float(self))
 
 
+class EstimateMatrix(np.ndarray):
+    """An array of estimates that also carries their standard errors (``stderr``, same shape;
+    zeros where exact) and how they were computed (``method``): what :func:`pairwise` returns."""
+
+    stderr: np.ndarray
+    method: str
+
+    def __new__(cls, values: np.ndarray, stderr: np.ndarray, method: str) -> "EstimateMatrix":
+        obj = np.asarray(values, dtype=np.float64).view(cls)
+        obj.stderr, obj.method = np.asarray(stderr, dtype=np.float64), method
+        return obj
+
+    def __array_finalize__(self, obj) -> None:
+        if obj is not None:
+            self.stderr, self.method = getattr(obj, "stderr", None), getattr(obj, "method", "exact")
+
+
 @dataclass(frozen=True)
 class Measure:
-    """A named comparison of two prepared representations, with its declared properties."""
+    """A named comparison of two prepared representations, with its declared properties.
+
+    ``compute(pair, **options)`` takes a :class:`~bayesrep_plugin.core.gaussian.Pair` (two
+    representations and the comparison's b) and returns an :class:`Estimate`. ``bayesian``
+    measures depend on b; the others read only the kernels.
+    """
 
     name: str
     description: str
     kind: Literal["distance", "divergence", "similarity"]
-    compute: Callable[..., float]
+    compute: Callable[..., Estimate]
     is_metric: bool
     symmetric: bool
     value_range: tuple[float, float]
@@ -56,24 +80,32 @@ class Measure:
         """The value for two identical representations."""
         return 1.0 if self.kind == "similarity" else 0.0
 
-    def __call__(self, rep1: Representation, rep2: Representation, **options) -> float:
+    def check_options(self, options: dict) -> None:
+        """ValueError for an option this measure does not take (e.g. ``method`` on a closed form)."""
         unknown = set(options) - set(self.options)
         if unknown:
-            raise ValueError(f"measure {self.name!r} takes no option(s) {sorted(unknown)}; "
+            hint = (" (it has a closed form: there is no Monte Carlo estimate of it)"
+                    if "method" in unknown and self.bayesian else "")
+            raise ValueError(f"measure {self.name!r} takes no option(s) {sorted(unknown)}{hint}; "
                              f"it accepts {list(self.options) or 'none'}")
-        return self.compute(rep1, rep2, **options)
+        if options.get("method", "exact") not in METHODS:
+            raise ValueError(f"method={options['method']!r} is not one of {METHODS}")
+
+    def __call__(self, pair: Pair, **options) -> Estimate:
+        self.check_options(options)
+        return self.compute(pair, **options)
 
 
 def _readout(statistic: Literal["tv", "js", "jsd"]):
-    def compute(rep1, rep2, method: str = "exact", n_samples: int = DEFAULT_SAMPLES, seed: int | None = 0):
+    def compute(pair: Pair, method: str = "exact", n_samples: int = DEFAULT_SAMPLES, seed: int | None = 0):
         if method == "exact":
-            spec = gaussian.spectrum(rep1, rep2)
+            spec = pair.spectrum
             if statistic == "tv":
                 return Estimate(exact.total_variation(spec))
             jsd = exact.js_divergence_bits(spec)
             return Estimate(jsd if statistic == "jsd" else math.sqrt(jsd))
         if method == "mc":
-            mc = monte_carlo(rep1, rep2, n_samples, seed)
+            mc = monte_carlo(pair, n_samples, seed)
             if statistic == "tv":
                 return Estimate(mc.tv, mc.tv_se, "mc")
             if statistic == "jsd":
@@ -85,11 +117,11 @@ def _readout(statistic: Literal["tv", "js", "jsd"]):
 
 
 def _closed_form(fn):
-    return lambda rep1, rep2: Estimate(fn(gaussian.spectrum(rep1, rep2)))
+    return lambda pair: Estimate(fn(pair.spectrum))
 
 
 def _from_kernels(fn):
-    return lambda rep1, rep2, **options: Estimate(fn(rep1.kernel, rep2.kernel, **options))
+    return lambda pair, **options: Estimate(fn(pair.rep1.kernel, pair.rep2.kernel, **options))
 
 
 _ROT_SCALE = frozenset({ROTATION, SCALING})
@@ -113,7 +145,7 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
     Measure("bhattacharyya", "Bhattacharyya distance −log BC between the prior predictives",
             "divergence", _closed_form(gaussian.bhattacharyya_distance), False, True, (0.0, math.inf), _ROT_SCALE),
     Measure("bures", "Bures–Wasserstein distance between the prior predictive covariances, / sqrt(n)",
-            "distance", lambda r1, r2: Estimate(gaussian.bures_distance(r1, r2)), True, True,
+            "distance", lambda pair: Estimate(gaussian.bures_distance(pair)), True, True,
             (0.0, math.sqrt(2)), _ROT_SCALE),
     Measure("cka", "linear centered kernel alignment (biased HSIC; Kornblith et al. 2019)",
             "similarity", _from_kernels(classic.cka), False, True, (0.0, 1.0), _ALL, bayesian=False),
@@ -123,7 +155,7 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
             "similarity", _from_kernels(classic.rsa), False, True, (-1.0, 1.0), _ALL, ("rdm_comparison",),
             bayesian=False),
     Measure("procrustes", "angular orthogonal Procrustes shape distance in radians (Williams et al. 2021)",
-            "distance", lambda r1, r2: Estimate(classic.procrustes_angle(r1, r2)), True, True,
+            "distance", lambda pair: Estimate(classic.procrustes_angle(pair.rep1, pair.rep2)), True, True,
             (0.0, math.pi / 2), _ALL, bayesian=False),
 ]}
 

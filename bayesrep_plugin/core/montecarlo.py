@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from .prior import Representation, check_same_stimuli
+from .gaussian import Pair
 
 DEFAULT_SAMPLES = 10_000
 _CHUNK = 2_000
@@ -44,19 +44,17 @@ def _log_ratio_samples(L_from: np.ndarray, L_to: np.ndarray, z: np.ndarray) -> n
     return -0.5 * (z * z).sum(axis=0) + 0.5 * (w * w).sum(axis=0) - logdet
 
 
-def monte_carlo(rep1: Representation, rep2: Representation, n_samples: int = DEFAULT_SAMPLES,
-                seed: int | None = 0) -> MonteCarlo:
-    """Seeded MC estimates of TV and JSD between the two prior predictives."""
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be >= 2; got {n_samples}")
-    check_same_stimuli(rep1, rep2)
-    L1, L2 = rep1.cholesky, rep2.cholesky  # of the full n-dimensional Σ, as the reference (cached)
+def monte_carlo(pair: Pair, n_samples: int = DEFAULT_SAMPLES, seed: int | None = 0) -> MonteCarlo:
+    """Seeded MC estimates of TV and JSD between the pair's two prior predictives."""
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
+        raise ValueError(f"n_samples must be an integer >= 2; got {n_samples!r}")
+    L1, L2 = pair.prior1.cholesky, pair.prior2.cholesky  # of the full n-dimensional Σ, as the reference
     rng = np.random.default_rng(seed)
     tv_terms, js_terms = [], []
     for L_from, L_to, sign in ((L1, L2, 1.0), (L2, L1, -1.0)):
         tv_side, js_side = [], []
         for start in range(0, n_samples, _CHUNK):
-            z = rng.standard_normal((min(_CHUNK, n_samples - start), rep1.n)).T  # Fortran order for BLAS
+            z = rng.standard_normal((min(_CHUNK, n_samples - start), pair.n)).T  # Fortran order for BLAS
             l = sign * _log_ratio_samples(L_from, L_to, z)   # l = log p − log q at samples of this side
             tv_side.append(np.maximum(-np.expm1(-sign * l), 0.0))
             js_side.append(math.log(2) - np.logaddexp(0.0, -sign * l))

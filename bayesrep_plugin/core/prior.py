@@ -10,8 +10,10 @@ analyses used 1/200). tr Σ = n for every representation, so the prior is invari
 and isotropic scaling of the features.
 
 A :class:`Representation` holds everything that depends on one representation only (its kernel,
-trace, covariance, an optional low-rank factor) and caches it, so that pairwise matrices,
-bootstraps and leaderboards do this work once per representation, never once per pair.
+trace, an optional low-rank factor and its basis) and caches it, so that pairwise matrices,
+bootstraps and leaderboards do this work once per representation, never once per pair. b is not
+part of it: :meth:`Representation.prior` gives the :class:`Prior` (Σ and its Cholesky factor) at a
+b, and a comparison passes its b once (:class:`~bayesrep_plugin.core.gaussian.Pair`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from functools import cached_property
 
 import numpy as np
 import scipy.linalg
+
+from numpy.typing import ArrayLike
 
 from .kernels import Centering, as_matrix, center_kernel, check_kernel, feature_factor, linear_kernel
 
@@ -43,103 +47,142 @@ def b_for_noise(n: int, noise: float) -> float:
 
 
 def check_b(b: float) -> float:
+    """b as a float; ValueError unless it is a finite number ≥ 0 (the one rule for b everywhere)."""
+    if isinstance(b, bool) or not isinstance(b, (int, float, np.floating, np.integer)):
+        raise ValueError(f"b (noise-to-signal ratio) must be a number; got {b!r}")
     b = float(b)
     if not np.isfinite(b) or b < 0:
         raise ValueError(f"b (noise-to-signal ratio) must be a finite number >= 0; got {b}")
     return b
 
 
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
 class Representation:
-    """One representation, prepared for comparison: kernel K (n × n) and its prior predictive.
+    """One representation, prepared for comparison: its kernel K (n × n) and what follows from it.
 
     Build it with :meth:`from_activations` or :meth:`from_kernel`. ``factor`` (n × d with
     F Fᵀ = K) is kept when the activations had fewer features than stimuli: it enables the
     low-rank path, and the kernel itself is then only formed when a measure asks for it.
     ``subset`` gives the representation on a subset of stimuli (a bootstrap resample) from what
     is already computed, never from the activations again.
+
+    A Representation is immutable (its arrays are read-only; attributes cannot be set), and it
+    does not depend on b: b belongs to a comparison. Its b-free work (kernel, Gram matrix, basis)
+    is cached on the object; :meth:`prior` gives the prior predictive at one b, also cached, so a
+    sweep over b reuses the basis and a leaderboard prepares each representation once.
     """
 
-    def __init__(self, kernel: np.ndarray | None = None, *, b: float = DEFAULT_B,
-                 factor: np.ndarray | None = None, name: str = "X"):
+    #: Priors kept per representation: a b-sweep over more values recomputes Σ, never the basis.
+    PRIORS_KEPT = 2
+
+    def __init__(self, kernel: ArrayLike | None = None, *, factor: ArrayLike | None = None, name: str = "X"):
+        # Copies, so that no array the caller still holds can change what was computed from it.
+        self._init(None if kernel is None else np.array(kernel, dtype=np.float64),
+                   None if factor is None else np.array(factor, dtype=np.float64), name)
+
+    @classmethod
+    def _wrap(cls, kernel: np.ndarray | None = None, factor: np.ndarray | None = None,
+              name: str = "X") -> "Representation":
+        """From float64 arrays that nothing else holds (made by this module): no copy."""
+        rep = cls.__new__(cls)
+        rep._init(kernel, factor, name)
+        return rep
+
+    def _init(self, kernel: np.ndarray | None, factor: np.ndarray | None, name: str) -> None:
         if kernel is None and factor is None:
             raise ValueError(f"{name}: a representation needs a kernel or a factor")
-        self._kernel, self.factor, self.b, self.name = kernel, factor, check_b(b), name
-        self.n = (kernel if kernel is not None else factor).shape[0]
-        self.trace = float(np.trace(kernel)) if kernel is not None else float(np.einsum("ij,ij->", factor, factor))
-        if not self.trace > 0:
-            raise ValueError(f"{name}: tr K = {self.trace:.3g}; the activations are all zero "
+        kernel = None if kernel is None else _read_only(kernel)
+        factor = None if factor is None else _read_only(factor)
+        trace = float(np.trace(kernel)) if kernel is not None else float(np.einsum("ij,ij->", factor, factor))
+        if not trace > 0:
+            raise ValueError(f"{name}: tr K = {trace:.3g}; the activations are all zero "
                              "(or centering removed everything)")
+        self._set(_kernel=kernel, factor=factor, name=name, n=(kernel if kernel is not None else factor).shape[0],
+                  trace=trace, _priors={})
+
+    def _set(self, **attributes) -> None:
+        for key, value in attributes.items():
+            object.__setattr__(self, key, value)
+
+    def __setattr__(self, key, value):
+        raise AttributeError(f"a Representation is immutable (cannot set {key!r}): build a new one, "
+                             "and pass b to the comparison")
 
     def __repr__(self) -> str:
         rank = "" if self.factor is None else f", rank ≤ {self.factor.shape[1]}"
-        return f"Representation({self.name!r}, n={self.n}, b={self.b}{rank})"
+        return f"Representation({self.name!r}, n={self.n}{rank})"
 
     @classmethod
-    def from_activations(cls, X, *, b: float = DEFAULT_B, center: Centering = "none",
-                         name: str = "X", chunk_size: int | None = None) -> "Representation":
-        """Activations (n stimuli, ...) → Representation; d < n keeps the activations as factor."""
+    def from_activations(cls, X: ArrayLike, *, center: Centering = "none", name: str = "X",
+                         chunk_size: int | None = None) -> "Representation":
+        """Activations (n stimuli, ...) → Representation.
+
+        Parameters
+        ----------
+        X : array_like, shape (n, ...)
+            Rows are stimuli; trailing dimensions are flattened into features. Memory-mapped
+            arrays are read in feature chunks.
+        center : {"none", "features", "stimuli"}
+            What the readout may not use (see :mod:`bayesrep_plugin.core.kernels`).
+        name : str
+            Used in error messages and reprs.
+        chunk_size : int, optional
+            Features per chunk of the kernel computation.
+
+        Returns
+        -------
+        Representation
+            With the centered activations kept as its factor when d < n (the low-rank path),
+            else with the kernel K = X Xᵀ only.
+        """
         X = as_matrix(X, name)
         n, d = X.shape
         if d < n:
-            return cls(b=b, factor=feature_factor(X, center, name), name=name)
-        return cls(linear_kernel(X, center, chunk_size, name), b=b, name=name)
+            return cls._wrap(factor=feature_factor(X, center, name), name=name)
+        return cls._wrap(linear_kernel(X, center, chunk_size, name), name=name)
 
     @classmethod
-    def from_kernel(cls, K, *, b: float = DEFAULT_B, name: str = "K") -> "Representation":
-        """A kernel matrix (validated: symmetric, PSD, finite) → Representation."""
-        return cls(check_kernel(K, name), b=b, name=name)
+    def from_kernel(cls, K: ArrayLike, *, name: str = "K") -> "Representation":
+        """A kernel matrix (validated: square, symmetric, PSD, finite) → Representation."""
+        return cls._wrap(check_kernel(K, name), name=name)
 
     @cached_property
     def kernel(self) -> np.ndarray:
-        """K (n × n)."""
-        return self._kernel if self._kernel is not None else self.factor @ self.factor.T
+        """K (n × n), read-only."""
+        return self._kernel if self._kernel is not None else _read_only(self.factor @ self.factor.T)
 
-    @property
-    def noise(self) -> float:
-        """a, the noise variance of the readout (Σ's diagonal share)."""
-        return noise_fraction(self.n, self.b)
-
-    @property
-    def scale(self) -> float:
-        """c in Σ = c·K + a·I, c = (1 − a)·n / tr(K)."""
-        return (1.0 - self.noise) * self.n / self.trace
-
-    @cached_property
-    def covariance(self) -> np.ndarray:
-        """Σ = c·K + a·I (n × n)."""
-        S = self.scale * self.kernel
-        S[np.diag_indices_from(S)] += self.noise
-        return S
-
-    @cached_property
-    def cholesky(self) -> np.ndarray:
-        """Lower Cholesky factor of Σ, in Fortran order for the BLAS of the Monte Carlo estimator
-        (raises ValueError when Σ is singular, i.e. b = 0)."""
-        try:
-            return scipy.linalg.cholesky(self.covariance, lower=True, check_finite=False)
-        except np.linalg.LinAlgError:
-            raise ValueError(f"{self.name}: the prior covariance is singular; b = 0 needs a "
-                             "nonsingular kernel (use b > 0)") from None
+    def prior(self, b: float) -> "Prior":
+        """The readout's prior predictive N(0, Σ) at noise-to-signal ratio ``b`` (cached)."""
+        b = check_b(b)
+        if b not in self._priors:
+            if len(self._priors) >= self.PRIORS_KEPT:
+                del self._priors[next(iter(self._priors))]
+            self._priors[b] = Prior(self, b)
+        return self._priors[b]
 
     @cached_property
     def centered_kernel(self) -> np.ndarray:
         """H K H: the kernel of the feature-centered activations."""
-        return center_kernel(self.kernel)
+        return _read_only(center_kernel(self.kernel))
 
     @cached_property
     def centered_factor(self) -> np.ndarray:
         """A factor G (n × r) of the feature-centered kernel, G Gᵀ = H K H: from the factor when
         known (centering its rows), else from an eigendecomposition of H K H (O(n³), cached)."""
         if self.factor is not None:
-            return self.factor - self.factor.mean(axis=0, keepdims=True)
+            return _read_only(self.factor - self.factor.mean(axis=0, keepdims=True))
         w, V = np.linalg.eigh(self.centered_kernel)
         keep = w > 1e-12 * max(w[-1], 0.0)
-        return V[:, keep] * np.sqrt(w[keep])
+        return _read_only(V[:, keep] * np.sqrt(w[keep]))
 
     @cached_property
     def gram(self) -> np.ndarray:
         """FᵀF (d × d): the factor's Gram matrix, whose eigenvalues are K's nonzero ones."""
-        return self.factor.T @ self.factor
+        return _read_only(self.factor.T @ self.factor)
 
     @cached_property
     def _orthonormal(self) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -154,11 +197,11 @@ class Representation:
         keep = w > 1e-12 * w[-1]
         if w[keep][0] >= 1e-8 * w[-1]:
             s = np.sqrt(w[keep])
-            return V[:, keep] / s, s, True
+            return _read_only(V[:, keep] / s), _read_only(s), True
         Q, R = np.linalg.qr(self.factor)
         Ur, s, _ = np.linalg.svd(R)
         keep = s > 1e-6 * s[0]
-        return Q @ Ur[:, keep], s[keep], False
+        return _read_only(Q @ Ur[:, keep]), _read_only(s[keep]), False
 
     @property
     def singular_values(self) -> np.ndarray:
@@ -174,19 +217,50 @@ class Representation:
     def basis(self) -> tuple[np.ndarray, np.ndarray]:
         """(U, s) with U (n × k) formed explicitly, for callers that need U itself."""
         B, s, through_factor = self._orthonormal
-        return (self.factor @ B if through_factor else B), s
+        return (_read_only(self.factor @ B) if through_factor else B), s
 
-    def with_b(self, b: float) -> "Representation":
-        """The same kernel under another noise-to-signal ratio."""
-        return Representation(self._kernel, b=b, factor=self.factor, name=self.name)
-
-    def subset(self, index) -> "Representation":
+    def subset(self, index: ArrayLike) -> "Representation":
         """The representation on stimuli ``index`` (repeats allowed): a submatrix of K, or the
         factor's rows."""
         index = np.asarray(index)
         if self.factor is not None:
-            return Representation(b=self.b, factor=self.factor[index], name=self.name)
-        return Representation(self.kernel[np.ix_(index, index)], b=self.b, name=self.name)
+            return Representation._wrap(factor=self.factor[index], name=self.name)
+        return Representation._wrap(self.kernel[np.ix_(index, index)], name=self.name)
+
+
+class Prior:
+    """The prior predictive N(0, Σ) of a representation's readout at noise-to-signal ratio b:
+
+        Σ = c·K + a·I,   a = n b / (1 + n b),   c = (1 − a)·n / tr K.
+
+    Built by :meth:`Representation.prior`; Σ and its Cholesky factor are formed on first use.
+    """
+
+    def __init__(self, representation: Representation, b: float):
+        self.representation, self.b = representation, check_b(b)
+        self.noise = noise_fraction(representation.n, self.b)          # a
+        self.scale = (1.0 - self.noise) * representation.n / representation.trace   # c
+
+    def __repr__(self) -> str:
+        return f"Prior({self.representation.name!r}, b={self.b})"
+
+    @cached_property
+    def covariance(self) -> np.ndarray:
+        """Σ = c·K + a·I (n × n), read-only."""
+        S = self.scale * self.representation.kernel
+        S[np.diag_indices_from(S)] += self.noise
+        return _read_only(S)
+
+    @cached_property
+    def cholesky(self) -> np.ndarray:
+        """Lower Cholesky factor of Σ, in Fortran order for the BLAS of the Monte Carlo estimator
+        (raises ValueError when Σ is singular, i.e. b = 0 with a singular kernel)."""
+        try:
+            L = scipy.linalg.cholesky(self.covariance, lower=True, check_finite=False)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"{self.representation.name}: the prior covariance is singular; b = 0 needs a "
+                             "nonsingular kernel (use b > 0)") from None
+        return _read_only(L)
 
 
 def check_same_stimuli(rep1: Representation, rep2: Representation) -> None:

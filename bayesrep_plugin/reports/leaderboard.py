@@ -168,8 +168,7 @@ def _entry(data: Input, kind: str, settings: Settings) -> Entry:
         except AssemblyError as error:
             raise InputError(str(error)) from None
     try:
-        prepared = (data.representation(b=settings.b) if isinstance(data, StimulusKernel)
-                    else representation(data, b=settings.b))
+        prepared = data.representation() if isinstance(data, StimulusKernel) else representation(data)
     except ValueError as error:  # all-zero activations, a kernel that is not PSD, ...
         message = str(error)
         raise InputError(message if message.startswith(data.name) else f"{data.name}: {message}") from None
@@ -204,7 +203,7 @@ def _parts(data: Input, settings: Settings) -> tuple[list[Entry], str | None]:
     if isinstance(data, StimulusKernel):
         if len(data.parts) == 1:
             return [_entry(data, "brain", settings)], None
-        entries = [Entry(f"{data.name} ({part})", "brain", data.representation(k, b=settings.b))
+        entries = [Entry(f"{data.name} ({part})", "brain", data.representation(k))
                    for k, part in enumerate(data.part_names)]
         return entries, f"{data.name} · {data.part_names[1]} vs {data.part_names[0]} (split)"
     try:
@@ -281,10 +280,12 @@ def _measure_all(entries: list[Entry], settings: Settings, output: Path | None, 
                  if settings.n_bootstrap else None)
     cache = PairCache(None if output is None else output / CACHE_FOLDER)
     matrices = pair_matrices(entries, {name: settings.options(name) for name in settings.measures},
-                             resamples=resamples, resample_if=resample_if, cache=cache, progress=progress)
+                             b=settings.b, resamples=resamples, resample_if=resample_if, cache=cache,
+                             progress=progress)
     classic_matrices = {}
     if any(get_measure(name).bayesian for name in settings.measures):
-        classic_matrices = pair_matrices(entries, {name: {} for name in CLASSIC}, cache=cache, progress=progress)
+        classic_matrices = pair_matrices(entries, {name: {} for name in CLASSIC}, b=settings.b, cache=cache,
+                                         progress=progress)
     return matrices, classic_matrices
 
 

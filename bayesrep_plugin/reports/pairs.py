@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -21,7 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bayesrep_plugin.assemblies.bootstrap import single_blas_thread
-from bayesrep_plugin.core import compare, get_measure
+from bayesrep_plugin.core import compare_measures, get_measure
 from bayesrep_plugin.core.prior import Representation
 
 from .atomic import write_text
@@ -35,9 +36,10 @@ class Entry:
     kind: str  # "model" or "brain"
     representation: Representation
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """A hash of the kernel (so of the data, the stimuli and their order)."""
+        """A hash of the kernel (so of the data, the stimuli and their order); the kernel is
+        read-only, so the hash stays true."""
         kernel = np.ascontiguousarray(self.representation.kernel, dtype=np.float64)
         return hashlib.sha256(kernel.tobytes()).hexdigest()
 
@@ -70,27 +72,27 @@ class PairCache:
             write_text(self._path(key), json.dumps({"value": result.value, "resampled": result.resampled.tolist()}))
 
 
-def pair_key(first: Entry, second: Entry, measure: str, options: dict, resamples: np.ndarray,
-             fingerprints: dict[int, str]) -> str:
-    """The hash that names a pair's result: data, measure, b, options and resamples."""
-    a, b = fingerprints[id(first)], fingerprints[id(second)]
+def pair_key(first: str, second: str, measure: str, options: dict, b: float, resamples: np.ndarray) -> str:
+    """The hash that names a pair's result: the two kernels' fingerprints, measure, b, options and
+    resamples."""
     if get_measure(measure).symmetric:
-        a, b = sorted((a, b))
-    content = json.dumps({"kernels": [a, b], "measure": measure, "b": first.representation.b,
+        first, second = sorted((first, second))
+    content = json.dumps({"kernels": [first, second], "measure": measure,
+                          "b": b if get_measure(measure).bayesian else None,
                           "options": options, "resamples": hashlib.sha256(resamples.tobytes()).hexdigest()},
                          sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
-def measure_pair(first: Representation, second: Representation, measures: dict[str, dict],
+def measure_pair(first: Representation, second: Representation, measures: dict[str, dict], b: float,
                  resamples: np.ndarray, tick: Callable[[], object] = lambda: None) -> dict[str, PairValue]:
     """Each measure (name → options) on all stimuli and on each resample; ``tick`` after each.
 
-    All measures of one resample share its two subset representations, so the per-pair work that
-    the core caches on them (the generalized eigenproblem) is done once for all the measures.
+    All measures of one resample share one pair, so the generalized eigenproblem is solved once
+    for all the measures.
     """
     def evaluate(rep1: Representation, rep2: Representation) -> list[float]:
-        values = [float(compare(rep1, rep2, name, **options)) for name, options in measures.items()]
+        values = [float(value) for value in compare_measures(rep1, rep2, measures, b=b).values()]
         tick()
         return values
 
@@ -129,10 +131,11 @@ class PairMatrix:
         return summarize(self.values[i, j], self.resampled[i, j])
 
 
-def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, resamples: np.ndarray | None = None,
+def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, resamples: np.ndarray | None = None,
                   resample_if: Callable[[Entry, Entry], bool] | None = None,
                   cache: PairCache | None = None, progress: bool = True) -> dict[str, PairMatrix]:
-    """Every measure (name → options) between every pair of entries; finished pairs from the cache.
+    """Every measure (name → options) between every pair of entries, at the readout's b; finished
+    pairs from the cache.
 
     Symmetric measures are computed once per unordered pair, asymmetric ones for both orders.
     ``resample_if(first, second)`` chooses the pairs that get the resamples (default: all); the
@@ -146,14 +149,13 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, resamples:
     specs = {name: get_measure(name) for name in measures}
     values = {name: np.full((count, count), spec.identity_value) for name, spec in specs.items()}
     resampled = {name: np.full((count, count, len(resamples)), spec.identity_value) for name, spec in specs.items()}
-    fingerprints = {id(entry): entry.fingerprint for entry in entries}
     work = {}
     for i, j in ((i, j) for i in range(count) for j in range(count) if i != j):
         names = [name for name, spec in specs.items() if i < j or not spec.symmetric]
         if names:
             chosen = resamples if resample_if is None or resample_if(entries[i], entries[j]) else no_resamples
-            work[i, j] = chosen, {name: pair_key(entries[i], entries[j], name, measures[name], chosen, fingerprints)
-                                  for name in names}
+            work[i, j] = chosen, {name: pair_key(entries[i].fingerprint, entries[j].fingerprint, name,
+                                                 measures[name], b, chosen) for name in names}
     evaluations = sum(1 + len(chosen) for chosen, _ in work.values())  # all stimuli, then each resample
     with tqdm(total=evaluations, desc=f"{', '.join(measures)}: {len(work)} pairs", unit="eval",
               disable=not progress, leave=False) as bar:
@@ -161,7 +163,7 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, resamples:
             results = {name: cache.get(key) for name, key in keys.items()}
             missing = {name: measures[name] for name, result in results.items() if result is None}
             if missing:
-                computed = measure_pair(entries[i].representation, entries[j].representation, missing, chosen,
+                computed = measure_pair(entries[i].representation, entries[j].representation, missing, b, chosen,
                                         tick=lambda: bar.update())
                 for name, result in computed.items():
                     cache.put(keys[name], result)

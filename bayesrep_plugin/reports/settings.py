@@ -6,12 +6,12 @@ plotting or Brain-Score.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from bayesrep_plugin.assemblies.bootstrap import SCHEMES
 from bayesrep_plugin.core import DEFAULT_B, MEASURES, get_measure
 from bayesrep_plugin.core.measures import METHODS
+from bayesrep_plugin.core.prior import check_b
 
 from .inputs import InputError
 
@@ -49,10 +49,16 @@ class Settings:
                 raise InputError(f"unknown measure {name!r}; known measures: {', '.join(MEASURES)}")
         if self.method not in METHODS:
             raise InputError(f"unknown method {self.method!r}; expected one of {', '.join(METHODS)}")
+        closed_forms = [name for name in self.measures if "method" not in get_measure(name).options]
+        if self.method != "exact" and closed_forms:
+            raise InputError(f"method {self.method!r} does not apply to {', '.join(closed_forms)}: they have closed "
+                             "forms and no Monte Carlo estimate (choose them with method: exact, or leave them out)")
         if self.scheme not in SCHEMES:
             raise InputError(f"unknown bootstrap scheme {self.scheme!r}; expected one of {', '.join(SCHEMES)}")
-        if isinstance(self.b, bool) or not isinstance(self.b, (int, float)) or not (math.isfinite(self.b) and self.b > 0):
-            raise InputError(f"b must be a positive number; got {self.b!r}")
+        try:
+            check_b(self.b)
+        except ValueError as error:
+            raise InputError(str(error)) from None
         if not _whole(self.n_bootstrap) or (self.n_bootstrap != 0 and self.n_bootstrap < 2):
             raise InputError(f"bootstrap must be 0 (no intervals) or a whole number of at least 2; "
                              f"got {self.n_bootstrap!r}")

@@ -5,7 +5,7 @@ import pytest
 
 from bayesrep_plugin.assemblies import bootstrap_values, resample_indices
 from bayesrep_plugin.brainscore.simulate import linear_views
-from bayesrep_plugin.core.measures import get_measure
+from bayesrep_plugin.core import compare
 from bayesrep_plugin.core.prior import Representation
 
 
@@ -32,7 +32,7 @@ def test_bad_arguments():
 def test_a_resample_equals_the_comparison_recomputed_from_its_activations():
     X1, X2 = linear_views(n=80, dims=(20, 120), seed=2)  # one low-rank factor path, one full kernel
     rep1, rep2 = Representation.from_activations(X1), Representation.from_activations(X2)
-    tv = get_measure("tv")
+    tv = lambda rep1, rep2: compare(rep1, rep2, "tv")
     indices = resample_indices(80, 3, scheme="replacement", seed=0)
     values = bootstrap_values(rep1, rep2, tv, indices)
     for value, index in zip(values, indices):

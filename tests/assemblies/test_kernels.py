@@ -7,7 +7,7 @@ from bayesrep_plugin.assemblies import (AssemblyError, cross_validated_kernel, n
                                         responses_from_assembly)
 from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings
 from bayesrep_plugin.core.kernels import center_kernel
-from bayesrep_plugin.core.measures import get_measure
+from bayesrep_plugin.core import compare
 from bayesrep_plugin.core.prior import Representation
 
 
@@ -48,14 +48,14 @@ def test_cross_validated_kernel_recovers_the_noiseless_distance_better():
     diagonal dominates the kernel's error): the distance to a model from the cv kernel is much
     closer to the noiseless one than the distance from the plain average over repetitions."""
     model, signal = linear_views(n=80, k=6, dims=(40, 600), seed=4)
-    tv = get_measure("tv")
-    model_rep = Representation.from_activations(model, b=0.01)
-    truth = float(tv(model_rep, Representation.from_activations(signal, b=0.01)))
+    tv = lambda rep1, rep2: compare(rep1, rep2, "tv")
+    model_rep = Representation.from_activations(model)
+    truth = float(tv(model_rep, Representation.from_activations(signal)))
     errors = {"mean": [], "cross_validated": []}
     for seed in range(3):
         responses = responses_from_assembly(recordings(signal, repetitions=4, noise=1.5, seed=seed))
         for kind in errors:
-            errors[kind].append(abs(float(tv(model_rep, representation(responses, b=0.01, kernel=kind))) - truth))
+            errors[kind].append(abs(float(tv(model_rep, representation(responses, kernel=kind))) - truth))
     assert np.mean(errors["mean"]) > 0.05  # the noise bias is real at this noise level
     assert np.mean(errors["cross_validated"]) < 0.4 * np.mean(errors["mean"])
 

@@ -13,15 +13,16 @@ from bayesrep_plugin.core.prior import Representation
 def test_log_marginal_likelihood_matches_a_dense_gaussian():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 5))
-    rep = Representation.from_activations(X, b=0.05, center="features")
+    rep = Representation.from_activations(X, center="features")
+    prior = rep.prior(0.05)
     y = rng.normal(size=30)
     y -= y.mean()
-    U, mu = _prior_spectrum(rep)
+    U, mu = _prior_spectrum(rep, 0.05)
     tau2, noise = 0.7, 0.3
     z2 = (U.T @ y)[:, None] ** 2
     rest = np.array([y @ y - z2.sum()])
-    fast = _log_ml(np.array([[np.log(tau2)]]), mu, rep.noise, z2, rest, np.array([noise]), 30)[0, 0]
-    dense = multivariate_normal(np.zeros(30), tau2 * rep.covariance + noise * np.eye(30)).logpdf(y)
+    fast = _log_ml(np.array([[np.log(tau2)]]), mu, prior.noise, z2, rest, np.array([noise]), 30)[0, 0]
+    dense = multivariate_normal(np.zeros(30), tau2 * prior.covariance + noise * np.eye(30)).logpdf(y)
     assert fast == pytest.approx(dense, rel=1e-10)
 
 

@@ -13,8 +13,7 @@ pytest.importorskip("brainscore_language")
 
 from bayesrep_plugin.brainscore.registry import load_registry  # noqa: E402
 from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly  # noqa: E402
-from bayesrep_plugin.core.measures import get_measure  # noqa: E402
-from bayesrep_plugin.core.prior import Representation  # noqa: E402
+from bayesrep_plugin.core import compare  # noqa: E402
 
 
 def test_load_metric_finds_every_identifier(language_plugin):
@@ -34,7 +33,7 @@ def test_score_through_brainscore_language(language_plugin):
     model, signal = linear_views(n=80, dims=(30, 20), seed=5)
     score = load_metric("bayes_js", n_bootstrap=5)(neuroid_assembly(model, region="language_system"),
                                                    neuroid_assembly(signal, region="language_system"))
-    expected = get_measure("js")(Representation.from_activations(model), Representation.from_activations(signal))
+    expected = compare(model, signal, "js")
     assert float(score) == pytest.approx(1 - float(expected), abs=1e-10)
     with pytest.raises(ValueError, match="its data have one response per stimulus.*benchmark's own ceiling"):
         load_metric("bayes_js_ceiling")

@@ -7,8 +7,7 @@ from brainscore_core.metrics import Score
 from bayesrep_plugin.assemblies import AssemblyError
 from bayesrep_plugin.brainscore.metrics import BayesianReadoutSimilarity
 from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings
-from bayesrep_plugin.core.measures import get_measure
-from bayesrep_plugin.core.prior import Representation
+from bayesrep_plugin.core import compare
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +17,7 @@ def data():
 
 
 def direct(measure, X1, X2, b=0.01, **options):
-    return float(get_measure(measure)(Representation.from_activations(X1, b=b),
-                                      Representation.from_activations(X2, b=b), **options))
+    return float(compare(X1, X2, measure, b=b, **options))
 
 
 def test_load_metric_returns_our_score_with_the_exact_value(vision_plugin, data):
@@ -57,15 +55,13 @@ def test_options_reach_the_core(data):
     model, signal, _ = data
     score = BayesianReadoutSimilarity("tv", b=0.1, center="features", n_bootstrap=3)(
         neuroid_assembly(model), neuroid_assembly(signal))
-    expected = get_measure("tv")(Representation.from_activations(model, b=0.1, center="features"),
-                                 Representation.from_activations(signal, b=0.1, center="features"))
+    expected = compare(model, signal, "tv", b=0.1, center="features")
     assert float(score) == pytest.approx(1 - float(expected), abs=1e-10)
     mc = BayesianReadoutSimilarity("tv", method="mc", n_samples=4000, n_bootstrap=2)(
         neuroid_assembly(model), neuroid_assembly(signal))
     exact = BayesianReadoutSimilarity("tv", n_bootstrap=2)(neuroid_assembly(model), neuroid_assembly(signal))
     # the core's estimator on the same pair reports the standard error at this sample size
-    stderr = get_measure("tv")(Representation.from_activations(model), Representation.from_activations(signal),
-                               method="mc", n_samples=4000).stderr
+    stderr = compare(model, signal, "tv", method="mc", n_samples=4000).stderr
     assert abs(float(mc) - float(exact)) < 4 * stderr and mc.attrs["n_samples"] == 4000
 
 

@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 import pytest
 
-from bayesrep_plugin.data import STIMULUS_KEY, load_activations
+from bayesrep_plugin.data import STIMULUS_COORD, load_activations
 
 N_STIMULI = 1000
 
@@ -17,15 +17,15 @@ N_STIMULI = 1000
 @pytest.fixture(scope="module")
 def activations():
     chosen = np.sort(np.random.default_rng(0).choice(2400, N_STIMULI, replace=False))
-    return {name: load_activations(name).isel({STIMULUS_KEY: chosen}) for name in ("alexnet", "resnet18", "resnet34")}
+    return {name: load_activations(name).isel({STIMULUS_COORD: chosen}) for name in ("alexnet", "resnet18", "resnet34")}
 
 
 @pytest.mark.slow
 def test_resnets_are_the_most_similar_pair_with_separated_intervals(vision_plugin, activations):
     from brainscore_vision import load_metric
 
-    metric = load_metric("bayes_tv", stimulus_key=STIMULUS_KEY)
-    shuffled = activations["resnet34"].isel({STIMULUS_KEY: np.random.default_rng(1).permutation(N_STIMULI)})
+    metric = load_metric("bayes_tv", stimulus_key=STIMULUS_COORD)
+    shuffled = activations["resnet34"].isel({STIMULUS_COORD: np.random.default_rng(1).permutation(N_STIMULI)})
     scores = {pair: metric(activations[pair[0]], activations[pair[1]] if pair[1] != "resnet34" else shuffled)
               for pair in itertools.combinations(activations, 2)}
     resnets = scores[("resnet18", "resnet34")]

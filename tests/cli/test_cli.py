@@ -72,7 +72,7 @@ def test_compare_json_matches_the_library(files, tmp_path, capsys):
     data = signals(60, 0)
     pairs = {(r["measure"], r["first"], r["second"]): r for r in result["rows"]}
     assert pairs["tv", "near", "far"]["value"] == pytest.approx(float(br.distance(data["near"], data["far"], "tv")))
-    assert pairs["cka", "mid", "far"]["value"] == pytest.approx(float(br.distance(data["mid"], data["far"], "cka")))
+    assert pairs["cka", "mid", "far"]["value"] == pytest.approx(float(br.compare(data["mid"], data["far"], "cka")))
     assert len(result["rows"]) == 6 and result["settings"]["n_bootstrap"] == 3
     assert (tmp_path / "cmp" / "comparison.html").is_file() and (tmp_path / "cmp" / "heatmap-tv.svg").is_file()
 

@@ -26,7 +26,7 @@ def test_population_follows_the_generative_model(population):
     assert variance.sum() / mean.sum() == pytest.approx(demo.FANO_FACTOR, rel=0.03)
     assert demo.BASE_RATE / 4 < mean.mean() < 2 * demo.BASE_RATE  # r0 · softplus(·): of the order of r0
     np.testing.assert_array_equal(population["stimulus_id"].values[:2400],
-                                  data.load_activations("alexnet")[data.STIMULUS_KEY].values)
+                                  data.load_activations("alexnet")[data.STIMULUS_COORD].values)
     np.testing.assert_array_equal(demo.simulate_population().values, population.values)  # seeded
 
 

@@ -27,7 +27,7 @@ def test_pairwise_equals_each_pair(three, measure):
     D = br.pairwise(three, measure=measure, b=0.1, progress=False)
     for i in range(3):
         for j in range(3):
-            expected = br.MEASURES[measure].identity_value if i == j else br.distance(three[i], three[j], measure, b=0.1)
+            expected = br.MEASURES[measure].identity_value if i == j else br.compare(three[i], three[j], measure, b=0.1)
             assert D[i, j] == pytest.approx(expected, abs=1e-12)
 
 
@@ -47,11 +47,83 @@ def test_b_changes_what_is_measured(three):
     assert all(a > b for a, b in zip(values, values[1:]))
 
 
-def test_representation_keeps_its_b_unless_told(three):
-    r1 = br.Representation.from_activations(three[0], b=0.2)
-    r2 = br.Representation.from_activations(three[1], b=0.2)
-    assert br.distance(r1, r2, "tv") == pytest.approx(br.distance(three[0], three[1], "tv", b=0.2))
-    assert br.distance(r1, r2, "tv", b=0.01) == pytest.approx(br.distance(three[0], three[1], "tv"))
+def test_b_belongs_to_the_comparison_and_representations_are_immutable(three):
+    # Issue 9: `r1.b = r2.b = 1.0` gave 0.9487 (stale caches keyed by object) instead of 0.0418.
+    X1, X2 = three[0], three[1]
+    r1, r2 = br.Representation.from_activations(X1), br.Representation.from_activations(X2)
+    assert br.distance(r1, r2, "tv", b=1.0) == pytest.approx(br.distance(X1, X2, "tv", b=1.0), abs=1e-14)
+    assert br.distance(r1, r2, "tv", b=0.01) == pytest.approx(br.distance(X1, X2, "tv"), abs=1e-14)
+    assert br.distance(r1, r2, "tv", b=1.0) < br.distance(r1, r2, "tv", b=0.01)
+    with pytest.raises(AttributeError, match="immutable"):
+        r1.b = 1.0
+    for array in (r1.kernel, r1.factor, r1.prior(0.01).covariance, r1.basis[0]):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0, 0] = 5.0
+
+
+def test_arrays_given_are_copied_not_shared():
+    rng = np.random.default_rng(1)
+    K1, K2 = (Z @ Z.T for Z in rng.standard_normal((2, 20, 30)))
+    rep, other = br.Representation(K1), br.Representation(K2)
+    before = br.compare(rep, other, "tv")
+    K1 *= 0.0  # the caller's array changes; the representation does not
+    assert br.compare(rep, other, "tv") == before
+
+
+def test_a_b_sweep_reuses_the_representations_own_work(three):
+    rep = br.Representation.from_activations(three[0])
+    basis = rep.basis[0]
+    for b in (0.001, 0.01, 0.1):
+        assert rep.prior(b).noise == pytest.approx(40 * b / (1 + 40 * b))
+    assert rep.basis[0] is basis
+    assert rep.prior(0.1) is rep.prior(0.1)
+
+
+def test_distance_refuses_similarities_and_compare_gives_them(three):
+    X1, X2, _ = three
+    with pytest.raises(ValueError, match="'cka' is a similarity"):
+        br.distance(X1, X2, "cka")
+    with pytest.raises(ValueError, match="'rsa' is a similarity"):
+        br.distance_from_kernels(X1 @ X1.T, X2 @ X2.T, "rsa")
+    assert 0 < br.compare(X1, X2, "cka") < 1
+
+
+def test_the_front_doors_share_one_default_measure():
+    import inspect
+    defaults = {fn.__name__: inspect.signature(fn).parameters["measure"].default
+                for fn in (br.compare, br.distance, br.distance_from_kernels, br.pairwise)}
+    assert set(defaults.values()) == {"js"}, defaults
+
+
+def test_center_on_a_prepared_representation_is_refused(three):
+    rep = br.Representation.from_activations(three[0])
+    with pytest.raises(ValueError, match="center='features' applies to activations"):
+        br.distance(rep, three[1], "tv", center="features")
+    # centring both from activations is what was meant, and it is translation invariant
+    shifted = three[0] + 5.0
+    assert br.distance(shifted, three[1], "tv", center="features") == pytest.approx(
+        br.distance(three[0], three[1], "tv", center="features"), abs=1e-10)
+
+
+def test_options_are_checked_before_any_data_is_read(three, monkeypatch):
+    monkeypatch.setattr(br.Representation, "from_activations",
+                        classmethod(lambda cls, *a, **k: pytest.fail("data read before the options were checked")))
+    for options, match in (({"method": "sampling"}, "method='sampling'"), ({"method": "mc", "measure": "kl"}, "closed form"),
+                           ({"b": -1.0}, "b .* >= 0"), ({"center": "both"}, "center='both'")):
+        options = {"measure": "tv", **options}
+        with pytest.raises(ValueError, match=match):
+            br.distance(three[0], three[1], **options)
+
+
+def test_pairwise_monte_carlo_keeps_the_standard_errors(three):
+    D = br.pairwise(three[:2], "tv", method="mc", n_samples=2000, progress=False)
+    single = br.distance(three[0], three[1], "tv", method="mc", n_samples=2000)
+    assert D.method == "mc"
+    assert D[0, 1] == pytest.approx(float(single), abs=1e-14)
+    assert D.stderr[0, 1] == pytest.approx(single.stderr) and single.stderr > 0
+    assert D.stderr[0, 0] == 0.0
+    exact = br.pairwise(three[:2], "tv", progress=False)
+    assert exact.method == "exact" and not exact.stderr.any()
 
 
 def test_subset_is_the_submatrix(three):
@@ -89,9 +161,9 @@ def test_b_zero_works_for_nonsingular_kernels():
 def test_noise_variance_can_be_set_instead_of_b(three):
     n = three[0].shape[0]
     b = br.b_for_noise(n, 0.5)
-    rep = br.Representation.from_activations(three[0], b=b)
-    assert rep.noise == pytest.approx(0.5)
-    assert np.trace(rep.covariance) == pytest.approx(n)
+    prior = br.Representation.from_activations(three[0]).prior(b)
+    assert prior.noise == pytest.approx(0.5)
+    assert np.trace(prior.covariance) == pytest.approx(n)
     with pytest.raises(ValueError, match=r"noise .* must be in \[0, 1\)"):
         br.b_for_noise(n, 1.0)
 

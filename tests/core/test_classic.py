@@ -23,7 +23,7 @@ def test_cka_equals_feature_space_formula(XY):
     # Kornblith et al. 2019: ‖Yᵀ X‖²_F / (‖Xᵀ X‖_F ‖Yᵀ Y‖_F) for feature-centered X, Y.
     X, Y = (Z - Z.mean(axis=0) for Z in XY)
     expected = np.linalg.norm(Y.T @ X) ** 2 / (np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y))
-    assert br.distance(*XY, "cka") == pytest.approx(expected, rel=1e-12)
+    assert br.compare(*XY, "cka") == pytest.approx(expected, rel=1e-12)
 
 
 def _hsic_unbiased_bruteforce(K, L):
@@ -47,9 +47,9 @@ def test_rsa_equals_correlation_of_pdist_rdms(XY):
     X, Y = XY
     a = scipy.spatial.distance.pdist(X, "sqeuclidean")
     b = scipy.spatial.distance.pdist(Y, "sqeuclidean")
-    assert br.distance(X, Y, "rsa") == pytest.approx(np.corrcoef(a, b)[0, 1], rel=1e-10)
-    assert br.distance(X, Y, "rsa", rdm_comparison="spearman") == pytest.approx(scipy.stats.spearmanr(a, b)[0], rel=1e-10)
-    assert br.distance(X, Y, "rsa", rdm_comparison="cosine") == pytest.approx(
+    assert br.compare(X, Y, "rsa") == pytest.approx(np.corrcoef(a, b)[0, 1], rel=1e-10)
+    assert br.compare(X, Y, "rsa", rdm_comparison="spearman") == pytest.approx(scipy.stats.spearmanr(a, b)[0], rel=1e-10)
+    assert br.compare(X, Y, "rsa", rdm_comparison="cosine") == pytest.approx(
         a @ b / np.linalg.norm(a) / np.linalg.norm(b), rel=1e-10)
 
 
@@ -61,11 +61,11 @@ def test_procrustes_equals_padded_orthogonal_procrustes(XY):
     U, _, Vt = np.linalg.svd(Xp.T @ Y)
     Q = U @ Vt  # the optimal rotation
     expected = math.acos(np.trace(Xp.T @ Y @ Q.T))
-    assert br.distance(*XY, "procrustes") == pytest.approx(expected, abs=1e-10)
+    assert br.compare(*XY, "procrustes") == pytest.approx(expected, abs=1e-10)
     kernel_only = br.distance_from_kernels(XY[0] @ XY[0].T, XY[1] @ XY[1].T, "procrustes")
     assert kernel_only == pytest.approx(expected, abs=1e-10)
 
 
 def test_unknown_rdm_comparison(XY):
     with pytest.raises(ValueError, match="rdm_comparison"):
-        br.distance(*XY, "rsa", rdm_comparison="kendall")
+        br.compare(*XY, "rsa", rdm_comparison="kendall")

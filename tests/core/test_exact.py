@@ -60,7 +60,7 @@ def test_near_identical_representations_through_the_api():
     kernel = lambda Z: br.Representation.from_kernel(Z @ Z.T)
     rep = kernel(X)
     tv = {eps: br.compare(rep, kernel(X + eps * noise), "tv") for eps in (1e-6, 1e-8)}
-    u = gaussian.spectrum(rep, kernel(X + 1e-8 * noise)).u
+    u = gaussian.Pair(rep, kernel(X + 1e-8 * noise), br.DEFAULT_B).spectrum.u
     assert tv[1e-8] == pytest.approx(tv_mpmath(u), rel=1e-8, abs=0)
     assert tv[1e-8] == pytest.approx(tv[1e-6] / 100, rel=1e-4, abs=0)
 
@@ -87,7 +87,7 @@ def test_matches_imhof_at_n_2000_full_path():
     X2 = X1[:, :1500] @ rng.standard_normal((1500, 2100)).astype(np.float32) * 0.05 + X1
     r1, r2 = br.Representation.from_activations(X1), br.Representation.from_activations(X2)
     assert not gaussian.uses_low_rank(r1, r2)
-    lam = gaussian.generalized_eigenvalues(r1, r2)
+    lam = gaussian.generalized_eigenvalues(r1.prior(br.DEFAULT_B), r2.prior(br.DEFAULT_B))
     assert lam.size == n
     assert br.compare(r1, r2, "tv") == pytest.approx(tv_imhof(lam), abs=1e-6)
     assert br.compare(r1, r2, "jsd") == pytest.approx(jsd_bits_reference(lam), abs=1e-5)
@@ -98,7 +98,7 @@ def test_near_identical_is_right_to_one_percent():
     X = rng.standard_normal((300, 40))
     Y = X + 2e-4 * rng.standard_normal((300, 40))
     r1, r2 = br.Representation.from_activations(X), br.Representation.from_activations(Y)
-    lam = gaussian.generalized_eigenvalues(r1, r2)
+    lam = gaussian.generalized_eigenvalues(r1.prior(br.DEFAULT_B), r2.prior(br.DEFAULT_B))
     tv = br.compare(r1, r2, "tv")
     assert 1e-5 < tv < 1e-3
     assert tv == pytest.approx(tv_imhof(lam), rel=1e-2)
@@ -109,9 +109,9 @@ def test_near_disjoint_stays_in_range():
     rng = np.random.default_rng(4)
     X, Y = rng.standard_normal((400, 390)), rng.standard_normal((400, 5))
     for b in (1e-4, 1e-6):
-        r1, r2 = br.Representation.from_activations(X, b=b), br.Representation.from_activations(Y, b=b)
-        tv, jsd, js = (br.compare(r1, r2, m) for m in ("tv", "jsd", "js"))
-        bc = math.exp(-br.compare(r1, r2, "bhattacharyya"))
+        r1, r2 = br.Representation.from_activations(X), br.Representation.from_activations(Y)
+        tv, jsd, js = (br.compare(r1, r2, m, b=b) for m in ("tv", "jsd", "js"))
+        bc = math.exp(-br.compare(r1, r2, "bhattacharyya", b=b))
         assert 1 - bc <= tv <= 1.0
         assert 0.99 < jsd <= 1.0 and 0.99 < js <= 1.0
 
@@ -129,12 +129,12 @@ def test_bounds_between_distances(seed):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((80, 10))
     Y = X @ rng.standard_normal((10, 10)) + rng.uniform(0.1, 2) * rng.standard_normal((80, 10))
-    r1, r2 = (br.Representation.from_activations(Z, b=0.05) for Z in (X, Y))
-    tv, h = br.compare(r1, r2, "tv"), br.compare(r1, r2, "hellinger")
+    r1, r2 = (br.Representation.from_activations(Z) for Z in (X, Y))
+    tv, h = br.compare(r1, r2, "tv", b=0.05), br.compare(r1, r2, "hellinger", b=0.05)
     assert h**2 <= tv <= h * math.sqrt(2 - h**2)
-    assert tv <= math.sqrt(br.compare(r1, r2, "kl") / 2)
-    assert tv <= math.sqrt(br.compare(r2, r1, "kl") / 2)
-    assert br.compare(r1, r2, "jsd") <= tv
+    assert tv <= math.sqrt(br.compare(r1, r2, "kl", b=0.05) / 2)
+    assert tv <= math.sqrt(br.compare(r2, r1, "kl", b=0.05) / 2)
+    assert br.compare(r1, r2, "jsd", b=0.05) <= tv
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -213,7 +213,7 @@ def test_closed_forms_match_their_matrix_definitions():
     rng = np.random.default_rng(7)
     X, Y = rng.standard_normal((30, 12)), rng.standard_normal((30, 50))
     r1, r2 = br.Representation.from_activations(X), br.Representation.from_activations(Y)
-    S1, S2 = r1.covariance, r2.covariance
+    S1, S2 = r1.prior(br.DEFAULT_B).covariance, r2.prior(br.DEFAULT_B).covariance
     n = 30
     _, logdet1 = np.linalg.slogdet(S1)
     _, logdet2 = np.linalg.slogdet(S2)
@@ -244,13 +244,13 @@ def test_b_below_double_precision_is_a_clear_error(low_rank):
     rng = np.random.default_rng(0)
     X, Y = rng.standard_normal((300, 40)), rng.standard_normal((300, 30))
     for b in (1e-12, gaussian.resolvable_b(300)):
-        pair = [br.Representation.from_activations(Z, b=b) for Z in (X, Y)]
+        pair = [br.Representation.from_activations(Z) for Z in (X, Y)]
         if not low_rank:
-            pair = [br.Representation.from_kernel(r.kernel, b=b) for r in pair]
+            pair = [br.Representation.from_kernel(r.kernel) for r in pair]
         assert gaussian.uses_low_rank(*pair) == low_rank
         if b == 1e-12:
             with pytest.raises(gaussian.UnresolvedError, match=r"b = 1e-12 is below what double precision "
                                                                r"resolves .* b >= 3e-07 is resolved for n = 300"):
-                br.compare(*pair, "tv")
+                br.compare(*pair, "tv", b=b)
         else:  # the suggested b gives values (the limit b → 0 of TV is 1)
-            assert br.compare(*pair, "tv") == pytest.approx(1.0, abs=1e-6)
+            assert br.compare(*pair, "tv", b=b) == pytest.approx(1.0, abs=1e-6)

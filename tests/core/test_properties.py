@@ -28,7 +28,7 @@ def activations(draw, count=1):
 
 
 def value(X, Y, name):
-    return float(br.distance(X, Y, name))
+    return float(br.compare(X, Y, name))
 
 
 ALL = list(br.MEASURES)
@@ -81,8 +81,8 @@ def test_undeclared_translation_invariance_really_fails(name):
     shifted = X + 5.0
     assert abs(value(shifted, Y, name) - value(X, Y, name)) > 1e-3
     # ... and centering the features restores it
-    assert float(br.distance(shifted, Y, name, center="features")) == pytest.approx(
-        float(br.distance(X, Y, name, center="features")), rel=1e-8)
+    assert float(br.compare(shifted, Y, name, center="features")) == pytest.approx(
+        float(br.compare(X, Y, name, center="features")), rel=1e-8)
 
 
 @pytest.mark.parametrize("name", [m for m in ALL if br.MEASURES[m].is_metric])

@@ -118,7 +118,7 @@ def entries():
 
 def test_pair_matrices_match_the_core(entries):
     resamples = np.array([[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]])
-    matrices = pair_matrices(entries, {"tv": {}, "js": {}, "kl": {}}, resamples=resamples, progress=False)
+    matrices = pair_matrices(entries, {"tv": {}, "js": {}, "kl": {}}, resamples=resamples, b=0.01, progress=False)
     for name in ("tv", "js"):
         values = matrices[name].values
         np.testing.assert_allclose(values, values.T)
@@ -135,9 +135,9 @@ def test_pair_matrices_match_the_core(entries):
 
 def test_only_chosen_pairs_are_resampled(entries):
     resamples = np.array([[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]])
-    chosen = pair_matrices(entries, {"tv": {}}, resamples=resamples, progress=False,
+    chosen = pair_matrices(entries, {"tv": {}}, resamples=resamples, b=0.01, progress=False,
                            resample_if=lambda first, second: "r2" in (first.label, second.label))["tv"]
-    full = pair_matrices(entries, {"tv": {}}, resamples=resamples, progress=False)["tv"]
+    full = pair_matrices(entries, {"tv": {}}, resamples=resamples, b=0.01, progress=False)["tv"]
     np.testing.assert_array_equal(chosen.values, full.values)
     np.testing.assert_array_equal(chosen.resampled[0, 2], full.resampled[0, 2])
     assert np.isnan(chosen.resampled[0, 1]).all() and np.isnan(chosen.resampled[1, 0]).all()
@@ -146,16 +146,15 @@ def test_only_chosen_pairs_are_resampled(entries):
 
 def test_cache_reuses_finished_pairs_and_keys_follow_the_data(entries, tmp_path, monkeypatch):
     cache = PairCache(tmp_path)
-    first = pair_matrices(entries, {"tv": {}}, cache=cache, progress=False)
+    first = pair_matrices(entries, {"tv": {}}, cache=cache, b=0.01, progress=False)
     assert len(list(tmp_path.glob("*.json"))) == 3
     calls = []
-    real_compare = pairs.compare
-    monkeypatch.setattr(pairs, "compare", lambda *a, **k: calls.append(a) or real_compare(*a, **k))
-    again = pair_matrices(entries, {"tv": {}}, cache=cache, progress=False)
+    real_compare = pairs.compare_measures
+    monkeypatch.setattr(pairs, "compare_measures", lambda *a, **k: calls.append(a) or real_compare(*a, **k))
+    again = pair_matrices(entries, {"tv": {}}, cache=cache, b=0.01, progress=False)
     assert calls == []
     np.testing.assert_array_equal(first["tv"].values, again["tv"].values)
-    other_b = [Entry(e.label, e.kind, e.representation.with_b(0.1)) for e in entries]
-    changed = pair_matrices(other_b, {"tv": {}}, cache=cache, progress=False)
+    changed = pair_matrices(entries, {"tv": {}}, cache=cache, b=0.1, progress=False)
     assert len(calls) == 3 and len(list(tmp_path.glob("*.json"))) == 6
     assert not np.allclose(changed["tv"].values, first["tv"].values)
 

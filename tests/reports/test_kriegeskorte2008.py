@@ -49,7 +49,8 @@ def test_human_it_in_two_sessions_is_figure1_human_it():
 def test_values_are_the_direct_distances(report, direct):
     for measure in ("tv", "cka"):
         human, monkey = values(report, "human IT", measure), values(report, "monkey IT", measure)
-        d = lambda a, b: float(br.distance_from_kernels(direct[a], direct[b], measure))  # noqa: E731
+        d = lambda a, b: float(br.compare(br.Representation.from_kernel(direct[a]),  # noqa: E731
+                                      br.Representation.from_kernel(direct[b]), measure))
         assert monkey["pixels"] == pytest.approx(d("pixels", "monkey IT"), abs=1e-10)
         assert human["pixels"] == pytest.approx((d("pixels", "session 1") + d("pixels", "session 2")) / 2, abs=1e-10)
         assert human["monkey IT"] == pytest.approx((d("monkey IT", "session 1") + d("monkey IT", "session 2")) / 2,

@@ -115,7 +115,7 @@ def test_comparison_of_files(files, tmp_path):
     assert len(report.rows) == 3 and np.isnan(row["ci_low"])
     assert [e.kind for e in report.entries] == ["model", "model", "brain"]  # it has repetitions
     assert set(report.classic) == {"cka", "rsa"}
-    assert report.classic["cka"].values[0, 1] == pytest.approx(float(br.distance(data["near"], data["mid"], "cka")))
+    assert report.classic["cka"].values[0, 1] == pytest.approx(float(br.compare(data["near"], data["mid"], "cka")))
 
 
 def test_several_neural_datasets(files, tmp_path):
@@ -165,7 +165,7 @@ neural:
     ("models: [{path: near.nc, layer: x}]\nneural: [brain.nc]\n", r"models\[0\]: unknown key\(s\) \['layer'\]"),
     ("models: [near.nc]\nneural: [brain.nc]\nmax_stimuli: 3\n", "max_stimuli must be a whole number of at least 10"),
     ("models: [near.nc]\nneural: [brain.nc]\nbootstrap: 1\n", "bootstrap must be 0 .no intervals. or a whole number of at least 2"),
-    ("models: [near.nc]\nneural: [brain.nc]\nb: -1\n", "b must be a positive number"),
+    ("models: [near.nc]\nneural: [brain.nc]\nb: -1\n", "b .noise-to-signal ratio. must be a finite number >= 0"),
 ])
 def test_bad_config_names_the_file_and_the_problem(files, text, message):
     path = write_config(files["near"].parent, text)
@@ -178,22 +178,22 @@ def test_bad_config_names_the_file_and_the_problem(files, text, message):
 
 def test_interrupted_leaderboard_leaves_no_partial_file_and_resumes(files, tmp_path, monkeypatch):
     output = tmp_path / "board"
-    real_compare = pairs.compare
+    real_compare = pairs.compare_measures
     calls = []
 
     def interrupt_after_some(*args, **kwargs):
         calls.append(args)
-        if len(calls) == 25:  # inside the fifth pair: see the order below
+        if len(calls) == 13:  # the fifth pair: see the order below
             raise KeyboardInterrupt
         return real_compare(*args, **kwargs)
 
     # Entries: 3 models, then the 2 halves of the brain. Only pairs with a brain are resampled
-    # (1 + 4 evaluations, × tv and js); model–model pairs are measured on all stimuli only.
+    # (1 + 4 evaluations, each of tv and js at once); model–model pairs are measured on all stimuli only.
     order = [(i, j) for i in range(5) for j in range(i + 1, 5)]
-    calls_per_pair = [2 * (5 if j >= 3 else 1) for i, j in order]
-    assert np.cumsum(calls_per_pair)[3] == 24  # four pairs finished when call 25 interrupts
+    calls_per_pair = [5 if j >= 3 else 1 for i, j in order]
+    assert np.cumsum(calls_per_pair)[3] == 12  # four pairs finished when call 13 interrupts
 
-    monkeypatch.setattr(pairs, "compare", interrupt_after_some)
+    monkeypatch.setattr(pairs, "compare_measures", interrupt_after_some)
     with pytest.raises(KeyboardInterrupt):
         build_leaderboard(config_for(files, output), progress=False)
     finished = sorted((output / CACHE_FOLDER).glob("*.json"))
@@ -202,9 +202,9 @@ def test_interrupted_leaderboard_leaves_no_partial_file_and_resumes(files, tmp_p
     assert [p.name for p in output.iterdir()] == [CACHE_FOLDER]  # no report file yet
 
     calls.clear()
-    monkeypatch.setattr(pairs, "compare", lambda *a, **k: calls.append(a) or real_compare(*a, **k))
+    monkeypatch.setattr(pairs, "compare_measures", lambda *a, **k: calls.append(a) or real_compare(*a, **k))
     resumed = build_leaderboard(config_for(files, output), progress=False)
-    assert len(calls) == sum(calls_per_pair[4:]) + len(order) * 2  # the rest (tv+js), then cka and rsa
+    assert len(calls) == sum(calls_per_pair[4:]) + len(order)  # the rest (tv+js), then cka+rsa per pair
     fresh = build_leaderboard(config_for(files, tmp_path / "fresh"), progress=False)
     assert [r["value"] for r in resumed.rows] == [r["value"] for r in fresh.rows]
 
