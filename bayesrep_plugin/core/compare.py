@@ -67,7 +67,8 @@ def prepare(x: RepresentationLike, center: Centering = "none", name: str = "X") 
 
 
 def compare(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js", *, b: float = DEFAULT_B,
-            center: Centering = "none", **options) -> Estimate:
+            center: Centering = "none", normalize: bool = True, noise_weights: ArrayLike | None = None,
+            **options) -> Estimate:
     """The value of ``measure`` between two representations.
 
     Parameters
@@ -82,6 +83,12 @@ def compare(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js",
         measures that do not depend on the readout prior (cka, rsa, procrustes...).
     center : {"none", "features", "stimuli"}
         Applied to activations (see :mod:`bayesrep_plugin.core.kernels`).
+    normalize : bool
+        Scale each kernel to trace n (default); ``False`` uses the kernels as they are, so the
+        features' overall gain counts (see :class:`~bayesrep_plugin.core.prior.Prior`).
+    noise_weights : array_like (n,), optional
+        Per-stimulus weights w: stimulus i's readout noise variance is a/wᵢ (e.g. its number of
+        repetitions). Exact on every path.
     **options
         The measure's options: ``method`` ("exact" | "mc"), ``n_samples``, ``seed`` for tv/js/jsd;
         ``rdm_comparison`` for rsa. Any other option is refused.
@@ -92,31 +99,49 @@ def compare(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js",
         A float with ``.stderr`` (0 when exact) and ``.method``.
     """
     m = _measure(measure, options, b, center)
-    return m(Pair(prepare(X1, center, "X1"), prepare(X2, center, "X2"), b), **options)
+    pair = Pair(prepare(X1, center, "X1"), prepare(X2, center, "X2"), b, normalize=normalize,
+                noise_weights=noise_weights)
+    return m(pair, **options)
 
 
 def compare_measures(rep1: Representation, rep2: Representation, measures: Mapping[str, dict], *,
-                     b: float = DEFAULT_B) -> dict[str, Estimate]:
-    """Several measures (name → options) between two prepared representations, sharing one
-    :class:`Pair`: the generalized eigenproblem is solved once for all of them."""
+                     b: float = DEFAULT_B, normalize: bool = True,
+                     noise_weights: ArrayLike | None = None) -> dict[str, Estimate]:
+    """Several measures between two prepared representations, sharing one :class:`Pair`: the
+    generalized eigenproblem is solved once for all of them.
+
+    Parameters
+    ----------
+    rep1, rep2 : Representation
+    measures : mapping of str to dict
+        Measure name → its options (as in :func:`compare`).
+    b, normalize, noise_weights
+        The readout prior, as in :func:`compare`.
+
+    Returns
+    -------
+    dict of str to Estimate
+        One value per measure, in the order given.
+    """
     checked = {name: _measure(name, options, b, "none") for name, options in measures.items()}
-    pair = Pair(rep1, rep2, b)
+    pair = Pair(rep1, rep2, b, normalize=normalize, noise_weights=noise_weights)
     return {name: m(pair, **measures[name]) for name, m in checked.items()}
 
 
 def distance(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js", *, b: float = DEFAULT_B,
-             center: Centering = "none", **options) -> Estimate:
+             center: Centering = "none", normalize: bool = True, noise_weights: ArrayLike | None = None,
+             **options) -> Estimate:
     """``measure`` between two representations, for the measures that are distances or divergences
     (lower = closer; a similarity such as cka is refused: use :func:`compare`).
 
     Parameters and return value as in :func:`compare`.
     """
     _distance_measure(measure, options, b, center)
-    return compare(X1, X2, measure, b=b, center=center, **options)
+    return compare(X1, X2, measure, b=b, center=center, normalize=normalize, noise_weights=noise_weights, **options)
 
 
 def distance_from_kernels(K1: ArrayLike, K2: ArrayLike, measure: str = "js", *, b: float = DEFAULT_B,
-                          **options) -> Estimate:
+                          normalize: bool = True, noise_weights: ArrayLike | None = None, **options) -> Estimate:
     """``measure`` (a distance or divergence) between two representations given by their linear
     kernels (n × n, symmetric PSD: validated).
 
@@ -124,11 +149,12 @@ def distance_from_kernels(K1: ArrayLike, K2: ArrayLike, measure: str = "js", *, 
     """
     _distance_measure(measure, options, b, "none")
     return compare(Representation.from_kernel(K1, name="K1"), Representation.from_kernel(K2, name="K2"),
-                   measure, b=b, **options)
+                   measure, b=b, normalize=normalize, noise_weights=noise_weights, **options)
 
 
 def pairwise(representations: Sequence[RepresentationLike], measure: str = "js", *, b: float = DEFAULT_B,
-             center: Centering = "none", progress: bool = True, **options) -> EstimateMatrix:
+             center: Centering = "none", normalize: bool = True, noise_weights: ArrayLike | None = None,
+             progress: bool = True, **options) -> EstimateMatrix:
     """The m × m matrix of ``measure`` between all pairs.
 
     Each representation is prepared once; symmetric measures compute each unordered pair once and
@@ -138,7 +164,7 @@ def pairwise(representations: Sequence[RepresentationLike], measure: str = "js",
     ----------
     representations : sequence of array_like or Representation
         Each with the same n stimuli in the same order.
-    measure, b, center, **options
+    measure, b, center, normalize, noise_weights, **options
         As in :func:`compare`.
     progress : bool
         Show a progress bar over pairs.
@@ -156,7 +182,7 @@ def pairwise(representations: Sequence[RepresentationLike], measure: str = "js",
     values, stderr = np.full((count, count), m.identity_value), np.zeros((count, count))
     method = options.get("method", "exact")
     for i, j in tqdm(pairs, desc=f"pairwise {measure}", disable=not progress or not pairs, unit="pair"):
-        estimate = m(Pair(reps[i], reps[j], b), **options)
+        estimate = m(Pair(reps[i], reps[j], b, normalize=normalize, noise_weights=noise_weights), **options)
         values[i, j], stderr[i, j] = estimate, estimate.stderr
         if m.symmetric:
             values[j, i], stderr[j, i] = values[i, j], stderr[i, j]
