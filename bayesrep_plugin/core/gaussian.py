@@ -24,7 +24,7 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike
 
-from .exact import Spectrum, log_cosh
+from .exact import Spectrum
 from .prior import DEFAULT_B, Prior, Representation, check_b, check_same_stimuli
 
 #: Driver for the full generalized eigenproblem (eigenvalues only); 'gv' measured fastest here
@@ -190,21 +190,21 @@ class Pair:
         return self.prior1.covariance, self.prior2.covariance
 
 
-# Closed forms in u = ½ log λ (p = N(0, Σ₁) → N(0, I), q = N(0, Σ₂) → N(0, diag λ)).
+# Closed forms in u = ½ log λ and m (p = N(μ₁, Σ₁) → N(0, I), q = N(μ₂, Σ₂) → N(m, diag λ)).
 
 def kl_divergence(spec: Spectrum) -> float:
-    """KL(p‖q) = ½ Σ (1/λ − 1 + log λ) = ½ Σ (expm1(−2u) + 2u), in nats."""
-    return float(0.5 * (np.expm1(-2 * spec.u) + 2 * spec.u).sum())
+    """KL(p‖q) = ½ Σ (1/λ − 1 + log λ + m²/λ) = ½ Σ (expm1(−2u) + 2u + m² e^{−2u}), in nats."""
+    return float(0.5 * (np.expm1(-2 * spec.u) + 2 * spec.u + spec.m2 * np.exp(-2 * spec.u)).sum())
 
 
 def kl_divergence_reverse(spec: Spectrum) -> float:
-    """KL(q‖p) = ½ Σ (λ − 1 − log λ), in nats."""
-    return float(0.5 * (np.expm1(2 * spec.u) - 2 * spec.u).sum())
+    """KL(q‖p) = ½ Σ (λ − 1 − log λ + m²), in nats."""
+    return float(0.5 * (np.expm1(2 * spec.u) - 2 * spec.u + spec.m2).sum())
 
 
 def bhattacharyya_distance(spec: Spectrum) -> float:
-    """D_B = −log BC = ½ Σ log cosh u = ½ Σ log((1 + λ)/(2√λ))."""
-    return float(0.5 * log_cosh(spec.u).sum())
+    """D_B = −log BC = Σ (½ log cosh u + ¼ m²/(1 + λ)) = Σ ½ log((1 + λ)/(2√λ)) + the mean terms."""
+    return -spec.log_bc
 
 
 def hellinger_distance(spec: Spectrum) -> float:
