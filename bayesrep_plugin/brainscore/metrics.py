@@ -25,6 +25,7 @@ from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, Assemb
 from bayesrep_plugin.core.gaussian import Pair
 from bayesrep_plugin.core.kernels import CENTERINGS, Centering
 from bayesrep_plugin.core.measures import METHODS, Measure, get_measure
+from bayesrep_plugin.core.posterior import POSTERIOR_MEASURES, posterior_distance
 from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
 
 from .scores import resampled_score
@@ -93,7 +94,11 @@ class BayesianReadoutSimilarity(Metric):
     the Monte Carlo estimate, ``kernel`` ("mean" or "cross_validated"), ``n_bootstrap`` and
     ``bootstrap`` ("half": subsamples of n/2 without replacement; "replacement"), ``seed``,
     ``stimulus_key``, ``min_overlap`` (least shared fraction of the smaller assembly's stimuli),
-    ``time_bins`` ("mean" averages time bins; "each" gives a score per time bin).
+    ``time_bins`` ("mean" averages time bins; "each" gives a score per time bin), ``n_observed``
+    (None: compare the prior predictives; k: the posterior comparison — both readouts conditioned
+    on assembly2's mean responses to k stimuli drawn with ``seed``, compared on the others, one
+    distance per neuroid of assembly2 by :func:`bayesrep_plugin.core.posterior_distance`; the score
+    is 1 − their mean, resampled over neuroids).
 
     Score attrs: ``error`` (SD of the bootstrap similarities), ``error_over`` = ["stimulus"],
     ``n_bootstrap``, ``raw`` (the bootstrap similarities over dim ``bootstrap``), ``interval`` (95%
@@ -106,15 +111,26 @@ class BayesianReadoutSimilarity(Metric):
     def __init__(self, measure: str = "js", *, b: float = DEFAULT_B, center: Centering = "none",
                  method: str = "exact", n_samples: int = 10_000, kernel: KernelKind = "mean",
                  n_bootstrap: int = 100, bootstrap: Scheme = "half", seed: int = 0,
-                 stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5, time_bins: TimeBins = "mean"):
+                 stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5, time_bins: TimeBins = "mean",
+                 n_observed: int | None = None):
         self.comparison = _ReadoutComparison(measure, b, center, method, n_samples, kernel, stimulus_key,
                                              time_bins, seed)
         check_resampling(n_bootstrap, bootstrap)
+        if n_observed is not None:
+            if isinstance(n_observed, bool) or not isinstance(n_observed, (int, np.integer)) or n_observed < 2:
+                raise ValueError(f"n_observed must be a whole number of at least 2 observed stimuli; got {n_observed!r}")
+            if measure not in POSTERIOR_MEASURES or method != "exact" or kernel != "mean":
+                raise ValueError(f"the posterior comparison (n_observed) needs method='exact', kernel='mean' and a "
+                                 f"measure in {POSTERIOR_MEASURES}; got {measure!r}, {method!r}, {kernel!r}")
         self.n_bootstrap, self.bootstrap, self.min_overlap = n_bootstrap, bootstrap, min_overlap
+        self.n_observed = n_observed
 
     def ceiling(self, n_replicates: int = 20) -> "BayesianReadoutCeiling":
         """The noise ceiling with this metric's measure and options (b, center, kernel, time bins...)."""
         c = self.comparison
+        if self.n_observed is not None:
+            raise ValueError("there is no noise ceiling for the posterior comparison (n_observed) yet; "
+                             "compare it across models without one")
         readout = {k: v for k, v in c.options.items() if k != "seed"}
         return BayesianReadoutCeiling(c.measure.name, b=c.b, center=c.center, kernel=c.kernel, n_replicates=n_replicates,
                                       seed=c.seed, stimulus_key=c.stimulus_key, time_bins=c.time_bins, **readout)
@@ -132,6 +148,8 @@ class BayesianReadoutSimilarity(Metric):
         c = self.comparison
         aligned = align(responses1, responses2, min_overlap=self.min_overlap)
         (rep1, kind1), (rep2, kind2) = c.representation(aligned.first), c.representation(aligned.second)
+        if self.n_observed is not None:
+            return self._posterior_score(aligned, rep1, rep2)
         point = c.similarity(rep1, rep2)
         indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap, seed=c.seed)
         values = bootstrap_values(rep1, rep2, c.similarity, indices)
@@ -144,6 +162,22 @@ class BayesianReadoutSimilarity(Metric):
             **distance, **c.parameters(), **aligned.report(),
             kernels={responses1.name: kind1, responses2.name: kind2},
             dropped_neuroids={r.name: len(r.dropped_neuroids) for r in (responses1, responses2)})
+
+
+    def _posterior_score(self, aligned, rep1: Representation, rep2: Representation) -> Score:
+        c = self.comparison
+        if self.n_observed > aligned.n - 2:
+            raise AssemblyError(f"n_observed = {self.n_observed} leaves fewer than 2 of the {aligned.n} shared "
+                                "stimuli to compare the posterior predictives on")
+        rng = np.random.default_rng(c.seed)
+        observed = np.sort(rng.choice(aligned.n, self.n_observed, replace=False))
+        responses = aligned.second.means[observed]
+        similarities = 1.0 - posterior_distance(rep1, rep2, responses, observed, c.measure.name, b=c.b)
+        draws = rng.integers(0, similarities.size, size=(self.n_bootstrap, similarities.size))
+        values = similarities[draws].mean(axis=1)
+        return resampled_score(
+            float(similarities.mean()), values, dim="bootstrap", over=["neuroid"], n_observed=self.n_observed,
+            per_neuroid=similarities.tolist(), **c.parameters(), **aligned.report())
 
 
 class BayesianReadoutCeiling(Metric):

@@ -152,3 +152,34 @@ def test_options_that_do_not_apply_are_refused_when_the_metric_is_built():
     with pytest.raises(ValueError, match="method='fast' is not one of"):
         BayesianReadoutSimilarity("js", method="fast")
     assert BayesianReadoutSimilarity("js", method="mc").comparison.options["method"] == "mc"
+
+
+def test_posterior_comparison_equals_the_core_per_neuroid(data):
+    from bayesrep_plugin.core import Representation, posterior_distance
+
+    model, _, neural = data
+    score = BayesianReadoutSimilarity("tv", n_observed=30, n_bootstrap=20, seed=3)(neuroid_assembly(model), neural)
+    neural_means = neural.values.reshape(3, 120, 25).mean(axis=0)
+    observed = np.sort(np.random.default_rng(3).choice(120, 30, replace=False))
+    expected = 1 - posterior_distance(Representation.from_activations(model), Representation.from_activations(neural_means),
+                                      neural_means[observed], observed, "tv")
+    np.testing.assert_allclose(score.attrs["per_neuroid"], expected, atol=1e-10)
+    assert float(score) == pytest.approx(expected.mean(), abs=1e-10)
+    assert score.attrs["error_over"] == ["neuroid"] and score.attrs["n_observed"] == 30
+    # the prior comparison on all stimuli is another number
+    assert abs(float(score) - float(BayesianReadoutSimilarity("tv", n_bootstrap=2)(neuroid_assembly(model), neural))) > 1e-3
+
+
+@pytest.mark.parametrize("options,match", [
+    ({"n_observed": 1}, "at least 2 observed stimuli"),
+    ({"n_observed": 10, "measure": "cka"}, "posterior comparison .* needs"),
+    ({"n_observed": 10, "method": "mc"}, "posterior comparison .* needs"),
+])
+def test_posterior_options_are_checked_when_built(options, match):
+    with pytest.raises(ValueError, match=match):
+        BayesianReadoutSimilarity(**{"measure": "tv", **options})
+
+
+def test_posterior_comparison_has_no_ceiling_and_says_so():
+    with pytest.raises(ValueError, match="no noise ceiling for the posterior comparison"):
+        BayesianReadoutSimilarity("tv", n_observed=10).ceiling()
