@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml constraints.txt scripts/torchvision_cpu_compat.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt torch==2.13.0
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[torch,brainscore,models,docs,test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[torch,brainscore,models,docs,test,distributed]'
 	$(PY) scripts/torchvision_cpu_compat.py  # PyPI's torchvision is a CUDA build: see the script
 	touch $(STAMP)
 

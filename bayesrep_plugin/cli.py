@@ -28,13 +28,15 @@ EXAMPLES = {
     "compare": """examples:
   bayesrep compare alexnet.nc resnet18.nc resnet34.nc --names AlexNet ResNet-18 ResNet-34
   bayesrep compare a.npy b.npy --stimulus-ids ids.txt --measure tv js cka --bootstrap 50 --out cmp/
-  bayesrep compare a.nc b.nc --json > distances.json""",
+  bayesrep compare a.nc b.nc --json > distances.json
+  bayesrep compare *.nc --workers 2 --out cmp/       # the pairs on a local Dask cluster of 2 processes""",
     "score": """examples:
   bayesrep score model.nc neural.nc --metric bayes_js
   bayesrep score model.nc neural.nc --metric bayes_tv --bootstrap 200 --json > score.json""",
     "leaderboard": """examples:
   bayesrep leaderboard leaderboard.yaml
   bayesrep leaderboard --model alexnet.nc --model resnet18.nc --neural it.nc --measure tv js --out board/
+  bayesrep leaderboard leaderboard.yaml --scheduler tcp://head-node:8786   # on a running Dask cluster
 
 config file (paths are relative to it; every key but models and neural is optional):
   title: IT leaderboard
@@ -108,6 +110,16 @@ def _settings_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
                         help="text file of stimulus ids, one per line, for .npy inputs (row order)")
 
 
+def _cluster_options(parser: argparse.ArgumentParser) -> None:
+    """Where the pairs run: here one after another (default), or on a Dask cluster."""
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run the pairs on a Dask cluster: 'local' starts one here (a worker process per core), "
+                             "an address (tcp://host:8786) uses a running one (default: the environment variable "
+                             "BAYESREP_SCHEDULER; without either, the pairs run here one after another)")
+    parser.add_argument("--workers", type=int, metavar="N", help="worker processes of the local cluster "
+                        "(implies --scheduler local)")
+
+
 def _real_data_options(parser: argparse.ArgumentParser, holds: str) -> None:
     """The data directory and how to measure, for the reports on real data."""
     from bayesrep_plugin.reports.settings import Settings
@@ -146,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, default=Path("bayesrep-compare"), metavar="DIR",
                          help="folder for the report (finished pairs are cached there and reused)")
     compare.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    _cluster_options(compare)
     _common(compare)
 
     score = commands.add_parser(
@@ -183,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--out", type=Path, metavar="DIR", help="folder for the report (default: the config's "
                        "'output', else ./bayesrep-leaderboard)")
     board.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    _cluster_options(board)
     _common(board)
 
     v4 = commands.add_parser(
@@ -279,6 +293,7 @@ def _settings(args: argparse.Namespace, base=None):
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    from bayesrep_plugin.reports.distributed import connect
     from bayesrep_plugin.reports.inputs import InputError, Source
     from bayesrep_plugin.reports.leaderboard import build_comparison, check_output, write_report
 
@@ -287,12 +302,14 @@ def run_compare(args: argparse.Namespace) -> int:
     if len(names) != len(args.inputs):
         raise InputError(f"--names gives {len(names)} labels for {len(args.inputs)} inputs")
     sources = [Source(path, name, stimulus_ids=args.stimulus_ids) for path, name in zip(args.inputs, names)]
-    report = build_comparison(sources, _settings(args), output=args.out, progress=not args.quiet)
+    with connect(args.scheduler, args.workers) as client:
+        report = build_comparison(sources, _settings(args), output=args.out, progress=not args.quiet, client=client)
     _print_report(args, report, write_report(report, args.out))
     return EXIT_OK
 
 
 def run_leaderboard(args: argparse.Namespace) -> int:
+    from bayesrep_plugin.reports.distributed import connect
     from bayesrep_plugin.reports.inputs import InputError, Source
     from bayesrep_plugin.reports.leaderboard import (LeaderboardConfig, build_leaderboard, check_output, read_config,
                                                      write_report)
@@ -311,7 +328,8 @@ def run_leaderboard(args: argparse.Namespace) -> int:
                                    settings=_settings(args), output=args.out or Path("bayesrep-leaderboard"),
                                    title=args.title or "bayesrep leaderboard")
     check_output(config.output)
-    report = build_leaderboard(config, progress=not args.quiet)
+    with connect(args.scheduler, args.workers) as client:
+        report = build_leaderboard(config, progress=not args.quiet, client=client)
     _print_report(args, report, write_report(report, config.output))
     return EXIT_OK
 

@@ -112,6 +112,13 @@ class Representation:
         raise AttributeError(f"a Representation is immutable (cannot set {key!r}): build a new one, "
                              "and pass b to the comparison")
 
+    def __reduce__(self):
+        """Pickled as what defines it (its kernel or factor, and name), without the cached work,
+        which can be n × n arrays several times over. Unpickling copies the arrays: unpickled
+        ones may sit at any byte offset of a received buffer (Dask sends them so), and an
+        unaligned array takes other SIMD paths, whose sums differ in the last bits."""
+        return _unpickle_representation, (self._kernel, self.factor, self.name)
+
     def __repr__(self) -> str:
         rank = "" if self.factor is None else f", rank ≤ {self.factor.shape[1]}"
         return f"Representation({self.name!r}, n={self.n}{rank})"
@@ -234,6 +241,10 @@ class Representation:
         if self.factor is not None:
             return Representation._wrap(factor=self.factor[index], name=self.name)
         return Representation._wrap(self.kernel[np.ix_(index, index)], name=self.name)
+
+
+def _unpickle_representation(kernel: np.ndarray | None, factor: np.ndarray | None, name: str) -> Representation:
+    return Representation(kernel, factor=factor, name=name)  # copies the arrays
 
 
 class Prior:

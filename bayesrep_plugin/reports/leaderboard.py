@@ -24,6 +24,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
@@ -41,6 +42,9 @@ from .inputs import InputError, Source, align_all, load_input
 from .settings import Settings
 from .pairs import Entry, PairCache, PairMatrix, pair_matrices, summarize
 from .tables import FigureFile, Table, to_csv, to_html, to_markdown
+
+if TYPE_CHECKING:  # Dask is imported only when a cluster is asked for
+    from distributed import Client
 
 CLASSIC = ("cka", "rsa")  # the measures ours are plotted against
 CACHE_FOLDER = ".cache"
@@ -272,33 +276,34 @@ def _none_if_nan(value):
 
 
 def _measure_all(entries: list[Entry], settings: Settings, output: Path | None, progress: bool,
-                 resample_if=None) -> tuple[dict[str, PairMatrix], dict[str, PairMatrix]]:
+                 client: Client | None, resample_if=None) -> tuple[dict[str, PairMatrix], dict[str, PairMatrix]]:
     """The chosen measures with resamples (for the pairs ``resample_if`` chooses; default all); CKA
-    and RSA (no resamples) when one of ours is chosen."""
+    and RSA (no resamples) when one of ours is chosen; on ``client``'s cluster when one is given."""
     n = entries[0].representation.n
     resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.scheme, seed=settings.seed)
                  if settings.n_bootstrap else None)
     cache = PairCache(None if output is None else output / CACHE_FOLDER)
     matrices = pair_matrices(entries, {name: settings.options(name) for name in settings.measures},
                              b=settings.b, resamples=resamples, resample_if=resample_if, cache=cache,
-                             progress=progress)
+                             progress=progress, client=client)
     classic_matrices = {}
     if any(get_measure(name).bayesian for name in settings.measures):
         classic_matrices = pair_matrices(entries, {name: {} for name in CLASSIC}, b=settings.b, cache=cache,
-                                         progress=progress)
+                                         progress=progress, client=client)
     return matrices, classic_matrices
 
 
 def build_comparison(sources: list[Source], settings: Settings, *, title: str = "bayesrep comparison",
-                     output: Path | None = None, progress: bool = True) -> Report:
-    """Every pair of ``sources`` under every measure (each file is one representation)."""
+                     output: Path | None = None, progress: bool = True, client: Client | None = None) -> Report:
+    """Every pair of ``sources`` under every measure (each file is one representation); the pairs
+    run on ``client``'s Dask cluster when one is given (:func:`~.distributed.connect`)."""
     if len(sources) < 2:
         raise InputError("compare needs at least two inputs")
     inputs = _subsample([load_input(source) for source in sources], settings)
     _check_unique([r.name for r in inputs])
     # Responses with repetitions (or kernels in two parts) are recordings, or simulated ones: coloured as brains.
     entries = [_entry(r, "brain" if _recorded(r) else "model", settings) for r in inputs]
-    matrices, classic = _measure_all(entries, settings, output, progress)
+    matrices, classic = _measure_all(entries, settings, output, progress, client)
     rows = []
     for name, matrix in matrices.items():
         m = len(entries)
@@ -315,12 +320,14 @@ def _recorded(data: Input) -> bool:
     return len(data.parts) > 1 if isinstance(data, StimulusKernel) else data.repetitions.max() > 1
 
 
-def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache: bool = True) -> Report:
-    """Models and the brains' split halves on one axis, per neural dataset and measure (files in)."""
+def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache: bool = True,
+                      client: Client | None = None) -> Report:
+    """Models and the brains' split halves on one axis, per neural dataset and measure (files in);
+    the pairs run on ``client``'s Dask cluster when one is given."""
     return rank(models=[load_input(source) for source in config.models],
                 brains=[Brain(load_input(source), source.group) for source in config.neural],
                 settings=config.settings, title=config.title, notes=config.notes,
-                output=config.output if cache else None, progress=progress)
+                output=config.output if cache else None, progress=progress, client=client)
 
 
 def _mean_over(matrix: PairMatrix, rows: list[int], columns: list[int]) -> dict:
@@ -330,7 +337,8 @@ def _mean_over(matrix: PairMatrix, rows: list[int], columns: list[int]) -> dict:
 
 
 def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title: str = "bayesrep leaderboard",
-         notes: list[str] = (), output: Path | None = None, progress: bool = True) -> Report:
+         notes: list[str] = (), output: Path | None = None, progress: bool = True,
+         client: Client | None = None) -> Report:
     """Models (and brains of other groups) ranked against each brain, with the brain's reference row.
 
     Parameters
@@ -348,6 +356,8 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
         The report's title, and notes put before the ones the leaderboard adds.
     output : Path, optional
         Where finished pairs are cached (``<output>/.cache``); None keeps nothing.
+    client : distributed.Client, optional
+        Measure the pairs on this Dask cluster (:func:`~.distributed.connect`); default: here, serially.
 
     Returns
     -------
@@ -370,7 +380,7 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
         references.append(reference)
         entries += brain_entries
     # Only pairs with a brain are ranked, so only they need resamples (the map uses the values).
-    matrices, classic = _measure_all(entries, settings, output, progress,
+    matrices, classic = _measure_all(entries, settings, output, progress, client,
                                      resample_if=lambda first, second: "brain" in (first.kind, second.kind))
 
     rows = []

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -26,6 +26,10 @@ from bayesrep_plugin.core import compare_measures, get_measure
 from bayesrep_plugin.core.prior import Representation
 
 from .atomic import write_text
+from .distributed import measure_pairs
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,9 +137,12 @@ class PairMatrix:
 
 def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, resamples: np.ndarray | None = None,
                   resample_if: Callable[[Entry, Entry], bool] | None = None,
-                  cache: PairCache | None = None, progress: bool = True) -> dict[str, PairMatrix]:
+                  cache: PairCache | None = None, progress: bool = True,
+                  client: Client | None = None) -> dict[str, PairMatrix]:
     """Every measure (name → options) between every pair of entries, at the readout's b; finished
-    pairs from the cache.
+    pairs from the cache, the others measured here one after the other or, given a Dask ``client``
+    (:func:`~.distributed.connect`), as parallel tasks on its cluster. Each pair is stored in the
+    cache as soon as it is finished.
 
     Symmetric measures are computed once per unordered pair, asymmetric ones for both orders.
     ``resample_if(first, second)`` chooses the pairs that get the resamples (default: all); the
@@ -159,20 +166,35 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
     evaluations = sum(1 + len(chosen) for chosen, _ in work.values())  # all stimuli, then each resample
     with tqdm(total=evaluations, desc=f"{', '.join(measures)}: {len(work)} pairs", unit="eval",
               disable=not progress, leave=False) as bar:
-        for (i, j), (chosen, keys) in work.items():
-            results = {name: cache.get(key) for name, key in keys.items()}
-            missing = {name: measures[name] for name, result in results.items() if result is None}
-            if missing:
-                computed = measure_pair(entries[i].representation, entries[j].representation, missing, b, chosen,
-                                        tick=lambda: bar.update())
-                for name, result in computed.items():
-                    cache.put(keys[name], result)
-                results.update(computed)
+        results, missing = {}, {}
+        for pair, (chosen, keys) in work.items():
+            found = {name: cache.get(key) for name, key in keys.items()}
+            results[pair] = {name: result for name, result in found.items() if result is not None}
+            if len(results[pair]) < len(keys):
+                missing[pair] = {name: measures[name] for name in keys if name not in results[pair]}, chosen
             else:
                 bar.update(1 + len(chosen))
-            for name, result in results.items():
-                pair_resampled = result.resampled if len(chosen) == len(resamples) else np.nan
-                values[name][i, j], resampled[name][i, j] = result.value, pair_resampled
-                if specs[name].symmetric:
-                    values[name][j, i], resampled[name][j, i] = result.value, pair_resampled
+
+        def finished(pair: tuple[int, int], computed: dict[str, PairValue]) -> None:
+            for name, result in computed.items():  # stored at once: a killed run keeps every finished pair
+                cache.put(work[pair][1][name], result)
+            results[pair].update(computed)
+
+        if client is None:
+            for (i, j), (names, chosen) in missing.items():
+                finished((i, j), measure_pair(entries[i].representation, entries[j].representation, names, b, chosen,
+                                              tick=lambda: bar.update()))
+        else:
+            def finished_on_cluster(pair: tuple[int, int], computed: dict[str, PairValue]) -> None:
+                finished(pair, computed)
+                bar.update(1 + len(work[pair][0]))  # the bar moves by whole pairs
+
+            measure_pairs(client, [entry.representation for entry in entries], missing, b, measure_pair,
+                          finished_on_cluster)
+    for (i, j), (chosen, _) in work.items():
+        for name, result in results[i, j].items():
+            pair_resampled = result.resampled if len(chosen) == len(resamples) else np.nan
+            values[name][i, j], resampled[name][i, j] = result.value, pair_resampled
+            if specs[name].symmetric:
+                values[name][j, i], resampled[name][j, i] = result.value, pair_resampled
     return {name: PairMatrix(name, values[name], resampled[name]) for name in measures}

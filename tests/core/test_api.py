@@ -70,6 +70,24 @@ def test_arrays_given_are_copied_not_shared():
     assert br.compare(rep, other, "tv") == before
 
 
+def test_a_pickled_representation_is_what_defines_it_in_fresh_aligned_arrays(three):
+    """What Dask sends to its workers: the kernel or factor, not the cached n × n work; unpickled
+    arrays are copies (a received buffer may put them at any byte offset) and stay read-only."""
+    import pickle
+
+    for rep in (br.Representation.from_activations(three[0]), br.Representation.from_activations(three[2])):
+        bare = len(pickle.dumps(rep, protocol=5))
+        rep.prior(0.01).covariance, rep.kernel, rep.centered_kernel
+        data = pickle.dumps(rep, protocol=5)
+        again = pickle.loads(data)
+        assert len(data) <= bare + 10 and again.name == rep.name and again.n == rep.n and again.trace == rep.trace
+        defining = "factor" if rep.factor is not None else "_kernel"
+        array = getattr(again, defining)
+        np.testing.assert_array_equal(array, getattr(rep, defining))
+        assert array.flags.owndata and not array.flags.writeable and array.ctypes.data % 16 == 0
+        assert br.distance(again, three[1], "tv") == br.distance(rep, three[1], "tv")
+
+
 def test_a_b_sweep_reuses_the_representations_own_work(three):
     rep = br.Representation.from_activations(three[0])
     basis = rep.basis[0]

@@ -1,0 +1,152 @@
+"""Pairs measured on a Dask cluster: a local one (one process per core) or any scheduler's.
+
+Only when asked: without a scheduler or a number of workers, :func:`connect` gives ``None`` and
+:func:`~.pairs.pair_matrices` measures every pair here, one after the other. Asked, the same
+pairs run as independent tasks, one per pair (its value on all stimuli and on every resample):
+
+- each prepared :class:`~bayesrep_plugin.core.prior.Representation` is sent to the workers once
+  (``client.scatter``) and every pair task takes the two futures, so a representation's kernel or
+  factor crosses the network once, and a worker keeps what it derives from it (the prior
+  covariance, the basis) for its next pairs;
+- each finished pair is handed back at once (``as_completed``), and the caller stores it
+  atomically (:class:`~.pairs.PairCache`), so a killed run loses only the pairs in progress;
+- a worker that dies takes its scattered representations with it, and Dask cancels the pairs
+  that needed them: those are sent again, with their representations, in a new round.
+
+Workers run one thread each and BLAS one thread inside each (the environment variables below
+for the local cluster's worker processes, and :func:`single_blas_thread` inside every task for
+any cluster): a pair is many small eigenproblems, on which more BLAS threads only compete with
+the other workers (see :mod:`bayesrep_plugin.assemblies.bootstrap`).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
+
+import numpy as np
+
+from bayesrep_plugin.assemblies.bootstrap import single_blas_thread
+from bayesrep_plugin.core.prior import Representation
+
+from .inputs import InputError
+
+if TYPE_CHECKING:  # Dask is imported only when a cluster is asked for
+    from distributed import Client
+
+#: The environment variable that names a scheduler when none is given: "local" or an address.
+SCHEDULER_VARIABLE = "BAYESREP_SCHEDULER"
+#: One BLAS thread in each worker process, set before it imports numpy.
+BLAS_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: Seconds to wait for a scheduler at an address to answer.
+CONNECT_TIMEOUT = 10
+#: Rounds of resending the pairs whose representations were lost with a worker, before giving up.
+ROUNDS = 5
+
+#: A pair task: (first position, second position) → (measures to compute, resamples).
+PairTasks = Mapping[tuple[int, int], tuple[dict[str, dict], np.ndarray]]
+
+
+def available_cores() -> int:
+    """The cores this process may run on (fewer than os.cpu_count() under a CPU affinity mask)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@contextmanager
+def connect(scheduler: str | None = None, workers: int | None = None) -> Iterator[Client | None]:
+    """A Dask client for the duration of the block, or ``None`` (measure here, serially).
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        ``"local"``: start a local cluster; an address (``"tcp://host:8786"``): connect to that
+        scheduler and its workers. Default: the environment variable ``BAYESREP_SCHEDULER``, and
+        without it no cluster unless ``workers`` is given.
+    workers : int, optional
+        Worker processes of the local cluster (default: one per available core), each with one
+        thread. Implies ``scheduler="local"``; refused with an address (the workers of a running
+        cluster are the ones started with it).
+
+    Returns
+    -------
+    context manager of distributed.Client or None
+        The local cluster, if one was started, is closed when the block ends.
+
+    Raises
+    ------
+    InputError
+        For workers < 1, workers with an address, no scheduler at the address, or no Dask installed.
+    """
+    scheduler = scheduler or os.environ.get(SCHEDULER_VARIABLE) or None
+    if workers is not None and not (isinstance(workers, int) and not isinstance(workers, bool) and workers >= 1):
+        raise InputError(f"workers must be a whole number ≥ 1; got {workers!r}")
+    if scheduler is None and workers is None:
+        yield None
+        return
+    if workers is not None and scheduler not in (None, "local"):
+        raise InputError(f"workers={workers} applies to a local cluster, not to the scheduler at {scheduler}: start "
+                         "that cluster's workers with `dask worker ADDRESS --nworkers N --nthreads 1`")
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("a Dask cluster was asked for, but dask.distributed is not installed: "
+                         "pip install 'bayesrep-plugin[distributed]'") from None
+    if scheduler in (None, "local"):
+        with LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
+                          env=BLAS_ENVIRONMENT, dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except (OSError, ValueError) as error:  # nothing answers there, or not an address
+        raise InputError(f"no Dask scheduler at {scheduler!r} ({SCHEDULER_VARIABLE} or --scheduler): {error}") from None
+    with client:
+        yield client
+
+
+#: Measures one pair: (first, second, measures, b, resamples) → {measure: result}.
+MeasurePair = Callable[[Representation, Representation, dict[str, dict], float, np.ndarray], dict]
+
+
+def _on_one_blas_thread(measure: MeasurePair, *arguments) -> dict:
+    """One pair on a worker, BLAS on one thread whatever the worker's environment says."""
+    with single_blas_thread():
+        return measure(*arguments)
+
+
+def measure_pairs(client: Client, representations: list[Representation], tasks: PairTasks, b: float,
+                  measure: MeasurePair, finished: Callable[[tuple[int, int], dict], object]) -> None:
+    """``measure`` on every pair task on the cluster; ``finished(pair, result)`` as each one ends.
+
+    Each representation a task needs is scattered once per round; a round ends when every task has
+    finished or was cancelled because a worker died with one of its representations. Errors of the
+    measures themselves (e.g. an unresolvable b) are raised as they are.
+
+    Raises
+    ------
+    RuntimeError
+        When pairs are still cancelled after :data:`ROUNDS` rounds (workers keep dying).
+    """
+    from distributed import as_completed
+    from distributed.client import FutureCancelledError
+
+    remaining = dict(tasks)
+    for _ in range(ROUNDS):
+        needed = sorted({position for pair in remaining for position in pair})
+        shared = dict(zip(needed, client.scatter([representations[k] for k in needed], broadcast=False, hash=False)))
+        futures = {client.submit(_on_one_blas_thread, measure, shared[i], shared[j], measures, b, resamples,
+                                 pure=False): (i, j)
+                   for (i, j), (measures, resamples) in remaining.items()}
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except FutureCancelledError:  # a worker died holding one of its representations
+                continue
+            pair = futures.pop(future)
+            finished(pair, result)
+            del remaining[pair]
+        if not remaining:
+            return
+    raise RuntimeError(f"{len(remaining)} pairs were cancelled in each of {ROUNDS} rounds: workers of the cluster "
+                       f"at {client.scheduler.address} keep dying (out of memory?)")
