@@ -13,8 +13,8 @@ pairs run as independent tasks, one per pair (its value on all stimuli and on ev
 - a worker that dies takes its scattered representations with it, and Dask cancels the pairs
   that needed them: those are sent again, with their representations, in a new round.
 
-Workers run one thread each and BLAS one thread inside each (the environment variables below
-for the local cluster's worker processes, and :func:`single_blas_thread` inside every task for
+Workers run one thread each and BLAS one thread inside each (:data:`WORKER_ENVIRONMENT` for the
+local cluster's worker processes, and :func:`single_blas_thread` inside every task for
 any cluster): a pair is many small eigenproblems, on which more BLAS threads only compete with
 the other workers (see :mod:`bayesrep_plugin.assemblies.bootstrap`).
 """
@@ -37,8 +37,11 @@ if TYPE_CHECKING:  # Dask is imported only when a cluster is asked for
 
 #: The environment variable that names a scheduler when none is given: "local" or an address.
 SCHEDULER_VARIABLE = "BAYESREP_SCHEDULER"
-#: One BLAS thread in each worker process, set before it imports numpy.
-BLAS_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: The whole environment that the local cluster adds for its worker processes, set before they
+#: start (so before numpy loads BLAS): one BLAS thread each, and not Dask's default
+#: MALLOC_TRIM_THRESHOLD_, which turns every n × n array into a fresh mmap (the 25-representation
+#: benchmark ran 18% slower with it).
+WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: Seconds to wait for a scheduler at an address to answer.
 CONNECT_TIMEOUT = 10
 #: Rounds of resending the pairs whose representations were lost with a worker, before giving up.
@@ -88,13 +91,16 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         raise InputError(f"workers={workers} applies to a local cluster, not to the scheduler at {scheduler}: start "
                          "that cluster's workers with `dask worker ADDRESS --nworkers N --nthreads 1`")
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise InputError("a Dask cluster was asked for, but dask.distributed is not installed: "
                          "pip install 'bayesrep-plugin[distributed]'") from None
     if scheduler in (None, "local"):
-        with LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
-                          env=BLAS_ENVIRONMENT, dashboard_address=None) as cluster, Client(cluster) as client:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}):  # read as the workers start
+            cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+        with cluster, Client(cluster) as client:
             yield client
         return
     try:

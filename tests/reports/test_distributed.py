@@ -76,9 +76,10 @@ def test_each_representation_is_sent_once_and_tasks_take_futures(client, monkeyp
     assert len({key for pair in keys for key in pair}) == 4  # four futures shared by twelve tasks
 
 
-def test_workers_run_blas_on_one_thread(client):
-    for variable in distributed.BLAS_ENVIRONMENT:
+def test_workers_run_one_thread_and_blas_on_one_thread_without_dasks_malloc_setting(client):
+    for variable in distributed.WORKER_ENVIRONMENT:
         assert set(client.run(os.environ.get, variable).values()) == {"1"}
+    assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
     inside = client.submit(distributed._on_one_blas_thread, threadpool_info, pure=False).result()
     assert {library["num_threads"] for library in inside if library["user_api"] == "blas"} == {1}
     assert len(client.scheduler_info()["workers"]) == 2
