@@ -22,6 +22,7 @@ the other workers (see :mod:`bayesrep_plugin.assemblies.bootstrap`).
 from __future__ import annotations
 
 import os
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
@@ -74,7 +75,9 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
     Returns
     -------
     context manager of distributed.Client or None
-        The local cluster, if one was started, is closed when the block ends.
+        The local cluster, if one was started, is closed when the block ends. (Dask's nannies
+        also set :data:`WORKER_ENVIRONMENT` in this process's ``os.environ``, after its BLAS has
+        loaded: only processes started later see it.)
 
     Raises
     ------
@@ -135,7 +138,6 @@ def measure_pairs(client: Client, representations: list[Representation], tasks: 
         When pairs are still cancelled after :data:`ROUNDS` rounds (workers keep dying).
     """
     from distributed import as_completed
-    from distributed.client import FutureCancelledError
 
     remaining = dict(tasks)
     for _ in range(ROUNDS):
@@ -147,7 +149,7 @@ def measure_pairs(client: Client, representations: list[Representation], tasks: 
         for future in as_completed(futures):
             try:
                 result = future.result()
-            except FutureCancelledError:  # a worker died holding one of its representations
+            except CancelledError:  # a worker died holding one of its representations
                 continue
             pair = futures.pop(future)
             finished(pair, result)
