@@ -92,7 +92,7 @@ class BayesianReadoutSimilarity(Metric):
     Parameters: ``measure`` (tv, js, hellinger; or cka), ``b`` the noise-to-signal ratio,
     ``center`` ("none", "features", "stimuli"), ``method`` ("exact" or "mc") and ``n_samples`` for
     the Monte Carlo estimate, ``kernel`` ("mean" or "cross_validated"), ``n_bootstrap`` and
-    ``bootstrap`` ("half": subsamples of n/2 without replacement; "replacement"), ``seed``,
+    ``bootstrap_scheme`` ("half": subsamples of n/2 without replacement; "replacement"), ``seed``,
     ``stimulus_key``, ``min_overlap`` (least shared fraction of the smaller assembly's stimuli),
     ``time_bins`` ("mean" averages time bins; "each" gives a score per time bin), ``n_observed``
     (None: compare the prior predictives; k: the posterior comparison — both readouts conditioned
@@ -110,19 +110,19 @@ class BayesianReadoutSimilarity(Metric):
 
     def __init__(self, measure: str = "js", *, b: float = DEFAULT_B, center: Centering = "none",
                  method: str = "exact", n_samples: int = 10_000, kernel: KernelKind = "mean",
-                 n_bootstrap: int = 100, bootstrap: Scheme = "half", seed: int = 0,
+                 n_bootstrap: int = 100, bootstrap_scheme: Scheme = "half", seed: int = 0,
                  stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5, time_bins: TimeBins = "mean",
                  n_observed: int | None = None):
         self.comparison = _ReadoutComparison(measure, b, center, method, n_samples, kernel, stimulus_key,
                                              time_bins, seed)
-        check_resampling(n_bootstrap, bootstrap)
+        check_resampling(n_bootstrap, bootstrap_scheme)
         if n_observed is not None:
             if isinstance(n_observed, bool) or not isinstance(n_observed, (int, np.integer)) or n_observed < 2:
                 raise ValueError(f"n_observed must be a whole number of at least 2 observed stimuli; got {n_observed!r}")
             if measure not in POSTERIOR_MEASURES or method != "exact" or kernel != "mean":
                 raise ValueError(f"the posterior comparison (n_observed) needs method='exact', kernel='mean' and a "
                                  f"measure in {POSTERIOR_MEASURES}; got {measure!r}, {method!r}, {kernel!r}")
-        self.n_bootstrap, self.bootstrap, self.min_overlap = n_bootstrap, bootstrap, min_overlap
+        self.n_bootstrap, self.bootstrap_scheme, self.min_overlap = n_bootstrap, bootstrap_scheme, min_overlap
         self.n_observed = n_observed
 
     def ceiling(self, n_replicates: int = 20) -> "BayesianReadoutCeiling":
@@ -151,14 +151,14 @@ class BayesianReadoutSimilarity(Metric):
         if self.n_observed is not None:
             return self._posterior_score(aligned, rep1, rep2)
         point = c.similarity(rep1, rep2)
-        indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap, seed=c.seed)
+        indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap_scheme, seed=c.seed)
         values = bootstrap_values(rep1, rep2, c.similarity, indices)
         shift = float(values.mean()) - point
         low, high = np.percentile(values, [2.5, 97.5]) - shift
         distance = {"distance": 1.0 - point} if c.measure.kind == "distance" else {}
         return resampled_score(
             point, values, dim="bootstrap", over=["stimulus"], interval=[float(low), float(high)],
-            bootstrap_bias=shift, bootstrap_scheme=self.bootstrap, bootstrap_size=int(indices.shape[1]),
+            bootstrap_bias=shift, bootstrap_scheme=self.bootstrap_scheme, bootstrap_size=int(indices.shape[1]),
             **distance, **c.parameters(), **aligned.report(),
             kernels={responses1.name: kind1, responses2.name: kind2},
             dropped_neuroids={r.name: len(r.dropped_neuroids) for r in (responses1, responses2)})

@@ -91,7 +91,7 @@ def test_cross_validated_kernel_only_on_the_side_with_repetitions(data):
 
 def test_replacement_bootstrap(data):
     model, signal, _ = data
-    score = BayesianReadoutSimilarity("tv", bootstrap="replacement", n_bootstrap=4)(
+    score = BayesianReadoutSimilarity("tv", bootstrap_scheme="replacement", n_bootstrap=4)(
         neuroid_assembly(model), neuroid_assembly(signal))
     assert score.attrs["bootstrap_scheme"] == "replacement" and score.attrs["bootstrap_size"] == 120
 
