@@ -20,7 +20,8 @@ def compare(rep1: Representation, rep2: Representation, measure: str = "js", **o
     """``measure`` between two prepared representations (see :data:`MEASURES` for the names).
 
     Options: ``method`` ("exact" | "mc"), ``n_samples``, ``seed`` for tv/js/jsd;
-    ``rdm_comparison`` for rsa. Monte Carlo results carry ``.stderr``.
+    ``rdm_comparison`` for rsa; ``exponent`` for distance_correlation; ``k``, ``neighbours`` for
+    knn_jaccard; ``ridge`` for gulp. Monte Carlo results carry ``.stderr``.
     """
     m = get_measure(measure)
     check_same_stimuli(rep1, rep2)
