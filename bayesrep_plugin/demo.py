@@ -72,8 +72,9 @@ def measure_table(b: float = 0.01, progress: bool = True) -> tuple[list[str], li
 
 
 def format_table(measures: list[str], pairs: list[tuple[str, str]], values: dict) -> str:
-    header = f"{'measure':<14}" + "".join(f"{a + ' vs ' + c:>22}" for a, c in pairs)
-    rows = [f"{m:<14}" + "".join(f"{values[p][m]:>22.6f}" for p in pairs) for m in measures]
+    width = max(map(len, ["measure", *measures])) + 1
+    header = f"{'measure':<{width}}" + "".join(f"{a + ' vs ' + c:>22}" for a, c in pairs)
+    rows = [f"{m:<{width}}" + "".join(f"{values[p][m]:>22.6f}" for p in pairs) for m in measures]
     kinds = "kind: " + ", ".join(f"{m}={MEASURES[m].kind}" for m in measures)
     return "\n".join([header, "-" * len(header), *rows, "", kinds])
 

@@ -91,7 +91,8 @@ def compare(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js",
         repetitions). Exact on every path.
     **options
         The measure's options: ``method`` ("exact" | "mc"), ``n_samples``, ``seed`` for tv/js/jsd;
-        ``rdm_comparison`` for rsa. Any other option is refused.
+        ``rdm_comparison`` for rsa; ``exponent`` for distance_correlation; ``k``, ``neighbours``
+        for knn_jaccard; ``ridge`` for gulp. Any other option is refused.
 
     Returns
     -------
