@@ -7,7 +7,7 @@ from brainscore_core.metrics import Score
 from bayesrep_plugin.assemblies import AssemblyError
 from bayesrep_plugin.brainscore.metrics import BayesianReadoutSimilarity
 from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings
-from bayesrep_plugin.core import compare
+from bayesrep_plugin.core import compare, get_measure
 
 
 @pytest.fixture(scope="module")
