@@ -167,8 +167,12 @@ def run(out: Path = Path("bayesrep-demo"), progress: bool = True, data_dir=None)
     for table in report.tables():
         print(f"\n{table.title}")
         for row in table.rows:
-            print(f"  {row['rank']}. {row['representation']:<40} {row['value']:.4f}  "
-                  f"[{row['ci_low']:.4f}, {row['ci_high']:.4f}]")
+            if "posterior" in row:  # the posterior-over-models table
+                print(f"  {row['rank']}. {row['model']:<40} log evidence {row['log_evidence']:.1f}  "
+                      f"posterior {row['posterior']:.4f}")
+            else:
+                print(f"  {row['rank']}. {row['representation']:<40} {row['value']:.4f}  "
+                      f"[{row['ci_low']:.4f}, {row['ci_high']:.4f}]")
     print(f"\nReport written to {out}/ — open {paths['html']}")
     return paths["html"]
 

@@ -63,6 +63,13 @@ def shared_stimuli(inputs: list, *, min_overlap: float = 0.5) -> np.ndarray:
     return common
 
 
+def align_all(inputs: list, *, min_overlap: float = 0.5) -> list:
+    """Every input (Responses, StimulusKernel) restricted to the stimulus ids all share, in one
+    (sorted) order, under :func:`shared_stimuli`'s rule."""
+    common = shared_stimuli(inputs, min_overlap=min_overlap)
+    return [data.subset(np.searchsorted(data.stimulus_ids, common)) for data in inputs]
+
+
 def align(first: Responses, second: Responses, *, min_overlap: float = 0.5) -> Aligned:
     """Restrict both to their shared stimulus ids, sorted (:func:`shared_stimuli`'s rule)."""
     common = shared_stimuli([first, second], min_overlap=min_overlap)

@@ -33,7 +33,7 @@ import xarray as xr
 
 from bayesrep_plugin.assemblies.rdm import (COLUMN_DIM, KIND_ATTR, PART_DIM, ROW_DIM, StimulusKernel,
                                            stimulus_kernel_from_dataarray)
-from bayesrep_plugin.assemblies.align import shared_stimuli
+from bayesrep_plugin.assemblies.align import align_all as align_inputs
 from bayesrep_plugin.assemblies.responses import STIMULUS_KEY, AssemblyError, Responses, responses_from_assembly
 
 STIMULUS_KEYS = (STIMULUS_KEY, "stimulus_path", "image_id")
@@ -249,7 +249,6 @@ def align_all(inputs: list[Responses | StimulusKernel]) -> list[Responses | Stim
     """Restrict every input (responses or kernels) to the stimulus ids all share, in one (sorted)
     order, under the metrics' own rule (:func:`~bayesrep_plugin.assemblies.align.shared_stimuli`)."""
     try:
-        common = shared_stimuli(inputs)
+        return align_inputs(inputs)
     except AssemblyError as error:
         raise InputError(str(error)) from None
-    return [data.subset(np.searchsorted(data.stimulus_ids, common)) for data in inputs]

@@ -77,6 +77,19 @@ def test_save_figure_writes_png_and_svg(tmp_path):
     assert again["png"].read_bytes() == paths["png"].read_bytes()
 
 
+def test_evidence_bars_put_the_most_probable_model_on_top_with_every_posterior(tmp_path):
+    bars = [figures.EvidenceBar("mid", -2.5, 0.07), figures.EvidenceBar("best", 0.0, 0.93),
+            figures.EvidenceBar("far", -900.0, 0.0)]
+    figure = figures.evidence_bars({"V4": bars})
+    axes = figure.axes[0]
+    assert [label.get_text() for label in axes.get_yticklabels()] == ["far", "mid", "best"]  # bottom to top
+    assert [patch.get_width() for patch in axes.patches] == [-900.0, -2.5, 0.0]
+    assert [text.get_text() for text in axes.texts] == ["P < 1e-300", "P = 0.07", "P = 0.93"]
+    first = figures.save_figure(figure, tmp_path / "first")
+    again = figures.save_figure(figures.evidence_bars({"V4": bars}), tmp_path / "again")
+    assert again["svg"].read_bytes() == first["svg"].read_bytes()  # reruns are byte-identical
+
+
 # ------------------------------------------------------------------ tables
 
 ROWS = [{"measure": "tv", "first": "a|b", "second": "<script>x</script>", "value": 0.123456789,
