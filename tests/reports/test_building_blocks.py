@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 import math
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from scipy.spatial.distance import pdist, squareform
 
 import bayesrep_plugin as br
+from bayesrep_plugin.datasets.location import CacheWarning
 from bayesrep_plugin.reports import figures, pairs
 from bayesrep_plugin.reports.atomic import TEMP_SUFFIX, replacing, write_text
 from bayesrep_plugin.reports.pairs import Entry, PairCache, pair_matrices, summarize
@@ -158,6 +160,39 @@ def test_cache_reuses_finished_pairs_and_keys_follow_the_data(entries, tmp_path,
     changed = pair_matrices(other_b, {"tv": {}}, cache=cache, progress=False)
     assert len(calls) == 3 and len(list(tmp_path.glob("*.json"))) == 6
     assert not np.allclose(changed["tv"].values, first["tv"].values)
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x00garbage{", b'{"value": 0.5}', b'{"value": 0.5, "resampled": [1, 2]}'])
+def test_an_unreadable_cached_pair_is_named_deleted_and_recomputed(entries, tmp_path, damage):
+    """Empty, garbage, incomplete or wrong-length files: once a rerun failed on them without naming them."""
+    resamples = np.array([[0, 1, 2, 3], [4, 5, 6, 7], [1, 3, 5, 7]])
+    clean = pair_matrices(entries, {"tv": {}}, resamples=resamples, cache=PairCache(tmp_path), progress=False)["tv"]
+    damaged = sorted(tmp_path.glob("*.json"))[0]
+    damaged.write_bytes(damage)
+    with pytest.warns(CacheWarning, match=f"{damaged}: unreadable cached pair .*; deleted, recomputing it"):
+        again = pair_matrices(entries, {"tv": {}}, resamples=resamples, cache=PairCache(tmp_path), progress=False)
+    np.testing.assert_array_equal(again["tv"].values, clean.values)
+    np.testing.assert_array_equal(again["tv"].resampled, clean.resampled)
+    assert json.loads(damaged.read_text())["value"] in clean.values  # rewritten whole
+
+
+def test_another_code_version_never_serves_cached_pairs(entries, tmp_path, monkeypatch):
+    """Results cached by another version of the code are recomputed, not served."""
+    cache = PairCache(tmp_path)
+    pair_matrices(entries, {"tv": {}}, cache=cache, progress=False)
+    calls = []
+    real_compare = pairs.compare
+    monkeypatch.setattr(pairs, "compare", lambda *a, **k: calls.append(a) or real_compare(*a, **k))
+    monkeypatch.setattr(pairs, "code_version", lambda: "0.0.0+another")
+    pair_matrices(entries, {"tv": {}}, cache=cache, progress=False)
+    assert len(calls) == 3 and len(list(tmp_path.glob("*.json"))) == 6
+
+
+def test_the_cache_key_version_is_the_exported_plugins_version(tmp_path):
+    """One version helper: the pair cache and the exported folder's VERSION agree."""
+    from bayesrep_plugin.brainscore import vendor
+
+    assert vendor.write_plugin("brainscore_vision", tmp_path / "bayesrep") == pairs.code_version()
 
 
 def test_summary_interval_is_recentred_on_the_value():
