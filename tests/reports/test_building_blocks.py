@@ -16,6 +16,8 @@ import bayesrep_plugin as br
 from bayesrep_plugin.datasets.location import CacheWarning
 from bayesrep_plugin.reports import figures, pairs
 from bayesrep_plugin.reports.atomic import TEMP_SUFFIX, replacing, write_text
+from bayesrep_plugin.reports.folder import MANIFEST_FILE, Manifest, report_folder
+from bayesrep_plugin.reports.inputs import InputError
 from bayesrep_plugin.reports.pairs import Entry, PairCache, pair_matrices, summarize
 from bayesrep_plugin.reports.tables import FigureFile, Table, to_csv, to_html, to_markdown
 
@@ -40,6 +42,61 @@ def test_interrupted_write_keeps_the_old_file_and_no_partial(tmp_path):
             raise KeyboardInterrupt
     assert target.read_text() == "complete"
     assert not list(tmp_path.glob(f"*{TEMP_SUFFIX}"))
+
+
+# ------------------------------------------------------------------ the report folder
+
+def test_an_interrupted_reports_files_are_removed_by_the_next(tmp_path):
+    earlier = Manifest(tmp_path)
+    write_text(earlier.add(tmp_path / "kept.csv"), "rewritten below")
+    write_text(earlier.add(tmp_path / "old.png"), "not asked for again")
+    earlier.finish()
+    interrupted = Manifest(tmp_path)
+    write_text(interrupted.add(tmp_path / "half.svg"), "written before the interruption")  # no finish()
+    (tmp_path / "mine.txt").write_text("the user's")
+    last = Manifest(tmp_path)
+    write_text(last.add(tmp_path / "kept.csv"), "new")
+    last.finish()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MANIFEST_FILE, "kept.csv", "mine.txt"]
+    assert json.loads((tmp_path / MANIFEST_FILE).read_text()) == {"files": ["kept.csv"]}
+
+
+def test_a_manifest_naming_files_outside_its_folder_removes_nothing(tmp_path):
+    folder = tmp_path / "report"
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep")
+    write_text(folder / MANIFEST_FILE, json.dumps({"files": ["../precious.txt"]}))
+    with pytest.warns(UserWarning, match=f"{folder / MANIFEST_FILE}: unreadable list .*not a file inside"):
+        manifest = Manifest(folder)
+    manifest.finish()
+    assert outside.read_text() == "keep"
+
+
+def _try_lock(folder, queue) -> None:
+    """In another process: take the folder's lock, and say what happened."""
+    try:
+        with report_folder(folder):
+            queue.put("locked")
+    except InputError as error:
+        queue.put(str(error))
+
+
+def test_the_folder_lock_is_exclusive_between_processes_and_reentrant_within_one(tmp_path):
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # a fresh process: nothing of this one's lock inherited
+    queue = context.Queue()
+
+    def other_process_says() -> str:
+        other = context.Process(target=_try_lock, args=(tmp_path, queue))
+        other.start()
+        other.join(120)
+        return queue.get(timeout=5)
+
+    with report_folder(tmp_path), report_folder(tmp_path):  # re-entrant: write_report inside a command
+        assert other_process_says() == (f"{tmp_path}: another bayesrep run is writing this report folder; "
+                                        "wait for it to finish, or choose another output folder")
+    assert other_process_says() == "locked"
 
 
 # ------------------------------------------------------------------ figures
