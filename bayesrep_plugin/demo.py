@@ -43,6 +43,7 @@ import yaml
 from . import data
 from .core import MEASURES, Representation, compare_measures
 from .reports.atomic import replacing, write_text
+from .reports.folder import report_folder
 from .reports.leaderboard import build_leaderboard, read_config, write_report
 
 NEURONS = 120
@@ -156,14 +157,14 @@ def real_recording(out: Path, data_dir=None, progress: bool = True) -> Path | No
 def run(out: Path = Path("bayesrep-demo"), progress: bool = True, data_dir=None) -> Path:
     """The whole demo; returns the simulated leaderboard's page."""
     out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    real_recording(out / "v4", data_dir, progress)
-    print("Comparing the real AlexNet / ResNet-18 / ResNet-34 activations (2,400 objectome images, b = 0.01):")
-    print(format_table(*measure_table(progress=progress)))
-    print(f"\nLeaderboard: the three networks vs a SIMULATED neural population ({DATASET}; "
-          f"{LEADERBOARD_STIMULI} images, {BOOTSTRAP} resamples):")
-    report = build_leaderboard(read_config(write_inputs(out)), progress=progress)
-    paths = write_report(report, out)
+    with report_folder(out):  # one writer at a time (the v4 report locks out/v4 as it writes it)
+        real_recording(out / "v4", data_dir, progress)
+        print("Comparing the real AlexNet / ResNet-18 / ResNet-34 activations (2,400 objectome images, b = 0.01):")
+        print(format_table(*measure_table(progress=progress)))
+        print(f"\nLeaderboard: the three networks vs a SIMULATED neural population ({DATASET}; "
+              f"{LEADERBOARD_STIMULI} images, {BOOTSTRAP} resamples):")
+        report = build_leaderboard(read_config(write_inputs(out)), progress=progress)
+        paths = write_report(report, out)
     for table in report.tables():
         print(f"\n{table.title}")
         for row in table.rows:

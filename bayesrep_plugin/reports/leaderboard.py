@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -44,6 +43,7 @@ from bayesrep_plugin.core.evidence import readout_spectrum
 
 from . import figures
 from .atomic import write_text
+from .folder import Manifest, report_folder
 from .inputs import InputError, Source, align_all, load_input
 from .settings import Settings
 from .pairs import Entry, PairCache, PairMatrix, pair_matrices, summarize
@@ -444,31 +444,29 @@ def _simulation_notes(inputs: list) -> list[str]:
 
 # ---------------------------------------------------------------- writing
 
-def check_output(output: Path) -> Path:
-    """The report folder, created if needed; an InputError (not a traceback) when it cannot be."""
-    output = Path(output)
-    if output.exists() and not output.is_dir():
-        raise InputError(f"{output}: the output must be a folder, and this is a file")
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(f"{output}: cannot create the output folder ({error.strerror})") from None
-    if not os.access(output, os.W_OK):
-        raise InputError(f"{output}: the output folder is not writable")
-    return output
-
-
 def write_report(report: Report, output: Path) -> dict[str, Path]:
     """Figures (PNG + SVG), CSV, Markdown, JSON and the HTML page; every file written atomically.
 
-    The HTML page is written last, so its presence means the report is complete.
+    The HTML page is written last, so its presence means the report is complete. The folder is
+    locked while it is written, and the files an earlier report left there that this one does not
+    rewrite are removed (:mod:`.folder`).
     """
-    output.mkdir(parents=True, exist_ok=True)
+    with report_folder(output):
+        manifest = Manifest(output)
+        paths = _write_files(report, output, manifest)
+        manifest.finish()
+    return paths
+
+
+def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, Path]:
+    """The files of :func:`write_report`, each recorded in ``manifest`` before it is written."""
     labels = [entry.label for entry in report.entries]
     kinds = [entry.kind for entry in report.entries]
     figure_files: list[FigureFile] = []
 
     def save(figure, stem: str, caption: str) -> None:
+        for fmt in figures.FORMATS:
+            manifest.add(output / f"{stem}.{fmt}")
         paths = figures.save_figure(figure, output / stem)
         figure_files.append(FigureFile(caption, paths["png"]))
 
@@ -522,16 +520,18 @@ def write_report(report: Report, output: Path) -> dict[str, Path]:
                      "proportional to exp(log_evidence). neuroids_won counts the neuroids it explains best.")
     stem = report.kind
     paths = {
-        "csv": write_text(output / f"{stem}.csv", to_csv(Table(report.title, report.columns, report.rows))),
-        "markdown": write_text(output / f"{stem}.md", to_markdown(tables, report.title) + "\n" +
+        "csv": write_text(manifest.add(output / f"{stem}.csv"),
+                          to_csv(Table(report.title, report.columns, report.rows))),
+        "markdown": write_text(manifest.add(output / f"{stem}.md"), to_markdown(tables, report.title) + "\n" +
                                "\n".join(f"> {note}\n" for note in notes)),
-        "json": write_text(output / f"{stem}.json", json.dumps(report.to_json(), indent=1)),
+        "json": write_text(manifest.add(output / f"{stem}.json"), json.dumps(report.to_json(), indent=1)),
     }
     if report.evidence:
-        paths["evidence"] = write_text(output / "evidence.csv", to_csv(Table("evidence", EVIDENCE_COLUMNS,
-                                                                             report.evidence_rows)))
+        paths["evidence"] = write_text(manifest.add(output / "evidence.csv"),
+                                       to_csv(Table("evidence", EVIDENCE_COLUMNS, report.evidence_rows)))
     for extra_stem, table in report.extra_tables.items():
-        paths[extra_stem] = write_text(output / f"{extra_stem}.csv", to_csv(table))
-    paths["html"] = write_text(output / f"{stem}.html", to_html(tables, figure_files, report.title, notes))
+        paths[extra_stem] = write_text(manifest.add(output / f"{extra_stem}.csv"), to_csv(table))
+    paths["html"] = write_text(manifest.add(output / f"{stem}.html"),
+                               to_html(tables, figure_files, report.title, notes))
     paths.update({f.png.stem: f.png for f in figure_files})
     return paths

@@ -95,8 +95,10 @@ def test_write_report_files_agree_with_the_rows(report, tmp_path):
     names = {p.name for p in tmp_path.iterdir() if p.is_file()}
     figures = ["heatmap-tv", "mds-tv", "heatmap-js", "mds-js", "scores-tv", "scores-js", "posterior-over-models",
                "scatter-vs-cka-rsa"]
-    assert names == {f"leaderboard.{ext}" for ext in ("csv", "md", "json", "html")} | {"evidence.csv"} | {
+    written = {f"leaderboard.{ext}" for ext in ("csv", "md", "json", "html")} | {"evidence.csv"} | {
         f"{stem}.{ext}" for stem in figures for ext in ("png", "svg")}
+    assert names == written | {".bayesrep-files.json", ".bayesrep.lock"}
+    assert set(json.loads((tmp_path / ".bayesrep-files.json").read_text())["files"]) == written
     parsed = list(csv.DictReader(paths["csv"].open()))
     assert len(parsed) == len(report.rows) == 8
     assert [float(r["value"]) for r in parsed] == [r["value"] for r in report.rows]
