@@ -20,10 +20,12 @@ $(STAMP): pyproject.toml constraints.txt scripts/torchvision_cpu_compat.py
 demo: $(STAMP)
 	$(PY) -m bayesrep_plugin.demo
 
-# The main suite, then the core alone under current numpy 2, then the brainscore_language
-# registration in an environment of its own (it cannot share one with brainscore-vision).
+# The main suite; its property tests once more on new random examples (about 20 CPU-seconds); the
+# core alone under current numpy 2; the brainscore_language registration in an environment of its own
+# (it cannot share one with brainscore-vision); the exported folders as Brain-Score's CI tests them.
 test: $(STAMP) chromium
 	$(PY) -m pytest
+	$(PY) -m pytest -q -m hypothesis --hypothesis-profile=randomized
 	scripts/core-numpy2.sh
 	scripts/language-env.sh
 	scripts/upstream-plugin.sh

@@ -5,14 +5,15 @@ import math
 import numpy as np
 import pytest
 import scipy.stats
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import bayesrep_plugin as br
 from bayesrep_plugin.core.measures import ROTATION, SCALING, TRANSLATION
 
-N = 14
-SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+N = 14  # stimuli
+# How many examples each property gets, and whether they change between runs: the hypothesis profiles
+# in tests/conftest.py.
 
 
 @st.composite
@@ -55,7 +56,6 @@ def test_every_measure_declares_its_properties():
 
 
 @pytest.mark.parametrize("name, options", variants())
-@SETTINGS
 @given(data=activations(count=2))
 def test_range_symmetry_and_identity(name, options, data):
     X, Y = data
@@ -69,7 +69,6 @@ def test_range_symmetry_and_identity(name, options, data):
 
 
 @pytest.mark.parametrize("name, options", variants())
-@SETTINGS
 @given(data=activations(count=2), scale=st.floats(0.01, 100))
 def test_declared_invariances_hold(name, options, data, scale):
     X, Y = data
@@ -98,7 +97,6 @@ def test_undeclared_translation_invariance_really_fails(name):
 
 
 @pytest.mark.parametrize("name, options", variants(lambda measure: measure.is_metric))
-@SETTINGS
 @given(data=activations(count=3))
 def test_triangle_inequality(name, options, data):
     X, Y, Z = data

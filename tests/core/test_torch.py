@@ -9,15 +9,6 @@ import bayesrep_plugin as br  # noqa: E402
 from bayesrep_plugin.core import torch as brt  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # These problems are tiny: torch's thread pool only contends for the shared cores (5-30× slower).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _pair(n=40, d=6, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
