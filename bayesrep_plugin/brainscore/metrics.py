@@ -33,7 +33,21 @@ TimeBins = Literal["mean", "each"]
 
 
 def similarity_measure(name: str) -> Measure:
-    """The measure ``name`` if it can be a Brain-Score similarity (a [0, 1] distance or similarity)."""
+    """The measure ``name`` if it can be a Brain-Score similarity (a [0, 1] distance or similarity).
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    Measure
+
+    Raises
+    ------
+    ValueError
+        For an unknown measure or one with no similarity in [0, 1].
+    """
     measure = get_measure(name)
     if measure.value_range != (0.0, 1.0) or measure.kind not in ("distance", "similarity"):
         raise ValueError(f"measure {name!r} ({measure.kind} in {measure.value_range}) has no similarity in "
@@ -88,13 +102,38 @@ class BayesianReadoutSimilarity(Metric):
     with repetitions when ``kernel="cross_validated"``), compare on all stimuli (the score), then
     on ``n_bootstrap`` resamples of stimuli, each a submatrix of the two kernels.
 
-    Parameters: ``measure`` (tv, js, hellinger; or cka), ``b`` the noise-to-signal ratio,
-    ``center`` ("none", "features", "stimuli"), ``method`` ("exact" or "mc") and ``n_samples`` for
-    the Monte Carlo estimate, ``kernel`` ("mean" or "cross_validated"), ``n_bootstrap`` and
-    ``bootstrap`` ("half": subsamples of n/2 without replacement; "replacement"), ``seed``,
-    ``stimulus_key``, ``min_overlap`` (least shared fraction of the smaller assembly's stimuli),
-    ``time_bins`` ("mean" averages time bins; "each" gives a score per time bin).
+    Parameters
+    ----------
+    measure : str
+        tv, js, hellinger (similarity = 1 − distance), or cka.
+    b : float
+        The readout's noise-to-signal ratio (≥ 0; default 0.01).
+    center : {"none", "features", "stimuli"}
+    method : {"exact", "mc"}
+        For tv and js; ``n_samples`` draws for "mc".
+    n_samples : int
+    kernel : {"mean", "cross_validated"}
+        The kernel of a side with repetitions: of the means, or of products of different
+        repetitions only.
+    n_bootstrap : int
+        Resamples of stimuli (≥ 2).
+    bootstrap : {"half", "replacement"}
+        Subsamples of n/2 without replacement, or n with replacement.
+    seed : int
+    stimulus_key : str
+        The stimulus coordinate of both assemblies.
+    min_overlap : float
+        Least shared fraction of the smaller assembly's stimuli.
+    time_bins : {"mean", "each"}
+        Average the time bins, or score each.
 
+    Raises
+    ------
+    ValueError
+        For any option out of its domain, when built (before any data are read).
+
+    Notes
+    -----
     Score attrs: ``error`` (SD of the bootstrap similarities), ``error_over`` = ["stimulus"],
     ``n_bootstrap``, ``raw`` (the bootstrap similarities over dim ``bootstrap``), ``interval`` (95%
     percentile interval of the bootstrap values, re-centred on the score: the shift
@@ -113,13 +152,41 @@ class BayesianReadoutSimilarity(Metric):
         self.n_bootstrap, self.bootstrap, self.min_overlap = n_bootstrap, bootstrap, min_overlap
 
     def ceiling(self, n_replicates: int = 20) -> "BayesianReadoutCeiling":
-        """The noise ceiling with this metric's measure and options (b, center, kernel, time bins...)."""
+        """The noise ceiling with this metric's measure and options (b, center, kernel, time bins...).
+
+        Parameters
+        ----------
+        n_replicates : int
+            Simulated recordings (≥ 2).
+
+        Returns
+        -------
+        BayesianReadoutCeiling
+        """
         c = self.comparison
         readout = {k: v for k, v in c.options.items() if k != "seed"}
         return BayesianReadoutCeiling(c.measure.name, b=c.b, center=c.center, kernel=c.kernel, n_replicates=n_replicates,
                                       seed=c.seed, stimulus_key=c.stimulus_key, time_bins=c.time_bins, **readout)
 
     def __call__(self, assembly1: xr.DataArray, assembly2: xr.DataArray) -> Score:
+        """Score two assemblies, aligned by stimulus id.
+
+        Parameters
+        ----------
+        assembly1, assembly2 : xarray.DataArray
+            The model's and the neural assembly (presentation × neuroid [× time_bin]).
+
+        Returns
+        -------
+        Score
+            The similarity on all shared stimuli, with the attrs above (over ``time_bin`` with
+            ``time_bins="each"``).
+
+        Raises
+        ------
+        AssemblyError
+            For an assembly that cannot be read, or too few shared stimuli.
+        """
         c = self.comparison
         if c.time_bins == "mean":
             return self._score(c.read(assembly1, "assembly1"), c.read(assembly2, "assembly2"))
@@ -192,6 +259,25 @@ class BayesianReadoutCeiling(Metric):
     Cost: B comparisons and one SVD of the n × d means.
 
     Call as a Brain-Score ceiling: ``ceiling(neural_assembly) -> Score``.
+
+    Parameters
+    ----------
+    measure : str
+        tv, js, hellinger (similarity = 1 − distance), or cka.
+    b : float
+        The readout's noise-to-signal ratio (≥ 0; default 0.01).
+    center : {"none", "features", "stimuli"}
+    method : {"exact", "mc"}
+        For tv and js; ``n_samples`` draws for "mc".
+    n_samples : int
+    kernel : {"mean", "cross_validated"}
+        The kernel of a side with repetitions: of the means, or of products of different
+        repetitions only.
+    n_replicates : int
+        Simulated recordings B (≥ 2).
+    seed : int
+    stimulus_key : str
+    time_bins : {"mean", "each"}
     """
 
     def __init__(self, measure: str = "js", *, b: float = DEFAULT_B, center: Centering = "none",
@@ -205,6 +291,24 @@ class BayesianReadoutCeiling(Metric):
         self.n_replicates = n_replicates
 
     def __call__(self, assembly: xr.DataArray) -> Score:
+        """The ceiling of one neural assembly.
+
+        Parameters
+        ----------
+        assembly : xarray.DataArray
+            With a ``repetition`` coordinate and at least 2 repetitions of every stimulus (3 with
+            the cross-validated kernel).
+
+        Returns
+        -------
+        Score
+            The ceiling, with ``spread``, ``mc_error``, ``error`` and ``raw``.
+
+        Raises
+        ------
+        AssemblyError
+            For data without repetitions, or too few.
+        """
         c = self.comparison
         if c.time_bins == "mean":
             return self._ceiling(c.read(assembly, "neural assembly"))

@@ -176,7 +176,13 @@ class Pair:
         return Spectrum.from_eigenvalues(generalized_eigenvalues(self.prior1, self.prior2))
 
     def covariances(self) -> tuple[np.ndarray, np.ndarray]:
-        """(Σ₁, Σ₂) on the smallest space that carries their difference (projected or full)."""
+        """The two prior covariances on the smallest space that carries their difference.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            (Σ₁, Σ₂), r × r on span([F₁, F₂]) on the low-rank path, else n × n.
+        """
         if uses_low_rank(self.rep1, self.rep2):
             return projected_covariances(self.prior1, self.prior2)
         return self.prior1.covariance, self.prior2.covariance

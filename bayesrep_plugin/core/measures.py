@@ -24,7 +24,15 @@ METHODS = ("exact", "mc")
 
 
 class Estimate(float):
-    """A float that also carries how it was computed and its standard error (0 when exact)."""
+    """A float that also carries how it was computed and its standard error (0 when exact).
+
+    Parameters
+    ----------
+    value : float
+    stderr : float
+        Standard error (Monte Carlo); 0 when exact.
+    method : {"exact", "mc"}
+    """
 
     stderr: float
     method: str
@@ -40,7 +48,14 @@ class Estimate(float):
 
 class EstimateMatrix(np.ndarray):
     """An array of estimates that also carries their standard errors (``stderr``, same shape;
-    zeros where exact) and how they were computed (``method``): what :func:`pairwise` returns."""
+    zeros where exact) and how they were computed (``method``): what :func:`pairwise` returns.
+
+    Parameters
+    ----------
+    values, stderr : numpy.ndarray
+        The estimates and their standard errors, of one shape.
+    method : {"exact", "mc"}
+    """
 
     stderr: np.ndarray
     method: str
@@ -62,6 +77,22 @@ class Measure:
     ``compute(pair, **options)`` takes a :class:`~bayesrep_plugin.core.gaussian.Pair` (two
     representations and the comparison's b) and returns an :class:`Estimate`. ``bayesian``
     measures depend on b; the others read only the kernels.
+
+    Parameters
+    ----------
+    name, description : str
+    kind : {"distance", "divergence", "similarity"}
+    compute : callable
+        (pair, **options) → Estimate.
+    is_metric, symmetric : bool
+        Declared properties (checked in tests/core/test_properties.py).
+    value_range : tuple of float
+    invariant_to : frozenset of str
+        Among "rotation", "isotropic_scaling", "translation".
+    options : tuple of str
+        The keyword options ``compute`` takes.
+    bayesian : bool
+        Depends on the prior predictive (so on b).
     """
 
     name: str
@@ -81,7 +112,18 @@ class Measure:
         return 1.0 if self.kind == "similarity" else 0.0
 
     def check_options(self, options: dict) -> None:
-        """ValueError for an option this measure does not take (e.g. ``method`` on a closed form)."""
+        """Refuse an option this measure does not take (e.g. ``method`` on a closed form).
+
+        Parameters
+        ----------
+        options : dict
+            Option name → value.
+
+        Raises
+        ------
+        ValueError
+            Naming the unknown options, or an unknown ``method``.
+        """
         unknown = set(options) - set(self.options)
         if unknown:
             hint = (" (it has a closed form: there is no Monte Carlo estimate of it)"
@@ -92,6 +134,18 @@ class Measure:
             raise ValueError(f"method={options['method']!r} is not one of {METHODS}")
 
     def __call__(self, pair: Pair, **options) -> Estimate:
+        """The measure's value on ``pair``.
+
+        Parameters
+        ----------
+        pair : Pair
+        **options
+            Checked by :meth:`check_options`.
+
+        Returns
+        -------
+        Estimate
+        """
         self.check_options(options)
         return self.compute(pair, **options)
 
@@ -161,7 +215,21 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
 
 
 def get_measure(name: str) -> Measure:
-    """The measure called ``name``; a ValueError that lists the known names otherwise."""
+    """The measure called ``name``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    Measure
+
+    Raises
+    ------
+    ValueError
+        Listing the known names, for an unknown one.
+    """
     try:
         return MEASURES[name]
     except (KeyError, TypeError):
