@@ -24,20 +24,24 @@ METHODS = ("exact", "mc")
 
 
 class Estimate(float):
-    """A float that also carries how it was computed and its standard error (0 when exact).
-
-    Parameters
-    ----------
-    value : float
-    stderr : float
-        Standard error (Monte Carlo); 0 when exact.
-    method : {"exact", "mc"}
-    """
+    """A float that also carries how it was computed and its standard error (0 when exact)."""
 
     stderr: float
     method: str
 
     def __new__(cls, value: float, stderr: float = 0.0, method: str = "exact") -> "Estimate":
+        """
+        Parameters
+        ----------
+        value : float
+        stderr : float
+            Standard error (Monte Carlo); 0 when exact.
+        method : {"exact", "mc"}
+
+        Returns
+        -------
+        Estimate
+        """
         obj = super().__new__(cls, value)
         obj.stderr, obj.method = float(stderr), method
         return obj
@@ -48,19 +52,23 @@ class Estimate(float):
 
 class EstimateMatrix(np.ndarray):
     """An array of estimates that also carries their standard errors (``stderr``, same shape;
-    zeros where exact) and how they were computed (``method``): what :func:`pairwise` returns.
-
-    Parameters
-    ----------
-    values, stderr : numpy.ndarray
-        The estimates and their standard errors, of one shape.
-    method : {"exact", "mc"}
-    """
+    zeros where exact) and how they were computed (``method``): what :func:`pairwise` returns."""
 
     stderr: np.ndarray
     method: str
 
     def __new__(cls, values: np.ndarray, stderr: np.ndarray, method: str) -> "EstimateMatrix":
+        """
+        Parameters
+        ----------
+        values, stderr : numpy.ndarray
+            The estimates and their standard errors, of one shape.
+        method : {"exact", "mc"}
+
+        Returns
+        -------
+        EstimateMatrix
+        """
         obj = np.asarray(values, dtype=np.float64).view(cls)
         obj.stderr, obj.method = np.asarray(stderr, dtype=np.float64), method
         return obj

@@ -9,12 +9,16 @@ A page that contains one of the markers below gets it replaced by generated Mark
 - ``<!-- generated: cli -->``: the ``--help`` of ``bayesrep`` and of each of its commands;
 - ``<!-- generated: real-recording -->``: the tables and figures of the real V4 report (read from
   the report folder at build time; nothing derived from the data lives in the repository).
+
+The Python API pages are rendered by mkdocstrings from the docstrings; :func:`on_page_content`
+turns the docstrings' Sphinx roles into plain code there.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import warnings
 
 
@@ -111,6 +115,16 @@ GENERATORS = {"<!-- generated: metrics -->": metrics_markdown,
               "<!-- generated: measures -->": measures_markdown,
               "<!-- generated: cli -->": cli_markdown,
               "<!-- generated: real-recording -->": real_recording_markdown}
+
+
+#: A Sphinx role in a docstring, as Markdown renders it: ``:func:<code>~a.b.name</code>``.
+SPHINX_ROLE = re.compile(r":(?:func|class|meth|mod|data|attr|exc|obj):<code>(~?)([\w.]+)</code>")
+
+
+def on_page_content(html: str, **kwargs) -> str:
+    """The docstrings' Sphinx roles (for readers of the code) as plain code in the API reference:
+    ``~a.b.name`` shows ``name``, as Sphinx would."""
+    return SPHINX_ROLE.sub(lambda m: f"<code>{m[2].rsplit('.', 1)[-1] if m[1] else m[2]}</code>", html)
 
 
 def on_page_markdown(markdown: str, **kwargs) -> str:

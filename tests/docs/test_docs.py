@@ -16,6 +16,8 @@ from bayesrep_plugin import MEASURES
 from bayesrep_plugin.brainscore.registry import load_registry
 from bayesrep_plugin.cli import build_parser
 
+from .test_docstrings import load_package, public_objects
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -45,7 +47,8 @@ def test_every_nav_page_is_built(site):
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
     pages = nav_pages(config["nav"])
     assert {"index.md", "method.md", "guide-brainscore.md", "guide-benchmark.md", "guide-leaderboard.md",
-            "reference/metrics.md", "reference/cli.md", "comparison.md"} <= set(pages)
+            "reference/metrics.md", "reference/cli.md", "reference/api-core.md", "reference/api-assemblies.md",
+            "reference/api-brainscore.md", "comparison.md"} <= set(pages)
     for page in pages:
         built = site / ("index.html" if page == "index.md" else page.removesuffix(".md") + "/index.html")
         assert built.is_file(), page
@@ -82,3 +85,16 @@ def test_comparison_page_shows_its_figures(site):
         image = (site / "comparison" / source).resolve()
         assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", source
     assert not (site / "comparison" / "generate.py").exists() and not (site / "hooks").exists()
+
+
+def test_api_reference_shows_every_public_object_with_its_sections(site):
+    pages = {page: (site / "reference" / page / "index.html").read_text("utf-8")
+             for page in ("api-core", "api-assemblies", "api-brainscore")}
+    shown = set()
+    for page in pages.values():
+        shown |= set(re.findall(r'id="(bayesrep_plugin\.[\w.]+)"', page))
+    missing = sorted(set(public_objects(load_package())) - shown)
+    assert not missing, f"not in the API reference: {missing}"
+    distance = page_text(site, "reference/api-core")
+    assert "Parameters:" in distance and "Returns:" in distance and "Raises:" in distance
+    assert ":func:" not in distance and ":class:" not in distance  # Sphinx roles turned into code

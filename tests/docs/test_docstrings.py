@@ -53,12 +53,23 @@ def public_objects(package: griffe.Module) -> dict[str, griffe.Object]:
     return found
 
 
+def constructor(cls: griffe.Class) -> griffe.Function | None:
+    function = cls.members.get("__init__") or cls.members.get("__new__")
+    return function if function is not None and not function.is_alias and function.is_function else None
+
+
 def signature_parameters(obj: griffe.Object) -> list[str]:
     """The names a caller passes: a function's parameters, a class's constructor's."""
-    function = (obj.members.get("__init__") or obj.members.get("__new__")) if obj.is_class else obj
-    if function is None or function.is_alias or not function.is_function:
-        return []
-    return [p.name for p in function.parameters if p.name not in ("self", "cls")]
+    function = constructor(obj) if obj.is_class else obj
+    return [] if function is None else [p.name for p in function.parameters if p.name not in ("self", "cls")]
+
+
+def sections(obj: griffe.Object) -> list:
+    """The parsed docstring; a class's parameters may be documented on ``__new__`` (griffe checks a
+    class docstring's parameters against ``__init__`` only)."""
+    own = obj.docstring.parse("numpy") if obj.docstring else []
+    new = obj.members.get("__new__") if obj.is_class else None
+    return own + (new.docstring.parse("numpy") if new is not None and new.docstring else [])
 
 
 def returns_value(obj: griffe.Object) -> bool:
@@ -68,9 +79,9 @@ def returns_value(obj: griffe.Object) -> bool:
 
 def missing_sections(obj: griffe.Object) -> list[str]:
     """What the docstring of ``obj`` lacks: 'Parameters', a parameter's name, 'Returns'."""
-    sections = obj.docstring.parse("numpy") if obj.docstring else []
-    kinds = {section.kind for section in sections}
-    documented = {item.name.lstrip("*") for section in sections
+    parsed = sections(obj)
+    kinds = {section.kind for section in parsed}
+    documented = {item.name.lstrip("*") for section in parsed
                   if section.kind is griffe.DocstringSectionKind.parameters for item in section.value}
     missing = []
     parameters = signature_parameters(obj)
