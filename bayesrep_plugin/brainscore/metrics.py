@@ -238,19 +238,16 @@ class BayesianReadoutCeiling(Metric):
 
     Why not the split-half similarity: s(x̄_A, x̄_B) compares two half-means, both noisy, with R/2
     repetitions each. That is a different quantity from g: both halves carry the same noise ridge,
-    which the comparison barely sees, while a model against the full mean sees it fully. On the
-    simulated populations of benchmarks/bench_ceiling.py a perfect model scored 0.66–16× the
-    split-half value (more than 1.7× in every cell with fewer neurons than stimuli).
+    which the comparison barely sees, while a model against the full mean sees it fully: a
+    perfect model scores several times the split-half value (tests/brainscore/test_ceiling.py).
 
-    Assumptions, and where they fail (numbers from benchmarks/bench_ceiling.py): noise
+    Assumptions, and where they fail (benchmarks/bench_ceiling.py measures how much): noise
     independent across trials and stimuli with zero mean (drift or adaptation shared within a
     repetition is not simulated); signal directions below the noise bulk enter only through
-    their total energy (the mean ceiled perfect score was within 0.012 of 1 in every cell but
-    two at R = 2: 0.967 with a 1/k spectrum, 0.969 with d = 500 > n = 100); at least 2
-    repetitions of every stimulus (3 with the cross-validated kernel, whose simulated trials
-    would be ± the same residual at R = 2). Where
-    a perfect model's score is itself near 0 (noise swamps the signal), ratios to it scatter
-    widely (at a perfect score of 0.04 the ceiled score's interval is ±0.14).
+    their total energy (least accurate at R = 2 with a 1/k spectrum, or with many more neurons
+    than stimuli); at least 2 repetitions of every stimulus (3 with the cross-validated kernel,
+    whose simulated trials would be ± the same residual at R = 2). Where a perfect model's score
+    is itself near 0 (noise swamps the signal), ratios to it scatter widely.
 
     Score: the ceiling; ``spread`` = SD of the B simulated perfect scores, how much a perfect
     model's own score varies with the noise; ``mc_error`` = spread/√B, the simulation error;
