@@ -39,6 +39,7 @@ chromium:
 benchmarks: $(STAMP)
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_brainscore.py
+	$(PY) benchmarks/bench_torch.py
 
 clean:
 	rm -rf $(VENV) bayesrep-demo .pytest_cache .hypothesis

@@ -6,14 +6,16 @@ and prints. Exit codes scripts can rely on:
     0  success
     1  internal error (a bug: please report it; rerun with --debug for the traceback)
     2  usage error (unknown option, missing argument)
-    3  bad input (missing or unreadable file, no stimulus coordinate, unknown measure, a plugin
-       folder in the way, a b too small for double precision to resolve, ...)
+    3  bad input (missing, unreadable or damaged file, no stimulus coordinate, unknown measure, a
+       plugin folder in the way, a b too small for double precision to resolve, an output folder
+       that another run is writing, ...)
     130  interrupted (Ctrl-C); finished pairs are kept and reused by a rerun
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
@@ -130,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 bad input, 130 interrupted.\n"
                "Inputs: netCDF assemblies (.nc, brainio or plain xarray; stimulus coordinate stimulus_id, "
                "stimulus_path or image_id), .npz (arrays 'activations', 'stimulus_id', optional 'repetition'), "
-               ".npy with --stimulus-ids.")
+               ".npy with --stimulus-ids (memory-mapped, not read whole).")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     compare = commands.add_parser(
@@ -144,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="labels of the inputs, in order (default: the file names without extension)")
     _settings_options(compare, defaults=True)
     compare.add_argument("--out", type=Path, default=Path("bayesrep-compare"), metavar="DIR",
-                         help="folder for the report (finished pairs are cached there and reused)")
+                         help="folder for the report, one run at a time (finished pairs are cached there and "
+                              "reused; an earlier report's files that this one does not write are removed)")
     compare.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     _common(compare)
 
@@ -279,23 +282,24 @@ def _settings(args: argparse.Namespace, base=None):
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    from bayesrep_plugin.reports.folder import report_folder
     from bayesrep_plugin.reports.inputs import InputError, Source
-    from bayesrep_plugin.reports.leaderboard import build_comparison, check_output, write_report
+    from bayesrep_plugin.reports.leaderboard import build_comparison, write_report
 
-    check_output(args.out)
     names = args.names or [None] * len(args.inputs)
     if len(names) != len(args.inputs):
         raise InputError(f"--names gives {len(names)} labels for {len(args.inputs)} inputs")
     sources = [Source(path, name, stimulus_ids=args.stimulus_ids) for path, name in zip(args.inputs, names)]
-    report = build_comparison(sources, _settings(args), output=args.out, progress=not args.quiet)
-    _print_report(args, report, write_report(report, args.out))
+    with report_folder(args.out):
+        report = build_comparison(sources, _settings(args), output=args.out, progress=not args.quiet)
+        _print_report(args, report, write_report(report, args.out))
     return EXIT_OK
 
 
 def run_leaderboard(args: argparse.Namespace) -> int:
+    from bayesrep_plugin.reports.folder import report_folder
     from bayesrep_plugin.reports.inputs import InputError, Source
-    from bayesrep_plugin.reports.leaderboard import (LeaderboardConfig, build_leaderboard, check_output, read_config,
-                                                     write_report)
+    from bayesrep_plugin.reports.leaderboard import LeaderboardConfig, build_leaderboard, read_config, write_report
 
     if args.config:
         config = read_config(args.config, output=args.out)
@@ -310,9 +314,9 @@ def run_leaderboard(args: argparse.Namespace) -> int:
                                    neural=[Source(p, stimulus_ids=args.stimulus_ids) for p in args.neural],
                                    settings=_settings(args), output=args.out or Path("bayesrep-leaderboard"),
                                    title=args.title or "bayesrep leaderboard")
-    check_output(config.output)
-    report = build_leaderboard(config, progress=not args.quiet)
-    _print_report(args, report, write_report(report, config.output))
+    with report_folder(config.output):
+        report = build_leaderboard(config, progress=not args.quiet)
+        _print_report(args, report, write_report(report, config.output))
     return EXIT_OK
 
 
@@ -362,14 +366,14 @@ def run_score(args: argparse.Namespace) -> int:
 def run_v4(args: argparse.Namespace) -> int:
     from bayesrep_plugin.datasets import cowley2026
     from bayesrep_plugin.reports import recording
-    from bayesrep_plugin.reports.leaderboard import check_output
+    from bayesrep_plugin.reports.folder import report_folder
 
     cowley2026.load_responses(args.data_dir)  # a missing or bad recording fails now, not after the models
-    check_output(args.out)
     settings = dataclasses.replace(recording.SETTINGS, b=args.b, n_bootstrap=args.bootstrap, seed=args.seed)
-    sources = recording.v4_sources(args.data_dir, progress=not args.quiet)
-    report, paths = recording.build_v4_report(args.out, sources, data_dir=args.data_dir, settings=settings,
-                                              progress=not args.quiet)
+    with report_folder(args.out):
+        sources = recording.v4_sources(args.data_dir, progress=not args.quiet)
+        report, paths = recording.build_v4_report(args.out, sources, data_dir=args.data_dir, settings=settings,
+                                                  progress=not args.quiet)
     print(recording.summary(report))
     _say(args, f"report: {paths['html']}")
     return EXIT_OK
@@ -377,21 +381,21 @@ def run_v4(args: argparse.Namespace) -> int:
 
 def run_it92(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports import kriegeskorte2008 as it92
-    from bayesrep_plugin.reports.leaderboard import check_output, write_report
+    from bayesrep_plugin.reports.folder import report_folder
+    from bayesrep_plugin.reports.leaderboard import write_report
     from bayesrep_plugin.reports.tables import to_markdown
 
     it92.brains(args.data_dir)  # a missing or bad RDM file fails now, not after the models
-    if args.out:
-        check_output(args.out)
     settings = dataclasses.replace(it92.default_settings(), b=args.b, n_bootstrap=args.bootstrap, seed=args.seed)
-    models = {} if args.no_models else it92.it92_models(args.data_dir, progress=not args.quiet)
-    report = it92.build_92_leaderboard(models, settings, path=args.data_dir, subjects=args.subjects,
-                                       output=args.out, progress=not args.quiet)
-    print(to_markdown(report.tables(), report.title))
-    for note in report.notes:
-        print(f"> {note}\n")
-    if args.out:
-        _say(args, f"report: {write_report(report, args.out)['html']}")
+    with report_folder(args.out) if args.out else contextlib.nullcontext():
+        models = {} if args.no_models else it92.it92_models(args.data_dir, progress=not args.quiet)
+        report = it92.build_92_leaderboard(models, settings, path=args.data_dir, subjects=args.subjects,
+                                           output=args.out, progress=not args.quiet)
+        print(to_markdown(report.tables(), report.title))
+        for note in report.notes:
+            print(f"> {note}\n")
+        if args.out:
+            _say(args, f"report: {write_report(report, args.out)['html']}")
     return EXIT_OK
 
 

@@ -77,6 +77,30 @@ def shared_stimuli(inputs: list, *, min_overlap: float = 0.5) -> np.ndarray:
     return common
 
 
+def align_all(inputs: list, *, min_overlap: float = 0.5) -> list:
+    """Every input restricted to the stimulus ids all share, in one (sorted) order, under
+    :func:`shared_stimuli`'s rule.
+
+    Parameters
+    ----------
+    inputs : list of Responses or StimulusKernel
+    min_overlap : float
+        Least fraction of the smallest input's stimuli that must be shared.
+
+    Returns
+    -------
+    list
+        The inputs, each on the shared stimuli.
+
+    Raises
+    ------
+    AssemblyError
+        When too few stimuli are shared.
+    """
+    common = shared_stimuli(inputs, min_overlap=min_overlap)
+    return [data.subset(np.searchsorted(data.stimulus_ids, common)) for data in inputs]
+
+
 def align(first: Responses, second: Responses, *, min_overlap: float = 0.5) -> Aligned:
     """Restrict both to their shared stimulus ids, sorted (:func:`shared_stimuli`'s rule).
 

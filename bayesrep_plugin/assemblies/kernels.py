@@ -117,7 +117,11 @@ def representation(responses: Responses, *, center: Centering = "none",
         For an unknown ``kernel``.
     """
     if kernel == "mean":
-        return Representation.from_activations(responses.means, center=center, name=responses.name)
+        # One repetition: the mean is the trials themselves, so no float64 copy of (a memory map of)
+        # the whole array; the kernel is accumulated in float64 chunk by chunk all the same.
+        single = responses.trials.shape[0] == 1
+        X = responses.trials[0] if single else responses.means
+        return Representation.from_activations(X, center=center, name=responses.name)
     if kernel == "cross_validated":
         return Representation.from_kernel(cross_validated_kernel(responses, center), name=responses.name)
     raise ValueError(f"kernel={kernel!r} is not one of {KERNELS}")

@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayesrep_plugin.core.kernels import column_blocks
+
 #: The default stimulus coordinate, as in Brain-Score.
 STIMULUS_KEY = "stimulus_id"
 FEATURE_DIM = "neuroid"
@@ -90,7 +92,8 @@ class Responses:
         return self.trials.sum(axis=0, dtype=np.float64) / self.repetitions[:, None]
 
     def subset(self, index: np.ndarray) -> "Responses":
-        """The responses of a subset of the stimuli.
+        """The responses of a subset of the stimuli; itself when that is every stimulus in order (no
+        copy: the trials may be a memory-mapped file).
 
         Parameters
         ----------
@@ -101,6 +104,8 @@ class Responses:
         -------
         Responses
         """
+        if np.array_equal(index, np.arange(self.n)):
+            return self
         return Responses(self.name, self.stimulus_ids[index], self.trials[:, index],
                          self.present[:, index], self.neuroid_ids, self.dropped_neuroids, self.simulated)
 
@@ -270,9 +275,12 @@ def responses_from_assembly(assembly: xr.DataArray, *, stimulus_key: str = STIMU
     if not np.issubdtype(values.dtype, np.number) or np.iscomplexobj(values):
         raise AssemblyError(f"{name}: responses must be real numbers; got dtype {values.dtype}")
     values = values.astype(np.result_type(values.dtype, np.float32), copy=False)
-    if np.isinf(values).any():
-        raise AssemblyError(f"{name}: infinite responses ({int(np.isinf(values).sum())} values)")
-    nan_neuroids = np.isnan(values).any(axis=0)
+    infinite, nan_neuroids = 0, np.zeros(values.shape[1], dtype=bool)
+    for start, block in column_blocks(values):  # chunk by chunk: a memory-mapped file is never read whole
+        infinite += int(np.isinf(block).sum())
+        nan_neuroids[start:start + block.shape[1]] = np.isnan(block).any(axis=0)
+    if infinite:
+        raise AssemblyError(f"{name}: infinite responses ({infinite} values)")
     if nan_neuroids.all():
         raise AssemblyError(f"{name}: every neuroid has NaN responses; nothing left to compare")
     dropped: tuple = ()
@@ -283,6 +291,13 @@ def responses_from_assembly(assembly: xr.DataArray, *, stimulus_key: str = STIMU
         values, neuroids = values[:, ~nan_neuroids], neuroids[~nan_neuroids]
 
     unique_ids, stim_index = np.unique(ids, return_inverse=True)
+    if np.array_equal(unique_ids, ids) and not reps.any():
+        # One row per stimulus, already in id order: the trials are a read-only view of the values,
+        # so a memory-mapped file stays mapped (see representation in .kernels).
+        trials = values[None]
+        trials.flags.writeable = False
+        return Responses(name, unique_ids, trials, np.ones((1, len(ids)), dtype=bool), neuroids, dropped,
+                         is_simulated(assembly))
     trials = np.zeros((reps.max() + 1, len(unique_ids), values.shape[1]), dtype=values.dtype)
     present = np.zeros(trials.shape[:2], dtype=bool)
     trials[reps, stim_index] = values

@@ -25,6 +25,7 @@ from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, Assemb
 from bayesrep_plugin.core.gaussian import Pair
 from bayesrep_plugin.core.kernels import CENTERINGS, Centering
 from bayesrep_plugin.core.measures import METHODS, Measure, get_measure
+from bayesrep_plugin.core.posterior import POSTERIOR_MEASURES, posterior_distance
 from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
 
 from .scores import resampled_score
@@ -117,7 +118,7 @@ class BayesianReadoutSimilarity(Metric):
         repetitions only.
     n_bootstrap : int
         Resamples of stimuli (≥ 2).
-    bootstrap : {"half", "replacement"}
+    bootstrap_scheme : {"half", "replacement"}
         Subsamples of n/2 without replacement, or n with replacement.
     seed : int
     stimulus_key : str
@@ -126,6 +127,12 @@ class BayesianReadoutSimilarity(Metric):
         Least shared fraction of the smaller assembly's stimuli.
     time_bins : {"mean", "each"}
         Average the time bins, or score each.
+    n_observed : int, optional
+        None: compare the prior predictives. k: the posterior comparison — both readouts
+        conditioned on assembly2's mean responses to k stimuli drawn with ``seed``, compared on the
+        others, one distance per neuroid of assembly2
+        (:func:`bayesrep_plugin.core.posterior_distance`); the score is 1 − their mean, resampled
+        over neuroids.
 
     Raises
     ------
@@ -144,12 +151,20 @@ class BayesianReadoutSimilarity(Metric):
 
     def __init__(self, measure: str = "js", *, b: float = DEFAULT_B, center: Centering = "none",
                  method: str = "exact", n_samples: int = 10_000, kernel: KernelKind = "mean",
-                 n_bootstrap: int = 100, bootstrap: Scheme = "half", seed: int = 0,
-                 stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5, time_bins: TimeBins = "mean"):
+                 n_bootstrap: int = 100, bootstrap_scheme: Scheme = "half", seed: int = 0,
+                 stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5, time_bins: TimeBins = "mean",
+                 n_observed: int | None = None):
         self.comparison = _ReadoutComparison(measure, b, center, method, n_samples, kernel, stimulus_key,
                                              time_bins, seed)
-        check_resampling(n_bootstrap, bootstrap)
-        self.n_bootstrap, self.bootstrap, self.min_overlap = n_bootstrap, bootstrap, min_overlap
+        check_resampling(n_bootstrap, bootstrap_scheme)
+        if n_observed is not None:
+            if isinstance(n_observed, bool) or not isinstance(n_observed, (int, np.integer)) or n_observed < 2:
+                raise ValueError(f"n_observed must be a whole number of at least 2 observed stimuli; got {n_observed!r}")
+            if measure not in POSTERIOR_MEASURES or method != "exact" or kernel != "mean":
+                raise ValueError(f"the posterior comparison (n_observed) needs method='exact', kernel='mean' and a "
+                                 f"measure in {POSTERIOR_MEASURES}; got {measure!r}, {method!r}, {kernel!r}")
+        self.n_bootstrap, self.bootstrap_scheme, self.min_overlap = n_bootstrap, bootstrap_scheme, min_overlap
+        self.n_observed = n_observed
 
     def ceiling(self, n_replicates: int = 20) -> "BayesianReadoutCeiling":
         """The noise ceiling with this metric's measure and options (b, center, kernel, time bins...).
@@ -164,6 +179,9 @@ class BayesianReadoutSimilarity(Metric):
         BayesianReadoutCeiling
         """
         c = self.comparison
+        if self.n_observed is not None:
+            raise ValueError("there is no noise ceiling for the posterior comparison (n_observed) yet; "
+                             "compare it across models without one")
         readout = {k: v for k, v in c.options.items() if k != "seed"}
         return BayesianReadoutCeiling(c.measure.name, b=c.b, center=c.center, kernel=c.kernel, n_replicates=n_replicates,
                                       seed=c.seed, stimulus_key=c.stimulus_key, time_bins=c.time_bins, **readout)
@@ -199,18 +217,36 @@ class BayesianReadoutSimilarity(Metric):
         c = self.comparison
         aligned = align(responses1, responses2, min_overlap=self.min_overlap)
         (rep1, kind1), (rep2, kind2) = c.representation(aligned.first), c.representation(aligned.second)
+        if self.n_observed is not None:
+            return self._posterior_score(aligned, rep1, rep2)
         point = c.similarity(rep1, rep2)
-        indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap, seed=c.seed)
+        indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap_scheme, seed=c.seed)
         values = bootstrap_values(rep1, rep2, c.similarity, indices)
         shift = float(values.mean()) - point
         low, high = np.percentile(values, [2.5, 97.5]) - shift
         distance = {"distance": 1.0 - point} if c.measure.kind == "distance" else {}
         return resampled_score(
             point, values, dim="bootstrap", over=["stimulus"], interval=[float(low), float(high)],
-            bootstrap_bias=shift, bootstrap_scheme=self.bootstrap, bootstrap_size=int(indices.shape[1]),
+            bootstrap_bias=shift, bootstrap_scheme=self.bootstrap_scheme, bootstrap_size=int(indices.shape[1]),
             **distance, **c.parameters(), **aligned.report(),
             kernels={responses1.name: kind1, responses2.name: kind2},
             dropped_neuroids={r.name: len(r.dropped_neuroids) for r in (responses1, responses2)})
+
+
+    def _posterior_score(self, aligned, rep1: Representation, rep2: Representation) -> Score:
+        c = self.comparison
+        if self.n_observed > aligned.n - 2:
+            raise AssemblyError(f"n_observed = {self.n_observed} leaves fewer than 2 of the {aligned.n} shared "
+                                "stimuli to compare the posterior predictives on")
+        rng = np.random.default_rng(c.seed)
+        observed = np.sort(rng.choice(aligned.n, self.n_observed, replace=False))
+        responses = aligned.second.means[observed]
+        similarities = 1.0 - posterior_distance(rep1, rep2, responses, observed, c.measure.name, b=c.b)
+        draws = rng.integers(0, similarities.size, size=(self.n_bootstrap, similarities.size))
+        values = similarities[draws].mean(axis=1)
+        return resampled_score(
+            float(similarities.mean()), values, dim="bootstrap", over=["neuroid"], n_observed=self.n_observed,
+            per_neuroid=similarities.tolist(), **c.parameters(), **aligned.report())
 
 
 class BayesianReadoutCeiling(Metric):

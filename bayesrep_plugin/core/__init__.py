@@ -8,9 +8,11 @@ from .compare import compare, compare_measures, distance, distance_from_kernels,
 from .gaussian import Pair
 from .kernels import center_kernel, linear_kernel
 from .measures import MEASURES, Estimate, EstimateMatrix, Measure, get_measure
+from .posterior import POSTERIOR_MEASURES, PosteriorPair, posterior_distance
 from .prior import DEFAULT_B, Prior, Representation, b_for_noise
 from .rdm import correlation_kernel, kernel_from_rdm
 
 __all__ = ["compare", "compare_measures", "distance", "distance_from_kernels", "pairwise", "prepare", "Pair",
            "linear_kernel", "center_kernel", "MEASURES", "Measure", "Estimate", "EstimateMatrix", "get_measure",
-           "Representation", "Prior", "DEFAULT_B", "b_for_noise", "kernel_from_rdm", "correlation_kernel"]
+           "Representation", "Prior", "DEFAULT_B", "b_for_noise", "kernel_from_rdm", "correlation_kernel",
+           "POSTERIOR_MEASURES", "PosteriorPair", "posterior_distance"]

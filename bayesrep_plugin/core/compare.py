@@ -83,7 +83,8 @@ def prepare(x: RepresentationLike, center: Centering = "none", name: str = "X") 
 
 
 def compare(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js", *, b: float = DEFAULT_B,
-            center: Centering = "none", **options) -> Estimate:
+            center: Centering = "none", normalize: bool = True, noise_weights: ArrayLike | None = None,
+            **options) -> Estimate:
     """The value of ``measure`` between two representations.
 
     Parameters
@@ -98,9 +99,16 @@ def compare(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js",
         measures that do not depend on the readout prior (cka, rsa, procrustes...).
     center : {"none", "features", "stimuli"}
         Applied to activations (see :mod:`bayesrep_plugin.core.kernels`).
+    normalize : bool
+        Scale each kernel to trace n (default); ``False`` uses the kernels as they are, so the
+        features' overall gain counts (see :class:`~bayesrep_plugin.core.prior.Prior`).
+    noise_weights : array_like (n,), optional
+        Per-stimulus weights w: stimulus i's readout noise variance is a/wᵢ (e.g. its number of
+        repetitions). Exact on every path.
     **options
         The measure's options: ``method`` ("exact" | "mc"), ``n_samples``, ``seed`` for tv/js/jsd;
-        ``rdm_comparison`` for rsa. Any other option is refused.
+        ``rdm_comparison`` for rsa; ``exponent`` for distance_correlation; ``k``, ``neighbours``
+        for knn_jaccard; ``ridge`` for gulp. Any other option is refused.
 
     Returns
     -------
@@ -114,11 +122,14 @@ def compare(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js",
         numbers of stimuli, or a ``b`` too small for double precision to resolve the pair.
     """
     m = _measure(measure, options, b, center)
-    return m(Pair(prepare(X1, center, "X1"), prepare(X2, center, "X2"), b), **options)
+    pair = Pair(prepare(X1, center, "X1"), prepare(X2, center, "X2"), b, normalize=normalize,
+                noise_weights=noise_weights)
+    return m(pair, **options)
 
 
 def compare_measures(rep1: Representation, rep2: Representation, measures: Mapping[str, dict], *,
-                     b: float = DEFAULT_B) -> dict[str, Estimate]:
+                     b: float = DEFAULT_B, normalize: bool = True,
+                     noise_weights: ArrayLike | None = None) -> dict[str, Estimate]:
     """Several measures between two prepared representations, sharing one :class:`Pair`: the
     generalized eigenproblem is solved once for all of them.
 
@@ -129,21 +140,22 @@ def compare_measures(rep1: Representation, rep2: Representation, measures: Mappi
     measures : mapping of str to dict
         Measure name → its options (as the ``**options`` of :func:`compare`); every one is
         checked before anything is computed.
-    b : float
-        The readout's noise-to-signal ratio (≥ 0).
+    b, normalize, noise_weights
+        The readout prior, as in :func:`compare`.
 
     Returns
     -------
     dict of str to Estimate
-        Measure name → value.
+        Measure name → value, in the order given.
     """
     checked = {name: _measure(name, options, b, "none") for name, options in measures.items()}
-    pair = Pair(rep1, rep2, b)
+    pair = Pair(rep1, rep2, b, normalize=normalize, noise_weights=noise_weights)
     return {name: m(pair, **measures[name]) for name, m in checked.items()}
 
 
 def distance(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js", *, b: float = DEFAULT_B,
-             center: Centering = "none", **options) -> Estimate:
+             center: Centering = "none", normalize: bool = True, noise_weights: ArrayLike | None = None,
+             **options) -> Estimate:
     """``measure`` between two representations, for the measures that are distances or divergences
     (lower = closer; a similarity such as cka is refused: use :func:`compare`).
 
@@ -158,6 +170,10 @@ def distance(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js"
         The readout's noise-to-signal ratio (≥ 0; default 0.01).
     center : {"none", "features", "stimuli"}
         Applied to activations.
+    normalize : bool
+        Scale each kernel to trace n (default), as in :func:`compare`.
+    noise_weights : array_like (n,), optional
+        Readout noise weight per stimulus, as in :func:`compare`.
     **options
         The measure's options, as in :func:`compare`.
 
@@ -172,11 +188,11 @@ def distance(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js"
         For a similarity measure, and as :func:`compare`.
     """
     _distance_measure(measure, options, b, center)
-    return compare(X1, X2, measure, b=b, center=center, **options)
+    return compare(X1, X2, measure, b=b, center=center, normalize=normalize, noise_weights=noise_weights, **options)
 
 
 def distance_from_kernels(K1: ArrayLike, K2: ArrayLike, measure: str = "js", *, b: float = DEFAULT_B,
-                          **options) -> Estimate:
+                          normalize: bool = True, noise_weights: ArrayLike | None = None, **options) -> Estimate:
     """``measure`` (a distance or divergence) between two representations given by their linear
     kernels.
 
@@ -189,6 +205,10 @@ def distance_from_kernels(K1: ArrayLike, K2: ArrayLike, measure: str = "js", *, 
         A distance or divergence of :data:`~bayesrep_plugin.core.measures.MEASURES`.
     b : float
         The readout's noise-to-signal ratio (≥ 0).
+    normalize : bool
+        Scale each kernel to trace n (default), as in :func:`compare`.
+    noise_weights : array_like (n,), optional
+        Readout noise weight per stimulus, as in :func:`compare`.
     **options
         The measure's options, as in :func:`compare`.
 
@@ -204,11 +224,12 @@ def distance_from_kernels(K1: ArrayLike, K2: ArrayLike, measure: str = "js", *, 
     """
     _distance_measure(measure, options, b, "none")
     return compare(Representation.from_kernel(K1, name="K1"), Representation.from_kernel(K2, name="K2"),
-                   measure, b=b, **options)
+                   measure, b=b, normalize=normalize, noise_weights=noise_weights, **options)
 
 
 def pairwise(representations: Sequence[RepresentationLike], measure: str = "js", *, b: float = DEFAULT_B,
-             center: Centering = "none", progress: bool = True, **options) -> EstimateMatrix:
+             center: Centering = "none", normalize: bool = True, noise_weights: ArrayLike | None = None,
+             progress: bool = True, **options) -> EstimateMatrix:
     """The m × m matrix of ``measure`` between all pairs.
 
     Each representation is prepared once; symmetric measures compute each unordered pair once and
@@ -218,7 +239,7 @@ def pairwise(representations: Sequence[RepresentationLike], measure: str = "js",
     ----------
     representations : sequence of array_like or Representation
         Each with the same n stimuli in the same order.
-    measure, b, center, **options
+    measure, b, center, normalize, noise_weights, **options
         As in :func:`compare`.
     progress : bool
         Show a progress bar over pairs.
@@ -236,7 +257,7 @@ def pairwise(representations: Sequence[RepresentationLike], measure: str = "js",
     values, stderr = np.full((count, count), m.identity_value), np.zeros((count, count))
     method = options.get("method", "exact")
     for i, j in tqdm(pairs, desc=f"pairwise {measure}", disable=not progress or not pairs, unit="pair"):
-        estimate = m(Pair(reps[i], reps[j], b), **options)
+        estimate = m(Pair(reps[i], reps[j], b, normalize=normalize, noise_weights=noise_weights), **options)
         values[i, j], stderr[i, j] = estimate, estimate.stderr
         if m.symmetric:
             values[j, i], stderr[j, i] = values[i, j], stderr[i, j]

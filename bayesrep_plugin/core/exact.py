@@ -1,9 +1,12 @@
-"""Exact TV and JS between two zero-mean Gaussians, from their generalized eigenvalues.
+"""Exact TV and JS between two Gaussians, from their generalized eigenvalues (and mean shifts).
 
 Whitening by Σ₁ and rotating to the eigenbasis of Σ₁^{-1/2} Σ₂ Σ₁^{-1/2} turns the pair into
-p = N(0, I) and q = N(0, diag λ). With uᵢ = ½ log λᵢ, the function
+p = N(0, I) and q = N(m, diag λ) (m = 0 for the prior predictives; the posterior predictives of
+:mod:`.posterior` have means). With uᵢ = ½ log λᵢ, τᵢ = tanh uᵢ, and the mean terms
+cᵢ = mᵢ² e^{−uᵢ} / cosh uᵢ, the function
 
-    R(t) = ∫ p^{½+it} q^{½−it} dx = Πᵢ e^{i t uᵢ} / sqrt(cosh uᵢ · (1 + 2 i t tanh uᵢ))
+    R(t) = ∫ p^{½+it} q^{½−it} dx
+         = Πᵢ e^{i t uᵢ} / sqrt(cosh uᵢ · (1 + 2 i t τᵢ)) · exp(−½ (¼ + t²) cᵢ / (1 + 2 i t τᵢ))
 
 (the moment generating function of the log-likelihood ratio l = log p − log q under q, on the
 line Re z = ½) gives every quantity we need by a one-dimensional integral (Mellin–Parseval
@@ -19,6 +22,10 @@ accuracy. Both integrals are done in x with t = ½ sinh x, dt/(¼ + t²) = 2 dx 
 
     TV       = (2/π) ∫₀^∞ Re[1 − R(½ sinh x)] / cosh x dx
     JS (nat) =       ∫₀^∞ Re[1 − R(½ sinh x)] / (cosh x · cosh(½π sinh x)) dx
+
+(the mean factor is the Gaussian ∫ N(0,1)^α N(m,λ)^{1−α} = … exp(−½ α(1−α) m²/(αλ + 1 − α)) at
+α = ½ + it, where α(1 − α) = ¼ + t² and αλ + 1 − α = e^u cosh u (1 + 2itτ)). Each factor's
+modulus falls monotonically in t, so |R| does.
 
 x is logarithmic in t for t > 1, so the rule resolves R at every scale: for near-identical
 distributions (all |uᵢ| ≪ 1, s² = Σ tanh² uᵢ) |R(t)| ≈ e^{−s²t²} changes at t ~ 1/s, a bump of
@@ -58,38 +65,62 @@ def log_cosh(u: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Spectrum:
-    """Half-log generalized eigenvalues uᵢ = ½ log λᵢ of (Σ₂, Σ₁); only the informative ones."""
+    """Half-log generalized eigenvalues uᵢ = ½ log λᵢ of (Σ₂, Σ₁), and the squared mean shifts
+    mᵢ² in the same whitened eigenbasis (zeros for zero-mean pairs); only informative coordinates."""
 
     u: np.ndarray
+    m2: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.m2 is None:
+            object.__setattr__(self, "m2", np.zeros_like(self.u))
 
     @classmethod
-    def from_eigenvalues(cls, lam: np.ndarray) -> "Spectrum":
+    def from_eigenvalues(cls, lam: np.ndarray, m2: np.ndarray | None = None) -> "Spectrum":
         lam = np.asarray(lam, dtype=np.float64)
         if lam.size and not (lam > 0).all():
             raise ValueError("generalized eigenvalues must be positive (are both covariances positive definite?)")
         u = 0.5 * np.log(lam)
-        return cls(u[np.abs(u) > INFORMATIVE])
+        m2 = np.zeros_like(u) if m2 is None else np.asarray(m2, dtype=np.float64)
+        keep = (np.abs(u) > INFORMATIVE) | (m2 > 0)
+        return cls(u[keep], m2[keep])
+
+    @property
+    def has_means(self) -> bool:
+        return bool(self.m2.any())
+
+    @property
+    def mean_terms(self) -> np.ndarray:
+        """cᵢ = mᵢ² e^{−uᵢ} / cosh uᵢ = 2 mᵢ² / (1 + λᵢ)."""
+        return 2 * self.m2 / (1 + np.exp(2 * self.u))
 
     @property
     def log_bc(self) -> float:
-        """log of the Bhattacharyya coefficient, −Σ ½ log cosh uᵢ (≤ 0)."""
-        return float(-0.5 * log_cosh(self.u).sum())
+        """log of the Bhattacharyya coefficient, −Σ (½ log cosh uᵢ + ⅛ cᵢ) (≤ 0)."""
+        return float(-0.5 * log_cosh(self.u).sum() - 0.125 * self.mean_terms.sum())
 
     def log_abs_r(self, t: float) -> float:
         """log |R(t)|, decreasing in |t|."""
-        return self.log_bc - 0.25 * float(np.log1p((2 * t * np.tanh(self.u)) ** 2).sum())
+        tau2 = (2 * t * np.tanh(self.u)) ** 2
+        return float(-0.5 * log_cosh(self.u).sum() - 0.25 * np.log1p(tau2).sum()
+                     - 0.5 * (0.25 + t * t) * (self.mean_terms / (1 + tau2)).sum())
 
     def one_minus_re_r(self, t: np.ndarray) -> np.ndarray:
         """Re[1 − R(t)] for a vector of t ≥ 0, evaluated in blocks of nodes."""
         t = np.asarray(t, dtype=np.float64)
         out = np.empty_like(t)
-        tau, u = np.tanh(self.u), self.u
+        tau, u, c = np.tanh(self.u), self.u, self.mean_terms
+        log_cosh_sum = -0.5 * log_cosh(u).sum()
         step = max(1, _BLOCK // max(1, u.size))
         for s in range(0, t.size, step):
             ts = t[s:s + step, None]
             two_t_tau = 2 * ts * tau
-            log_mod = self.log_bc - 0.25 * np.log1p(two_t_tau**2).sum(axis=1)
+            log_mod = log_cosh_sum - 0.25 * np.log1p(two_t_tau**2).sum(axis=1)
             phase = (ts[:, 0] * u.sum()) - 0.5 * np.arctan(two_t_tau).sum(axis=1)
+            if self.has_means:  # −½(¼ + t²) cᵢ (1 − 2itτᵢ) / (1 + 4t²τᵢ²)
+                weight = (0.25 + ts * ts) * c / (1 + two_t_tau**2)
+                log_mod = log_mod - 0.5 * weight.sum(axis=1)
+                phase = phase + (weight * ts * tau).sum(axis=1)
             out[s:s + step] = -np.expm1(log_mod) + 2 * np.exp(log_mod) * np.sin(phase / 2) ** 2
         return out
 
@@ -115,7 +146,7 @@ def tv_rule(spec: Spectrum, rtol: float = RTOL) -> tuple[float, Rule, float]:
     """
     if spec.u.size == 0:
         return 0.0, Rule(np.empty(0), np.empty(0)), 0.0
-    if spec.u.size == 1:  # |R| decays only like t^(-1/2): use the closed form instead
+    if spec.u.size == 1 and not spec.has_means:  # |R| decays only like t^(-1/2): the closed form
         tv = tv_one_dimension(float(spec.u[0]))
         return tv, Rule(np.empty(0), np.empty(0)), tv
     T = spec.tv_truncation(rtol)

@@ -22,9 +22,10 @@ from functools import cached_property
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 
-from .exact import Spectrum, log_cosh
-from .prior import Prior, Representation, check_b, check_same_stimuli
+from .exact import Spectrum
+from .prior import DEFAULT_B, Prior, Representation, check_b, check_same_stimuli
 
 #: Driver for the full generalized eigenproblem (eigenvalues only); 'gv' measured fastest here
 #: (benchmarks/bench_core.py prints the comparison of drivers).
@@ -145,7 +146,8 @@ def generalized_eigenvalues(prior1: Prior, prior2: Prior) -> np.ndarray:
 
 
 class Pair:
-    """Two representations compared under one readout prior: b is the comparison's, given once.
+    """Two representations compared under one readout prior: its options are the comparison's,
+    given once.
 
     The pair's generalized eigenproblem is solved on first use and shared by every measure
     asked of the same Pair (``compare_measures`` builds one Pair for all its measures).
@@ -156,12 +158,17 @@ class Pair:
         On the same n stimuli, in the same order.
     b : float
         The readout's noise-to-signal ratio (≥ 0).
+    normalize, noise_weights
+        The readout prior's options (see :class:`~bayesrep_plugin.core.prior.Prior`), the same
+        for both sides.
     """
 
-    def __init__(self, rep1: Representation, rep2: Representation, b: float):
+    def __init__(self, rep1: Representation, rep2: Representation, b: float = DEFAULT_B, *, normalize: bool = True,
+                 noise_weights: ArrayLike | None = None):
         check_same_stimuli(rep1, rep2)
         self.rep1, self.rep2, self.b = rep1, rep2, check_b(b)
-        self.prior1, self.prior2 = rep1.prior(self.b), rep2.prior(self.b)
+        self.prior1 = rep1.prior(self.b, normalize=normalize, noise_weights=noise_weights)
+        self.prior2 = rep2.prior(self.b, normalize=normalize, noise_weights=noise_weights)
 
     def __repr__(self) -> str:
         return f"Pair({self.rep1.name!r}, {self.rep2.name!r}, b={self.b})"
@@ -181,28 +188,29 @@ class Pair:
         Returns
         -------
         tuple of numpy.ndarray
-            (Σ₁, Σ₂), r × r on span([F₁, F₂]) on the low-rank path, else n × n.
+            (Σ₁, Σ₂), r × r on span([F₁, F₂]) on the low-rank path, else n × n (always full with
+            noise weights, whose noise is not isotropic on the complement of the span).
         """
-        if uses_low_rank(self.rep1, self.rep2):
+        if self.prior1.noise_weights is None and uses_low_rank(self.rep1, self.rep2):
             return projected_covariances(self.prior1, self.prior2)
         return self.prior1.covariance, self.prior2.covariance
 
 
-# Closed forms in u = ½ log λ (p = N(0, Σ₁) → N(0, I), q = N(0, Σ₂) → N(0, diag λ)).
+# Closed forms in u = ½ log λ and m (p = N(μ₁, Σ₁) → N(0, I), q = N(μ₂, Σ₂) → N(m, diag λ)).
 
 def kl_divergence(spec: Spectrum) -> float:
-    """KL(p‖q) = ½ Σ (1/λ − 1 + log λ) = ½ Σ (expm1(−2u) + 2u), in nats."""
-    return float(0.5 * (np.expm1(-2 * spec.u) + 2 * spec.u).sum())
+    """KL(p‖q) = ½ Σ (1/λ − 1 + log λ + m²/λ) = ½ Σ (expm1(−2u) + 2u + m² e^{−2u}), in nats."""
+    return float(0.5 * (np.expm1(-2 * spec.u) + 2 * spec.u + spec.m2 * np.exp(-2 * spec.u)).sum())
 
 
 def kl_divergence_reverse(spec: Spectrum) -> float:
-    """KL(q‖p) = ½ Σ (λ − 1 − log λ), in nats."""
-    return float(0.5 * (np.expm1(2 * spec.u) - 2 * spec.u).sum())
+    """KL(q‖p) = ½ Σ (λ − 1 − log λ + m²), in nats."""
+    return float(0.5 * (np.expm1(2 * spec.u) - 2 * spec.u + spec.m2).sum())
 
 
 def bhattacharyya_distance(spec: Spectrum) -> float:
-    """D_B = −log BC = ½ Σ log cosh u = ½ Σ log((1 + λ)/(2√λ))."""
-    return float(0.5 * log_cosh(spec.u).sum())
+    """D_B = −log BC = Σ (½ log cosh u + ¼ m²/(1 + λ)) = Σ ½ log((1 + λ)/(2√λ)) + the mean terms."""
+    return -spec.log_bc
 
 
 def hellinger_distance(spec: Spectrum) -> float:

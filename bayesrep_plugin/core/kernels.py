@@ -19,7 +19,7 @@ Centering, in terms of what a linear readout y = X w can use:
 from __future__ import annotations
 
 import mmap
-from typing import Literal
+from typing import Iterator, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -89,6 +89,15 @@ def _read_columns(X: np.ndarray, start: int, width: int) -> np.ndarray:
     return block
 
 
+def column_blocks(X: np.ndarray, chunk_size: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """``(start, X[:, start:start + chunk_size])`` in float64 for each chunk of features of an
+    (n, d) matrix X, in order; default chunk: 64 MiB of float64. From a memory-mapped X the mapped
+    pages are released as they are read, so one pass over a file of any size holds one chunk."""
+    step = chunk_size or max(1, CHUNK_BYTES // (8 * X.shape[0]))
+    for start in range(0, X.shape[1], step):
+        yield start, _read_columns(X, start, step)
+
+
 def linear_kernel(X: ArrayLike, center: Centering = "none", chunk_size: int | None = None,
                   name: str = "X") -> np.ndarray:
     """Linear kernel K = X Xᵀ (n × n, float64) of activations X (n stimuli, any trailing dims).
@@ -123,11 +132,9 @@ def linear_kernel(X: ArrayLike, center: Centering = "none", chunk_size: int | No
     _check_center(center)
     X = as_matrix(X, name)
     n, d = X.shape
-    step = chunk_size or max(1, CHUNK_BYTES // (8 * n))
     K = np.zeros((n, n))
     feature_sums = np.zeros(n) if center == "stimuli" else None
-    for start in range(0, d, step):
-        block = _read_columns(X, start, step)
+    for start, block in column_blocks(X, chunk_size):
         _check_finite(block, start, name)
         K += block @ block.T
         if feature_sums is not None:

@@ -219,6 +219,17 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
     Measure("procrustes", "angular orthogonal Procrustes shape distance in radians (Williams et al. 2021)",
             "distance", lambda pair: Estimate(classic.procrustes_angle(pair.rep1, pair.rep2)), True, True,
             (0.0, math.pi / 2), _ALL, bayesian=False),
+    Measure("distance_correlation", "distance correlation of the Euclidean distances (Székely et al. 2007); "
+            "exponent=2 gives sqrt(cka)", "similarity", _from_kernels(classic.distance_correlation), False, True,
+            (0.0, 1.0), _ALL, ("exponent",), bayesian=False),
+    Measure("knn_jaccard", "mean Jaccard similarity of each stimulus's k nearest neighbours (cosine or Euclidean)",
+            "similarity", _from_kernels(classic.knn_jaccard), False, True, (0.0, 1.0), _ROT_SCALE,
+            ("k", "neighbours"), bayesian=False),
+    Measure("gulp", "GULP distance between the ridge-regression predictors (Boix-Adsera et al. 2022), "
+            "ridge λ on the scale of K / tr K", "distance", _from_kernels(classic.gulp), True, True, (0.0, math.inf),
+            _ROT_SCALE, ("ridge",), bayesian=False),
+    Measure("rsa_arccos", "angle in radians between the squared-Euclidean RDMs (arccos of RSA's cosine)",
+            "distance", _from_kernels(classic.rsa_arccos), True, True, (0.0, math.pi / 2), _ALL, bayesian=False),
 ]}
 
 

@@ -203,25 +203,47 @@ class Representation:
         """K (n × n), read-only."""
         return self._kernel if self._kernel is not None else _read_only(self.factor @ self.factor.T)
 
-    def prior(self, b: float) -> "Prior":
-        """The readout's prior predictive N(0, Σ) at noise-to-signal ratio ``b`` (cached).
+    def prior(self, b: float = DEFAULT_B, *, normalize: bool = True,
+              noise_weights: ArrayLike | None = None) -> "Prior":
+        """The readout's prior predictive N(0, Σ) (cached).
 
         Parameters
         ----------
         b : float
             Noise-to-signal ratio, a finite number ≥ 0.
+        normalize : bool
+            Scale the kernel to trace n (see :class:`Prior`).
+        noise_weights : array_like (n,), optional
+            Readout noise weight per stimulus (see :class:`Prior`).
 
         Returns
         -------
         Prior
-            Σ = (1 − a)·n·K / tr(K) + a·I with a = n·b / (1 + n·b).
+            Σ = (1 − a)·n·K / tr(K) + a·I with a = n·b / (1 + n·b) (normalised, unweighted).
         """
-        b = check_b(b)
-        if b not in self._priors:
+        weights = check_noise_weights(noise_weights, self.n)
+        key = (check_b(b), bool(normalize), None if weights is None else weights.tobytes())
+        if key not in self._priors:
             if len(self._priors) >= self.PRIORS_KEPT:
                 del self._priors[next(iter(self._priors))]
-            self._priors[b] = Prior(self, b)
-        return self._priors[b]
+            self._priors[key] = Prior(self, b, normalize=normalize, noise_weights=weights)
+        return self._priors[key]
+
+    def rows_scaled(self, s: np.ndarray) -> "Representation":
+        """The representation with stimulus i's activations multiplied by s_i.
+
+        Parameters
+        ----------
+        s : numpy.ndarray (n,)
+
+        Returns
+        -------
+        Representation
+            K → diag(s) K diag(s).
+        """
+        if self.factor is not None:
+            return Representation._wrap(factor=self.factor * s[:, None], name=self.name)
+        return Representation._wrap(self.kernel * np.outer(s, s), name=self.name)
 
     @cached_property
     def centered_kernel(self) -> np.ndarray:
@@ -308,32 +330,53 @@ class Representation:
 
 
 class Prior:
-    """The prior predictive N(0, Σ) of a representation's readout at noise-to-signal ratio b:
+    """The prior predictive N(0, Σ) of a representation's readout:
 
-        Σ = c·K + a·I,   a = n b / (1 + n b),   c = (1 − a)·n / tr K.
-
-    Built by :meth:`Representation.prior`; Σ and its Cholesky factor are formed on first use.
+        Σ = c·K + a·diag(1/w),   a = n b / (1 + n b),
+        c = (1 − a)·n / tr K  (normalize, the default)   or   c = 1 − a  (normalize=False).
 
     Parameters
     ----------
     representation : Representation
     b : float
-        Noise-to-signal ratio, a finite number ≥ 0.
+        The noise-to-signal ratio (≥ 0).
+    normalize : bool
+        Scale the kernel to trace n (the default, as the reference's ``normalize=True``): the
+        prior is then invariant to the features' overall gain. ``False`` uses K as it is, so gain
+        counts (the reference's ``normalize=False``).
+    noise_weights : array_like (n,), optional
+        w > 0 per stimulus: stimulus i gets readout noise variance a/wᵢ (the reference's
+        ``img_weights``; e.g. the number of repetitions averaged for each stimulus). Default: 1.
+
+    Notes
+    -----
+    With weights, Σ is congruent to c·K̃ + a·I with K̃ = W^½ K W^½ (W = diag w): every measure
+    invariant to an invertible linear map (TV, JS, KL, Hellinger, Bhattacharyya) is computed
+    exactly from ``representation`` — the rows-scaled K̃ — with identity noise, on the same paths
+    as without weights. ``source`` is the representation as given. Built by
+    :meth:`Representation.prior`; Σ and its Cholesky factor are formed on first use.
     """
 
-    def __init__(self, representation: Representation, b: float):
-        self.representation, self.b = representation, check_b(b)
+    def __init__(self, representation: Representation, b: float = DEFAULT_B, *, normalize: bool = True,
+                 noise_weights: ArrayLike | None = None):
+        self.source, self.b, self.normalize = representation, check_b(b), bool(normalize)
+        self.noise_weights = check_noise_weights(noise_weights, representation.n)
         self.noise = noise_fraction(representation.n, self.b)          # a
-        self.scale = (1.0 - self.noise) * representation.n / representation.trace   # c
+        gain = representation.n / representation.trace if self.normalize else 1.0
+        self.scale = (1.0 - self.noise) * gain                         # c
+        self.representation = (representation if self.noise_weights is None
+                               else representation.rows_scaled(np.sqrt(self.noise_weights)))
 
     def __repr__(self) -> str:
-        return f"Prior({self.representation.name!r}, b={self.b})"
+        options = ("" if self.normalize else ", normalize=False") + (
+            "" if self.noise_weights is None else ", noise_weights=...")
+        return f"Prior({self.source.name!r}, b={self.b}{options})"
 
     @cached_property
     def covariance(self) -> np.ndarray:
-        """Σ = c·K + a·I (n × n), read-only."""
-        S = self.scale * self.representation.kernel
-        S[np.diag_indices_from(S)] += self.noise
+        """Σ = c·K + a·diag(1/w) (n × n), read-only."""
+        S = self.scale * self.source.kernel
+        S[np.diag_indices_from(S)] += self.noise / (1.0 if self.noise_weights is None else self.noise_weights)
         return _read_only(S)
 
     @cached_property
@@ -346,6 +389,20 @@ class Prior:
             raise ValueError(f"{self.representation.name}: the prior covariance is singular; b = 0 needs a "
                              "nonsingular kernel (use b > 0)") from None
         return _read_only(L)
+
+
+def check_noise_weights(weights: ArrayLike | None, n: int) -> np.ndarray | None:
+    """Per-stimulus noise weights as a read-only float array; ValueError unless n finite values > 0."""
+    if weights is None:
+        return None
+    w = np.array(weights, dtype=np.float64)
+    if w.shape != (n,):
+        raise ValueError(f"noise_weights must have one value per stimulus, shape ({n},); got shape {w.shape}")
+    bad = ~(np.isfinite(w) & (w > 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"noise_weights must be finite and > 0; stimulus {i} has {w[i]}")
+    return _read_only(w)
 
 
 def check_same_stimuli(rep1: Representation, rep2: Representation) -> None:

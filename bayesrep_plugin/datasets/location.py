@@ -96,6 +96,10 @@ def dataset_file(dataset: str, relative: str, path: str | os.PathLike | None = N
 CACHE_ENV = "BAYESREP_CACHE"
 
 
+class CacheWarning(UserWarning):
+    """A cached file was unusable (the message names the file and why); it is recomputed."""
+
+
 def cache_dir(subfolder: str) -> Path:
     """A folder for files derived from the data (extracted images, model activations), created on
     demand: ``$BAYESREP_CACHE/<subfolder>``, default ``~/.cache/bayesrep/<subfolder>``. Never inside

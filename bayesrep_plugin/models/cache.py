@@ -22,16 +22,12 @@ from typing import Callable
 import numpy as np
 import xarray as xr
 
-from bayesrep_plugin.datasets.location import cache_dir
+from bayesrep_plugin.datasets.location import CacheWarning, cache_dir
 from bayesrep_plugin.reports.atomic import replacing
 
 from .extract import CODE_VERSION, check_images, layer_factors, model_assembly, resize
 
 CACHE_FOLDER = "model-assemblies"
-
-
-class CacheWarning(UserWarning):
-    """A cached model assembly was unusable (the message names the file) and is being recomputed."""
 
 
 def file_hash(path: str | os.PathLike) -> str:

@@ -17,6 +17,9 @@ What it writes, into one folder:
    computes them for a session (ceiled = r² / ceiling), and our ``bayes_js`` metric with its ceiling;
 3. a table of ceilings (ours, Brain-Score's) and figures: the scores by model size and teacher,
    Brain-Score's ranking against ours, and the leaderboard's own figures;
+3b. the posterior comparison: our metric with ``n_observed`` = k, each model's and V4's readouts
+   conditioned on a neuron's responses to k images and compared on the others, for
+   :data:`POSTERIOR_OBSERVED` (a table and a figure);
 4. ``inputs/``: the session as a netCDF file and ``leaderboard.yaml``, so ``bayesrep leaderboard
    inputs/leaderboard.yaml`` reruns the leaderboard part (finished pairs are reused).
 """
@@ -53,17 +56,21 @@ SETTINGS = Settings(measures=("tv", "js", "cka", "rsa"))  # b, resamples and see
 PLS_OPTIONS = {"crossvalidation_kwargs": {"stratification_coord": None}}
 #: Resamples of images for our Brain-Score metric's error (the leaderboard has its own).
 METRIC_BOOTSTRAP = 20
+#: Images of each neuron's responses that both readouts see in the posterior comparison.
+POSTERIOR_OBSERVED = (10, 40, 160, 320)
 
 
 @dataclass(frozen=True)
 class BrainScoreRow:
-    """One model under Brain-Score's metrics: pls (raw r, ceiled r²/c) and our bayes_js (raw, ceiled)."""
+    """One model under Brain-Score's metrics: pls (raw r, ceiled r²/c), our bayes_js (raw, ceiled),
+    and bayes_js after the readouts observe k images (one per :data:`POSTERIOR_OBSERVED`)."""
 
     label: str
     pls: float
     pls_ceiled: float
     bayes_js: float
     bayes_js_ceiled: float
+    bayes_js_posterior: tuple[float, ...]
 
 
 def neural_assembly(data_dir=None):
@@ -121,13 +128,15 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True) -> 
     internal_consistency = load_ceiling("internal_consistency")(alternate_repetition_halves(assembly))
     bayes_js = factory("bayes_js")(n_bootstrap=METRIC_BOOTSTRAP)
     bayes_ceiling = bayes_js.ceiling()(assembly)
+    posterior = [factory("bayes_js")(n_bootstrap=METRIC_BOOTSTRAP, n_observed=k) for k in POSTERIOR_OBSERVED]
     rows = []
     for source in tqdm(models, desc="Brain-Score pls and bayes_js", unit="model", disable=not progress, leave=False):
         model = _brainscore_model(load_assembly(source), stimulus_ids)
         raw = pls(model, averaged)
         ours = bayes_js(model, assembly)
         rows.append(BrainScoreRow(source.label, float(raw), float(explained_variance(raw, internal_consistency)),
-                                  float(ours), float(ceil_score(ours, bayes_ceiling))))
+                                  float(ours), float(ceil_score(ours, bayes_ceiling)),
+                                  tuple(float(metric(model, assembly)) for metric in posterior)))
     return rows, {"internal_consistency": internal_consistency, "bayes_js_ceiling": bayes_ceiling}
 
 
@@ -186,6 +195,38 @@ def rank_agreement(table: Table) -> Table:
     rows = [{"measure": a, **{b: float(spearmanr(data[a], data[b])[0]) for b in measures}} for a in measures]
     return Table("Rank agreement across models (Spearman ρ; each measure oriented so that higher = closer)",
                  ["measure", *measures], rows)
+
+
+def posterior_table(scores: list[BrainScoreRow]) -> Table:
+    """bayes_js before (k = 0) and after the readouts see k images of each neuron, per model."""
+    columns = ["model", "k=0", *(f"k={k}" for k in POSTERIOR_OBSERVED)]
+    rows = [{"model": s.label, "k=0": s.bayes_js, **{f"k={k}": v for k, v in zip(POSTERIOR_OBSERVED, s.bayes_js_posterior)}}
+            for s in scores]
+    rows.sort(key=lambda row: -row[columns[-1]])
+    return Table(f"{DATASET}: bayes_js (1 − JS, mean over neurons) between each model's and V4's readouts after both "
+                 "observe a neuron's responses to k images, on the other images (sorted by the largest k)", columns, rows)
+
+
+def posterior_figure(table: Table) -> Figure:
+    """The posterior bayes_js against k, one line per model; the five best at the largest k named."""
+    figure = Figure(figsize=(7.5, 4.5), layout="constrained")
+    axes = figure.add_subplot()
+    ks = [0, *POSTERIOR_OBSERVED]
+    x = [max(k, 1) for k in ks]  # k = 0 on the log axis at 1
+    for rank, row in enumerate(table.rows):
+        values = [row[c] for c in table.columns[1:]]
+        if rank < 5 or not _model_facts(row["model"]):
+            axes.plot(x, values, marker="o", label=row["model"], lw=1.5)
+        else:
+            axes.plot(x, values, color="0.8", lw=0.8, zorder=0)
+    axes.set_xscale("log")
+    axes.set_xticks(x, ["0", *map(str, POSTERIOR_OBSERVED)])
+    axes.set_xlabel("images of each neuron observed by both readouts (k)")
+    axes.set_ylabel("bayes_js after observing (1 − JS; higher = closer)")
+    axes.set_title("Which models' readouts agree with V4's after seeing data (grey: the other compact models)")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return figure
 
 
 def ceiling_table(report: Report, ceilings: dict) -> Table:
@@ -280,11 +321,13 @@ def build_v4_report(output: Path, models: list[Source], *, data_dir=None, settin
     report = build_leaderboard(config, progress=progress)
     scores, ceilings = brainscore_scores(models, assembly, progress=progress)
     table = side_by_side(report, scores)
+    posterior = posterior_table(scores)
     report = dataclasses.replace(
         report, extra_tables={"side-by-side": table, "rank-agreement": rank_agreement(table),
-                              "ceilings": ceiling_table(report, ceilings)},
+                              "ceilings": ceiling_table(report, ceilings), "posterior": posterior},
         extra_figures=[("scores-by-size", "JS distance to V4 by model size and teacher", size_figure(report)),
-                       ("pls-vs-js", "Brain-Score's ceiled pls against our JS distance", agreement_figure(table))])
+                       ("pls-vs-js", "Brain-Score's ceiled pls against our JS distance", agreement_figure(table)),
+                       ("posterior", "bayes_js after both readouts observe k images", posterior_figure(posterior))])
     return report, write_report(report, output)
 
 

@@ -127,9 +127,11 @@ def comparison_subset_markdown() -> str:
 #: Where the site build looks for the real-recording report (the first that exists).
 V4_REPORTS = ("bayesrep-demo/v4", "bayesrep-v4")
 V4_TABLES = (("side-by-side", "Every model under every measure"), ("ceilings", "Ceilings"),
-             ("rank-agreement", "Do the measures rank the models alike?"))
+             ("rank-agreement", "Do the measures rank the models alike?"),
+             ("posterior", "After observing data: readouts conditioned on k images of each neuron"))
 V4_FIGURES = (("scores-by-size", "JS distance to V4 by model size and teacher; the red band is the brain's split half"),
               ("pls-vs-js", "Brain-Score's ceiled pls against our JS distance, one point per model"),
+              ("posterior", "bayes_js after both readouts observe k images of each neuron (grey: other compact models)"),
               ("scores-js", "Every model's JS distance to V4 with its 95% interval"),
               ("mds-js", "A map of all representations under JS"))
 

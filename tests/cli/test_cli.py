@@ -77,6 +77,34 @@ def test_compare_json_matches_the_library(files, tmp_path, capsys):
     assert (tmp_path / "cmp" / "comparison.html").is_file() and (tmp_path / "cmp" / "heatmap-tv.svg").is_file()
 
 
+def test_npy_inputs_reach_the_kernel_as_memory_maps(tmp_path, capsys, monkeypatch):
+    """A .npy is mapped, never read whole: with its rows in id order (one per stimulus) the kernel is
+    streamed from the mapped file (d ≥ n), so memory is the kernel's, not the file's."""
+    from bayesrep_plugin.core.kernels import _file_mapping
+    from bayesrep_plugin.core.prior import Representation
+
+    rng = np.random.default_rng(0)
+    arrays = {"wide": rng.normal(size=(30, 50)).astype(np.float32), "wider": rng.normal(size=(30, 80))}
+    for name, values in arrays.items():
+        np.save(tmp_path / f"{name}.npy", values)
+    (tmp_path / "ids.txt").write_text("".join(f"s{i:02d}\n" for i in range(30)))
+    mapped = {}
+    real = Representation.from_activations.__func__
+
+    def spy(cls, X, **kwargs):
+        mapped[kwargs["name"]] = _file_mapping(X) is not None
+        return real(cls, X, **kwargs)
+
+    monkeypatch.setattr(Representation, "from_activations", classmethod(spy))
+    code = cli.main(["compare", str(tmp_path / "wide.npy"), str(tmp_path / "wider.npy"), "--stimulus-ids",
+                     str(tmp_path / "ids.txt"), "--measure", "tv", "--bootstrap", "0", "--out", str(tmp_path / "out"),
+                     "--json", "-q"])
+    assert code == 0 and mapped == {"wide": True, "wider": True}
+    value = json.loads(capsys.readouterr().out)["rows"][0]["value"]
+    expected = float(br.distance(arrays["wide"].astype(np.float64), arrays["wider"], "tv"))
+    assert value == pytest.approx(expected, rel=1e-12)
+
+
 def test_compare_table_on_the_terminal(files, tmp_path, capsys):
     code = cli.main(["compare", str(files["near"]), str(files["mid"]), "--measure", "js", "--bootstrap", "0",
                      "--out", str(tmp_path), "--quiet"])
@@ -160,12 +188,38 @@ def not_netcdf(folder: Path) -> Path:
     return path
 
 
+def cut_short(path: Path, folder: Path, fraction: float) -> Path:
+    """The first ``fraction`` of the file's bytes (an interrupted download or copy)."""
+    data = path.read_bytes()
+    cut = folder / f"cut{path.suffix}"
+    cut.write_bytes(data[:int(len(data) * fraction)])
+    return cut
+
+
+def damaged_member(path: Path, folder: Path) -> Path:
+    """The .npz with bytes of its first member's data overwritten (its directory intact)."""
+    data = bytearray(path.read_bytes())
+    start = data.find(b"\x93NUMPY") + 200
+    data[start:start + 64] = b"\xff" * 64
+    damaged = folder / "damaged.npz"
+    damaged.write_bytes(bytes(data))
+    return damaged
+
+
 @pytest.mark.parametrize("make_args, message", [
     (lambda f, t: ["compare", str(f["near"]), str(t / "absent.nc")], r"absent\.nc: file not found"),
     (lambda f, t: ["compare", str(f["near"]), str(not_netcdf(t))], r"notes\.nc: not a readable netCDF file"),
     (lambda f, t: ["compare", str(f["near"]), str(no_stimulus_coordinate(t))],
      r"anonymous\.nc: no stimulus coordinate \(looked for stimulus_id, stimulus_path, image_id"),
     (lambda f, t: ["compare", str(f["near"]), str(f["far"])], r"far\.npy: a \.npy file needs a stimulus-id list"),
+    (lambda f, t: ["compare", str(f["near"]), str(cut_short(f["brain"], t, 0.6))],
+     r"cut\.nc: not a readable netCDF file"),
+    (lambda f, t: ["compare", str(f["near"]), str(cut_short(f["far"], t, 0.5)), "--stimulus-ids", str(f["far_ids"])],
+     r"cut\.npy: not a readable \.npy array \(ValueError: mmap length is greater than file size\)"),
+    (lambda f, t: ["compare", str(f["near"]), str(cut_short(f["far"], t, 0.005)), "--stimulus-ids", str(f["far_ids"])],
+     r"cut\.npy: not a readable \.npy array \(ValueError: EOF: reading array header"),
+    (lambda f, t: ["compare", str(f["near"]), str(damaged_member(f["mid"], t))],
+     r"damaged\.npz: not a readable \.npz archive \(BadZipFile: Bad CRC-32 for file 'activations\.npy'\)"),
     (lambda f, t: ["compare", str(f["near"]), str(f["mid"]), "--measure", "bogus"], "unknown measure 'bogus'"),
     (lambda f, t: ["leaderboard", "--model", str(f["near"]), "--neural", str(f["mid"])],
      "the split-half reference needs at least 2 repetitions"),
@@ -264,6 +318,80 @@ def test_progress_bars_only_without_quiet(files, tmp_path):
     assert quiet.returncode == 0 and quiet.stderr == "" and "tv" in quiet.stdout
 
 
+# ------------------------------------------------------------------ one report folder, one writer, one run
+
+HOLD_FOLDER = """
+import sys
+from bayesrep_plugin.reports.folder import report_folder
+with report_folder(sys.argv[1]):
+    print("held", flush=True)
+    sys.stdin.read()  # until the test closes our stdin
+"""
+
+
+@pytest.mark.parametrize("command", ["compare", "leaderboard"])
+def test_a_second_writer_of_a_report_folder_is_refused(files, tmp_path, capsys, command):
+    out = tmp_path / "report"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_FOLDER, str(out)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(Path(br.__file__).parents[1])})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        args = (["compare", str(files["near"]), str(files["mid"])] if command == "compare" else
+                ["leaderboard", "--model", str(files["near"]), "--neural", str(files["brain"])])
+        args += ["--measure", "tv", "--bootstrap", "0", "--out", str(out)]
+        assert_one_line_exit_3(args, capsys, f"{out}: another bayesrep run is writing this report folder")
+        assert not [p for p in out.iterdir() if not p.name.startswith(".bayesrep")]  # nothing written
+    finally:
+        holder.communicate("", timeout=60)
+    assert holder.returncode == 0
+    assert cli.main([*args, "-q"]) == cli.EXIT_OK  # the lock went with the process that held it
+
+
+def report_files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and ".cache" not in p.parts}
+
+
+def test_a_rerun_with_other_settings_leaves_only_its_own_files(files, tmp_path, capsys):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "my-notes.txt").write_text("the user's own file")
+    base = ["--bootstrap", "0", "--out", str(out), "-q"]
+    assert cli.main(["compare", str(files["near"]), str(files["mid"]), "--measure", "tv", "js", *base]) == 0
+    first = report_files(out)
+    assert {"heatmap-tv.png", "mds-tv.svg", "heatmap-js.png", "comparison.html"} <= first
+    assert cli.main(["compare", str(files["near"]), str(files["mid"]), "--measure", "js", *base]) == 0
+    second = report_files(out)
+    listed = set(json.loads((out / ".bayesrep-files.json").read_text())["files"])
+    assert not [name for name in second if "-tv." in name] and "heatmap-js.svg" in second
+    assert second == listed | {"my-notes.txt", ".bayesrep-files.json", ".bayesrep.lock"}
+    assert json.loads((out / "comparison.json").read_text())["settings"]["measures"] == ["js"]
+
+    assert cli.main(["leaderboard", "--model", str(files["near"]), "--neural", str(files["brain"]),
+                     "--measure", "tv", *base]) == 0
+    third = report_files(out)
+    assert not [name for name in third if name.startswith("comparison.") or "-js." in name]
+    assert {"leaderboard.html", "scores-tv.png", "my-notes.txt"} <= third
+
+
+def test_a_damaged_cached_pair_is_named_and_recomputed(files, tmp_path, capsys):
+    """Once, one empty cached pair made every rerun fail, without naming the file."""
+    args = ["compare", str(files["near"]), str(files["mid"]), "--measure", "tv", "js", "--bootstrap", "3",
+            "--out", str(tmp_path), "--json", "-q"]
+    assert cli.main(args) == 0
+    clean = json.loads(capsys.readouterr().out)
+    empty, garbage = sorted((tmp_path / ".cache").glob("*.json"))[:2]
+    empty.write_text("")
+    garbage.write_bytes(b"\x00\xff not json")
+    assert cli.main(args) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == clean
+    warned = captured.err.strip().splitlines()
+    assert len(warned) == 2 and all(line.startswith("bayesrep: warning: ") for line in warned)
+    assert {line.split(": ")[2] for line in warned} == {str(empty), str(garbage)}
+    assert all("unreadable cached pair" in line for line in warned)
+
+
 # ------------------------------------------------------------------ Ctrl-C and resume
 
 def test_ctrl_c_leaves_no_partial_file_and_a_rerun_resumes(tmp_path):
@@ -288,7 +416,7 @@ def test_ctrl_c_leaves_no_partial_file_and_a_rerun_resumes(tmp_path):
     finished = {p.name for p in cache.glob("*.json")}
     assert 2 <= len(finished) < 2 * 10  # tv and js for some, not all, of the 10 pairs
     assert not [p for p in out.rglob("*") if p.name.endswith(".partial")]
-    assert [p.name for p in out.iterdir()] == [".cache"]
+    assert sorted(p.name for p in out.iterdir()) == [".bayesrep.lock", ".cache"]
     for path in cache.glob("*.json"):
         json.loads(path.read_text())  # every cached pair is complete
 

@@ -67,6 +67,24 @@ def test_side_by_side_agrees_with_the_leaderboard_and_brainscore(built, sources)
     assert ceilings["internal_consistency"] == pytest.approx(ceiling, rel=1e-12)
 
 
+def test_posterior_table_is_our_metric_after_observing_k_images(built, sources):
+    from brainscore_vision import load_metric
+
+    _, report, _ = built
+    table = report.extra_tables["posterior"]
+    assert table.columns == ["model", "k=0", *(f"k={k}" for k in recording.POSTERIOR_OBSERVED)]
+    side = {row["model"]: row for row in report.extra_tables["side-by-side"].rows}
+    assembly = recording.neural_assembly()
+    row = table.rows[-1]
+    assert row["k=0"] == side[row["model"]]["bayes_js"]
+    model = recording._brainscore_model(load_assembly([s for s in sources if s.label == row["model"]][0]),
+                                        np.unique(assembly["stimulus_id"].values))
+    k = recording.POSTERIOR_OBSERVED[0]
+    direct = load_metric("bayes_js", n_bootstrap=recording.METRIC_BOOTSTRAP, n_observed=k)(model, assembly)
+    assert row[f"k={k}"] == pytest.approx(float(direct), abs=1e-12)
+    assert all(0 <= r[c] <= 1 for r in table.rows for c in table.columns[1:])
+
+
 def test_rank_agreement_is_a_correlation_matrix(built):
     _, report, _ = built
     rows = report.extra_tables["rank-agreement"].rows
@@ -80,7 +98,7 @@ def test_rank_agreement_is_a_correlation_matrix(built):
 def test_report_files_and_the_rerun_config(built):
     output, report, paths = built
     for stem in ("leaderboard.html", "side-by-side.csv", "ceilings.csv", "rank-agreement.csv", "scores-by-size.png",
-                 "pls-vs-js.png", "inputs/leaderboard.yaml", "inputs/cowley2026-210325.nc"):
+                 "pls-vs-js.png", "posterior.csv", "posterior.png", "inputs/leaderboard.yaml", "inputs/cowley2026-210325.nc"):
         assert (output / stem).is_file(), stem
     rerun = build_leaderboard(read_config(output / "inputs" / "leaderboard.yaml"), progress=False)
     assert [r["value"] for r in rerun.rows] == [r["value"] for r in report.rows]
