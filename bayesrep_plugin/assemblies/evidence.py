@@ -24,7 +24,17 @@ from .responses import AssemblyError, Responses
 
 @dataclass(frozen=True, eq=False)
 class NeuralEvidence:
-    """The models' log evidence for one neural dataset's responses, and the posterior over them."""
+    """The models' log evidence for one neural dataset's responses, and the posterior over them.
+
+    Parameters
+    ----------
+    dataset : str
+    evidence : ModelEvidence
+    neuroid_ids : numpy.ndarray
+        The neuroids scored: the columns of ``evidence.per_neuroid``.
+    constant_neuroids : tuple
+        Left out: the same response to every stimulus.
+    """
 
     dataset: str
     evidence: ModelEvidence
@@ -38,7 +48,12 @@ class NeuralEvidence:
     def rows(self) -> list[dict]:
         """One row per model, most probable first: the sum and mean over neuroids of the log
         evidence, its difference to the best model's sum (a log Bayes factor, ≤ 0), the posterior
-        probability and the number of neuroids the model explains best."""
+        probability and the number of neuroids the model explains best.
+
+        Returns
+        -------
+        list of dict
+        """
         ev = self.evidence
         total, posterior, won = ev.total, ev.posterior, ev.neuroids_won
         order = np.argsort(-total, kind="stable")

@@ -53,6 +53,20 @@ class Responses:
     ``trials[r, i]`` is the response vector of stimulus ``stimulus_ids[i]`` on its r-th
     repetition, where ``present[r, i]`` is True; absent repetitions hold zeros (stimuli may have
     different numbers of repetitions).
+
+    Parameters
+    ----------
+    name : str
+        The assembly's name, in errors and reports.
+    stimulus_ids : numpy.ndarray, shape (n,)
+        Sorted, unique.
+    trials : numpy.ndarray, shape (R, n, d)
+    present : numpy.ndarray of bool, shape (R, n)
+    neuroid_ids : numpy.ndarray, shape (d,)
+    dropped_neuroids : tuple
+        Ids of the neuroids dropped for NaN responses.
+    simulated : bool
+        The assembly says (attribute ``simulated``) that it is not a recording.
     """
 
     name: str
@@ -78,15 +92,38 @@ class Responses:
         return self.trials.sum(axis=0, dtype=np.float64) / self.repetitions[:, None]
 
     def subset(self, index: np.ndarray) -> "Responses":
-        """The responses of stimuli ``index`` (positions, in the order given); itself when that is
-        every stimulus in order (no copy: the trials may be a memory-mapped file)."""
+        """The responses of a subset of the stimuli; itself when that is every stimulus in order (no
+        copy: the trials may be a memory-mapped file).
+
+        Parameters
+        ----------
+        index : numpy.ndarray of int
+            Stimulus positions, in the order wanted.
+
+        Returns
+        -------
+        Responses
+        """
         if np.array_equal(index, np.arange(self.n)):
             return self
         return Responses(self.name, self.stimulus_ids[index], self.trials[:, index],
                          self.present[:, index], self.neuroid_ids, self.dropped_neuroids, self.simulated)
 
     def require_repetitions(self, minimum: int, purpose: str) -> None:
-        """Raise unless every stimulus has at least ``minimum`` repetitions."""
+        """Refuse responses with too few repetitions of some stimulus.
+
+        Parameters
+        ----------
+        minimum : int
+            Repetitions every stimulus needs.
+        purpose : str
+            What needs them, for the message.
+
+        Raises
+        ------
+        AssemblyError
+            Saying how many stimuli have fewer.
+        """
         short = int((self.repetitions < minimum).sum())
         if short:
             raise AssemblyError(
@@ -197,9 +234,31 @@ def _repetition_index(assembly: xr.DataArray, stim_dim: str, ids: np.ndarray, na
 
 def responses_from_assembly(assembly: xr.DataArray, *, stimulus_key: str = STIMULUS_KEY,
                             time_bin: int | None = None, name: str = "assembly") -> Responses:
-    """Read an assembly into :class:`Responses` (see the module docstring for the rules).
+    """Read an assembly into :class:`Responses`, checking everything about it.
 
-    ``time_bin=None`` averages over time bins; an integer selects one time bin by position.
+    Parameters
+    ----------
+    assembly : xarray.DataArray
+        A brainio assembly or DataArray with dims stimulus × ``neuroid`` [× ``time_bin``]; the
+        stimulus dimension is the one that carries ``stimulus_key``. Only a ``repetition``
+        coordinate makes repetitions; neuroids with a NaN response are dropped (with a warning).
+    stimulus_key : str
+        The stimulus coordinate (Brain-Score's default ``stimulus_id``).
+    time_bin : int, optional
+        None averages over time bins; an integer selects one time bin by position.
+    name : str
+        Named in every error.
+
+    Returns
+    -------
+    Responses
+
+    Raises
+    ------
+    AssemblyError
+        For anything that makes the assembly unusable: not a DataArray, no stimulus coordinate,
+        other dimensions, duplicate neuroid ids, repeated stimulus ids without a ``repetition``
+        coordinate, non-numeric or infinite responses, NaN in every neuroid.
     """
     if not isinstance(assembly, xr.DataArray):
         raise AssemblyError(f"{name}: expected an xarray DataArray / brainio assembly, got "
