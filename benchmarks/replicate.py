@@ -24,6 +24,7 @@ from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis  # noqa: E402
 
 import bayesrep_plugin.core as br  # noqa: E402
+from bayesrep_plugin import data  # noqa: E402
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 COMMAND = "OMP_NUM_THREADS=1 python benchmarks/replicate.py"
@@ -188,6 +189,15 @@ def main() -> None:
     ax.set_ylabel("distance on [0, 1]")
     save(fig, out / "stringency.png")
     lines += ["", "![Distributions of each measure over the same pairs](replication/stringency.png)", ""]
+
+    cnns = {net: data.load_activations(net).values[:N_IMAGES].reshape(N_IMAGES, -1) for net in data.NETWORKS}
+    cnn_pairs = list(itertools.combinations(data.NETWORKS, 2))
+    cnn_values = pair_values(cnns, cnn_pairs, 0.01)
+    lines += [f"The three networks whose activations ship with brainscore-vision (first {N_IMAGES} of their "
+              "2,400 images, b = 0.01), only 3 pairs, so shown as values, not statistics:", "",
+              "| pair | " + " | ".join(LABELS[m] for m in MEASURES) + " |", "|---|" + "---|" * len(MEASURES)]
+    lines += [f"| {a} vs {c} | " + " | ".join(f"{v:.3f}" for v in row) + " |" for (a, c), row in zip(cnn_pairs, cnn_values)]
+    lines.append("")
 
     # 3. Variability across random image subsets.
     rng = np.random.default_rng(1)
