@@ -42,6 +42,7 @@ benchmarks: $(STAMP)
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_brainscore.py
 	$(PY) benchmarks/bench_torch.py
+	OMP_NUM_THREADS=1 $(PY) benchmarks/replicate.py
 
 clean:
 	rm -rf $(VENV) bayesrep-demo .pytest_cache .hypothesis
