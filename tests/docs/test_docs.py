@@ -82,3 +82,13 @@ def test_comparison_page_shows_its_figures(site):
         image = (site / "comparison" / source).resolve()
         assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", source
     assert not (site / "comparison" / "generate.py").exists() and not (site / "hooks").exists()
+
+
+def test_benchmarks_page_shows_the_measured_table_and_figure(site):
+    """bench_peers.py writes its table between the markers and its figure beside the page."""
+    page = (site / "benchmarks" / "index.html").read_text("utf-8")
+    images = re.findall(r'<img[^>]+src="([^"]+)"', page)
+    assert len(images) == 1 and (site / "benchmarks" / images[0]).resolve().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = page_text(site, "benchmarks")
+    assert "not yet measured" not in text and "Brain-Score cka_biased" in text
+    assert re.search(r"\b(PASS|MISS)\b", text)
