@@ -38,11 +38,14 @@ test-models: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The peer libraries (rsatoolbox, repsim) are the benchmarks extra, installed here only.
 benchmarks: $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[benchmarks]'
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_brainscore.py
 	$(PY) benchmarks/bench_torch.py
 	OMP_NUM_THREADS=1 $(PY) benchmarks/replicate.py
+	$(PY) benchmarks/bench_peers.py
 
 clean:
 	rm -rf $(VENV) bayesrep-demo .pytest_cache .hypothesis

@@ -191,3 +191,13 @@ def test_numbers_the_pages_quote_from_the_code_and_the_tests():
             and f"AlexNet ({1 - demo.RESNET34_SHARE:.0%})" in leaderboard
             and f"rate scale {demo.BASE_RATE:g} spikes per repeat" in leaderboard
             and f"recorded {demo.REPETITIONS} times" in leaderboard and f"{demo.FANO_FACTOR:g} × rate" in leaderboard)
+
+
+def test_benchmarks_page_shows_the_measured_table_and_figure(site):
+    """bench_peers.py writes its table between the markers and its figure beside the page."""
+    page = (site / "benchmarks" / "index.html").read_text("utf-8")
+    images = re.findall(r'<img[^>]+src="([^"]+)"', page)
+    assert len(images) == 1 and (site / "benchmarks" / images[0]).resolve().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = page_text(site, "benchmarks")
+    assert "not yet measured" not in text and "Brain-Score cka_biased" in text
+    assert re.search(r"\b(PASS|MISS)\b", text)
