@@ -122,7 +122,7 @@ def write_inputs(out: Path) -> Path:
         "output": ".",
         "measures": ["tv", "js"],
         "b": 0.01,
-        "bootstrap": BOOTSTRAP,
+        "n_bootstrap": BOOTSTRAP,
         "seed": SEED,
         "max_stimuli": LEADERBOARD_STIMULI,
         "models": [{"path": str(data.activations_path(name)), "name": name} for name in data.NETWORKS],

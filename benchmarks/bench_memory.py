@@ -5,7 +5,7 @@
 Writes two float32 (n, d) .npy files of standard normals (default 1000 × 100,000: 400 MB each) to a
 temporary folder, deleted afterwards, and measures, each in a fresh process,
 
-- cli: ``bayesrep compare a.npy b.npy --stimulus-ids ids.txt --measure tv --bootstrap 0 --out DIR``
+- cli: ``bayesrep compare a.npy b.npy --stimulus-ids ids.txt --measure tv --n-bootstrap 0 --out DIR``
   (the whole report: inputs, kernels, CKA and RSA, figures, page);
 - api: ``bayesrep_plugin.distance`` of the two files opened with ``np.load(path, mmap_mode="r")``.
 
@@ -66,7 +66,7 @@ def main() -> None:
         ids.write_text("".join(f"s{i:06d}\n" for i in range(args.n)))
         size_mb = os.path.getsize(files[0]) / 1e6
         cli_mb, cli_out = peak_mb([bayesrep, "compare", *files, "--stimulus-ids", str(ids), "--measure", "tv",
-                                   "--bootstrap", "0", "--out", os.path.join(tmp, "report"), "--json", "-q"])
+                                   "--n-bootstrap", "0", "--out", os.path.join(tmp, "report"), "--json", "-q"])
         api_mb, api_out = peak_mb([sys.executable, "-c", _API, *files])
     cli_tv = json.loads(cli_out)["rows"][0]["value"]
     assert abs(cli_tv - float(api_out)) < 1e-9, (cli_tv, api_out)

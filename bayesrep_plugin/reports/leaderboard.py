@@ -69,10 +69,10 @@ class LeaderboardConfig:
 
 # ---------------------------------------------------------------- config files
 
-_SETTING_KEYS = {"measures": "measures", "b": "b", "method": "method", "bootstrap": "n_bootstrap",
-                 "scheme": "scheme", "seed": "seed", "max_stimuli": "max_stimuli",
-                 "response_kernel": "response_kernel"}  # YAML key → Settings field
+_SETTING_KEYS = ("measures", "b", "method", "n_bootstrap", "bootstrap_scheme", "seed", "max_stimuli",
+                 "response_kernel")  # the Settings fields, under their own names
 _TOP_KEYS = {"title", "output", "models", "neural", "notes", *_SETTING_KEYS}
+_RENAMED = {"bootstrap": "n_bootstrap", "scheme": "bootstrap_scheme"}  # before version 0.2
 _SOURCE_KEYS = {"path", "name", "layers", "select", "stimulus_ids", "stimulus_key", "group"}
 
 
@@ -128,6 +128,9 @@ def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
         raise InputError(f"{path}:{line} not valid YAML ({getattr(error, 'problem', error)})") from None
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected a mapping with 'models' and 'neural'")
+    renamed = sorted(set(raw) & set(_RENAMED))
+    if renamed:
+        raise InputError(f"{path}: " + "; ".join(f"'{key}' is now called '{_RENAMED[key]}'" for key in renamed))
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise InputError(f"{path}: unknown key(s) {sorted(unknown)}; known: {sorted(_TOP_KEYS)}")
@@ -135,7 +138,7 @@ def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
         if key not in raw:
             raise InputError(f"{path}: missing '{key}'")
     try:
-        given = {field_name: raw[key] for key, field_name in _SETTING_KEYS.items() if key in raw}
+        given = {key: raw[key] for key in _SETTING_KEYS if key in raw}
         if "measures" in given:  # one name or a list of names
             measures = given["measures"]
             given["measures"] = (measures,) if isinstance(measures, str) else tuple(measures)
@@ -293,7 +296,7 @@ def _measure_all(entries: list[Entry], settings: Settings, output: Path | None, 
     """The chosen measures with resamples (for the pairs ``resample_if`` chooses; default all); CKA
     and RSA (no resamples) when one of ours is chosen."""
     n = entries[0].representation.n
-    resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.scheme, seed=settings.seed)
+    resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.bootstrap_scheme, seed=settings.seed)
                  if settings.n_bootstrap else None)
     cache = PairCache(None if output is None else output / CACHE_FOLDER)
     matrices = pair_matrices(entries, {name: settings.options(name) for name in settings.measures},
@@ -504,7 +507,7 @@ def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, 
 
     tables = report.tables()
     notes = [f"{report.n_stimuli} stimuli shared by all inputs; b = {report.settings.b}; "
-             f"95% intervals from {report.settings.n_bootstrap} resamples of stimuli ({report.settings.scheme}), "
+             f"95% intervals from {report.settings.n_bootstrap} resamples of stimuli ({report.settings.bootstrap_scheme}), "
              f"re-centred on the value; method: {report.settings.method}.",
              *report.notes]
     if report.kind == "leaderboard":

@@ -302,7 +302,7 @@ def write_config(config: LeaderboardConfig, path: Path) -> Path:
     settings = config.settings
     text = yaml.safe_dump({
         "title": config.title, "output": str(config.output), "measures": list(settings.measures), "b": settings.b,
-        "bootstrap": settings.n_bootstrap, "scheme": settings.scheme, "seed": settings.seed,
+        "n_bootstrap": settings.n_bootstrap, "bootstrap_scheme": settings.bootstrap_scheme, "seed": settings.seed,
         "models": [{"path": str(s.path), "name": s.label, **({"select": s.select} if s.select else {})}
                    for s in config.models],
         "neural": [{"path": str(s.path), "name": s.label} for s in config.neural], "notes": config.notes,

@@ -43,7 +43,7 @@ def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("command, words", [
     ([], ["compare", "score", "leaderboard", "demo", "brainscore", "Exit codes"]),
-    (["compare"], ["--measure", "--bootstrap", "--out", "--json", "--stimulus-ids", "--quiet", "examples:"]),
+    (["compare"], ["--measure", "--n-bootstrap", "--out", "--json", "--stimulus-ids", "--quiet", "examples:"]),
     (["score"], ["--metric", "ceiling", "--json"]),
     (["leaderboard"], ["CONFIG.yaml", "--model", "--neural", "split-half", "config file", "max_stimuli"]),
     (["demo"], ["SIMULATED", "--out"]),
@@ -65,7 +65,7 @@ def test_help_explains_each_command(command, words, capsys):
 def test_compare_json_matches_the_library(files, tmp_path, capsys):
     code = cli.main(["compare", str(files["near"]), str(files["mid"]), str(files["far"]),
                      "--stimulus-ids", str(files["far_ids"]), "--measure", "tv", "cka",
-                     "--bootstrap", "3", "--out", str(tmp_path / "cmp"), "--json", "--quiet"])
+                     "--n-bootstrap", "3", "--out", str(tmp_path / "cmp"), "--json", "--quiet"])
     captured = capsys.readouterr()
     assert code == cli.EXIT_OK and captured.err == ""
     result = json.loads(captured.out)
@@ -97,7 +97,7 @@ def test_npy_inputs_reach_the_kernel_as_memory_maps(tmp_path, capsys, monkeypatc
 
     monkeypatch.setattr(Representation, "from_activations", classmethod(spy))
     code = cli.main(["compare", str(tmp_path / "wide.npy"), str(tmp_path / "wider.npy"), "--stimulus-ids",
-                     str(tmp_path / "ids.txt"), "--measure", "tv", "--bootstrap", "0", "--out", str(tmp_path / "out"),
+                     str(tmp_path / "ids.txt"), "--measure", "tv", "--n-bootstrap", "0", "--out", str(tmp_path / "out"),
                      "--json", "-q"])
     assert code == 0 and mapped == {"wide": True, "wider": True}
     value = json.loads(capsys.readouterr().out)["rows"][0]["value"]
@@ -106,7 +106,7 @@ def test_npy_inputs_reach_the_kernel_as_memory_maps(tmp_path, capsys, monkeypatc
 
 
 def test_compare_table_on_the_terminal(files, tmp_path, capsys):
-    code = cli.main(["compare", str(files["near"]), str(files["mid"]), "--measure", "js", "--bootstrap", "0",
+    code = cli.main(["compare", str(files["near"]), str(files["mid"]), "--measure", "js", "--n-bootstrap", "0",
                      "--out", str(tmp_path), "--quiet"])
     out = capsys.readouterr().out.splitlines()
     assert code == 0
@@ -117,7 +117,7 @@ def test_compare_table_on_the_terminal(files, tmp_path, capsys):
 
 def test_leaderboard_flags_only(files, tmp_path, capsys):
     code = cli.main(["leaderboard", "--model", str(files["near"]), "--model", str(files["mid"]),
-                     "--neural", str(files["brain"]), "--measure", "tv", "--bootstrap", "2",
+                     "--neural", str(files["brain"]), "--measure", "tv", "--n-bootstrap", "2",
                      "--out", str(tmp_path / "b"), "--json", "-q"])
     result = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -129,7 +129,7 @@ def test_leaderboard_flags_only(files, tmp_path, capsys):
 
 def test_leaderboard_config_with_flag_overrides(files, tmp_path, capsys):
     config = files["near"].parent / "cli-board.yaml"
-    config.write_text("measures: [tv, js]\nbootstrap: 2\noutput: cli-out\nmodels: [near.nc]\nneural: [brain.nc]\n")
+    config.write_text("measures: [tv, js]\nn_bootstrap: 2\noutput: cli-out\nmodels: [near.nc]\nneural: [brain.nc]\n")
     code = cli.main(["leaderboard", str(config), "--measure", "js", "--out", str(tmp_path / "o"), "--json", "-q"])
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and {r["measure"] for r in result["rows"]} == {"js"}
@@ -138,7 +138,7 @@ def test_leaderboard_config_with_flag_overrides(files, tmp_path, capsys):
 
 def test_score_matches_the_brainscore_metric(files, tmp_path, capsys):
     out = tmp_path / "score.json"
-    code = cli.main(["score", str(files["mid"]), str(files["brain"]), "--metric", "bayes_tv", "--bootstrap", "4",
+    code = cli.main(["score", str(files["mid"]), str(files["brain"]), "--metric", "bayes_tv", "--n-bootstrap", "4",
                      "--out", str(out), "--json", "-q"])
     printed = json.loads(capsys.readouterr().out)
     assert code == 0 and json.loads(out.read_text()) == printed
@@ -259,7 +259,7 @@ def config_with(folder: Path, files, extra: str) -> str:
                                           flat=np.ones((30, 4)))], r"flat: every stimulus has the same response"),
     (lambda f, t: ["compare", str(f["near"]), str(f["mid"]), "--seed", "-1"], r"seed must be a whole number ≥ 0; got -1"),
     (lambda f, t: ["leaderboard", config_with(t, f, "seed: 1.5")], r"seed must be a whole number ≥ 0; got 1\.5"),
-    (lambda f, t: ["leaderboard", config_with(t, f, "bootstrap: 2.5")], r"bootstrap must be 0 .* got 2\.5"),
+    (lambda f, t: ["leaderboard", config_with(t, f, "n_bootstrap: 2.5")], r"bootstrap must be 0 .* got 2\.5"),
     (lambda f, t: ["leaderboard", config_with(t, f, "notes: {a: 1}")], r"'notes' must be a string or a list"),
     (lambda f, t: ["compare", str(f["near"]), str(f["mid"]), "--out", str(f["near"])],
      r"the output must be a folder, and this is a file"),
@@ -304,12 +304,12 @@ def test_debug_shows_the_traceback(files, tmp_path):
 
 
 def test_usage_error_exits_2():
-    result = run("compare", "--bootstrap", "many")
+    result = run("compare", "--n-bootstrap", "many")
     assert result.returncode == 2 and "invalid int value" in result.stderr
 
 
 def test_progress_bars_only_without_quiet(files, tmp_path, capsys):
-    args = ["compare", str(files["near"]), str(files["mid"]), "--bootstrap", "3", "--out", str(tmp_path)]
+    args = ["compare", str(files["near"]), str(files["mid"]), "--n-bootstrap", "3", "--out", str(tmp_path)]
     assert cli.main(args) == 0
     loud = capsys.readouterr()
     assert "pairs" in loud.err and "report:" in loud.err
@@ -338,7 +338,7 @@ def test_a_second_writer_of_a_report_folder_is_refused(files, tmp_path, capsys, 
         assert holder.stdout.readline().strip() == "held"
         args = (["compare", str(files["near"]), str(files["mid"])] if command == "compare" else
                 ["leaderboard", "--model", str(files["near"]), "--neural", str(files["brain"])])
-        args += ["--measure", "tv", "--bootstrap", "0", "--out", str(out)]
+        args += ["--measure", "tv", "--n-bootstrap", "0", "--out", str(out)]
         assert_one_line_exit_3(args, capsys, f"{out}: another bayesrep run is writing this report folder")
         assert not [p for p in out.iterdir() if not p.name.startswith(".bayesrep")]  # nothing written
     finally:
@@ -355,7 +355,7 @@ def test_a_rerun_with_other_settings_leaves_only_its_own_files(files, tmp_path, 
     out = tmp_path / "report"
     out.mkdir()
     (out / "my-notes.txt").write_text("the user's own file")
-    base = ["--bootstrap", "0", "--out", str(out), "-q"]
+    base = ["--n-bootstrap", "0", "--out", str(out), "-q"]
     assert cli.main(["compare", str(files["near"]), str(files["mid"]), "--measure", "tv", "js", *base]) == 0
     first = report_files(out)
     assert {"heatmap-tv.png", "mds-tv.svg", "heatmap-js.png", "comparison.html"} <= first
@@ -375,7 +375,7 @@ def test_a_rerun_with_other_settings_leaves_only_its_own_files(files, tmp_path, 
 
 def test_a_damaged_cached_pair_is_named_and_recomputed(files, tmp_path, capsys):
     """Once, one empty cached pair made every rerun fail, without naming the file."""
-    args = ["compare", str(files["near"]), str(files["mid"]), "--measure", "tv", "js", "--bootstrap", "3",
+    args = ["compare", str(files["near"]), str(files["mid"]), "--measure", "tv", "js", "--n-bootstrap", "3",
             "--out", str(tmp_path), "--json", "-q"]
     assert cli.main(args) == 0
     clean = json.loads(capsys.readouterr().out)
@@ -396,7 +396,7 @@ def test_a_damaged_cached_pair_is_named_and_recomputed(files, tmp_path, capsys):
 def test_ctrl_c_leaves_only_complete_files_and_a_rerun_resumes_to_the_clean_table(files, tmp_path, capsys):
     """SIGINT to a real leaderboard process held halfway through writing a cache file (interruptible.py)."""
     args = ["leaderboard", "--model", str(files["near"]), "--model", str(files["mid"]), "--model", str(files["far"]),
-            "--stimulus-ids", str(files["far_ids"]), "--neural", str(files["brain"]), "--bootstrap", "3", "-q"]
+            "--stimulus-ids", str(files["far_ids"]), "--neural", str(files["brain"]), "--n-bootstrap", "3", "-q"]
     out, ready = tmp_path / "board", tmp_path / "held"
     process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("interruptible.py")), str(ready),
                                 *args, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -436,7 +436,7 @@ def test_real_data_commands_say_where_to_get_the_data(tmp_path, monkeypatch, cap
 def test_it92_board_with_the_pixels(tmp_path, capsys):
     from bayesrep_plugin.reports.kriegeskorte2008 import build_92_leaderboard, default_settings
 
-    assert cli.main(["it92", "--no-models", "--bootstrap", "4", "--out", str(tmp_path), "-q"]) == 0
+    assert cli.main(["it92", "--no-models", "--n-bootstrap", "4", "--out", str(tmp_path), "-q"]) == 0
     out = capsys.readouterr().out
     expected = build_92_leaderboard({}, dataclasses.replace(default_settings(), n_bootstrap=4), subjects=False,
                                     progress=False)

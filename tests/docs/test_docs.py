@@ -72,7 +72,7 @@ def test_cli_reference_is_the_parsers_help(site):
     text = page_text(site, "reference/cli")
     for command in ("compare", "score", "leaderboard", "demo", "brainscore"):
         assert f"usage: bayesrep {command}" in text
-    for option in ("--measure", "--bootstrap", "--stimulus-ids", "--metric", "--model", "--neural", "--quiet"):
+    for option in ("--measure", "--n-bootstrap", "--stimulus-ids", "--metric", "--model", "--neural", "--quiet"):
         assert option in text
     description = " ".join(build_parser()._subparsers._group_actions[0].choices["leaderboard"].description.split())
     assert description[:60] in " ".join(text.split())

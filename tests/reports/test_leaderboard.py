@@ -168,7 +168,7 @@ def test_config_is_read_relative_to_its_folder(files):
     config = read_config(write_config(folder, """
 title: T
 measures: js
-bootstrap: 3
+n_bootstrap: 3
 models:
   - {path: near.nc, name: N, layers: [early, late]}
   - {path: far.npy, stimulus_ids: far-ids.txt}
@@ -189,8 +189,10 @@ neural:
     ("models: [near.nc\nneural: x\n", "not valid YAML"),
     ("models: [{path: near.nc, layer: x}]\nneural: [brain.nc]\n", r"models\[0\]: unknown key\(s\) \['layer'\]"),
     ("models: [near.nc]\nneural: [brain.nc]\nmax_stimuli: 3\n", "max_stimuli must be a whole number of at least 10"),
-    ("models: [near.nc]\nneural: [brain.nc]\nbootstrap: 1\n", "bootstrap must be 0 .no intervals. or a whole number of at least 2"),
+    ("models: [near.nc]\nneural: [brain.nc]\nn_bootstrap: 1\n", "bootstrap must be 0 .no intervals. or a whole number of at least 2"),
     ("models: [near.nc]\nneural: [brain.nc]\nb: -1\n", "b .noise-to-signal ratio. must be a finite number >= 0"),
+    ("models: [near.nc]\nneural: [brain.nc]\nbootstrap: 5\nscheme: half\n",
+     "'bootstrap' is now called 'n_bootstrap'; 'scheme' is now called 'bootstrap_scheme'"),
 ])
 def test_bad_config_names_the_file_and_the_problem(files, text, message):
     path = write_config(files["near"].parent, text)
