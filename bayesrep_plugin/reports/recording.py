@@ -245,7 +245,9 @@ def posterior_figure(table: Table) -> Figure:
     axes.set_xticks(x, ["0", *map(str, POSTERIOR_OBSERVED)])
     axes.set_xlabel("images of each neuron observed by both readouts (k)")
     axes.set_ylabel("bayes_js after observing (1 − JS; higher = closer)")
-    axes.set_title("Which models' readouts agree with V4's after seeing data (grey: the other compact models)")
+    # A figure title (not the axes'), so that constrained layout keeps it inside beside the legend.
+    figure.suptitle("Which models' readouts agree with V4's after seeing data (grey: the other compact models)",
+                    fontsize=10)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     return figure
