@@ -47,11 +47,28 @@ def _sources(data_dir, efficientnet: bool | None) -> list[tuple[str, str, object
 def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.PathLike | None = None,
                      efficientnet: bool | None = None, batch_size: int = 32, progress: bool = True,
                      folder: str | os.PathLike | None = None) -> dict[str, Path]:
-    """Model assemblies of ``images`` (uint8 RGB (n, h, w, 3), any size) for the pixels, every
-    compact model in the data directory and EfficientNet-Lite0 (``efficientnet=None``: if its
-    packages are installed, else a warning; True: required; False: left out).
+    """Model assemblies of an image set for the pixels, every compact model in the data directory
+    and EfficientNet-Lite0.
 
-    Returns {model name: path of its cached netCDF assembly}; see :mod:`.cache` for reuse.
+    Parameters
+    ----------
+    stimulus_ids : sequence of str
+        One distinct id per image.
+    images : numpy.ndarray, uint8, shape (n, h, w, 3)
+        RGB, any size (resized to each model's input).
+    data_dir : path, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+    efficientnet : bool, optional
+        None: EfficientNet-Lite0 if its packages are installed, else a warning; True: required;
+        False: left out.
+    batch_size, progress, folder
+        Images per forward pass, progress bars, the cache folder (see :mod:`.cache`).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        {model name: its cached netCDF assembly}, pixels first; see :mod:`.cache` for reuse and
+        resumption.
     """
     sources = _sources(data_dir, efficientnet)
     paths = {}
@@ -96,7 +113,22 @@ def torch_model_assembly(model, layers: Sequence[str] | Mapping[str, str], stimu
 
 
 def v4_model_assemblies(data_dir: str | os.PathLike | None = None, progress: bool = True, **options) -> dict[str, Path]:
-    """:func:`model_assemblies` of the 640 images of the V4 session (:mod:`bayesrep_plugin.datasets.cowley2026`)."""
+    """:func:`model_assemblies` of the 640 images of the V4 session (:mod:`bayesrep_plugin.datasets.cowley2026`).
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+    progress : bool
+        Progress bars.
+    **options
+        Passed to :func:`model_assemblies` (``efficientnet``, ``batch_size``, ``folder``).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        {model name: its cached netCDF assembly}.
+    """
     from bayesrep_plugin.datasets import cowley2026
 
     stimulus_ids, images = cowley2026.load_images(data_dir)

@@ -77,8 +77,32 @@ def cached_assembly(name: str, fingerprint: str, load_source: Callable[[], objec
     the model's input batch by batch), computed with the source that ``load_source()`` returns
     unless cached, resuming an interrupted computation of the same inputs.
 
-    ``fingerprint`` identifies the model's weights (see the module); ``folder`` defaults to the
-    cache folder ``model-assemblies`` (:func:`bayesrep_plugin.datasets.location.cache_dir`).
+    Parameters
+    ----------
+    name : str
+        The model's name, in the file name and the assembly.
+    fingerprint : str
+        What identifies the model's weights (see the module); part of the key.
+    load_source : callable
+        Returns the activation source (:mod:`.extract`); called only when the file is not cached.
+    stimulus_ids : sequence of str
+        One distinct id per image.
+    images : numpy.ndarray, uint8, shape (n, h, w, 3)
+    batch_size, progress
+        Images per forward pass; a progress bar.
+    folder : path, optional
+        Default: the cache folder ``model-assemblies``
+        (:func:`bayesrep_plugin.datasets.location.cache_dir`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<folder>/<name>.<key>.nc``.
+
+    Raises
+    ------
+    ValueError
+        For images that are not uint8 RGB, or stimulus ids not one distinct id per image.
     """
     images = check_images(images)
     stimulus_ids = np.asarray(stimulus_ids).astype(str)

@@ -82,7 +82,17 @@ class TorchSource:
         self._outputs[layer] = output.detach().to("cpu", torch.float32, copy=True)
 
     def preprocess(self, images: np.ndarray) -> np.ndarray:
-        """uint8 RGB (n, s, s, 3) at ``input_size`` → float32 (n, 3, s, s), (pixel − mean) / std."""
+        """The model's input: x = (pixel − mean) / std, channels first.
+
+        Parameters
+        ----------
+        images : numpy.ndarray, uint8, shape (n, s, s, 3)
+            RGB, at ``input_size`` (s).
+
+        Returns
+        -------
+        numpy.ndarray, float32, shape (n, 3, s, s)
+        """
         size = self.input_size
         if images.ndim != 4 or images.shape[1:] != (size, size, 3):
             raise ValueError(f"{self.name} takes RGB images of shape (n, {size}, {size}, 3); got {images.shape}")
@@ -90,7 +100,25 @@ class TorchSource:
         return ((images.astype(np.float32) - mean) / std).transpose(0, 3, 1, 2).copy()
 
     def activations(self, images: np.ndarray) -> dict[str, np.ndarray]:
-        """{layer: float32 (n, ...)} of one batch of uint8 RGB images at ``input_size``."""
+        """The outputs of the modules read, for one batch, from one forward pass.
+
+        Parameters
+        ----------
+        images : numpy.ndarray, uint8, shape (n, s, s, 3)
+            RGB, at ``input_size``.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            {layer: float32 (n, ...), each module's output shape}, in the order of ``layers``.
+
+        Raises
+        ------
+        TypeError
+            For a module whose output is not a tensor (a tuple, say), naming it.
+        RuntimeError
+            For a module that the forward pass did not call, naming it.
+        """
         import torch
 
         parameter = next(self.model.parameters(), None)
@@ -115,7 +143,13 @@ class TorchSource:
     def fingerprint(self) -> str:
         """What identifies the activations: a SHA-256 of the model's class, its structure
         (``repr``), every parameter and buffer (name, dtype, shape, bytes), the layers read and the
-        preprocessing."""
+        preprocessing.
+
+        Returns
+        -------
+        str
+            ``<name>:torch-sha256=<hex digest>``, the model's part of a cache key.
+        """
         import torch
 
         digest = hashlib.sha256()
