@@ -20,15 +20,15 @@ d ≤ n is stored as its raw activations.
 Memory, and why a scratch file: an exact K = X Xᵀ needs the products of every pair of images, so
 the activations of all batches must be somewhere (accumulating K block by block in memory would
 need each batch again for every later batch: a forward pass per pair of batches); they are kept on
-disk, not in memory. The images
-go through the model in batches; each batch's activations are appended (float32) to a scratch file,
-one per layer, in a folder of the cache; after the pass K is accumulated in float64 from each file
-by :func:`bayesrep_plugin.core.kernels.linear_kernel`, which reads a memory map in feature chunks
-and releases the pages it read. Resident memory is one batch (its images, its forward pass, its
-activations) plus one float64 chunk (64 MiB) plus K, however wide the layer and however many the
-images; no n × d array of a layer wider than n is ever allocated (a layer with d ≤ n is read whole,
-n × d ≤ n × n, like K). The scratch files (n × d × 4 bytes per layer: 6.4 GB
-for layer0 of the 200-filter model on 640 images) are deleted when the model is done.
+disk, not in memory. The images go through the model in batches; each batch's activations are
+appended (float32) to a scratch file, one per layer, in a folder of the cache; after the pass K is
+accumulated in float64 from each file by :func:`bayesrep_plugin.core.kernels.linear_kernel`, which
+reads a memory map in feature chunks and releases the pages it read. Resident memory is one batch
+(its images, its forward pass, its activations) plus one float64 chunk (64 MiB) plus K, however
+wide the layer and however many the images; no n × d array of a layer wider than n is ever
+allocated (a layer with d ≤ n is read whole, n × d ≤ n × n, like K). The scratch files
+(n × d × 4 bytes per layer: 6.4 GB for layer0 of the 200-filter model on 640 images) are deleted
+when the model is done.
 
 Resuming: the scratch folder is also the checkpoint. After each finished batch the number of
 images done is written there atomically (after the batch's activations); an interrupted run called
@@ -44,8 +44,10 @@ import os
 import shutil
 import tempfile
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import xarray as xr
@@ -142,7 +144,8 @@ def layer_factors(source, images: np.ndarray, batch_size: int = 32, progress: bo
         interrupted (Ctrl-C, killed, an error) and called again with the same folder resumes after
         the last finished batch instead of starting over. The folder must belong to these images and
         this source alone (:func:`bayesrep_plugin.models.cache.cached_assembly` names it by their
-        key); it is deleted when the factors are done. Default: a temporary folder (not resumable).
+        key); it is locked while in use (a second process using it gets a ``RuntimeError``) and
+        deleted when the factors are done. Default: a temporary folder (not resumable).
 
     Returns
     -------
@@ -161,10 +164,26 @@ def layer_factors(source, images: np.ndarray, batch_size: int = 32, progress: bo
                                      _write_activations(source, images, batch_size, progress, Path(folder)))
     folder = Path(scratch)
     folder.mkdir(parents=True, exist_ok=True)
-    factors = _factors_of_files(source, len(images), folder,
-                                _write_activations(source, images, batch_size, progress, folder))
-    shutil.rmtree(folder)
+    with _only_user(folder):
+        factors = _factors_of_files(source, len(images), folder,
+                                    _write_activations(source, images, batch_size, progress, folder))
+        shutil.rmtree(folder)
     return factors
+
+
+@contextmanager
+def _only_user(folder: Path) -> Iterator[None]:
+    """Hold the scratch folder alone: two processes appending to the same files would interleave
+    their batches into wrong kernels, so the second one fails instead (POSIX advisory lock)."""
+    import fcntl
+
+    with open(folder / "lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(f"{folder}: another process is computing these activations; "
+                               "wait for it to finish") from None
+        yield
 
 
 #: The checkpoint in a scratch folder: {"layers", "images", "done", "shapes"} after each finished batch.

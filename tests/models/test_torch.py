@@ -6,6 +6,8 @@ hooks; the resumed run against an uninterrupted one; the memory against a naive 
 """
 
 import json
+import subprocess
+import sys
 import tracemalloc
 
 import numpy as np
@@ -155,6 +157,20 @@ def test_a_checkpoint_its_files_do_not_back_is_started_over(tmp_path, model, ima
     assert len(passes) == 5
     X = direct_activations(model, images[1], BATCH)["head"]
     assert relative(factors[2].values @ factors[2].values.T, X @ X.T) < 1e-10
+
+
+def test_a_scratch_folder_in_use_by_another_process_is_refused(tmp_path, model, images):
+    source = TorchSource(model, LAYERS, input_size=SIZE)
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, sys; f = open(sys.argv[1], 'w'); "
+                               "fcntl.flock(f, fcntl.LOCK_EX); print(flush=True); sys.stdin.read()",
+                               str(tmp_path / "lock")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        holder.stdout.readline()  # the other process holds the lock
+        with pytest.raises(RuntimeError, match=f"{tmp_path}: another process is computing these activations"):
+            layer_factors(source, images[1][:10], batch_size=5, progress=False, scratch=tmp_path)
+    finally:
+        holder.communicate("")
+    assert len(layer_factors(source, images[1][:10], batch_size=5, progress=False, scratch=tmp_path)) == 4
 
 
 def test_memory_holds_one_batch_not_the_activations(monkeypatch, model, images):
