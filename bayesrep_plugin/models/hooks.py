@@ -44,6 +44,9 @@ class TorchSource:
     ------
     ValueError
         For a module name the model does not have (listing some it has), or repeated layer names.
+    TypeError
+        For a Keras model (on the torch backend it is an ``nn.Module``, but its layers are not its
+        submodules: :mod:`.compact` reads them through keras).
     """
 
     def __init__(self, model, layers: Sequence[str] | Mapping[str, str], *, input_size: int = 224,
@@ -53,6 +56,9 @@ class TorchSource:
 
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+        if type(model).__module__.startswith("keras"):  # an nn.Module on keras's torch backend, with no submodules
+            raise TypeError("a Keras model's layers are not torch submodules that hooks can read; read them "
+                            "with keras.Model(model.inputs, [layer outputs]) as bayesrep_plugin.models.compact does")
         self.model = model.eval()
         self.name = name or type(model).__name__
         modules = dict(model.named_modules())

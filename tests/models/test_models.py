@@ -168,6 +168,13 @@ def test_an_interrupted_compact_model_resumes_to_the_kernels_of_its_activations(
         assert relative(found[layer], X @ X.T) < 1e-10, layer
 
 
+def test_a_keras_model_is_not_taken_for_a_torch_model_with_hooks(smallest):
+    from bayesrep_plugin.models import TorchSource
+
+    with pytest.raises(TypeError, match="Keras model's layers are not torch submodules"):
+        TorchSource(smallest._extractor, ["layer0_act"])
+
+
 def test_kernel_factor_is_the_principal_components():
     """For X = U S Wᵀ the factor is U S up to column signs, columns by decreasing variance."""
     rng = np.random.default_rng(0)
