@@ -62,9 +62,11 @@ class TorchSource:
         self.model = model.eval()
         self.name = name or type(model).__name__
         modules = dict(model.named_modules())
+        if isinstance(layers, str) or not layers:
+            raise ValueError(f"{self.name}: layers must be a non-empty list of module names; got {layers!r}")
         names = dict(layers) if isinstance(layers, Mapping) else {module: module for module in layers}
         unknown = [module for module in names if module not in modules]
-        if unknown or not names:
+        if unknown:
             raise ValueError(f"{self.name}: no module named {unknown} (it has e.g. {list(modules)[1:8]})")
         if len(set(names.values())) != len(names):
             raise ValueError(f"{self.name}: repeated layer names in {list(names.values())}")

@@ -196,6 +196,8 @@ def test_memory_holds_one_batch_not_the_activations(monkeypatch, model, images):
 def test_a_module_that_is_not_there_or_returns_no_tensor_is_named(model, images):
     with pytest.raises(ValueError, match=r"SmallCNN: no module named \['conv3'\] \(it has e.g. \['conv1'"):
         TorchSource(model, ["conv1", "conv3"])
+    with pytest.raises(ValueError, match="layers must be a non-empty list of module names; got 'conv1'"):
+        TorchSource(model, "conv1")
     class Pair(torch.nn.Module):
         def forward(self, x):
             return x, -x
