@@ -90,7 +90,7 @@ def test_comparison_page_shows_its_figures(site):
 
 def test_api_reference_shows_every_public_object_with_its_sections(site):
     pages = {page: (site / "reference" / page / "index.html").read_text("utf-8")
-             for page in ("api-core", "api-assemblies", "api-brainscore")}
+             for page in ("api-core", "api-assemblies", "api-brainscore", "api-models")}
     shown = set()
     for page in pages.values():
         shown |= set(re.findall(r'id="(bayesrep_plugin\.[\w.]+)"', page))

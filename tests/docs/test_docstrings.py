@@ -1,9 +1,9 @@
 """Every public function and class of the API documents its parameters and its return value.
 
 "Public" is what the API reference pages show: the names that ``bayesrep_plugin``,
-``bayesrep_plugin.core`` and ``bayesrep_plugin.assemblies`` export in ``__all__``, and the
-functions and classes defined (not imported) in the Brain-Score metric and benchmark modules and
-in the dataset loaders; for a class, also its public methods and ``__call__``. Docstrings are
+``bayesrep_plugin.core``, ``bayesrep_plugin.assemblies`` and ``bayesrep_plugin.models`` export in
+``__all__``, and the functions and classes defined (not imported) in the Brain-Score metric and
+benchmark modules and in the dataset loaders; for a class, also its public methods and ``__call__``. Docstrings are
 read as mkdocstrings reads them (griffe, numpy style), without importing the code.
 """
 
@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 #: Modules whose ``__all__`` is the API.
-EXPORTING = ("bayesrep_plugin", "bayesrep_plugin.core", "bayesrep_plugin.assemblies")
+EXPORTING = ("bayesrep_plugin", "bayesrep_plugin.core", "bayesrep_plugin.assemblies", "bayesrep_plugin.models")
 #: Modules whose own public functions and classes are the API.
 DEFINING = ("bayesrep_plugin.brainscore.metrics", "bayesrep_plugin.brainscore.encoding",
             "bayesrep_plugin.brainscore.benchmarks", "bayesrep_plugin.datasets.cowley2026",
