@@ -141,6 +141,8 @@ def measure_pairs(client: Client, representations: list[Representation], tasks: 
 
     remaining = dict(tasks)
     for _ in range(ROUNDS):
+        if not remaining:
+            return
         needed = sorted({position for pair in remaining for position in pair})
         shared = dict(zip(needed, client.scatter([representations[k] for k in needed], broadcast=False, hash=False)))
         futures = {client.submit(_on_one_blas_thread, measure, shared[i], shared[j], measures, b, resamples,
@@ -154,7 +156,6 @@ def measure_pairs(client: Client, representations: list[Representation], tasks: 
             pair = futures.pop(future)
             finished(pair, result)
             del remaining[pair]
-        if not remaining:
-            return
-    raise RuntimeError(f"{len(remaining)} pairs were cancelled in each of {ROUNDS} rounds: workers of the cluster "
-                       f"at {client.scheduler.address} keep dying (out of memory?)")
+    if remaining:
+        raise RuntimeError(f"{len(remaining)} pairs were cancelled in each of {ROUNDS} rounds: workers of the "
+                           f"cluster at {client.scheduler.address} keep dying (out of memory?)")
