@@ -20,10 +20,12 @@ $(STAMP): pyproject.toml constraints.txt scripts/torchvision_cpu_compat.py
 demo: $(STAMP)
 	$(PY) -m bayesrep_plugin.demo
 
-# The main suite, then the core alone under current numpy 2, then the brainscore_language
-# registration in an environment of its own (it cannot share one with brainscore-vision).
+# The main suite; its property tests once more on new random examples (about 20 CPU-seconds); the
+# core alone under current numpy 2; the brainscore_language registration in an environment of its own
+# (it cannot share one with brainscore-vision); the exported folders as Brain-Score's CI tests them.
 test: $(STAMP) chromium
 	$(PY) -m pytest
+	$(PY) -m pytest -q -m hypothesis --hypothesis-profile=randomized
 	scripts/core-numpy2.sh
 	scripts/language-env.sh
 	scripts/upstream-plugin.sh
@@ -36,10 +38,15 @@ test-models: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The peer libraries (rsatoolbox, repsim) are the benchmarks extra, installed here only.
 benchmarks: $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[benchmarks]'
 	$(PY) benchmarks/bench_core.py
 	$(PY) benchmarks/bench_brainscore.py
 	$(PY) benchmarks/bench_distributed.py
+	$(PY) benchmarks/bench_torch.py
+	OMP_NUM_THREADS=1 $(PY) benchmarks/replicate.py
+	$(PY) benchmarks/bench_peers.py
 
 clean:
 	rm -rf $(VENV) bayesrep-demo .pytest_cache .hypothesis

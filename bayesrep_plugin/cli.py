@@ -6,14 +6,16 @@ and prints. Exit codes scripts can rely on:
     0  success
     1  internal error (a bug: please report it; rerun with --debug for the traceback)
     2  usage error (unknown option, missing argument)
-    3  bad input (missing or unreadable file, no stimulus coordinate, unknown measure, a plugin
-       folder in the way, a b too small for double precision to resolve, ...)
+    3  bad input (missing, unreadable or damaged file, no stimulus coordinate, unknown measure, a
+       plugin folder in the way, a b too small for double precision to resolve, an output folder
+       that another run is writing, ...)
     130  interrupted (Ctrl-C); finished pairs are kept and reused by a rerun
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import math
@@ -27,12 +29,12 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 1
 EXAMPLES = {
     "compare": """examples:
   bayesrep compare alexnet.nc resnet18.nc resnet34.nc --names AlexNet ResNet-18 ResNet-34
-  bayesrep compare a.npy b.npy --stimulus-ids ids.txt --measure tv js cka --bootstrap 50 --out cmp/
+  bayesrep compare a.npy b.npy --stimulus-ids ids.txt --measure tv js cka --n-bootstrap 50 --out cmp/
   bayesrep compare a.nc b.nc --json > distances.json
   bayesrep compare *.nc --workers 2 --out cmp/       # the pairs on a local Dask cluster of 2 processes""",
     "score": """examples:
   bayesrep score model.nc neural.nc --metric bayes_js
-  bayesrep score model.nc neural.nc --metric bayes_tv --bootstrap 200 --json > score.json""",
+  bayesrep score model.nc neural.nc --metric bayes_tv --n-bootstrap 200 --json > score.json""",
     "leaderboard": """examples:
   bayesrep leaderboard leaderboard.yaml
   bayesrep leaderboard --model alexnet.nc --model resnet18.nc --neural it.nc --measure tv js --out board/
@@ -43,8 +45,8 @@ config file (paths are relative to it; every key but models and neural is option
   output: board/              # folder for the report
   measures: [tv, js]          # any of bayesrep's measures
   b: 0.01                     # the readout's noise-to-signal ratio
-  bootstrap: 20               # resamples of stimuli (0: no intervals)
-  scheme: half                # half | replacement
+  n_bootstrap: 20             # resamples of stimuli (0: no intervals)
+  bootstrap_scheme: half      # half | replacement
   seed: 0
   max_stimuli: 600            # optional random subset of the shared stimuli
   models:
@@ -55,7 +57,7 @@ config file (paths are relative to it; every key but models and neural is option
     - {path: it.nc, name: IT, select: {region: IT}}""",
     "v4": """examples:
   bayesrep v4 --data-dir ../shared/data --out v4-report/
-  BAYESREP_DATA=../shared/data bayesrep v4 --bootstrap 50""",
+  BAYESREP_DATA=../shared/data bayesrep v4 --n-bootstrap 50""",
     "it92": """examples:
   bayesrep it92 --data-dir ../shared/data --out it92/
   bayesrep it92 --no-models --subjects""",
@@ -99,9 +101,9 @@ def _settings_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
                         help="noise-to-signal ratio of the readout prior (the reference's default is 0.01)")
     parser.add_argument("--method", choices=["exact", "mc"], default=default(base.method),
                         help="exact (generalized chi-square integrals) or mc (Monte Carlo, the reference's estimator)")
-    parser.add_argument("--bootstrap", type=int, default=default(base.n_bootstrap), metavar="N",
+    parser.add_argument("--n-bootstrap", type=int, default=default(base.n_bootstrap), metavar="N",
                         help="resamples of stimuli for the intervals (0: none)")
-    parser.add_argument("--scheme", choices=["half", "replacement"], default=default(base.scheme),
+    parser.add_argument("--bootstrap-scheme", choices=["half", "replacement"], default=default(base.bootstrap_scheme),
                         help="resample half the stimuli without replacement, or all with replacement")
     parser.add_argument("--seed", type=int, default=default(base.seed), help="seed of the resamples")
     parser.add_argument("--max-stimuli", type=int, default=None, metavar="N",
@@ -128,7 +130,7 @@ def _real_data_options(parser: argparse.ArgumentParser, holds: str) -> None:
     parser.add_argument("--data-dir", type=Path, metavar="DIR",
                         help=f"folder holding {holds} (default: the environment variable BAYESREP_DATA)")
     parser.add_argument("--b", type=float, default=base.b, help="noise-to-signal ratio of the readout prior")
-    parser.add_argument("--bootstrap", type=int, default=base.n_bootstrap, metavar="N",
+    parser.add_argument("--n-bootstrap", type=int, default=base.n_bootstrap, metavar="N",
                         help="resamples of images for the intervals")
     parser.add_argument("--seed", type=int, default=base.seed, help="seed of the resamples (and of the repeats' split)")
 
@@ -142,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 bad input, 130 interrupted.\n"
                "Inputs: netCDF assemblies (.nc, brainio or plain xarray; stimulus coordinate stimulus_id, "
                "stimulus_path or image_id), .npz (arrays 'activations', 'stimulus_id', optional 'repetition'), "
-               ".npy with --stimulus-ids.")
+               ".npy with --stimulus-ids (memory-mapped, not read whole).")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     compare = commands.add_parser(
@@ -156,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="labels of the inputs, in order (default: the file names without extension)")
     _settings_options(compare, defaults=True)
     compare.add_argument("--out", type=Path, default=Path("bayesrep-compare"), metavar="DIR",
-                         help="folder for the report (finished pairs are cached there and reused)")
+                         help="folder for the report, one run at a time (finished pairs are cached there and "
+                              "reused; an earlier report's files that this one does not write are removed)")
     compare.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     _cluster_options(compare)
     _common(compare)
@@ -171,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("model", type=Path, metavar="MODEL", help="model activations (.nc/.npz/.npy)")
     score.add_argument("neural", type=Path, metavar="NEURAL", help="neural responses with repetitions (.nc/.npz)")
     score.add_argument("--metric", default="bayes_js", help="metric identifier from registry.yaml")
-    score.add_argument("--bootstrap", type=int, default=None, metavar="N",
+    score.add_argument("--n-bootstrap", type=int, default=None, metavar="N",
                        help="resamples of stimuli (default: the metric's)")
     score.add_argument("--stimulus-ids", type=Path, metavar="FILE", help="stimulus ids for a .npy MODEL")
     score.add_argument("--out", type=Path, metavar="FILE", help="also write the result as JSON to FILE")
@@ -288,31 +291,32 @@ def _settings(args: argparse.Namespace, base=None):
     from bayesrep_plugin.reports.settings import Settings
 
     given = {"measures": args.measure and tuple(args.measure), "b": args.b, "method": args.method,
-             "n_bootstrap": args.bootstrap, "scheme": args.scheme, "seed": args.seed, "max_stimuli": args.max_stimuli}
+             "n_bootstrap": args.n_bootstrap, "bootstrap_scheme": args.bootstrap_scheme, "seed": args.seed,
+             "max_stimuli": args.max_stimuli}
     return dataclasses.replace(base or Settings(), **{k: v for k, v in given.items() if v is not None})
 
 
 def run_compare(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports.distributed import connect
+    from bayesrep_plugin.reports.folder import report_folder
     from bayesrep_plugin.reports.inputs import InputError, Source
-    from bayesrep_plugin.reports.leaderboard import build_comparison, check_output, write_report
+    from bayesrep_plugin.reports.leaderboard import build_comparison, write_report
 
-    check_output(args.out)
     names = args.names or [None] * len(args.inputs)
     if len(names) != len(args.inputs):
         raise InputError(f"--names gives {len(names)} labels for {len(args.inputs)} inputs")
     sources = [Source(path, name, stimulus_ids=args.stimulus_ids) for path, name in zip(args.inputs, names)]
-    with connect(args.scheduler, args.workers) as client:
+    with report_folder(args.out), connect(args.scheduler, args.workers) as client:
         report = build_comparison(sources, _settings(args), output=args.out, progress=not args.quiet, client=client)
-    _print_report(args, report, write_report(report, args.out))
+        _print_report(args, report, write_report(report, args.out))
     return EXIT_OK
 
 
 def run_leaderboard(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports.distributed import connect
+    from bayesrep_plugin.reports.folder import report_folder
     from bayesrep_plugin.reports.inputs import InputError, Source
-    from bayesrep_plugin.reports.leaderboard import (LeaderboardConfig, build_leaderboard, check_output, read_config,
-                                                     write_report)
+    from bayesrep_plugin.reports.leaderboard import LeaderboardConfig, build_leaderboard, read_config, write_report
 
     if args.config:
         config = read_config(args.config, output=args.out)
@@ -327,10 +331,9 @@ def run_leaderboard(args: argparse.Namespace) -> int:
                                    neural=[Source(p, stimulus_ids=args.stimulus_ids) for p in args.neural],
                                    settings=_settings(args), output=args.out or Path("bayesrep-leaderboard"),
                                    title=args.title or "bayesrep leaderboard")
-    check_output(config.output)
-    with connect(args.scheduler, args.workers) as client:
+    with report_folder(config.output), connect(args.scheduler, args.workers) as client:
         report = build_leaderboard(config, progress=not args.quiet, client=client)
-    _print_report(args, report, write_report(report, config.output))
+        _print_report(args, report, write_report(report, config.output))
     return EXIT_OK
 
 
@@ -351,7 +354,7 @@ def run_score(args: argparse.Namespace) -> int:
     scorable = [i for i, e in entries.items() if e.cls.endswith(":BayesianReadoutSimilarity")]
     if args.metric not in scorable:
         raise InputError(f"unknown metric {args.metric!r}; metrics with a ceiling: {', '.join(scorable)}")
-    options = {} if args.bootstrap is None else {"n_bootstrap": args.bootstrap}
+    options = {} if args.n_bootstrap is None else {"n_bootstrap": args.n_bootstrap}
     model = load_assembly(Source(args.model, stimulus_ids=args.stimulus_ids))
     neural = load_assembly(Source(args.neural))
     _say(args, f"scoring {args.model.name} against {args.neural.name} with {args.metric} ...")
@@ -380,14 +383,14 @@ def run_score(args: argparse.Namespace) -> int:
 def run_v4(args: argparse.Namespace) -> int:
     from bayesrep_plugin.datasets import cowley2026
     from bayesrep_plugin.reports import recording
-    from bayesrep_plugin.reports.leaderboard import check_output
+    from bayesrep_plugin.reports.folder import report_folder
 
     cowley2026.load_responses(args.data_dir)  # a missing or bad recording fails now, not after the models
-    check_output(args.out)
-    settings = dataclasses.replace(recording.SETTINGS, b=args.b, n_bootstrap=args.bootstrap, seed=args.seed)
-    sources = recording.v4_sources(args.data_dir, progress=not args.quiet)
-    report, paths = recording.build_v4_report(args.out, sources, data_dir=args.data_dir, settings=settings,
-                                              progress=not args.quiet)
+    settings = dataclasses.replace(recording.SETTINGS, b=args.b, n_bootstrap=args.n_bootstrap, seed=args.seed)
+    with report_folder(args.out):
+        sources = recording.v4_sources(args.data_dir, progress=not args.quiet)
+        report, paths = recording.build_v4_report(args.out, sources, data_dir=args.data_dir, settings=settings,
+                                                  progress=not args.quiet)
     print(recording.summary(report))
     _say(args, f"report: {paths['html']}")
     return EXIT_OK
@@ -395,21 +398,21 @@ def run_v4(args: argparse.Namespace) -> int:
 
 def run_it92(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports import kriegeskorte2008 as it92
-    from bayesrep_plugin.reports.leaderboard import check_output, write_report
+    from bayesrep_plugin.reports.folder import report_folder
+    from bayesrep_plugin.reports.leaderboard import write_report
     from bayesrep_plugin.reports.tables import to_markdown
 
     it92.brains(args.data_dir)  # a missing or bad RDM file fails now, not after the models
-    if args.out:
-        check_output(args.out)
-    settings = dataclasses.replace(it92.default_settings(), b=args.b, n_bootstrap=args.bootstrap, seed=args.seed)
-    models = {} if args.no_models else it92.it92_models(args.data_dir, progress=not args.quiet)
-    report = it92.build_92_leaderboard(models, settings, path=args.data_dir, subjects=args.subjects,
-                                       output=args.out, progress=not args.quiet)
-    print(to_markdown(report.tables(), report.title))
-    for note in report.notes:
-        print(f"> {note}\n")
-    if args.out:
-        _say(args, f"report: {write_report(report, args.out)['html']}")
+    settings = dataclasses.replace(it92.default_settings(), b=args.b, n_bootstrap=args.n_bootstrap, seed=args.seed)
+    with report_folder(args.out) if args.out else contextlib.nullcontext():
+        models = {} if args.no_models else it92.it92_models(args.data_dir, progress=not args.quiet)
+        report = it92.build_92_leaderboard(models, settings, path=args.data_dir, subjects=args.subjects,
+                                           output=args.out, progress=not args.quiet)
+        print(to_markdown(report.tables(), report.title))
+        for note in report.notes:
+            print(f"> {note}\n")
+        if args.out:
+            _say(args, f"report: {write_report(report, args.out)['html']}")
     return EXIT_OK
 
 

@@ -43,6 +43,7 @@ import yaml
 from . import data
 from .core import MEASURES, Representation, compare_measures
 from .reports.atomic import replacing, write_text
+from .reports.folder import report_folder
 from .reports.leaderboard import build_leaderboard, read_config, write_report
 
 NEURONS = 120
@@ -72,8 +73,9 @@ def measure_table(b: float = 0.01, progress: bool = True) -> tuple[list[str], li
 
 
 def format_table(measures: list[str], pairs: list[tuple[str, str]], values: dict) -> str:
-    header = f"{'measure':<14}" + "".join(f"{a + ' vs ' + c:>22}" for a, c in pairs)
-    rows = [f"{m:<14}" + "".join(f"{values[p][m]:>22.6f}" for p in pairs) for m in measures]
+    width = max(map(len, ["measure", *measures])) + 1
+    header = f"{'measure':<{width}}" + "".join(f"{a + ' vs ' + c:>22}" for a, c in pairs)
+    rows = [f"{m:<{width}}" + "".join(f"{values[p][m]:>22.6f}" for p in pairs) for m in measures]
     kinds = "kind: " + ", ".join(f"{m}={MEASURES[m].kind}" for m in measures)
     return "\n".join([header, "-" * len(header), *rows, "", kinds])
 
@@ -120,7 +122,7 @@ def write_inputs(out: Path) -> Path:
         "output": ".",
         "measures": ["tv", "js"],
         "b": 0.01,
-        "bootstrap": BOOTSTRAP,
+        "n_bootstrap": BOOTSTRAP,
         "seed": SEED,
         "max_stimuli": LEADERBOARD_STIMULI,
         "models": [{"path": str(data.activations_path(name)), "name": name} for name in data.NETWORKS],
@@ -155,19 +157,23 @@ def real_recording(out: Path, data_dir=None, progress: bool = True) -> Path | No
 def run(out: Path = Path("bayesrep-demo"), progress: bool = True, data_dir=None) -> Path:
     """The whole demo; returns the simulated leaderboard's page."""
     out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    real_recording(out / "v4", data_dir, progress)
-    print("Comparing the real AlexNet / ResNet-18 / ResNet-34 activations (2,400 objectome images, b = 0.01):")
-    print(format_table(*measure_table(progress=progress)))
-    print(f"\nLeaderboard: the three networks vs a SIMULATED neural population ({DATASET}; "
-          f"{LEADERBOARD_STIMULI} images, {BOOTSTRAP} resamples):")
-    report = build_leaderboard(read_config(write_inputs(out)), progress=progress)
-    paths = write_report(report, out)
+    with report_folder(out):  # one writer at a time (the v4 report locks out/v4 as it writes it)
+        real_recording(out / "v4", data_dir, progress)
+        print("Comparing the real AlexNet / ResNet-18 / ResNet-34 activations (2,400 objectome images, b = 0.01):")
+        print(format_table(*measure_table(progress=progress)))
+        print(f"\nLeaderboard: the three networks vs a SIMULATED neural population ({DATASET}; "
+              f"{LEADERBOARD_STIMULI} images, {BOOTSTRAP} resamples):")
+        report = build_leaderboard(read_config(write_inputs(out)), progress=progress)
+        paths = write_report(report, out)
     for table in report.tables():
         print(f"\n{table.title}")
         for row in table.rows:
-            print(f"  {row['rank']}. {row['representation']:<40} {row['value']:.4f}  "
-                  f"[{row['ci_low']:.4f}, {row['ci_high']:.4f}]")
+            if "posterior" in row:  # the posterior-over-models table
+                print(f"  {row['rank']}. {row['model']:<40} log evidence {row['log_evidence']:.1f}  "
+                      f"posterior {row['posterior']:.4f}")
+            else:
+                print(f"  {row['rank']}. {row['representation']:<40} {row['value']:.4f}  "
+                      f"[{row['ci_low']:.4f}, {row['ci_high']:.4f}]")
     print(f"\nReport written to {out}/ — open {paths['html']}")
     return paths["html"]
 

@@ -7,13 +7,13 @@ Every metric gets the same two NeuroidAssemblies, through brainscore_vision.load
 Ours: 100 bootstrap resamples (half samples) for the readout metrics, 100 neuroid resamples for
 the encoding score (which needs repetitions: it gets the 4 repetitions the average was made of).
 
-    .venv/bin/python benchmarks/bench_brainscore.py [--n 1000] [--bootstrap 100]
+    .venv/bin/python benchmarks/bench_brainscore.py [--n 1000] [--n-bootstrap 100]
 
 With ``--bias`` it instead measures the bias of the two bootstrap schemes on the real activations
 (the table in docs/guide-brainscore.md): TV at b = 0.01 on all n stimuli vs the mean over
 resamples, for each pair of networks.
 
-    .venv/bin/python benchmarks/bench_brainscore.py --bias [--n 1000] [--bootstrap 20]
+    .venv/bin/python benchmarks/bench_brainscore.py --bias [--n 1000] [--n-bootstrap 20]
 """
 
 from __future__ import annotations
@@ -80,21 +80,21 @@ def bootstrap_bias(n: int, n_bootstrap: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--bootstrap", type=int, default=None, help="resamples (default 100; 20 with --bias)")
+    parser.add_argument("--n-bootstrap", type=int, default=None, help="resamples (default 100; 20 with --bias)")
     parser.add_argument("--bias", action="store_true", help="measure the bias of the bootstrap schemes instead")
     args = parser.parse_args()
     if args.bias:
-        bootstrap_bias(args.n, args.bootstrap or 20)
+        bootstrap_bias(args.n, args.n_bootstrap or 20)
         return
-    args.bootstrap = args.bootstrap or 100
+    args.n_bootstrap = args.n_bootstrap or 100
     install(["brainscore_vision"])
     from brainscore_vision import load_metric
 
     model, neural, repeated = assemblies(args.n)
     runs = {
-        f"bayes_js ({args.bootstrap} resamples)": lambda: load_metric("bayes_js", n_bootstrap=args.bootstrap)(model, neural),
-        f"bayes_tv ({args.bootstrap} resamples)": lambda: load_metric("bayes_tv", n_bootstrap=args.bootstrap)(model, neural),
-        f"bayes_encoding ({args.bootstrap} resamples)": lambda: load_metric("bayes_encoding", n_bootstrap=args.bootstrap)(model, repeated),
+        f"bayes_js ({args.n_bootstrap} resamples)": lambda: load_metric("bayes_js", n_bootstrap=args.n_bootstrap)(model, neural),
+        f"bayes_tv ({args.n_bootstrap} resamples)": lambda: load_metric("bayes_tv", n_bootstrap=args.n_bootstrap)(model, neural),
+        f"bayes_encoding ({args.n_bootstrap} resamples)": lambda: load_metric("bayes_encoding", n_bootstrap=args.n_bootstrap)(model, repeated),
         "Brain-Score cka (no resampling)": lambda: load_metric("cka")(model, neural),
         "Brain-Score pls (10-fold CV)": lambda: load_metric("pls")(model, neural),
     }

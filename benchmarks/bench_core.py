@@ -128,16 +128,21 @@ print(peak_kib / 2**20, time.perf_counter() - start, K[0, 0])
 """
 
 
+def write_random_npy(path: str, n: int, d: int, seed: int = 3) -> None:
+    """A float32 (n, d) .npy of standard normals, written 100 rows at a time (never whole in memory)."""
+    mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, d))
+    rng = np.random.default_rng(seed)
+    for start in range(0, n, 100):
+        mm[start:start + 100] = rng.standard_normal((min(100, n - start), d), dtype=np.float32)
+    mm.flush()
+    del mm
+
+
 def peak_memory(n: int, d: int):
     print(f"\n## 4. peak resident memory, kernel of n = {n}, d = {d:,} float32 from a memory-mapped .npy")
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "acts.npy")
-        mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, d))
-        rng = np.random.default_rng(3)
-        for start in range(0, n, 100):
-            mm[start:start + 100] = rng.standard_normal((min(100, n - start), d), dtype=np.float32)
-        mm.flush()
-        del mm
+        write_random_npy(path, n, d)
         results = {}
         for mode in ("ours", "naive"):
             out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, path, mode],

@@ -1,7 +1,18 @@
+import atexit
+import importlib.util
 import os
+import shutil
+import sys
 import tempfile
+from pathlib import Path
 
 import pytest
+
+# One BLAS / OpenMP thread in the tests and in the processes they start, set before numpy or torch
+# is first imported (both read these once, when they load). The tests' problems are small: on two
+# shared cores more threads only wait on each other (a torch step took 7× longer with two).
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
 
 # Brain-Score shells out to pip on every load_* unless told not to; tests never install anything.
 os.environ["BS_INSTALL_DEPENDENCIES"] = "no"
@@ -14,37 +25,97 @@ os.environ.setdefault("BAYESREP_DATA", SHARED_DATA)
 # no test may pass because of what an earlier run left behind.
 os.environ["BAYESREP_CACHE"] = tempfile.mkdtemp(prefix="bayesrep-test-cache-")
 
-# Property tests draw the same examples on every run, so CI is reproducible. (The language
-# environment runs its one test file without hypothesis installed.)
+# Property tests (hypothesis): by default the same 12 examples per test on every run, so that a
+# failure is reproducible; `make test` then runs them once more under "randomized", on 200 new
+# examples each (pytest -m hypothesis --hypothesis-profile=randomized). A randomized failure prints
+# the blob for @reproduce_failure(...), and .hypothesis/ keeps the example, replayed first by the
+# next randomized run. (The language environment runs its one test file without hypothesis.)
 try:
-    from hypothesis import settings
+    from hypothesis import HealthCheck, settings
 except ImportError:
     pass
 else:
-    settings.register_profile("reproducible", derandomize=True)
+    settings.register_profile("reproducible", max_examples=12, derandomize=True, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.register_profile("randomized", max_examples=200, derandomize=False, deadline=None, print_blob=True,
+                              suppress_health_check=[HealthCheck.too_slow])
     settings.load_profile("reproducible")
 
 
-# Fixtures with the real Brain-Score packages: our plugin installed into brainscore_vision.
+# Brain-Score finds a plugin only in <package>/metrics/ (benchmarks/, ...) next to the package's own
+# __init__.py: brainscore_core.plugin_management.import_plugin scans Path(package.__file__).parent.
+# So that no test writes into the installed packages (where a developer's environment and concurrent
+# test runs would share them), each installed framework gets a stand-in for this session: a folder of
+# symbolic links to the real package's files, in which metrics/ and benchmarks/ are real folders (of
+# links) that our plugin folders can be installed into. The stand-ins come first on sys.path and, for
+# the processes tests start, on PYTHONPATH; everything but our folders is Brain-Score's own.
+FRAMEWORKS = ("brainscore_vision", "brainscore_language")
+PLUGIN_PARENTS = ("metrics", "benchmarks")
+STAND_INS = Path(tempfile.mkdtemp(prefix="bayesrep-test-site-"))
+atexit.register(shutil.rmtree, STAND_INS, ignore_errors=True)
 
-def installed_plugin(framework: str):
-    """Our folder in the installed ``framework``'s metrics/ (and, for vision, benchmarks/), removed
-    again if it was not there; yields the metrics folder."""
-    from bayesrep_plugin.brainscore.install import install, metrics_dir, uninstall
+
+def installed_package(framework: str) -> Path | None:
+    """The folder of the installed ``framework`` (found before the stand-ins are on sys.path)."""
+    spec = importlib.util.find_spec(framework)
+    return None if spec is None else Path(spec.origin).parent
+
+
+def link_stand_in(package: Path, stand_in: Path) -> None:
+    """``stand_in`` as ``package``: links to its entries, with metrics/ and benchmarks/ real folders
+    (of links to their entries, leaving out any installed folder of ours: each test run installs its own)."""
     from bayesrep_plugin.brainscore.registry import PLUGIN_NAME
 
-    was_installed = (metrics_dir(framework) / PLUGIN_NAME).exists()
+    stand_in.mkdir()
+    for entry in package.iterdir():
+        if entry.name in PLUGIN_PARENTS and entry.is_dir():
+            (stand_in / entry.name).mkdir()
+            for plugin in entry.iterdir():
+                if plugin.name not in (PLUGIN_NAME, "__pycache__"):
+                    (stand_in / entry.name / plugin.name).symlink_to(plugin)
+        elif entry.name != "__pycache__":
+            (stand_in / entry.name).symlink_to(entry)
+
+
+REAL_PACKAGES = {name: package for name in FRAMEWORKS if (package := installed_package(name)) is not None}
+for _name, _package in REAL_PACKAGES.items():
+    link_stand_in(_package, STAND_INS / _name)
+sys.path.insert(0, str(STAND_INS))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(STAND_INS), os.environ.get("PYTHONPATH")]))
+
+
+def plugin_folders_of_installed_packages() -> dict[Path, set[str]]:
+    """Every plugin folder name in the installed packages' metrics/ and benchmarks/."""
+    return {folder: {p.name for p in folder.iterdir() if p.name != "__pycache__"}
+            for package in REAL_PACKAGES.values() for folder in (package / name for name in PLUGIN_PARENTS)
+            if folder.is_dir()}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def installed_packages_unchanged():
+    """The session fails if it added or removed a plugin folder in the installed Brain-Score packages."""
+    before = plugin_folders_of_installed_packages()
+    yield
+    after = plugin_folders_of_installed_packages()
+    changed = {str(folder): sorted(names ^ after[folder]) for folder, names in before.items() if names != after[folder]}
+    assert not changed, f"the tests added or removed these folders in the installed Brain-Score packages: {changed}"
+
+
+def installed_plugin(framework: str) -> Path:
+    """Our folder in this session's stand-in ``framework``'s metrics/ (and, for vision, benchmarks/);
+    returns the metrics folder."""
+    from bayesrep_plugin.brainscore.install import install
+
     metrics_folder, *_ = install([framework])
-    yield metrics_folder
-    if not was_installed:
-        uninstall([framework])
+    assert metrics_folder.is_relative_to(STAND_INS), metrics_folder
+    return metrics_folder
 
 
 @pytest.fixture(scope="session")
-def vision_plugin():
-    yield from installed_plugin("brainscore_vision")
+def vision_plugin() -> Path:
+    return installed_plugin("brainscore_vision")
 
 
-@pytest.fixture(scope="module")
-def language_plugin():
-    yield from installed_plugin("brainscore_language")
+@pytest.fixture(scope="session")
+def language_plugin() -> Path:
+    return installed_plugin("brainscore_language")

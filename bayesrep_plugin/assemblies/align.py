@@ -20,7 +20,15 @@ MIN_STIMULI = 3
 
 @dataclass(frozen=True, eq=False)
 class Aligned:
-    """Two :class:`Responses` on the same stimuli, in the same order, and what was lost."""
+    """Two :class:`Responses` on the same stimuli, in the same order, and what was lost.
+
+    Parameters
+    ----------
+    first, second : Responses
+        Restricted to the shared stimulus ids, sorted.
+    lost_first, lost_second : int
+        How many stimuli each side lost.
+    """
 
     first: Responses
     second: Responses
@@ -32,7 +40,13 @@ class Aligned:
         return self.first.n
 
     def report(self) -> dict:
-        """Alignment facts for a score's attrs."""
+        """Alignment facts for a score's attrs.
+
+        Returns
+        -------
+        dict
+            ``n_stimuli`` and ``stimuli_lost`` (input name → stimuli lost).
+        """
         return {"n_stimuli": self.n,
                 "stimuli_lost": {self.first.name: self.lost_first, self.second.name: self.lost_second}}
 
@@ -63,8 +77,48 @@ def shared_stimuli(inputs: list, *, min_overlap: float = 0.5) -> np.ndarray:
     return common
 
 
+def align_all(inputs: list, *, min_overlap: float = 0.5) -> list:
+    """Every input restricted to the stimulus ids all share, in one (sorted) order, under
+    :func:`shared_stimuli`'s rule.
+
+    Parameters
+    ----------
+    inputs : list of Responses or StimulusKernel
+    min_overlap : float
+        Least fraction of the smallest input's stimuli that must be shared.
+
+    Returns
+    -------
+    list
+        The inputs, each on the shared stimuli.
+
+    Raises
+    ------
+    AssemblyError
+        When too few stimuli are shared.
+    """
+    common = shared_stimuli(inputs, min_overlap=min_overlap)
+    return [data.subset(np.searchsorted(data.stimulus_ids, common)) for data in inputs]
+
+
 def align(first: Responses, second: Responses, *, min_overlap: float = 0.5) -> Aligned:
-    """Restrict both to their shared stimulus ids, sorted (:func:`shared_stimuli`'s rule)."""
+    """Restrict both to their shared stimulus ids, sorted (:func:`shared_stimuli`'s rule).
+
+    Parameters
+    ----------
+    first, second : Responses
+    min_overlap : float
+        Least fraction of the smaller side's stimuli that must be shared (at least 3 stimuli).
+
+    Returns
+    -------
+    Aligned
+
+    Raises
+    ------
+    AssemblyError
+        When too few stimuli are shared; a warning says how many each side lost otherwise.
+    """
     common = shared_stimuli([first, second], min_overlap=min_overlap)
     index1, index2 = (np.searchsorted(data.stimulus_ids, common) for data in (first, second))
     return Aligned(first.subset(index1), second.subset(index2), first.n - len(common), second.n - len(common))

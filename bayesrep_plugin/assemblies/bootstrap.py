@@ -35,7 +35,28 @@ SCHEMES: tuple[str, ...] = ("half", "replacement")
 
 
 def resample_indices(n: int, n_bootstrap: int, *, scheme: Scheme = "half", seed: int = 0) -> np.ndarray:
-    """(n_bootstrap, m) stimulus positions: m = ⌊n/2⌋ without replacement, or m = n with."""
+    """Stimulus positions of the resamples.
+
+    Parameters
+    ----------
+    n : int
+        Number of stimuli (at least 6 for half samples).
+    n_bootstrap : int
+        Number of resamples (≥ 2).
+    scheme : {"half", "replacement"}
+        ⌊n/2⌋ distinct stimuli, or n drawn with replacement.
+    seed : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_bootstrap, m)
+        m = ⌊n/2⌋ (half) or n (replacement).
+
+    Raises
+    ------
+    ValueError
+        For ``n_bootstrap`` < 2, an unknown scheme, or half samples of fewer than 6 stimuli.
+    """
     check_resampling(n_bootstrap, scheme)
     rng = np.random.default_rng(seed)
     if scheme == "half":
@@ -55,7 +76,21 @@ def check_resampling(n_bootstrap: int, scheme: str) -> None:
 
 def bootstrap_values(rep1: Representation, rep2: Representation, compare: Callable[[Representation, Representation], float],
                      indices: np.ndarray) -> np.ndarray:
-    """``compare`` on every resample of stimuli (rows of ``indices``), shape (n_bootstrap,)."""
+    """``compare`` on every resample of stimuli, with BLAS on one thread (many small problems).
+
+    Parameters
+    ----------
+    rep1, rep2 : Representation
+        On the same stimuli.
+    compare : callable
+        (rep1, rep2) → float.
+    indices : numpy.ndarray, shape (n_bootstrap, m)
+        One resample per row (:func:`resample_indices`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_bootstrap,)
+    """
     with single_blas_thread():
         return np.array([float(compare(rep1.subset(index), rep2.subset(index))) for index in indices])
 

@@ -37,7 +37,18 @@ KERNELS: tuple[str, ...] = ("mean", "cross_validated")
 
 
 def nearest_psd(K: np.ndarray) -> np.ndarray:
-    """The PSD matrix nearest to symmetric K in Frobenius norm: negative eigenvalues → 0."""
+    """The PSD matrix nearest to symmetric K in Frobenius norm: negative eigenvalues → 0.
+
+    Parameters
+    ----------
+    K : numpy.ndarray, shape (n, n)
+        Symmetric.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n)
+        V max(w, 0) Vᵀ for K = V w Vᵀ.
+    """
     w, V = scipy.linalg.eigh(K, driver="evr")
     return (V * np.clip(w, 0, None)) @ V.T
 
@@ -48,6 +59,22 @@ def cross_validated_kernel(responses: Responses, center: Centering = "none") -> 
     With S = Σ_r X⁽ʳ⁾ (sums over repetitions, absent ones zero) and M the presence mask:
     numerator Σ_{r≠r'} Xᵢ⁽ʳ⁾·Xⱼ⁽ʳ'⁾ = SᵢSⱼ − Σ_r Xᵢ⁽ʳ⁾·Xⱼ⁽ʳ⁾, and the number of pairs
     (r ≠ r', both present) is mᵢmⱼ − Σ_r Mᵣᵢ Mᵣⱼ.
+
+    Parameters
+    ----------
+    responses : Responses
+        With at least two repetitions of every stimulus.
+    center : {"none", "features", "stimuli"}
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n)
+
+    Raises
+    ------
+    AssemblyError
+        For a stimulus with fewer than two repetitions, or two stimuli that share no pair of
+        different repetitions.
     """
     responses.require_repetitions(2, f"the cross-validated kernel of {responses.name}")
     trials = responses.trials.astype(np.float64)
@@ -71,9 +98,30 @@ def cross_validated_kernel(responses: Responses, center: Centering = "none") -> 
 
 def representation(responses: Responses, *, center: Centering = "none",
                    kernel: KernelKind = "mean") -> Representation:
-    """The :class:`Representation` of one assembly's responses (the per-representation work)."""
+    """The :class:`Representation` of one assembly's responses (the per-representation work).
+
+    Parameters
+    ----------
+    responses : Responses
+    center : {"none", "features", "stimuli"}
+    kernel : {"mean", "cross_validated"}
+        The kernel of the means over repetitions, or :func:`cross_validated_kernel`.
+
+    Returns
+    -------
+    Representation
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kernel``.
+    """
     if kernel == "mean":
-        return Representation.from_activations(responses.means, center=center, name=responses.name)
+        # One repetition: the mean is the trials themselves, so no float64 copy of (a memory map of)
+        # the whole array; the kernel is accumulated in float64 chunk by chunk all the same.
+        single = responses.trials.shape[0] == 1
+        X = responses.trials[0] if single else responses.means
+        return Representation.from_activations(X, center=center, name=responses.name)
     if kernel == "cross_validated":
         return Representation.from_kernel(cross_validated_kernel(responses, center), name=responses.name)
     raise ValueError(f"kernel={kernel!r} is not one of {KERNELS}")

@@ -43,6 +43,14 @@ class StimulusKernel:
     ``parts[k]`` is an (n × n) PSD kernel whose rows and columns are ``stimulus_ids`` (sorted,
     unique); ``part_names[k]`` says what part k is (e.g. "session 1"). ``origin`` says where the
     kernel came from, e.g. "1 − correlation RDM", for the report.
+
+    Parameters
+    ----------
+    name : str
+    stimulus_ids : numpy.ndarray, shape (n,)
+    parts : numpy.ndarray, shape (k, n, n), k ∈ {1, 2}
+    part_names : tuple of str
+    origin : str
     """
 
     name: str
@@ -61,12 +69,32 @@ class StimulusKernel:
         return self.parts.mean(axis=0)
 
     def subset(self, index: np.ndarray) -> "StimulusKernel":
-        """The kernel on stimuli ``index`` (positions, in the order given)."""
+        """The kernel on a subset of the stimuli.
+
+        Parameters
+        ----------
+        index : numpy.ndarray of int
+            Stimulus positions, in the order wanted.
+
+        Returns
+        -------
+        StimulusKernel
+        """
         grid = np.ix_(np.arange(len(self.parts)), index, index)
         return StimulusKernel(self.name, self.stimulus_ids[index], self.parts[grid], self.part_names, self.origin)
 
     def representation(self, part: int | None = None) -> Representation:
-        """The :class:`Representation` of one part (None: of the mean of the parts)."""
+        """The :class:`Representation` of one part.
+
+        Parameters
+        ----------
+        part : int, optional
+            The part's index; None for the mean of the parts.
+
+        Returns
+        -------
+        Representation
+        """
         kernel = self.kernel if part is None else self.parts[part]
         return Representation.from_kernel(kernel, name=self.name)
 
@@ -91,6 +119,17 @@ def stimulus_kernel(name: str, stimulus_ids, matrices, kind: str, part_names: tu
         What the matrices are (see :mod:`bayesrep_plugin.core.rdm`).
     part_names : tuple of str
         A name per part when there are two (default "part 1", "part 2").
+
+    Returns
+    -------
+    StimulusKernel
+        Rows and columns sorted by stimulus id.
+
+    Raises
+    ------
+    AssemblyError
+        For an unknown kind, a shape that does not match the ids, repeated ids, or a matrix that
+        is not a valid RDM or kernel.
     """
     if kind not in MATRIX_KINDS:
         raise AssemblyError(f"{name}: {KIND_ATTR}={kind!r} is not one of {MATRIX_KINDS}")
@@ -122,7 +161,26 @@ def stimulus_kernel(name: str, stimulus_ids, matrices, kind: str, part_names: tu
 
 
 def stimulus_kernel_from_dataarray(matrix: xr.DataArray, name: str) -> StimulusKernel:
-    """A labelled RDM or kernel (see the module docstring for the layout) → :class:`StimulusKernel`."""
+    """A labelled RDM or kernel → :class:`StimulusKernel`.
+
+    Parameters
+    ----------
+    matrix : xarray.DataArray
+        Dims ``(stimulus_id, stimulus_id_other)`` or ``(part, stimulus_id, stimulus_id_other)``
+        (two parts), both indexed by the same unique stimulus ids in any order, and the attribute
+        ``rdm_kind``: "correlation", "squared_euclidean", "euclidean" or "kernel".
+    name : str
+        The representation's name (in errors and reports).
+
+    Returns
+    -------
+    StimulusKernel
+
+    Raises
+    ------
+    AssemblyError
+        Naming what is missing or inconsistent.
+    """
     kind = matrix.attrs.get(KIND_ATTR)
     if kind is None:
         raise AssemblyError(f"{name}: no attribute '{KIND_ATTR}' saying what the matrix is (one of {MATRIX_KINDS})")

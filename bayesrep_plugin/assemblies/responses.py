@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayesrep_plugin.core.kernels import column_blocks
+
 #: The default stimulus coordinate, as in Brain-Score.
 STIMULUS_KEY = "stimulus_id"
 FEATURE_DIM = "neuroid"
@@ -51,6 +53,20 @@ class Responses:
     ``trials[r, i]`` is the response vector of stimulus ``stimulus_ids[i]`` on its r-th
     repetition, where ``present[r, i]`` is True; absent repetitions hold zeros (stimuli may have
     different numbers of repetitions).
+
+    Parameters
+    ----------
+    name : str
+        The assembly's name, in errors and reports.
+    stimulus_ids : numpy.ndarray, shape (n,)
+        Sorted, unique.
+    trials : numpy.ndarray, shape (R, n, d)
+    present : numpy.ndarray of bool, shape (R, n)
+    neuroid_ids : numpy.ndarray, shape (d,)
+    dropped_neuroids : tuple
+        Ids of the neuroids dropped for NaN responses.
+    simulated : bool
+        The assembly says (attribute ``simulated``) that it is not a recording.
     """
 
     name: str
@@ -76,12 +92,38 @@ class Responses:
         return self.trials.sum(axis=0, dtype=np.float64) / self.repetitions[:, None]
 
     def subset(self, index: np.ndarray) -> "Responses":
-        """The responses of stimuli ``index`` (positions, in the order given)."""
+        """The responses of a subset of the stimuli; itself when that is every stimulus in order (no
+        copy: the trials may be a memory-mapped file).
+
+        Parameters
+        ----------
+        index : numpy.ndarray of int
+            Stimulus positions, in the order wanted.
+
+        Returns
+        -------
+        Responses
+        """
+        if np.array_equal(index, np.arange(self.n)):
+            return self
         return Responses(self.name, self.stimulus_ids[index], self.trials[:, index],
                          self.present[:, index], self.neuroid_ids, self.dropped_neuroids, self.simulated)
 
     def require_repetitions(self, minimum: int, purpose: str) -> None:
-        """Raise unless every stimulus has at least ``minimum`` repetitions."""
+        """Refuse responses with too few repetitions of some stimulus.
+
+        Parameters
+        ----------
+        minimum : int
+            Repetitions every stimulus needs.
+        purpose : str
+            What needs them, for the message.
+
+        Raises
+        ------
+        AssemblyError
+            Saying how many stimuli have fewer.
+        """
         short = int((self.repetitions < minimum).sum())
         if short:
             raise AssemblyError(
@@ -192,9 +234,31 @@ def _repetition_index(assembly: xr.DataArray, stim_dim: str, ids: np.ndarray, na
 
 def responses_from_assembly(assembly: xr.DataArray, *, stimulus_key: str = STIMULUS_KEY,
                             time_bin: int | None = None, name: str = "assembly") -> Responses:
-    """Read an assembly into :class:`Responses` (see the module docstring for the rules).
+    """Read an assembly into :class:`Responses`, checking everything about it.
 
-    ``time_bin=None`` averages over time bins; an integer selects one time bin by position.
+    Parameters
+    ----------
+    assembly : xarray.DataArray
+        A brainio assembly or DataArray with dims stimulus × ``neuroid`` [× ``time_bin``]; the
+        stimulus dimension is the one that carries ``stimulus_key``. Only a ``repetition``
+        coordinate makes repetitions; neuroids with a NaN response are dropped (with a warning).
+    stimulus_key : str
+        The stimulus coordinate (Brain-Score's default ``stimulus_id``).
+    time_bin : int, optional
+        None averages over time bins; an integer selects one time bin by position.
+    name : str
+        Named in every error.
+
+    Returns
+    -------
+    Responses
+
+    Raises
+    ------
+    AssemblyError
+        For anything that makes the assembly unusable: not a DataArray, no stimulus coordinate,
+        other dimensions, duplicate neuroid ids, repeated stimulus ids without a ``repetition``
+        coordinate, non-numeric or infinite responses, NaN in every neuroid.
     """
     if not isinstance(assembly, xr.DataArray):
         raise AssemblyError(f"{name}: expected an xarray DataArray / brainio assembly, got "
@@ -211,9 +275,12 @@ def responses_from_assembly(assembly: xr.DataArray, *, stimulus_key: str = STIMU
     if not np.issubdtype(values.dtype, np.number) or np.iscomplexobj(values):
         raise AssemblyError(f"{name}: responses must be real numbers; got dtype {values.dtype}")
     values = values.astype(np.result_type(values.dtype, np.float32), copy=False)
-    if np.isinf(values).any():
-        raise AssemblyError(f"{name}: infinite responses ({int(np.isinf(values).sum())} values)")
-    nan_neuroids = np.isnan(values).any(axis=0)
+    infinite, nan_neuroids = 0, np.zeros(values.shape[1], dtype=bool)
+    for start, block in column_blocks(values):  # chunk by chunk: a memory-mapped file is never read whole
+        infinite += int(np.isinf(block).sum())
+        nan_neuroids[start:start + block.shape[1]] = np.isnan(block).any(axis=0)
+    if infinite:
+        raise AssemblyError(f"{name}: infinite responses ({infinite} values)")
     if nan_neuroids.all():
         raise AssemblyError(f"{name}: every neuroid has NaN responses; nothing left to compare")
     dropped: tuple = ()
@@ -224,6 +291,13 @@ def responses_from_assembly(assembly: xr.DataArray, *, stimulus_key: str = STIMU
         values, neuroids = values[:, ~nan_neuroids], neuroids[~nan_neuroids]
 
     unique_ids, stim_index = np.unique(ids, return_inverse=True)
+    if np.array_equal(unique_ids, ids) and not reps.any():
+        # One row per stimulus, already in id order: the trials are a read-only view of the values,
+        # so a memory-mapped file stays mapped (see representation in .kernels).
+        trials = values[None]
+        trials.flags.writeable = False
+        return Responses(name, unique_ids, trials, np.ones((1, len(ids)), dtype=bool), neuroids, dropped,
+                         is_simulated(assembly))
     trials = np.zeros((reps.max() + 1, len(unique_ids), values.shape[1]), dtype=values.dtype)
     present = np.zeros(trials.shape[:2], dtype=bool)
     trials[reps, stim_index] = values

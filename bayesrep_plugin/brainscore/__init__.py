@@ -1,5 +1,6 @@
 """Brain-Score integration: metrics, ceilings, the encoding score, registry.yaml, plugin folders.
 
-Needs brainscore-core (and brainscore-vision for the benchmark helpers); the rest of
-bayesrep_plugin does not import this package.
+Needs brainscore-core (and brainscore-vision for the benchmark helpers). The rest of
+bayesrep_plugin imports from it only :func:`.vendor.code_version` (the cached pairs of the reports
+are keyed by it), which reads our own source and registry.yaml and needs no Brain-Score package.
 """

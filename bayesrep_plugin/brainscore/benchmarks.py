@@ -41,11 +41,34 @@ class BayesianNeuralBenchmark(NeuralBenchmark):
     """A ``NeuralBenchmark`` scored with a Bayesian readout metric and its noise ceiling.
 
     ``assembly`` is what the model's responses are compared with (as in ``NeuralBenchmark``);
-    ``repetitions`` holds one presentation per repetition and is what the ceiling splits in
-    halves (default: ``assembly`` itself, when it holds the repetitions). The ceiling is
+    ``repetitions`` holds one presentation per repetition and is what the ceiling is estimated
+    from (default: ``assembly`` itself, when it holds the repetitions). The ceiling is
     ``metric.ceiling()`` of our metric, computed once per instance (not through
     ``BenchmarkBase``'s on-disk result cache, which is keyed by identifier only and would serve a
     stale ceiling for new data).
+
+    Parameters
+    ----------
+    identifier : str
+    assembly : xarray.DataArray
+        The neural data a model's responses are scored against.
+    metric : str
+        One of our readout metrics (``bayes_js``, ``bayes_tv``, ``bayes_hellinger``).
+    repetitions : xarray.DataArray, optional
+        One presentation per repetition, for the ceiling.
+    visual_degrees : float
+        The stimuli's size, as in ``NeuralBenchmark``.
+    number_of_trials : int
+        Presentations per stimulus asked of the model.
+    version : int
+    parent, bibtex : str, optional
+    **metric_kwargs
+        Passed to the metric (e.g. ``b=0.005``).
+
+    Raises
+    ------
+    ValueError
+        For a metric that is not one of our readout metrics.
     """
 
     def __init__(self, identifier: str, assembly: xr.DataArray, metric: str = "bayes_js", *,
@@ -66,11 +89,24 @@ class BayesianNeuralBenchmark(NeuralBenchmark):
 
     @property
     def ceiling(self) -> Score:
+        """The metric's noise ceiling of the repetitions, computed on first use."""
         if self._ceiling_score is None:
             self._ceiling_score = self._ceiler(self._repetitions)
         return self._ceiling_score
 
     def __call__(self, candidate: BrainModel) -> Score:
+        """Record the candidate on the benchmark's stimuli and score it.
+
+        Parameters
+        ----------
+        candidate : BrainModel
+
+        Returns
+        -------
+        Score
+            The ceiled score (:func:`~bayesrep_plugin.brainscore.scores.ceil_score`, clipped to
+            [0, 1]), with ``raw`` and ``ceiling`` in its attrs.
+        """
         candidate.start_recording(self.region, time_bins=self.timebins)
         stimulus_set = place_on_screen(self._assembly.stimulus_set, target_visual_degrees=candidate.visual_degrees(),
                                        source_visual_degrees=self._visual_degrees)
@@ -88,6 +124,13 @@ class BayesianSessionsBenchmark(BenchmarkBase):
     score, ``ceiling`` the mean of the sessions' ceilings, ``session_scores`` each session's
     ceiled score (brainscore_vision ``benchmarks/cowley2026/benchmark.py``,
     ``_CombinedNeuralBenchmark``).
+
+    Parameters
+    ----------
+    identifier : str
+    sessions : list of BayesianNeuralBenchmark
+    version : int
+    parent, bibtex : str, optional
     """
 
     def __init__(self, identifier: str, sessions: list[BayesianNeuralBenchmark], *, version: int,
@@ -97,14 +140,39 @@ class BayesianSessionsBenchmark(BenchmarkBase):
 
     @property
     def ceiling(self) -> Score:
+        """The mean of the sessions' ceilings."""
         return Score(np.mean([float(session.ceiling) for session in self.sessions]))
 
     def preallocate_memory(self, candidate: BrainModel, raise_if_oom: bool = True):
-        """Brain-Score's pre-flight memory check: sessions run one after another, so the largest one counts."""
+        """Brain-Score's pre-flight memory check: sessions run one after another, so the largest one counts.
+
+        Parameters
+        ----------
+        candidate : BrainModel
+        raise_if_oom : bool
+            Raise when the largest session would not fit.
+
+        Returns
+        -------
+        object
+            What the largest session's ``preallocate_memory`` returns.
+        """
         largest = max(self.sessions, key=lambda session: session._assembly.sizes["presentation"])
         return largest.preallocate_memory(candidate, raise_if_oom=raise_if_oom)
 
     def __call__(self, candidate: BrainModel) -> Score:
+        """Score the candidate on every session and combine.
+
+        Parameters
+        ----------
+        candidate : BrainModel
+
+        Returns
+        -------
+        Score
+            The mean of the sessions' ceiled scores; attrs ``raw`` (mean raw score), ``ceiling``
+            and ``session_scores``.
+        """
         scores = [session(candidate) for session in self.sessions]
         combined = Score(np.mean([float(score) for score in scores]))
         combined.attrs[Score.RAW_VALUES_KEY] = Score(np.mean([float(score.raw) for score in scores]))
@@ -115,7 +183,18 @@ class BayesianSessionsBenchmark(BenchmarkBase):
 
 
 def rescored_identifier(identifier: str, metric: str) -> str:
-    """``<benchmark>-<old metric>`` → ``<benchmark>-<metric>`` (or append ``-<metric>``)."""
+    """``<benchmark>-<old metric>`` → ``<benchmark>-<metric>`` (or append ``-<metric>``).
+
+    Parameters
+    ----------
+    identifier : str
+        The source benchmark's identifier.
+    metric : str
+
+    Returns
+    -------
+    str
+    """
     base = identifier.rsplit("-", 1)[0] if "-" in identifier else identifier
     return f"{base}-{metric}"
 
@@ -129,6 +208,20 @@ def repetition_assembly(benchmark: NeuralBenchmark) -> xr.DataArray:
     closure. This returns the one assembly among the closure's variables that has a
     ``repetition`` coordinate; zero or several such assemblies is an error that says to pass
     ``rescore(..., repetitions=...)``. A :class:`BayesianNeuralBenchmark` keeps them itself.
+
+    Parameters
+    ----------
+    benchmark : NeuralBenchmark
+
+    Returns
+    -------
+    xarray.DataArray
+        One presentation per repetition.
+
+    Raises
+    ------
+    ValueError
+        When none or several such assemblies are found.
     """
     if isinstance(benchmark, BayesianNeuralBenchmark):
         return benchmark._repetitions
@@ -153,6 +246,15 @@ def distinct_repetition_labels(assembly: xr.DataArray) -> xr.DataArray:
     when labels repeat within a stimulus they are replaced by the order of appearance within the
     stimulus (0, 1, 2, ...), which restores the original numbering because the relabelling keeps
     the presentations in order. Labels that are already distinct are kept.
+
+    Parameters
+    ----------
+    assembly : xarray.DataArray
+        With ``stimulus_id`` and ``repetition`` coordinates on ``presentation``.
+
+    Returns
+    -------
+    xarray.DataArray
     """
     frame = pd.DataFrame({"stimulus": np.asarray(assembly[STIMULUS_KEY].values),
                           "repetition": np.asarray(assembly[REPETITION_COORD].values)})
@@ -165,7 +267,22 @@ def distinct_repetition_labels(assembly: xr.DataArray) -> xr.DataArray:
 
 
 def check_same_recordings(scored: xr.DataArray, repetitions: xr.DataArray, identifier: str) -> None:
-    """Raise unless ``repetitions`` averaged over repetitions is ``scored`` (same stimuli, neuroids, values)."""
+    """Refuse repetitions whose mean is not the scored assembly (same stimuli, neuroids, values).
+
+    Parameters
+    ----------
+    scored : xarray.DataArray
+        The benchmark's repetition-averaged assembly.
+    repetitions : xarray.DataArray
+        One presentation per repetition.
+    identifier : str
+        The benchmark's, for the message.
+
+    Raises
+    ------
+    ValueError
+        Saying which of stimuli, neuroids or values differ.
+    """
     means = responses_from_assembly(scored, name=f"{identifier}: the scored assembly")
     trials = responses_from_assembly(repetitions, name=f"{identifier}: the repetitions")
     if set(means.stimulus_ids) != set(trials.stimulus_ids):
@@ -212,8 +329,12 @@ def rescore(benchmark: BenchmarkBase, metric: str = "bayes_js", *, repetitions: 
         Identifier ``<benchmark>-<metric>``, the benchmark's version, parent and BibTeX. It
         scores the benchmark's (repetition-averaged) assembly; its ceiling is
         ``metric.ceiling()`` on the repetitions, whose labels are made distinct by
-        :func:`distinct_repetition_labels`. Raises ``ValueError`` when the repetitions cannot be
-        found or their mean is not the scored assembly.
+        :func:`distinct_repetition_labels`.
+
+    Raises
+    ------
+    ValueError
+        When the repetitions cannot be found, or their mean is not the scored assembly.
     """
     sessions = getattr(benchmark, "_sessions", None)
     if not isinstance(benchmark, NeuralBenchmark) and not isinstance(sessions, list):
@@ -247,6 +368,22 @@ def load_rescored(source: str, metric: str) -> BayesianNeuralBenchmark | Bayesia
     The source benchmark loads its recordings when it is built (Brain-Score's neural benchmarks
     fetch them from S3 then); a failure is raised as :class:`SourceBenchmarkError` naming the
     source, with Brain-Score's own error chained.
+
+    Parameters
+    ----------
+    source : str
+        A Brain-Score benchmark identifier, e.g. ``MajajHong2015.IT-pls``.
+    metric : str
+        One of our readout metrics.
+
+    Returns
+    -------
+    BayesianNeuralBenchmark or BayesianSessionsBenchmark
+
+    Raises
+    ------
+    SourceBenchmarkError
+        When the source benchmark cannot be loaded.
     """
     from brainscore_vision import load_benchmark
 
@@ -261,7 +398,23 @@ def load_rescored(source: str, metric: str) -> BayesianNeuralBenchmark | Bayesia
 
 
 def region_assembly(assembly: xr.DataArray, region: str) -> xr.DataArray:
-    """The neuroids of one region (coordinate ``region``), as a benchmark needs; an error if none."""
+    """The neuroids of one region (coordinate ``region``), as a benchmark needs.
+
+    Parameters
+    ----------
+    assembly : xarray.DataArray
+        With a ``region`` coordinate on ``neuroid``.
+    region : str
+
+    Returns
+    -------
+    xarray.DataArray
+
+    Raises
+    ------
+    ValueError
+        Listing the regions there are, when none is ``region``.
+    """
     regions = np.asarray(assembly["region"].values)
     if not (regions == region).any():
         raise ValueError(f"assembly has no neuroids in region {region!r}; regions: {sorted(set(regions.tolist()))}")

@@ -79,7 +79,31 @@ def _log_ml(log_tau2: np.ndarray, mu: np.ndarray, a: float, z2: np.ndarray, rest
 
 
 def encoding_log_bayes_factors(model: Representation, neural: Responses, b: float) -> np.ndarray:
-    """Per-neuroid log Bayes factor per stimulus (nats) of the model's readout prior at ``b`` vs isotropic."""
+    """Per-neuroid log Bayes factor per stimulus of the model's readout prior against an isotropic one.
+
+    For neuroid j with mean responses y (centred over stimuli), y ~ N(0, τ²Σ + σⱼ²I) with Σ the
+    model's prior predictive at ``b`` and σⱼ² the noise variance of the mean; τ² maximises the
+    marginal likelihood ℓ. The value is (max ℓ_model − max ℓ_isotropic) / n.
+
+    Parameters
+    ----------
+    model : Representation
+        The model, on the same stimuli as ``neural``, in the same order.
+    neural : Responses
+        With at least two repetitions of every stimulus.
+    b : float
+        The readout's noise-to-signal ratio.
+
+    Returns
+    -------
+    numpy.ndarray, shape (d,)
+        Nats per stimulus, one per neuroid; 0 when the model's geometry helps no more than none.
+
+    Raises
+    ------
+    ValueError
+        For a neuroid with zero variance over repetitions.
+    """
     n = neural.n
     U, mu = _prior_spectrum(model, b)
     a = model.prior(b).noise
@@ -115,6 +139,20 @@ class BayesianEncoding(Metric):
     ``n_bootstrap`` resamples of neuroids (seeded) give ``error``; ``raw`` holds the per-neuroid
     log Bayes factors per stimulus over dim ``neuroid``. The model side is averaged over any
     repetitions; the neural side needs two repetitions of every stimulus for its noise estimate.
+    The score is the mean over neuroids of :func:`encoding_log_bayes_factors`.
+
+    Parameters
+    ----------
+    b : float
+        The readout's noise-to-signal ratio (≥ 0; default 0.01).
+    center : {"none", "features", "stimuli"}
+        Of the model's kernel (default "features", matching the centred responses).
+    n_bootstrap : int
+        Resamples of neuroids (≥ 2).
+    seed : int
+    stimulus_key : str
+    min_overlap : float
+        Least shared fraction of the smaller assembly's stimuli.
     """
 
     def __init__(self, *, b: float = DEFAULT_B, center: Centering = "features", n_bootstrap: int = 100,
@@ -127,6 +165,20 @@ class BayesianEncoding(Metric):
         self.stimulus_key, self.min_overlap = stimulus_key, min_overlap
 
     def __call__(self, assembly1: xr.DataArray, assembly2: xr.DataArray) -> Score:
+        """Score a model assembly against neural data with repetitions.
+
+        Parameters
+        ----------
+        assembly1 : xarray.DataArray
+            The model (presentation × neuroid).
+        assembly2 : xarray.DataArray
+            The neural data, with a ``repetition`` coordinate.
+
+        Returns
+        -------
+        Score
+            Mean log Bayes factor per stimulus (nats), with ``error`` and per-neuroid ``raw``.
+        """
         model = responses_from_assembly(assembly1, stimulus_key=self.stimulus_key, name="assembly1")
         neural = responses_from_assembly(assembly2, stimulus_key=self.stimulus_key, name="assembly2")
         aligned = align(model, neural, min_overlap=self.min_overlap)

@@ -34,7 +34,21 @@ TimeBins = Literal["mean", "each"]
 
 
 def similarity_measure(name: str) -> Measure:
-    """The measure ``name`` if it can be a Brain-Score similarity (a [0, 1] distance or similarity)."""
+    """The measure ``name`` if it can be a Brain-Score similarity (a [0, 1] distance or similarity).
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    Measure
+
+    Raises
+    ------
+    ValueError
+        For an unknown measure or one with no similarity in [0, 1].
+    """
     measure = get_measure(name)
     if measure.value_range != (0.0, 1.0) or measure.kind not in ("distance", "similarity"):
         raise ValueError(f"measure {name!r} ({measure.kind} in {measure.value_range}) has no similarity in "
@@ -89,17 +103,44 @@ class BayesianReadoutSimilarity(Metric):
     with repetitions when ``kernel="cross_validated"``), compare on all stimuli (the score), then
     on ``n_bootstrap`` resamples of stimuli, each a submatrix of the two kernels.
 
-    Parameters: ``measure`` (tv, js, hellinger; or cka), ``b`` the noise-to-signal ratio,
-    ``center`` ("none", "features", "stimuli"), ``method`` ("exact" or "mc") and ``n_samples`` for
-    the Monte Carlo estimate, ``kernel`` ("mean" or "cross_validated"), ``n_bootstrap`` and
-    ``bootstrap`` ("half": subsamples of n/2 without replacement; "replacement"), ``seed``,
-    ``stimulus_key``, ``min_overlap`` (least shared fraction of the smaller assembly's stimuli),
-    ``time_bins`` ("mean" averages time bins; "each" gives a score per time bin), ``n_observed``
-    (None: compare the prior predictives; k: the posterior comparison — both readouts conditioned
-    on assembly2's mean responses to k stimuli drawn with ``seed``, compared on the others, one
-    distance per neuroid of assembly2 by :func:`bayesrep_plugin.core.posterior_distance`; the score
-    is 1 − their mean, resampled over neuroids).
+    Parameters
+    ----------
+    measure : str
+        tv, js, hellinger (similarity = 1 − distance), or cka.
+    b : float
+        The readout's noise-to-signal ratio (≥ 0; default 0.01).
+    center : {"none", "features", "stimuli"}
+    method : {"exact", "mc"}
+        For tv and js; ``n_samples`` draws for "mc".
+    n_samples : int
+    kernel : {"mean", "cross_validated"}
+        The kernel of a side with repetitions: of the means, or of products of different
+        repetitions only.
+    n_bootstrap : int
+        Resamples of stimuli (≥ 2).
+    bootstrap_scheme : {"half", "replacement"}
+        Subsamples of n/2 without replacement, or n with replacement.
+    seed : int
+    stimulus_key : str
+        The stimulus coordinate of both assemblies.
+    min_overlap : float
+        Least shared fraction of the smaller assembly's stimuli.
+    time_bins : {"mean", "each"}
+        Average the time bins, or score each.
+    n_observed : int, optional
+        None: compare the prior predictives. k: the posterior comparison — both readouts
+        conditioned on assembly2's mean responses to k stimuli drawn with ``seed``, compared on the
+        others, one distance per neuroid of assembly2
+        (:func:`bayesrep_plugin.core.posterior_distance`); the score is 1 − their mean, resampled
+        over neuroids.
 
+    Raises
+    ------
+    ValueError
+        For any option out of its domain, when built (before any data are read).
+
+    Notes
+    -----
     Score attrs: ``error`` (SD of the bootstrap similarities), ``error_over`` = ["stimulus"],
     ``n_bootstrap``, ``raw`` (the bootstrap similarities over dim ``bootstrap``), ``interval`` (95%
     percentile interval of the bootstrap values, re-centred on the score: the shift
@@ -110,23 +151,33 @@ class BayesianReadoutSimilarity(Metric):
 
     def __init__(self, measure: str = "js", *, b: float = DEFAULT_B, center: Centering = "none",
                  method: str = "exact", n_samples: int = 10_000, kernel: KernelKind = "mean",
-                 n_bootstrap: int = 100, bootstrap: Scheme = "half", seed: int = 0,
+                 n_bootstrap: int = 100, bootstrap_scheme: Scheme = "half", seed: int = 0,
                  stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5, time_bins: TimeBins = "mean",
                  n_observed: int | None = None):
         self.comparison = _ReadoutComparison(measure, b, center, method, n_samples, kernel, stimulus_key,
                                              time_bins, seed)
-        check_resampling(n_bootstrap, bootstrap)
+        check_resampling(n_bootstrap, bootstrap_scheme)
         if n_observed is not None:
             if isinstance(n_observed, bool) or not isinstance(n_observed, (int, np.integer)) or n_observed < 2:
                 raise ValueError(f"n_observed must be a whole number of at least 2 observed stimuli; got {n_observed!r}")
             if measure not in POSTERIOR_MEASURES or method != "exact" or kernel != "mean":
                 raise ValueError(f"the posterior comparison (n_observed) needs method='exact', kernel='mean' and a "
                                  f"measure in {POSTERIOR_MEASURES}; got {measure!r}, {method!r}, {kernel!r}")
-        self.n_bootstrap, self.bootstrap, self.min_overlap = n_bootstrap, bootstrap, min_overlap
+        self.n_bootstrap, self.bootstrap_scheme, self.min_overlap = n_bootstrap, bootstrap_scheme, min_overlap
         self.n_observed = n_observed
 
     def ceiling(self, n_replicates: int = 20) -> "BayesianReadoutCeiling":
-        """The noise ceiling with this metric's measure and options (b, center, kernel, time bins...)."""
+        """The noise ceiling with this metric's measure and options (b, center, kernel, time bins...).
+
+        Parameters
+        ----------
+        n_replicates : int
+            Simulated recordings (≥ 2).
+
+        Returns
+        -------
+        BayesianReadoutCeiling
+        """
         c = self.comparison
         if self.n_observed is not None:
             raise ValueError("there is no noise ceiling for the posterior comparison (n_observed) yet; "
@@ -136,6 +187,24 @@ class BayesianReadoutSimilarity(Metric):
                                       seed=c.seed, stimulus_key=c.stimulus_key, time_bins=c.time_bins, **readout)
 
     def __call__(self, assembly1: xr.DataArray, assembly2: xr.DataArray) -> Score:
+        """Score two assemblies, aligned by stimulus id.
+
+        Parameters
+        ----------
+        assembly1, assembly2 : xarray.DataArray
+            The model's and the neural assembly (presentation × neuroid [× time_bin]).
+
+        Returns
+        -------
+        Score
+            The similarity on all shared stimuli, with the attrs above (over ``time_bin`` with
+            ``time_bins="each"``).
+
+        Raises
+        ------
+        AssemblyError
+            For an assembly that cannot be read, or too few shared stimuli.
+        """
         c = self.comparison
         if c.time_bins == "mean":
             return self._score(c.read(assembly1, "assembly1"), c.read(assembly2, "assembly2"))
@@ -151,14 +220,14 @@ class BayesianReadoutSimilarity(Metric):
         if self.n_observed is not None:
             return self._posterior_score(aligned, rep1, rep2)
         point = c.similarity(rep1, rep2)
-        indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap, seed=c.seed)
+        indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap_scheme, seed=c.seed)
         values = bootstrap_values(rep1, rep2, c.similarity, indices)
         shift = float(values.mean()) - point
         low, high = np.percentile(values, [2.5, 97.5]) - shift
         distance = {"distance": 1.0 - point} if c.measure.kind == "distance" else {}
         return resampled_score(
             point, values, dim="bootstrap", over=["stimulus"], interval=[float(low), float(high)],
-            bootstrap_bias=shift, bootstrap_scheme=self.bootstrap, bootstrap_size=int(indices.shape[1]),
+            bootstrap_bias=shift, bootstrap_scheme=self.bootstrap_scheme, bootstrap_size=int(indices.shape[1]),
             **distance, **c.parameters(), **aligned.report(),
             kernels={responses1.name: kind1, responses2.name: kind2},
             dropped_neuroids={r.name: len(r.dropped_neuroids) for r in (responses1, responses2)})
@@ -205,19 +274,16 @@ class BayesianReadoutCeiling(Metric):
 
     Why not the split-half similarity: s(x̄_A, x̄_B) compares two half-means, both noisy, with R/2
     repetitions each. That is a different quantity from g: both halves carry the same noise ridge,
-    which the comparison barely sees, while a model against the full mean sees it fully. On the
-    simulated populations of benchmarks/bench_ceiling.py a perfect model scored 0.66–16× the
-    split-half value (more than 1.7× in every cell with fewer neurons than stimuli).
+    which the comparison barely sees, while a model against the full mean sees it fully: a
+    perfect model scores several times the split-half value (tests/brainscore/test_ceiling.py).
 
-    Assumptions, and where they fail (numbers from benchmarks/bench_ceiling.py): noise
+    Assumptions, and where they fail (benchmarks/bench_ceiling.py measures how much): noise
     independent across trials and stimuli with zero mean (drift or adaptation shared within a
     repetition is not simulated); signal directions below the noise bulk enter only through
-    their total energy (the mean ceiled perfect score was within 0.012 of 1 in every cell but
-    two at R = 2: 0.967 with a 1/k spectrum, 0.969 with d = 500 > n = 100); at least 2
-    repetitions of every stimulus (3 with the cross-validated kernel, whose simulated trials
-    would be ± the same residual at R = 2). Where
-    a perfect model's score is itself near 0 (noise swamps the signal), ratios to it scatter
-    widely (at a perfect score of 0.04 the ceiled score's interval is ±0.14).
+    their total energy (least accurate at R = 2 with a 1/k spectrum, or with many more neurons
+    than stimuli); at least 2 repetitions of every stimulus (3 with the cross-validated kernel,
+    whose simulated trials would be ± the same residual at R = 2). Where a perfect model's score
+    is itself near 0 (noise swamps the signal), ratios to it scatter widely.
 
     Score: the ceiling; ``spread`` = SD of the B simulated perfect scores, how much a perfect
     model's own score varies with the noise; ``mc_error`` = spread/√B, the simulation error;
@@ -226,6 +292,25 @@ class BayesianReadoutCeiling(Metric):
     Cost: B comparisons and one SVD of the n × d means.
 
     Call as a Brain-Score ceiling: ``ceiling(neural_assembly) -> Score``.
+
+    Parameters
+    ----------
+    measure : str
+        tv, js, hellinger (similarity = 1 − distance), or cka.
+    b : float
+        The readout's noise-to-signal ratio (≥ 0; default 0.01).
+    center : {"none", "features", "stimuli"}
+    method : {"exact", "mc"}
+        For tv and js; ``n_samples`` draws for "mc".
+    n_samples : int
+    kernel : {"mean", "cross_validated"}
+        The kernel of a side with repetitions: of the means, or of products of different
+        repetitions only.
+    n_replicates : int
+        Simulated recordings B (≥ 2).
+    seed : int
+    stimulus_key : str
+    time_bins : {"mean", "each"}
     """
 
     def __init__(self, measure: str = "js", *, b: float = DEFAULT_B, center: Centering = "none",
@@ -239,6 +324,24 @@ class BayesianReadoutCeiling(Metric):
         self.n_replicates = n_replicates
 
     def __call__(self, assembly: xr.DataArray) -> Score:
+        """The ceiling of one neural assembly.
+
+        Parameters
+        ----------
+        assembly : xarray.DataArray
+            With a ``repetition`` coordinate and at least 2 repetitions of every stimulus (3 with
+            the cross-validated kernel).
+
+        Returns
+        -------
+        Score
+            The ceiling, with ``spread``, ``mc_error``, ``error`` and ``raw``.
+
+        Raises
+        ------
+        AssemblyError
+            For data without repetitions, or too few.
+        """
         c = self.comparison
         if c.time_bins == "mean":
             return self._ceiling(c.read(assembly, "neural assembly"))

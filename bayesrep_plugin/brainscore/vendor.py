@@ -240,20 +240,33 @@ def _header(version: str, commit: str, source: str) -> str:
             f"# from {source}. Do not edit: regenerate with `bayesrep brainscore export DIR`.\n")
 
 
-def write_plugin(framework: str, target: Path) -> str:
-    """Write the self-contained folder for ``framework`` to ``target`` (must not exist); its VERSION."""
+def _vendored_sources() -> dict[Module, str]:
+    """The vendored modules (the registered classes' and what they import) and their rewritten source."""
+    modules = vendored_modules(sorted({e.cls.partition(":")[0] for e in load_registry().entries.values()}))
+    return {m: relative_source(m) for m in modules}
+
+
+def code_version() -> str:
+    """``'<__version__>+<content hash>'``: the hash covers the metric code (every module the
+    registered classes import, the core's measures among them) and the registrations of every
+    framework, so equal versions mean equal behaviour. The exported folders' VERSION, and part of
+    the key of every cached result (:mod:`bayesrep_plugin.reports.pairs`)."""
     from bayesrep_plugin import __version__
 
-    registry = load_registry()
-    modules = vendored_modules(sorted({e.cls.partition(":")[0] for e in registry.entries.values()}))
-    sources = {m: relative_source(m) for m in modules}
-    registered = registrations(framework)
-    digest = hashlib.sha256()  # one version for every framework's folder: their code and registrations
-    for module, source in sources.items():
+    digest = hashlib.sha256()
+    for module, source in _vendored_sources().items():
         digest.update(f"{module.name}\n{source}\n".encode())
-    for each in registry.frameworks:
+    for each in load_registry().frameworks:
         digest.update(registrations(each).encode())
-    version = f"{__version__}+{digest.hexdigest()[:12]}"
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+def write_plugin(framework: str, target: Path) -> str:
+    """Write the self-contained folder for ``framework`` to ``target`` (must not exist); its VERSION."""
+    registry = load_registry()
+    sources = _vendored_sources()
+    registered = registrations(framework)
+    version = code_version()
     commit = _commit()
 
     vendored_root = target / VENDOR_DIR

@@ -9,6 +9,12 @@
   θ = arccos(‖X̃₁ᵀ X̃₂‖_* / (‖X̃₁‖_F ‖X̃₂‖_F)) for feature-centered X̃. From kernels only:
   ‖X̃₁ᵀ X̃₂‖_* = Σ sqrt(eig(Gᵀ K̃₁ G)) for any factor G Gᵀ = K̃₂ of the other centered kernel
   (zero-padding to equal width changes nothing), so one factor suffices.
+
+The measures the reference package (BayesCompare) also compares against, each from the kernels:
+distance correlation (Székely et al. 2007), the Jaccard similarity of k-nearest-neighbour sets
+(as in ReSi, Klabunde et al.), GULP (Boix-Adsera et al. 2022) and the angle between two RDMs
+(the reference's ``rsa_arccos``). Euclidean distances are √(Kᵢᵢ + Kⱼⱼ − 2Kᵢⱼ) and cosines
+Kᵢⱼ / √(KᵢᵢKⱼⱼ), so none needs the activations.
 """
 
 from __future__ import annotations
@@ -19,8 +25,10 @@ import numpy as np
 
 from .kernels import center_kernel
 from .prior import Representation
+from .rdm import normalize_stimuli
 
 RDM_COMPARISONS = ("pearson", "spearman", "cosine")
+KNN_NEIGHBOURS = ("cosine", "euclidean")
 
 
 def cka(K1: np.ndarray, K2: np.ndarray) -> float:
@@ -104,3 +112,149 @@ def procrustes_angle(rep1: Representation, rep2: Representation) -> float:
     if cosine >= 1 - 64 * np.finfo(float).eps:  # equal shapes up to rounding: arccos would amplify it
         return 0.0
     return float(math.acos(cosine))
+
+
+def distance_correlation(K1: np.ndarray, K2: np.ndarray, exponent: float = 1.0) -> float:
+    """Distance correlation (Székely, Rizzo & Bakirov 2007) of the stimuli's patterns, ∈ [0, 1].
+
+    With Dᵢⱼ = ‖xᵢ − xⱼ‖^α (α = ``exponent``) and A = H D₁ H, B = H D₂ H the double-centred
+    distance matrices (H = I − 11ᵀ/n):
+
+        dCor = sqrt(⟨A, B⟩_F / (‖A‖_F ‖B‖_F)),
+
+    the V-statistic estimator (the 1/n² of each dCov² cancels). α = 1 is Székely's distance
+    correlation; α ∈ (0, 2) characterises independence. α = 2 is the degenerate case
+    H D H = −2 H K H, which gives sqrt(linear CKA): that is what the reference's ``distcorr``
+    computes (it double-centres the kernels, not the distances).
+
+    Parameters
+    ----------
+    K1, K2 : numpy.ndarray, (n, n)
+        Linear kernels of the two representations on the same stimuli.
+    exponent : float
+        α ∈ (0, 2], the power of the Euclidean distances.
+
+    Returns
+    -------
+    float
+    """
+    if not 0 < exponent <= 2:
+        raise ValueError(f"exponent={exponent!r} must lie in (0, 2] (the power of the Euclidean distances)")
+    A, B = (center_kernel(rdm(K) ** (exponent / 2)) for K in (K1, K2))
+    variances = (A * A).sum() * (B * B).sum()
+    if variances == 0:
+        raise ValueError("distance correlation is undefined: all stimuli of a representation have the same pattern")
+    return float(math.sqrt(max((A * B).sum(), 0.0) / math.sqrt(variances)))  # dCov² < 0 only by rounding
+
+
+def _nearest_neighbours(K: np.ndarray, k: int, neighbours: str, name: str) -> np.ndarray:
+    """Boolean (n, n): row i marks the k stimuli nearest to stimulus i, itself excluded; ties go to
+    the lower stimulus index."""
+    closeness = normalize_stimuli(K, name) if neighbours == "cosine" else -rdm(K)
+    np.fill_diagonal(closeness, -np.inf)
+    nearest = np.argsort(-closeness, axis=1, kind="stable")[:, :k]
+    marks = np.zeros(K.shape, dtype=bool)
+    np.put_along_axis(marks, nearest, True, axis=1)
+    return marks
+
+
+def knn_jaccard(K1: np.ndarray, K2: np.ndarray, k: int = 10, neighbours: str = "cosine") -> float:
+    """Mean over stimuli of the Jaccard similarity of their k-nearest-neighbour sets, ∈ [0, 1].
+
+    For stimulus i let Nᵢ(X) be the k other stimuli closest to it in representation X; then
+
+        knn_jaccard = (1/n) Σᵢ |Nᵢ(X₁) ∩ Nᵢ(X₂)| / |Nᵢ(X₁) ∪ Nᵢ(X₂)|
+
+    (Klabunde et al.'s ReSi "Jaccard", whose default is k = 10 and cosine neighbours). Closeness
+    is the cosine Kᵢⱼ / √(KᵢᵢKⱼⱼ) (``neighbours="cosine"``, as the reference now computes it:
+    invariant to rotations and to scaling each stimulus's pattern, not to translations) or the
+    Euclidean distance (``"euclidean"``, the reference's earlier version: invariant to rotations,
+    isotropic scaling and translations). Ties are broken by stimulus order.
+
+    Parameters
+    ----------
+    K1, K2 : numpy.ndarray, (n, n)
+        Linear kernels of the two representations on the same stimuli.
+    k : int
+        Neighbours per stimulus, 1 ≤ k ≤ n − 1 (k = n − 1 gives 1 for any pair).
+    neighbours : {"cosine", "euclidean"}
+        What "nearest" means.
+
+    Returns
+    -------
+    float
+    """
+    n = K1.shape[0]
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n - 1:
+        raise ValueError(f"k={k!r} must be a whole number of neighbours in [1, n − 1] = [1, {n - 1}]")
+    if neighbours not in KNN_NEIGHBOURS:
+        raise ValueError(f"neighbours={neighbours!r} is not one of {KNN_NEIGHBOURS}")
+    first = _nearest_neighbours(K1, k, neighbours, "knn_jaccard, first representation")
+    second = _nearest_neighbours(K2, k, neighbours, "knn_jaccard, second representation")
+    shared = (first & second).sum(axis=1)
+    return float(np.mean(shared / (2 * k - shared)))
+
+
+def _ridge_smoother(K: np.ndarray, ridge: float) -> np.ndarray:
+    """K̂ (K̂ + λI)⁻¹ for K̂ = K / tr K, from the eigendecomposition (eigenvalues below 0 are rounding)."""
+    eigenvalues, eigenvectors = np.linalg.eigh(K / np.trace(K))
+    eigenvalues = np.clip(eigenvalues, 0.0, None)
+    return (eigenvectors * (eigenvalues / (eigenvalues + ridge))) @ eigenvectors.T
+
+
+def gulp(K1: np.ndarray, K2: np.ndarray, ridge: float = 0.01) -> float:
+    """GULP distance (Boix-Adsera, Lawrence, Stepaniants & Rigollet 2022) from the kernels, ≥ 0.
+
+    The paper scales each representation to unit total variance, tr Σₓ = 1 with Σₓ = XᵀX/n the
+    (sample) second-moment matrix of the features, and compares the ridge-regression predictors
+    β = (Σₓ + λI)⁻¹ E[x η] of linear targets η on the two:
+
+        d²_λ = tr(Σₓ^λ Σₓ Σₓ^λ Σₓ) + tr(Σ_y^λ Σ_y Σ_y^λ Σ_y) − 2 tr(Σₓ^λ Σₓᵧ Σ_y^λ Σᵧₓ),
+
+    Σ^λ = (Σ + λI)⁻¹, Σₓᵧ = XᵀY/n. Scaled to unit total variance, Σₓ = XᵀX / tr K, and the
+    push-through identity (XᵀX/c + λI)⁻¹Xᵀ = Xᵀ(XXᵀ/c + λI)⁻¹ turns each trace into one over
+    stimuli: with K̂ = K / tr K and the in-sample ridge smoother S = K̂ (K̂ + λI)⁻¹ (symmetric; it
+    maps targets on the stimuli to the ridge predictions there),
+
+        d²_λ = tr(S₁²) + tr(S₂²) − 2 tr(S₁S₂) = ‖S₁ − S₂‖²_F,
+
+    computed as the Frobenius norm of the difference, which cannot go negative by rounding. S has
+    eigenvalues μ/(μ + λ) ∈ [0, 1) for the eigenvalues μ of K̂, so d < √n.
+
+    λ is relative to K / tr K, the scale on which the readout prior's b lives (Σ ∝ K/tr K + b·I):
+    S is the posterior mean of the Bayesian readout's noise-free outputs given observed outputs,
+    for b = λ. The reference scales K to trace n instead, so its ``lmbd`` is n·λ here. The paper
+    also centres the features: use ``center="features"`` for its exact definition.
+
+    Parameters
+    ----------
+    K1, K2 : numpy.ndarray, (n, n)
+        Linear kernels of the two representations on the same stimuli.
+    ridge : float
+        The ridge penalty λ > 0.
+
+    Returns
+    -------
+    float
+        d_λ (the paper's code returns d²_λ).
+    """
+    if not (np.isfinite(ridge) and ridge > 0):
+        raise ValueError(f"ridge={ridge!r} must be a finite number > 0 (the ridge penalty λ)")
+    return float(np.linalg.norm(_ridge_smoother(K1, ridge) - _ridge_smoother(K2, ridge)))
+
+
+def rsa_arccos(K1: np.ndarray, K2: np.ndarray) -> float:
+    """Angle in radians between the squared-Euclidean RDMs' upper triangles a and b, ∈ [0, π/2].
+
+    θ = arccos(a·b / (‖a‖‖b‖)), the reference's ``rsa_arccos`` (the arccos of RSA with cosine
+    comparison). Entries are ≥ 0, so θ ≤ π/2; an angle between vectors obeys the triangle
+    inequality. Computed as 2·atan2(‖â − b̂‖, ‖â + b̂‖) for the unit vectors â, b̂, which keeps
+    full precision near 0, where arccos of a cosine close to 1 would not.
+    """
+    iu = np.triu_indices(K1.shape[0], k=1)
+    a, b = rdm(K1)[iu], rdm(K2)[iu]
+    norm_a, norm_b = np.linalg.norm(a), np.linalg.norm(b)
+    if norm_a == 0 or norm_b == 0:
+        raise ValueError("rsa_arccos is undefined: an RDM is all zeros (every stimulus has the same pattern)")
+    a, b = a / norm_a, b / norm_b
+    return float(2 * math.atan2(np.linalg.norm(a - b), np.linalg.norm(a + b)))

@@ -46,10 +46,26 @@ def _distance_measure(measure: str, options: dict, b: float, center: str) -> Mea
 def prepare(x: RepresentationLike, center: Centering = "none", name: str = "X") -> Representation:
     """Activations → :class:`Representation`; a Representation is returned as it is.
 
-    Raises ValueError for a labelled array (xarray: the core compares rows by position, so two
-    assemblies must be aligned by stimulus id first) and for ``center`` other than "none" with a
-    prepared Representation (its centering was fixed when it was built: centring here would
-    centre one side only).
+    Parameters
+    ----------
+    x : array_like (n stimuli, ...) or Representation
+        Rows are stimuli.
+    center : {"none", "features", "stimuli"}
+        Applied to activations (see :mod:`bayesrep_plugin.core.kernels`).
+    name : str
+        Used in error messages.
+
+    Returns
+    -------
+    Representation
+
+    Raises
+    ------
+    ValueError
+        For a labelled array (xarray: the core compares rows by position, so two assemblies must
+        be aligned by stimulus id first), and for ``center`` other than "none" with a prepared
+        Representation (its centering was fixed when it was built: centring here would centre
+        one side only).
     """
     if hasattr(x, "dims") and hasattr(x, "coords"):  # xarray, without importing it
         raise ValueError(
@@ -91,12 +107,19 @@ def compare(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js",
         repetitions). Exact on every path.
     **options
         The measure's options: ``method`` ("exact" | "mc"), ``n_samples``, ``seed`` for tv/js/jsd;
-        ``rdm_comparison`` for rsa. Any other option is refused.
+        ``rdm_comparison`` for rsa; ``exponent`` for distance_correlation; ``k``, ``neighbours``
+        for knn_jaccard; ``ridge`` for gulp. Any other option is refused.
 
     Returns
     -------
     Estimate
         A float with ``.stderr`` (0 when exact) and ``.method``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown measure or option, a bad ``b`` or ``center``, representations on different
+        numbers of stimuli, or a ``b`` too small for double precision to resolve the pair.
     """
     m = _measure(measure, options, b, center)
     pair = Pair(prepare(X1, center, "X1"), prepare(X2, center, "X2"), b, normalize=normalize,
@@ -113,15 +136,17 @@ def compare_measures(rep1: Representation, rep2: Representation, measures: Mappi
     Parameters
     ----------
     rep1, rep2 : Representation
+        On the same n stimuli, in the same order.
     measures : mapping of str to dict
-        Measure name → its options (as in :func:`compare`).
+        Measure name → its options (as the ``**options`` of :func:`compare`); every one is
+        checked before anything is computed.
     b, normalize, noise_weights
         The readout prior, as in :func:`compare`.
 
     Returns
     -------
     dict of str to Estimate
-        One value per measure, in the order given.
+        Measure name → value, in the order given.
     """
     checked = {name: _measure(name, options, b, "none") for name, options in measures.items()}
     pair = Pair(rep1, rep2, b, normalize=normalize, noise_weights=noise_weights)
@@ -134,7 +159,33 @@ def distance(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js"
     """``measure`` between two representations, for the measures that are distances or divergences
     (lower = closer; a similarity such as cka is refused: use :func:`compare`).
 
-    Parameters and return value as in :func:`compare`.
+    Parameters
+    ----------
+    X1, X2 : array_like (n stimuli, ...) or Representation
+        Rows are stimuli, in the same order on both sides.
+    measure : str
+        A distance or divergence of :data:`~bayesrep_plugin.core.measures.MEASURES`
+        (default ``"js"``).
+    b : float
+        The readout's noise-to-signal ratio (≥ 0; default 0.01).
+    center : {"none", "features", "stimuli"}
+        Applied to activations.
+    normalize : bool
+        Scale each kernel to trace n (default), as in :func:`compare`.
+    noise_weights : array_like (n,), optional
+        Readout noise weight per stimulus, as in :func:`compare`.
+    **options
+        The measure's options, as in :func:`compare`.
+
+    Returns
+    -------
+    Estimate
+        A float with ``.stderr`` (0 when exact) and ``.method``.
+
+    Raises
+    ------
+    ValueError
+        For a similarity measure, and as :func:`compare`.
     """
     _distance_measure(measure, options, b, center)
     return compare(X1, X2, measure, b=b, center=center, normalize=normalize, noise_weights=noise_weights, **options)
@@ -143,9 +194,33 @@ def distance(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js"
 def distance_from_kernels(K1: ArrayLike, K2: ArrayLike, measure: str = "js", *, b: float = DEFAULT_B,
                           normalize: bool = True, noise_weights: ArrayLike | None = None, **options) -> Estimate:
     """``measure`` (a distance or divergence) between two representations given by their linear
-    kernels (n × n, symmetric PSD: validated).
+    kernels.
 
-    Parameters and return value as in :func:`distance`, with kernels for activations.
+    Parameters
+    ----------
+    K1, K2 : array_like (n, n)
+        Linear kernels K = X Xᵀ, validated (square, symmetric, PSD, finite), on the same stimuli
+        in the same order.
+    measure : str
+        A distance or divergence of :data:`~bayesrep_plugin.core.measures.MEASURES`.
+    b : float
+        The readout's noise-to-signal ratio (≥ 0).
+    normalize : bool
+        Scale each kernel to trace n (default), as in :func:`compare`.
+    noise_weights : array_like (n,), optional
+        Readout noise weight per stimulus, as in :func:`compare`.
+    **options
+        The measure's options, as in :func:`compare`.
+
+    Returns
+    -------
+    Estimate
+        A float with ``.stderr`` (0 when exact) and ``.method``.
+
+    Raises
+    ------
+    ValueError
+        For a kernel that is not square, symmetric, PSD and finite, and as :func:`distance`.
     """
     _distance_measure(measure, options, b, "none")
     return compare(Representation.from_kernel(K1, name="K1"), Representation.from_kernel(K2, name="K2"),

@@ -183,8 +183,14 @@ class Pair:
         return Spectrum.from_eigenvalues(generalized_eigenvalues(self.prior1, self.prior2))
 
     def covariances(self) -> tuple[np.ndarray, np.ndarray]:
-        """(Σ₁, Σ₂) on the smallest space that carries their difference (projected or full; full
-        with noise weights, whose noise is not isotropic on the complement of the span)."""
+        """The two prior covariances on the smallest space that carries their difference.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            (Σ₁, Σ₂), r × r on span([F₁, F₂]) on the low-rank path, else n × n (always full with
+            noise weights, whose noise is not isotropic on the complement of the span).
+        """
         if self.prior1.noise_weights is None and uses_low_rank(self.rep1, self.rep2):
             return projected_covariances(self.prior1, self.prior2)
         return self.prior1.covariance, self.prior2.covariance

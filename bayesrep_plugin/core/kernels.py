@@ -19,9 +19,10 @@ Centering, in terms of what a linear readout y = X w can use:
 from __future__ import annotations
 
 import mmap
-from typing import Literal
+from typing import Iterator, Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 Centering = Literal["none", "features", "stimuli"]
 CENTERINGS: tuple[str, ...] = ("none", "features", "stimuli")
@@ -88,22 +89,52 @@ def _read_columns(X: np.ndarray, start: int, width: int) -> np.ndarray:
     return block
 
 
-def linear_kernel(X, center: Centering = "none", chunk_size: int | None = None, name: str = "X") -> np.ndarray:
+def column_blocks(X: np.ndarray, chunk_size: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """``(start, X[:, start:start + chunk_size])`` in float64 for each chunk of features of an
+    (n, d) matrix X, in order; default chunk: 64 MiB of float64. From a memory-mapped X the mapped
+    pages are released as they are read, so one pass over a file of any size holds one chunk."""
+    step = chunk_size or max(1, CHUNK_BYTES // (8 * X.shape[0]))
+    for start in range(0, X.shape[1], step):
+        yield start, _read_columns(X, start, step)
+
+
+def linear_kernel(X: ArrayLike, center: Centering = "none", chunk_size: int | None = None,
+                  name: str = "X") -> np.ndarray:
     """Linear kernel K = X Xᵀ (n × n, float64) of activations X (n stimuli, any trailing dims).
 
     Features are processed ``chunk_size`` at a time (default: 64 MiB of float64 per chunk);
     each chunk is checked for NaN/Inf, naming the stimulus and feature of the first bad value.
     For a memory-mapped X the mapped pages are released as they are read, so resident memory
     stays at the kernel plus one chunk however large the file is.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, ...)
+        Rows are stimuli; trailing dimensions are flattened into d features.
+    center : {"none", "features", "stimuli"}
+        "features": K ← H K H (H = I − 11ᵀ/n); "stimuli": K ← K − d μ μᵀ (μ the stimuli's means
+        over features).
+    chunk_size : int, optional
+        Features per chunk.
+    name : str
+        Used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n)
+        The symmetric kernel.
+
+    Raises
+    ------
+    ValueError
+        For NaN or infinite activations (naming the first), or an unknown ``center``.
     """
     _check_center(center)
     X = as_matrix(X, name)
     n, d = X.shape
-    step = chunk_size or max(1, CHUNK_BYTES // (8 * n))
     K = np.zeros((n, n))
     feature_sums = np.zeros(n) if center == "stimuli" else None
-    for start in range(0, d, step):
-        block = _read_columns(X, start, step)
+    for start, block in column_blocks(X, chunk_size):
         _check_finite(block, start, name)
         K += block @ block.T
         if feature_sums is not None:
@@ -116,8 +147,20 @@ def linear_kernel(X, center: Centering = "none", chunk_size: int | None = None, 
     return (K + K.T) / 2
 
 
-def center_kernel(K: np.ndarray) -> np.ndarray:
-    """H K H with H = I − 11ᵀ/n: the kernel of feature-centered activations, in O(n²)."""
+def center_kernel(K: ArrayLike) -> np.ndarray:
+    """H K H with H = I − 11ᵀ/n: the kernel of feature-centered activations, in O(n²).
+
+    Parameters
+    ----------
+    K : array_like, shape (n, n)
+        A linear kernel.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n)
+        K − 1rᵀ − r1ᵀ + r̄ 11ᵀ, with r the column means of K and r̄ their mean.
+    """
+    K = np.asarray(K, dtype=np.float64)
     row = K.mean(axis=0)
     return K - row[None, :] - row[:, None] + row.mean()
 

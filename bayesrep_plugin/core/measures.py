@@ -30,6 +30,18 @@ class Estimate(float):
     method: str
 
     def __new__(cls, value: float, stderr: float = 0.0, method: str = "exact") -> "Estimate":
+        """
+        Parameters
+        ----------
+        value : float
+        stderr : float
+            Standard error (Monte Carlo); 0 when exact.
+        method : {"exact", "mc"}
+
+        Returns
+        -------
+        Estimate
+        """
         obj = super().__new__(cls, value)
         obj.stderr, obj.method = float(stderr), method
         return obj
@@ -46,6 +58,17 @@ class EstimateMatrix(np.ndarray):
     method: str
 
     def __new__(cls, values: np.ndarray, stderr: np.ndarray, method: str) -> "EstimateMatrix":
+        """
+        Parameters
+        ----------
+        values, stderr : numpy.ndarray
+            The estimates and their standard errors, of one shape.
+        method : {"exact", "mc"}
+
+        Returns
+        -------
+        EstimateMatrix
+        """
         obj = np.asarray(values, dtype=np.float64).view(cls)
         obj.stderr, obj.method = np.asarray(stderr, dtype=np.float64), method
         return obj
@@ -62,6 +85,22 @@ class Measure:
     ``compute(pair, **options)`` takes a :class:`~bayesrep_plugin.core.gaussian.Pair` (two
     representations and the comparison's b) and returns an :class:`Estimate`. ``bayesian``
     measures depend on b; the others read only the kernels.
+
+    Parameters
+    ----------
+    name, description : str
+    kind : {"distance", "divergence", "similarity"}
+    compute : callable
+        (pair, **options) → Estimate.
+    is_metric, symmetric : bool
+        Declared properties (checked in tests/core/test_properties.py).
+    value_range : tuple of float
+    invariant_to : frozenset of str
+        Among "rotation", "isotropic_scaling", "translation".
+    options : tuple of str
+        The keyword options ``compute`` takes.
+    bayesian : bool
+        Depends on the prior predictive (so on b).
     """
 
     name: str
@@ -81,7 +120,18 @@ class Measure:
         return 1.0 if self.kind == "similarity" else 0.0
 
     def check_options(self, options: dict) -> None:
-        """ValueError for an option this measure does not take (e.g. ``method`` on a closed form)."""
+        """Refuse an option this measure does not take (e.g. ``method`` on a closed form).
+
+        Parameters
+        ----------
+        options : dict
+            Option name → value.
+
+        Raises
+        ------
+        ValueError
+            Naming the unknown options, or an unknown ``method``.
+        """
         unknown = set(options) - set(self.options)
         if unknown:
             hint = (" (it has a closed form: there is no Monte Carlo estimate of it)"
@@ -92,6 +142,18 @@ class Measure:
             raise ValueError(f"method={options['method']!r} is not one of {METHODS}")
 
     def __call__(self, pair: Pair, **options) -> Estimate:
+        """The measure's value on ``pair``.
+
+        Parameters
+        ----------
+        pair : Pair
+        **options
+            Checked by :meth:`check_options`.
+
+        Returns
+        -------
+        Estimate
+        """
         self.check_options(options)
         return self.compute(pair, **options)
 
@@ -157,11 +219,36 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
     Measure("procrustes", "angular orthogonal Procrustes shape distance in radians (Williams et al. 2021)",
             "distance", lambda pair: Estimate(classic.procrustes_angle(pair.rep1, pair.rep2)), True, True,
             (0.0, math.pi / 2), _ALL, bayesian=False),
+    Measure("distance_correlation", "distance correlation of the Euclidean distances (Székely et al. 2007); "
+            "exponent=2 gives sqrt(cka)", "similarity", _from_kernels(classic.distance_correlation), False, True,
+            (0.0, 1.0), _ALL, ("exponent",), bayesian=False),
+    Measure("knn_jaccard", "mean Jaccard similarity of each stimulus's k nearest neighbours (cosine or Euclidean)",
+            "similarity", _from_kernels(classic.knn_jaccard), False, True, (0.0, 1.0), _ROT_SCALE,
+            ("k", "neighbours"), bayesian=False),
+    Measure("gulp", "GULP distance between the ridge-regression predictors (Boix-Adsera et al. 2022), "
+            "ridge λ on the scale of K / tr K", "distance", _from_kernels(classic.gulp), True, True, (0.0, math.inf),
+            _ROT_SCALE, ("ridge",), bayesian=False),
+    Measure("rsa_arccos", "angle in radians between the squared-Euclidean RDMs (arccos of RSA's cosine)",
+            "distance", _from_kernels(classic.rsa_arccos), True, True, (0.0, math.pi / 2), _ALL, bayesian=False),
 ]}
 
 
 def get_measure(name: str) -> Measure:
-    """The measure called ``name``; a ValueError that lists the known names otherwise."""
+    """The measure called ``name``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    Measure
+
+    Raises
+    ------
+    ValueError
+        Listing the known names, for an unknown one.
+    """
     try:
         return MEASURES[name]
     except (KeyError, TypeError):

@@ -126,8 +126,17 @@ class PosteriorPair:
         return L1, lam, V
 
     def spectra(self, responses: ArrayLike) -> list[Spectrum]:
-        """One :class:`Spectrum` (with mean shifts) per neuroid of ``responses`` (t observed × p),
-        standardised per neuroid."""
+        """One :class:`Spectrum` (with mean shifts) per neuroid, standardised per neuroid.
+
+        Parameters
+        ----------
+        responses : array_like (t observed, p)
+            The responses to the observed stimuli, one column per neuroid.
+
+        Returns
+        -------
+        list of Spectrum
+        """
         y = standardize(responses)
         if y.shape[0] != self.observed.size:
             raise ValueError(f"responses have {y.shape[0]} rows; {self.observed.size} stimuli are observed")

@@ -40,6 +40,23 @@ def b_for_noise(n: int, noise: float) -> float:
 
     For users who think in terms of the noise variance of Σ = (1 − a)·n·K/tr K + a·I rather than
     the noise-to-signal ratio; pass the result as ``b``.
+
+    Parameters
+    ----------
+    n : int
+        Number of stimuli.
+    noise : float
+        The readout noise variance a, in [0, 1).
+
+    Returns
+    -------
+    float
+        b ≥ 0, the inverse of a = n·b / (1 + n·b).
+
+    Raises
+    ------
+    ValueError
+        For ``noise`` outside [0, 1).
     """
     if not 0 <= noise < 1:
         raise ValueError(f"noise (the readout noise variance a) must be in [0, 1); got {noise}")
@@ -74,6 +91,20 @@ class Representation:
     does not depend on b: b belongs to a comparison. Its b-free work (kernel, Gram matrix, basis)
     is cached on the object; :meth:`prior` gives the prior predictive at one b, also cached, so a
     sweep over b reuses the basis and a leaderboard prepares each representation once.
+
+    Parameters
+    ----------
+    kernel : array_like (n, n), optional
+        The linear kernel K (copied, not validated: :meth:`from_kernel` validates).
+    factor : array_like (n, d), optional
+        A factor F with F Fᵀ = K (copied); at least one of ``kernel`` and ``factor`` is needed.
+    name : str
+        Used in error messages and reprs.
+
+    Raises
+    ------
+    ValueError
+        When neither is given, or tr K is not positive (all-zero activations).
     """
 
     #: Priors kept per representation: a b-sweep over more values recomputes Σ, never the basis.
@@ -154,7 +185,24 @@ class Representation:
 
     @classmethod
     def from_kernel(cls, K: ArrayLike, *, name: str = "K") -> "Representation":
-        """A kernel matrix (validated: square, symmetric, PSD, finite) → Representation."""
+        """A kernel matrix → Representation.
+
+        Parameters
+        ----------
+        K : array_like (n, n)
+            A linear kernel, validated: square, symmetric, PSD, finite.
+        name : str
+            Used in error messages and reprs.
+
+        Returns
+        -------
+        Representation
+
+        Raises
+        ------
+        ValueError
+            Naming what is wrong with ``K``.
+        """
         return cls._wrap(check_kernel(K, name), name=name)
 
     @cached_property
@@ -164,7 +212,22 @@ class Representation:
 
     def prior(self, b: float = DEFAULT_B, *, normalize: bool = True,
               noise_weights: ArrayLike | None = None) -> "Prior":
-        """The readout's prior predictive N(0, Σ) (see :class:`Prior` for the arguments; cached)."""
+        """The readout's prior predictive N(0, Σ) (cached).
+
+        Parameters
+        ----------
+        b : float
+            Noise-to-signal ratio, a finite number ≥ 0.
+        normalize : bool
+            Scale the kernel to trace n (see :class:`Prior`).
+        noise_weights : array_like (n,), optional
+            Readout noise weight per stimulus (see :class:`Prior`).
+
+        Returns
+        -------
+        Prior
+            Σ = (1 − a)·n·K / tr(K) + a·I with a = n·b / (1 + n·b) (normalised, unweighted).
+        """
         weights = check_noise_weights(noise_weights, self.n)
         key = (check_b(b), bool(normalize), None if weights is None else weights.tobytes())
         if key not in self._priors:
@@ -174,7 +237,17 @@ class Representation:
         return self._priors[key]
 
     def rows_scaled(self, s: np.ndarray) -> "Representation":
-        """The representation with stimulus i's activations multiplied by s_i: K → diag(s) K diag(s)."""
+        """The representation with stimulus i's activations multiplied by s_i.
+
+        Parameters
+        ----------
+        s : numpy.ndarray (n,)
+
+        Returns
+        -------
+        Representation
+            K → diag(s) K diag(s).
+        """
         if self.factor is not None:
             return Representation._wrap(factor=self.factor * s[:, None], name=self.name)
         return Representation._wrap(self.kernel * np.outer(s, s), name=self.name)
@@ -224,7 +297,17 @@ class Representation:
         return self._orthonormal[1]
 
     def coordinates(self, Y: np.ndarray) -> np.ndarray:
-        """Uᵀ Y (k × p): Y (n × p) in the orthonormal basis U of the factor's columns."""
+        """Y in the orthonormal basis U of the factor's columns (low-rank path only).
+
+        Parameters
+        ----------
+        Y : numpy.ndarray (n, p)
+
+        Returns
+        -------
+        numpy.ndarray (k, p)
+            Uᵀ Y, with K = U diag(s²) Uᵀ.
+        """
         B, _, through_factor = self._orthonormal
         return B.T @ (self.factor.T @ Y) if through_factor else B.T @ Y
 
@@ -235,8 +318,18 @@ class Representation:
         return (_read_only(self.factor @ B) if through_factor else B), s
 
     def subset(self, index: ArrayLike) -> "Representation":
-        """The representation on stimuli ``index`` (repeats allowed): a submatrix of K, or the
-        factor's rows."""
+        """The representation on a subset of its stimuli (a bootstrap resample).
+
+        Parameters
+        ----------
+        index : array_like of int
+            Stimulus positions; repeats allowed.
+
+        Returns
+        -------
+        Representation
+            From a submatrix of K, or the factor's rows: never the activations again.
+        """
         index = np.asarray(index)
         if self.factor is not None:
             return Representation._wrap(factor=self.factor[index], name=self.name)
@@ -266,6 +359,8 @@ class Prior:
         w > 0 per stimulus: stimulus i gets readout noise variance a/wᵢ (the reference's
         ``img_weights``; e.g. the number of repetitions averaged for each stimulus). Default: 1.
 
+    Notes
+    -----
     With weights, Σ is congruent to c·K̃ + a·I with K̃ = W^½ K W^½ (W = diag w): every measure
     invariant to an invertible linear map (TV, JS, KL, Hellinger, Bhattacharyya) is computed
     exactly from ``representation`` — the rows-scaled K̃ — with identity noise, on the same paths

@@ -55,6 +55,7 @@ from typing import Literal
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 
 from .kernels import center_kernel, linear_kernel
 
@@ -132,7 +133,7 @@ def check_rdm(D, name: str = "RDM") -> np.ndarray:
     return D
 
 
-def kernel_from_rdm(D, kind: RdmKind, name: str = "RDM") -> np.ndarray:
+def kernel_from_rdm(D: ArrayLike, kind: RdmKind, name: str = "RDM") -> np.ndarray:
     """The linear kernel that an RDM determines (see the module docstring for the maths).
 
     Parameters
@@ -151,6 +152,12 @@ def kernel_from_rdm(D, kind: RdmKind, name: str = "RDM") -> np.ndarray:
     numpy.ndarray, (n, n) float64
         A symmetric PSD kernel. Negative eigenvalues beyond rounding (an RDM that is not of the
         stated kind, or noisy) are set to 0 with a :class:`UserWarning` giving the trace lost.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``, an RDM that is not square, symmetric, non-negative with a zero
+        diagonal (:func:`check_rdm`), or a correlation distance outside [0, 2].
     """
     if kind not in RDM_KINDS:
         raise ValueError(f"{name}: kind={kind!r} is not one of {RDM_KINDS}")
@@ -197,7 +204,7 @@ def normalize_stimuli(K: np.ndarray, name: str = "K") -> np.ndarray:
     return K / np.outer(norms, norms)
 
 
-def correlation_kernel(X, name: str = "X") -> np.ndarray:
+def correlation_kernel(X: ArrayLike, name: str = "X") -> np.ndarray:
     """R, the Pearson correlations between the stimuli's patterns: the kernel that ``1 − RDM`` gives
     for a correlation-distance RDM of the same activations.
 
@@ -209,6 +216,8 @@ def correlation_kernel(X, name: str = "X") -> np.ndarray:
     X : array_like, (n stimuli, ...)
         Activations (trailing dims are flattened to features, as in
         :func:`~bayesrep_plugin.core.kernels.linear_kernel`).
+    name : str
+        Used in error messages.
 
     Returns
     -------

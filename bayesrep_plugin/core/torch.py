@@ -11,6 +11,12 @@ target representation):
 * ``method="mc"``: the reference's reparameterised Monte Carlo estimator (x = L z, seeded), with
   gradients through L — an unbiased stochastic gradient; use it on stimulus minibatches for
   large n.
+
+Every readout measure of the numpy core is here (tv, js, jsd, kl, kl_symmetric, hellinger,
+bhattacharyya, bures), on the device of the tensors or the one asked for (``device="cuda"``), in
+float64 by default; ``dtype=torch.float32`` is faster on GPUs and loses accuracy in the
+eigenvalues (``benchmarks/bench_torch.py`` prints the loss). :func:`pairwise` batches the
+Cholesky factors and the pairs' eigenproblems.
 """
 
 from __future__ import annotations
@@ -24,7 +30,11 @@ from .kernels import CENTERINGS
 from .montecarlo import DEFAULT_SAMPLES
 from .prior import DEFAULT_B, check_b, noise_fraction
 
-MEASURES = ("tv", "js", "jsd", "kl")
+MEASURES = ("tv", "js", "jsd", "kl", "kl_symmetric", "hellinger", "bhattacharyya", "bures")
+#: Measures with a Monte Carlo estimate.
+MC_MEASURES = ("tv", "js", "jsd")
+#: Bytes of the batched pair eigenproblems held at once by :func:`pairwise`.
+BATCH_BYTES = 2**30
 
 
 def kernel(X: torch.Tensor, center: str = "none") -> torch.Tensor:
@@ -91,8 +101,14 @@ def _tv_one_dimension(u: torch.Tensor) -> torch.Tensor:
 
 def _exact(lam: torch.Tensor, measure: str) -> torch.Tensor:
     u_all = 0.5 * torch.log(lam)
+    kl = 0.5 * (torch.expm1(-2 * u_all) + 2 * u_all).sum()
     if measure == "kl":
-        return 0.5 * (torch.expm1(-2 * u_all) + 2 * u_all).sum()
+        return kl
+    if measure == "kl_symmetric":
+        return 0.5 * (kl + 0.5 * (torch.expm1(2 * u_all) - 2 * u_all).sum())
+    if measure in ("bhattacharyya", "hellinger"):
+        bhattacharyya = 0.5 * _log_cosh(u_all).sum()
+        return bhattacharyya if measure == "bhattacharyya" else torch.sqrt((-torch.expm1(-bhattacharyya)).clamp_min(0))
     informative = u_all.detach().abs() > exact.INFORMATIVE
     u = u_all[informative]
     spec = exact.Spectrum(u.detach().cpu().double().numpy())
@@ -131,20 +147,102 @@ def _monte_carlo(S1: torch.Tensor, S2: torch.Tensor, measure: str, n_samples: in
     return jsd if measure == "jsd" else torch.sqrt(jsd.clamp_min(0))
 
 
-def distance(X1: torch.Tensor, X2: torch.Tensor, measure: str = "js", *, b: float = DEFAULT_B,
-             center: str = "none", method: str = "exact", n_samples: int = DEFAULT_SAMPLES,
-             seed: int = 0) -> torch.Tensor:
-    """Differentiable ``measure`` ∈ {tv, js, jsd, kl} between activations X1, X2 (n, ...)."""
+def _bures(S1: torch.Tensor, S2: torch.Tensor) -> torch.Tensor:
+    """Bures–Wasserstein distance / sqrt(n), as :func:`bayesrep_plugin.core.gaussian.bures_distance`."""
+    L1 = torch.linalg.cholesky(S1)
+    cross = torch.linalg.eigvalsh(L1.mT @ S2 @ L1)
+    traces = torch.diagonal(S1, dim1=-2, dim2=-1).sum(-1) + torch.diagonal(S2, dim1=-2, dim2=-1).sum(-1)
+    w2 = traces - 2 * torch.sqrt(cross.clamp_min(torch.finfo(cross.dtype).tiny)).sum(-1)
+    return torch.sqrt(w2.clamp_min(0) / S1.shape[-1])
+
+
+def _as_tensor(X, device, dtype) -> torch.Tensor:
+    X = X if isinstance(X, torch.Tensor) else torch.as_tensor(X)
+    return X.to(device=device if device is not None else X.device, dtype=dtype or X.dtype)
+
+
+def _check(measure: str, method: str) -> None:
     if measure not in MEASURES:
         raise ValueError(f"unknown differentiable measure {measure!r}; known: {', '.join(MEASURES)}")
+    if method not in ("exact", "mc"):
+        raise ValueError(f"method={method!r} is not one of ('exact', 'mc')")
+    if method == "mc" and measure not in MC_MEASURES:
+        raise ValueError(f"{measure} has a closed form and no Monte Carlo estimate; use method='exact'")
+
+
+def distance(X1, X2, measure: str = "js", *, b: float = DEFAULT_B, center: str = "none", method: str = "exact",
+             n_samples: int = DEFAULT_SAMPLES, seed: int = 0, device: str | torch.device | None = None,
+             dtype: torch.dtype | None = torch.float64) -> torch.Tensor:
+    """Differentiable ``measure`` (one of :data:`MEASURES`) between activations X1, X2 (n, ...).
+
+    Parameters
+    ----------
+    X1, X2 : torch.Tensor or array_like (n stimuli, ...)
+        Rows in the same order. Gradients flow to tensors that require them.
+    measure, b, center, method, n_samples, seed
+        As in :func:`bayesrep_plugin.core.compare`.
+    device : str or torch.device, optional
+        Where to compute (e.g. "cuda"); default: where X1 is.
+    dtype : torch.dtype, optional
+        float64 (default) or float32; None keeps the inputs' dtype.
+
+    Returns
+    -------
+    torch.Tensor
+        A 0-d tensor on ``device``.
+    """
+    _check(measure, method)
+    X1, X2 = _as_tensor(X1, device, dtype), _as_tensor(X2, device, dtype)
     if X1.shape[0] != X2.shape[0]:
         raise ValueError(f"different numbers of stimuli: {X1.shape[0]} and {X2.shape[0]}")
     S1 = prior_covariance(kernel(X1, center), b)
     S2 = prior_covariance(kernel(X2, center), b)
-    if method == "exact":
-        return _exact(generalized_eigenvalues(S1, S2), measure)
     if method == "mc":
-        if measure == "kl":
-            raise ValueError("kl has a closed form; use method='exact'")
         return _monte_carlo(S1, S2, measure, n_samples, seed)
-    raise ValueError(f"method={method!r} is not one of ('exact', 'mc')")
+    if measure == "bures":
+        return _bures(S1, S2)
+    return _exact(generalized_eigenvalues(S1, S2), measure)
+
+
+def pairwise(representations, measure: str = "js", *, b: float = DEFAULT_B, center: str = "none",
+             device: str | torch.device | None = None, dtype: torch.dtype | None = torch.float64) -> torch.Tensor:
+    """The m × m matrix of ``measure`` (exact) between representations on the same n stimuli, with
+    the Cholesky factors and the pairs' eigenproblems batched (as many pairs at once as fit in
+    :data:`BATCH_BYTES`).
+
+    Parameters
+    ----------
+    representations : sequence of torch.Tensor or array_like (n, ...)
+    measure, b, center, device, dtype
+        As in :func:`distance`.
+
+    Returns
+    -------
+    torch.Tensor (m, m)
+        Symmetric measures fill both triangles; kl is KL(row ‖ column).
+    """
+    _check(measure, "exact")
+    tensors = [_as_tensor(X, device, dtype) for X in representations]
+    if len({X.shape[0] for X in tensors}) > 1:
+        raise ValueError(f"the representations have different numbers of stimuli: {[X.shape[0] for X in tensors]}")
+    S = torch.stack([prior_covariance(kernel(X, center), b) for X in tensors])
+    m, n = S.shape[0], S.shape[-1]
+    L = torch.linalg.cholesky(S)
+    pairs = [(i, j) for i in range(m) for j in range(m) if i != j and (i < j or measure == "kl")]
+    out = torch.zeros(m, m, dtype=S.dtype, device=S.device)
+    step = max(1, BATCH_BYTES // (3 * n * n * S.element_size()))
+    for start in range(0, len(pairs), step):
+        chunk = pairs[start:start + step]
+        first = torch.tensor([i for i, _ in chunk], device=S.device)
+        second = torch.tensor([j for _, j in chunk], device=S.device)
+        if measure == "bures":
+            values = _bures(S[first], S[second])
+        else:
+            A = torch.linalg.solve_triangular(L[first], S[second], upper=False)
+            M = torch.linalg.solve_triangular(L[first], A.mT, upper=False)
+            lam = torch.linalg.eigvalsh((M + M.mT) / 2)
+            values = torch.stack([_exact(row, measure) for row in lam])
+        out[first, second] = values
+        if measure != "kl":
+            out[second, first] = values
+    return out

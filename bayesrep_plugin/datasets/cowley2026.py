@@ -21,10 +21,15 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .location import CorruptDataError, MissingDataError, cache_dir, dataset_file
+
+if TYPE_CHECKING:
+    from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
+    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 
 DATASET = "cowley2026-v4"
 SESSION = "210325"
@@ -38,14 +43,40 @@ IMAGES = f"images/images_{SESSION}.zip"
 
 
 def stimulus_ids(n_images: int) -> list[str]:
-    """Brain-Score's ids of the session's images: image0001 … (column i of the responses is image i+1)."""
+    """Brain-Score's ids of the session's images.
+
+    Parameters
+    ----------
+    n_images : int
+
+    Returns
+    -------
+    list of str
+        ``image0001`` …: column i of the responses is image i + 1.
+    """
     return [f"image{i:04d}" for i in range(1, n_images + 1)]
 
 
 def load_responses(path: str | os.PathLike | None = None) -> np.ndarray:
-    """The raw (neurons, images, repeat slots) spike counts, checked: NaN marks an absent repeat, the
-    same repeats are absent for every neuron, every image has at least one repeat, no value is
-    infinite or negative."""
+    """The raw spike counts, checked: NaN marks an absent repeat, the same repeats are absent for
+    every neuron, every image has at least one repeat, no value is infinite or negative.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+
+    Returns
+    -------
+    numpy.ndarray, shape (neurons, images, repeat slots)
+
+    Raises
+    ------
+    MissingDataError
+        When the data directory or the file is absent (saying where to get it).
+    CorruptDataError
+        When the file does not hold what it should (naming it).
+    """
     file = dataset_file(DATASET, RESPONSES, path)
     try:
         counts = np.load(file, allow_pickle=False)
@@ -71,8 +102,28 @@ def load_responses(path: str | os.PathLike | None = None) -> np.ndarray:
     return counts
 
 
-def load_assembly(path: str | os.PathLike | None = None):
-    """The session as Brain-Score's ``NeuroidAssembly`` (presentation × neuroid × time_bin; see the module)."""
+def load_assembly(path: str | os.PathLike | None = None) -> "NeuroidAssembly":
+    """The session as Brain-Score's ``NeuroidAssembly``, as its own data packaging builds it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+
+    Returns
+    -------
+    NeuroidAssembly
+        presentation × neuroid × time_bin: one presentation per real repeat (``stimulus_id``
+        ``image%04d``, ``object_name``, ``repetition``), neuroids ``neuron_<j>`` in region V4,
+        one time bin 50–150 ms.
+
+    Raises
+    ------
+    MissingDataError
+        When the data directory or the file is absent (saying where to get it).
+    CorruptDataError
+        When the file does not hold what it should (naming it).
+    """
     from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
 
     counts = load_responses(path)
@@ -118,7 +169,25 @@ def _open_images(path) -> tuple[zipfile.ZipFile, Path, list[str]]:
 
 
 def load_images(path: str | os.PathLike | None = None) -> tuple[list[str], np.ndarray]:
-    """(stimulus ids, uint8 pixels (n, 112, 112, 3) RGB), in the order of the responses' columns."""
+    """The session's images, in the order of the responses' columns.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+
+    Returns
+    -------
+    tuple of (list of str, numpy.ndarray)
+        The stimulus ids, and uint8 RGB pixels (n, 112, 112, 3).
+
+    Raises
+    ------
+    MissingDataError
+        When the data directory or the file is absent (saying where to get it).
+    CorruptDataError
+        When the file does not hold what it should (naming it).
+    """
     from PIL import Image
 
     archive, file, names = _open_images(path)
@@ -137,7 +206,25 @@ def load_images(path: str | os.PathLike | None = None) -> tuple[list[str], np.nd
 
 
 def extract_images(path: str | os.PathLike | None = None) -> Path:
-    """The session's images as files in the cache folder (extracted once, atomically)."""
+    """The session's images as files in the cache folder (extracted once, atomically).
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder holding ``image0001.jpg`` ….
+
+    Raises
+    ------
+    MissingDataError
+        When the data directory or the file is absent (saying where to get it).
+    CorruptDataError
+        When the file does not hold what it should (naming it).
+    """
     target = cache_dir(DATASET) / f"images_{SESSION}"
     if target.is_dir():
         return target
@@ -155,8 +242,26 @@ def extract_images(path: str | os.PathLike | None = None) -> Path:
     return target
 
 
-def load_stimulus_set(path: str | os.PathLike | None = None):
-    """Brain-Score's ``StimulusSet`` of the session: ``stimulus_id``, ``object_name`` and image paths."""
+def load_stimulus_set(path: str | os.PathLike | None = None) -> "StimulusSet":
+    """Brain-Score's ``StimulusSet`` of the session.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+
+    Returns
+    -------
+    StimulusSet
+        ``stimulus_id``, ``object_name`` and the paths of the extracted images.
+
+    Raises
+    ------
+    MissingDataError
+        When the data directory or the file is absent (saying where to get it).
+    CorruptDataError
+        When the file does not hold what it should (naming it).
+    """
     from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 
     folder = extract_images(path)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from bayesrep_plugin.core.rdm import check_rdm
 
@@ -43,7 +44,17 @@ FLAGS = ("human", "face", "animal", "natural")
 
 
 def stimulus_ids(n_images: int = N_IMAGES) -> list[str]:
-    """``image01`` … ``image92``: image i (1-based) is row i of every RDM."""
+    """The stimulus ids: image i (1-based) is row i of every RDM.
+
+    Parameters
+    ----------
+    n_images : int
+
+    Returns
+    -------
+    list of str
+        ``image01`` … ``image92``.
+    """
     return [f"image{i:02d}" for i in range(1, n_images + 1)]
 
 
@@ -72,7 +83,25 @@ def _stimuli(file: Path, content: dict) -> np.ndarray:
 
 
 def load_images(path: str | os.PathLike | None = None) -> tuple[list[str], np.ndarray]:
-    """(stimulus ids, uint8 pixels (92, 175, 175, 3) RGB), in the order of the RDMs' rows."""
+    """The 92 images, in the order of the RDMs' rows.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+
+    Returns
+    -------
+    tuple of (list of str, numpy.ndarray)
+        The stimulus ids, and uint8 RGB pixels (92, 175, 175, 3).
+
+    Raises
+    ------
+    MissingDataError
+        When the data directory or the file is absent (saying where to get it).
+    CorruptDataError
+        When the file does not hold what it should (naming it).
+    """
     file, content = _load_mat(SUPPLEMENT, path)
     pixels = np.empty((N_IMAGES, *IMAGE_SHAPE), dtype=np.uint8)
     for i, stimulus in enumerate(_stimuli(file, content)):
@@ -84,11 +113,27 @@ def load_images(path: str | os.PathLike | None = None) -> tuple[list[str], np.nd
     return stimulus_ids(), pixels
 
 
-def pixel_assembly(path: str | os.PathLike | None = None):
-    """The images as a model: presentation × neuroid ``xarray.DataArray`` of pixel values (0–255,
-    float32), each image flattened to 175·175·3 = 91,875 features, with ``stimulus_id``."""
-    import xarray as xr
+def pixel_assembly(path: str | os.PathLike | None = None) -> xr.DataArray:
+    """The images as a model.
 
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+
+    Returns
+    -------
+    xarray.DataArray
+        presentation × neuroid, pixel values 0–255 as float32, each image flattened to
+        175·175·3 features, with ``stimulus_id``.
+
+    Raises
+    ------
+    MissingDataError
+        When the data directory or the file is absent (saying where to get it).
+    CorruptDataError
+        When the file does not hold what it should (naming it).
+    """
     ids, pixels = load_images(path)
     return xr.DataArray(pixels.reshape(len(ids), -1).astype(np.float32), dims=("presentation", "neuroid"),
                         coords={"stimulus_id": ("presentation", ids),
@@ -99,7 +144,25 @@ def pixel_assembly(path: str | os.PathLike | None = None):
 def load_stimuli(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """One row per image: ``stimulus_id``, ``category`` (one of human/nonhuman bodypart/face,
     natural/artificial inanimate) and the file's yes/no flags ``human``, ``face``, ``animal``,
-    ``natural`` (bool); ``animate`` is the category's animate/inanimate half."""
+    ``natural`` (bool); ``animate`` is the category's animate/inanimate half.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        92 rows.
+
+    Raises
+    ------
+    MissingDataError
+        When the data directory or the file is absent (saying where to get it).
+    CorruptDataError
+        When the file does not hold what it should (naming it).
+    """
     file, content = _load_mat(SUPPLEMENT, path)
     rows = []
     for i, stimulus in enumerate(_stimuli(file, content)):
@@ -136,6 +199,23 @@ def load_rdms(path: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
     Checked: condensed with 92·91/2 entries (or square 92 × 92), symmetric, zero diagonal, finite,
     within [0, 2], and 1 − D positive semi-definite (a correlation matrix), as 1 − r of response
     patterns must be.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``"monkey IT"`` and ``"human IT"``, each (92, 92).
+
+    Raises
+    ------
+    MissingDataError
+        When the data directory or the file is absent (saying where to get it).
+    CorruptDataError
+        When the file does not hold what it should (naming it).
     """
     file, content = _load_mat(SUPPLEMENT, path)
     found = {}
@@ -156,6 +236,22 @@ def load_session_rdms(path: str | os.PathLike | None = None) -> np.ndarray:
     Subjects in the order of :data:`SUBJECTS`; sessions 1 and 2. The file's entries are matched by
     their names ("hIT | BE | Session: 1"), not by position, and each is checked as in
     :func:`load_rdms`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+
+    Returns
+    -------
+    numpy.ndarray, shape (4, 2, 92, 92)
+
+    Raises
+    ------
+    MissingDataError
+        When the data directory or the file is absent (saying where to get it).
+    CorruptDataError
+        When the file does not hold what it should (naming it).
     """
     file, content = _load_mat(SESSIONS, path)
     rdms = np.atleast_1d(_field(file, content, "RDMs")).ravel()

@@ -39,7 +39,21 @@ class CorruptDataError(ValueError):
 
 
 def data_dir(path: str | os.PathLike | None = None) -> Path:
-    """The data directory: ``path`` if given, else ``$BAYESREP_DATA``; it must exist."""
+    """The data directory: ``path`` if given, else ``$BAYESREP_DATA``; it must exist.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    MissingDataError
+        When neither is set, or the folder does not exist.
+    """
     chosen = path if path is not None else os.environ.get(DATA_ENV)
     if not chosen:
         raise MissingDataError(f"no data directory: pass --data-dir DIR (data_dir=...) or set {DATA_ENV}=DIR, "
@@ -52,7 +66,26 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
 
 
 def dataset_file(dataset: str, relative: str, path: str | os.PathLike | None = None) -> Path:
-    """``<data dir>/<dataset>/<relative>``, or a :class:`MissingDataError` that says where to get it."""
+    """The path of one file of a dataset: ``<data dir>/<dataset>/<relative>``.
+
+    Parameters
+    ----------
+    dataset : str
+        A key of :data:`SOURCES`.
+    relative : str
+        The file's path inside the dataset's folder.
+    path : str or os.PathLike, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    MissingDataError
+        When the file is absent, saying where to get the dataset.
+    """
     file = data_dir(path) / dataset / relative
     if not file.is_file():
         raise MissingDataError(f"{file} is missing. Get the dataset '{dataset}' from {SOURCES[dataset]} "
@@ -63,10 +96,24 @@ def dataset_file(dataset: str, relative: str, path: str | os.PathLike | None = N
 CACHE_ENV = "BAYESREP_CACHE"
 
 
+class CacheWarning(UserWarning):
+    """A cached file was unusable (the message names the file and why); it is recomputed."""
+
+
 def cache_dir(subfolder: str) -> Path:
     """A folder for files derived from the data (extracted images, model activations), created on
     demand: ``$BAYESREP_CACHE/<subfolder>``, default ``~/.cache/bayesrep/<subfolder>``. Never inside
-    the repository: derived data must not be committed."""
+    the repository: derived data must not be committed.
+
+    Parameters
+    ----------
+    subfolder : str
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, existing.
+    """
     root = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "bayesrep").expanduser()
     folder = root / subfolder
     folder.mkdir(parents=True, exist_ok=True)

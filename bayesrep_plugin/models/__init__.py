@@ -4,7 +4,9 @@ An adapter beside :mod:`bayesrep_plugin.assemblies`: it knows models and images,
 :func:`model_assemblies` runs any image set through the 56 shared compact models of Cowley et al.
 (:mod:`.compact`), EfficientNet-Lite0 (:mod:`.efficientnet`) and the pixels baseline, and caches
 each model's layers as one netCDF assembly (:mod:`.cache`, :mod:`.extract`);
-:func:`v4_model_assemblies` does it for the 640 images of the V4 session. The files are read by
+:func:`v4_model_assemblies` does it for the 640 images of the V4 session;
+:func:`torch_model_assembly` does it for any torch model and the modules named (forward hooks,
+:class:`~bayesrep_plugin.models.hooks.TorchSource`), resuming an interrupted run. The files are read by
 ``bayesrep compare`` and :func:`bayesrep_plugin.reports.inputs.load_assembly`, selecting a layer
 with the ``layer`` neuroid coordinate.
 """
@@ -14,12 +16,14 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
+from typing import Mapping, Sequence
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .cache import CacheWarning, cached_assembly
-from .extract import PIXELS_FINGERPRINT, Pixels
+from .extract import PIXELS_FINGERPRINT, Pixels, layer_kernels
+from .hooks import IMAGENET_MEAN, IMAGENET_STD, TorchSource
 
 
 def _sources(data_dir, efficientnet: bool | None) -> list[tuple[str, str, object]]:
@@ -43,11 +47,28 @@ def _sources(data_dir, efficientnet: bool | None) -> list[tuple[str, str, object
 def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.PathLike | None = None,
                      efficientnet: bool | None = None, batch_size: int = 32, progress: bool = True,
                      folder: str | os.PathLike | None = None) -> dict[str, Path]:
-    """Model assemblies of ``images`` (uint8 RGB (n, h, w, 3), any size) for the pixels, every
-    compact model in the data directory and EfficientNet-Lite0 (``efficientnet=None``: if its
-    packages are installed, else a warning; True: required; False: left out).
+    """Model assemblies of an image set for the pixels, every compact model in the data directory
+    and EfficientNet-Lite0.
 
-    Returns {model name: path of its cached netCDF assembly}; see :mod:`.cache` for reuse.
+    Parameters
+    ----------
+    stimulus_ids : sequence of str
+        One distinct id per image.
+    images : numpy.ndarray, uint8, shape (n, h, w, 3)
+        RGB, any size (resized to each model's input).
+    data_dir : path, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+    efficientnet : bool, optional
+        None: EfficientNet-Lite0 if its packages are installed, else a warning; True: required;
+        False: left out.
+    batch_size, progress, folder
+        Images per forward pass, progress bars, the cache folder (see :mod:`.cache`).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        {model name: its cached netCDF assembly}, pixels first; see :mod:`.cache` for reuse and
+        resumption.
     """
     sources = _sources(data_dir, efficientnet)
     paths = {}
@@ -57,12 +78,62 @@ def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.Pat
     return paths
 
 
+def torch_model_assembly(model, layers: Sequence[str] | Mapping[str, str], stimulus_ids, images: np.ndarray, *,
+                         input_size: int = 224, mean: float | Sequence[float] = IMAGENET_MEAN,
+                         std: float | Sequence[float] = IMAGENET_STD, name: str | None = None,
+                         batch_size: int = 32, progress: bool = True,
+                         folder: str | os.PathLike | None = None) -> Path:
+    """The model assembly of any torch model: the outputs of its modules ``layers`` on ``images``
+    (uint8 RGB (n, h, w, 3), any size), read by forward hooks in one pass, batch by batch.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    layers, input_size, mean, std, name
+        As for :class:`~bayesrep_plugin.models.hooks.TorchSource`: module names (or {module name:
+        layer name}), the input size images are resized to, the normalisation (pixel − mean) / std
+        on the 0–255 scale (default ImageNet's), the model's name (default its class name).
+    stimulus_ids : sequence of str
+        One distinct id per image.
+    images : numpy.ndarray, uint8, shape (n, h, w, 3)
+    batch_size, progress, folder
+        Images per forward pass, a progress bar, the cache folder (see :mod:`.cache`).
+
+    Returns
+    -------
+    pathlib.Path
+        The cached netCDF assembly; each layer's columns F have F Fᵀ = X Xᵀ for its activations X
+        (:func:`~bayesrep_plugin.models.extract.layer_kernels` gives the kernels). The cache key
+        is :meth:`~bayesrep_plugin.models.hooks.TorchSource.fingerprint` (weights, structure,
+        layers, preprocessing) with the images; an interrupted run resumes.
+    """
+    source = TorchSource(model, layers, input_size=input_size, mean=mean, std=std, name=name)
+    return cached_assembly(source.name, source.fingerprint(), lambda: source, stimulus_ids, images,
+                           batch_size=batch_size, progress=progress, folder=folder)
+
+
 def v4_model_assemblies(data_dir: str | os.PathLike | None = None, progress: bool = True, **options) -> dict[str, Path]:
-    """:func:`model_assemblies` of the 640 images of the V4 session (:mod:`bayesrep_plugin.datasets.cowley2026`)."""
+    """:func:`model_assemblies` of the 640 images of the V4 session (:mod:`bayesrep_plugin.datasets.cowley2026`).
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        The data directory (default: ``$BAYESREP_DATA``).
+    progress : bool
+        Progress bars.
+    **options
+        Passed to :func:`model_assemblies` (``efficientnet``, ``batch_size``, ``folder``).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        {model name: its cached netCDF assembly}.
+    """
     from bayesrep_plugin.datasets import cowley2026
 
     stimulus_ids, images = cowley2026.load_images(data_dir)
     return model_assemblies(stimulus_ids, images, data_dir=data_dir, progress=progress, **options)
 
 
-__all__ = ["CacheWarning", "model_assemblies", "v4_model_assemblies"]
+__all__ = ["CacheWarning", "TorchSource", "layer_kernels", "model_assemblies", "torch_model_assembly",
+           "v4_model_assemblies"]

@@ -6,7 +6,9 @@ weights for EfficientNet), of the images (stimulus ids, shape and pixel bytes) a
 :data:`~bayesrep_plugin.models.extract.CODE_VERSION`; a changed input gives another key, so it is
 recomputed. A cached file that cannot be read, or does not hold what its name promises, is
 reported with a :class:`CacheWarning` naming it and recomputed. Files are written atomically (a
-reader or an interrupted run never sees half a file). The batch size is not part of the key: it
+reader or an interrupted run never sees half a file). An interrupted computation leaves its
+activations and checkpoint in ``<cache>/model-assemblies/.activations-<model>.<key>/``, from which
+the next call with the same inputs resumes (:func:`~bayesrep_plugin.models.extract.layer_factors`). The batch size is not part of the key: it
 changes the float32 activations at most at rounding level (the tests find batches of 100 and 50
 images agree to 1e-5 relative).
 """
@@ -22,16 +24,12 @@ from typing import Callable
 import numpy as np
 import xarray as xr
 
-from bayesrep_plugin.datasets.location import cache_dir
+from bayesrep_plugin.datasets.location import CacheWarning, cache_dir
 from bayesrep_plugin.reports.atomic import replacing
 
-from .extract import CODE_VERSION, check_images, layer_factors, model_assembly, resize
+from .extract import CODE_VERSION, check_images, layer_factors, model_assembly
 
 CACHE_FOLDER = "model-assemblies"
-
-
-class CacheWarning(UserWarning):
-    """A cached model assembly was unusable (the message names the file) and is being recomputed."""
 
 
 def file_hash(path: str | os.PathLike) -> str:
@@ -76,10 +74,35 @@ def cached_assembly(name: str, fingerprint: str, load_source: Callable[[], objec
                     images: np.ndarray, *, batch_size: int = 32, progress: bool = True,
                     folder: str | os.PathLike | None = None) -> Path:
     """The path of the model assembly of ``name`` on ``images`` (uint8 RGB, any size: resized to
-    the model's input), computed with the source that ``load_source()`` returns unless cached.
+    the model's input batch by batch), computed with the source that ``load_source()`` returns
+    unless cached, resuming an interrupted computation of the same inputs.
 
-    ``fingerprint`` identifies the model's weights (see the module); ``folder`` defaults to the
-    cache folder ``model-assemblies`` (:func:`bayesrep_plugin.datasets.location.cache_dir`).
+    Parameters
+    ----------
+    name : str
+        The model's name, in the file name and the assembly.
+    fingerprint : str
+        What identifies the model's weights (see the module); part of the key.
+    load_source : callable
+        Returns the activation source (:mod:`.extract`); called only when the file is not cached.
+    stimulus_ids : sequence of str
+        One distinct id per image.
+    images : numpy.ndarray, uint8, shape (n, h, w, 3)
+    batch_size, progress
+        Images per forward pass; a progress bar.
+    folder : path, optional
+        Default: the cache folder ``model-assemblies``
+        (:func:`bayesrep_plugin.datasets.location.cache_dir`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<folder>/<name>.<key>.nc``.
+
+    Raises
+    ------
+    ValueError
+        For images that are not uint8 RGB, or stimulus ids not one distinct id per image.
     """
     images = check_images(images)
     stimulus_ids = np.asarray(stimulus_ids).astype(str)
@@ -97,8 +120,8 @@ def cached_assembly(name: str, fingerprint: str, load_source: Callable[[], objec
             return path
         warnings.warn(f"{path}: {problem}; recomputing it", CacheWarning, stacklevel=2)
     source = load_source()
-    factors = layer_factors(source, resize(images, source.input_size), batch_size=batch_size, progress=progress,
-                            scratch=folder)
+    factors = layer_factors(source, images, batch_size=batch_size, progress=progress,
+                            scratch=folder / f".activations-{name}.{key[:16]}")
     assembly = model_assembly(name, stimulus_ids, factors, attrs={
         "cache_key": key, "model_fingerprint": fingerprint, "images_sha256": image_digest,
         "images_shape": "x".join(map(str, images.shape)), "preprocessing": source.preprocessing})

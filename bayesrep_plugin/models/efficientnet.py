@@ -9,9 +9,9 @@ Preprocessing, as the TensorFlow Lite models were trained (``tensorflow/tpu``,
 ``models/official/efficientnet/lite/efficientnet_lite_builder.py``: ``MEAN_RGB = [127.0] * 3``,
 ``STDDEV_RGB = [128.0] * 3``; input size 224 from ``efficientnet_params('efficientnet-lite0')``):
 the RGB image is resized to 224 × 224 (:func:`bayesrep_plugin.models.extract.resize`), then
-x = (pixel − 127) / 128, channels first.
+x = (pixel − 127) / 128, channels first (:class:`~bayesrep_plugin.models.hooks.TorchSource`).
 
-The layers read, through forward hooks, are the outputs of the last block of four of its seven
+The layers read, through its forward hooks, are the outputs of the last block of four of its seven
 stages and of its head (:data:`LAYERS`).
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import io
 
-import numpy as np
+from .hooks import TorchSource
 
 NAME = "efficientnet-lite0"
 INPUT_SIZE = 224
@@ -41,13 +41,6 @@ def weights_file() -> str:
     return EfficientnetLite0ModelFile.get_model_file_path()
 
 
-def preprocess(images: np.ndarray) -> np.ndarray:
-    """uint8 RGB (n, 224, 224, 3) → float32 (n, 3, 224, 224), (pixel − 127) / 128."""
-    if images.ndim != 4 or images.shape[1:] != (INPUT_SIZE, INPUT_SIZE, 3):
-        raise ValueError(f"{NAME} takes RGB images of shape (n, {INPUT_SIZE}, {INPUT_SIZE}, 3); got {images.shape}")
-    return ((images.astype(np.float32) - PIXEL_MEAN) / PIXEL_STD).transpose(0, 3, 1, 2).copy()
-
-
 def fingerprint() -> str:
     """What identifies the network: the implementation's version and the weights file's SHA-256."""
     from importlib.metadata import version
@@ -58,31 +51,13 @@ def fingerprint() -> str:
             f"weights-sha256={file_hash(weights_file())}")
 
 
-class EfficientNetLite0:
-    """The network as an activation source (see :class:`bayesrep_plugin.models.compact.CompactModel`)."""
-
-    name = NAME
-    layers = tuple(LAYERS.values())
-    input_size = INPUT_SIZE
-    preprocessing = f"RGB (0-255 - {PIXEL_MEAN}) / {PIXEL_STD}, {INPUT_SIZE}x{INPUT_SIZE}"
+class EfficientNetLite0(TorchSource):
+    """The network as an activation source: its :data:`LAYERS` read by forward hooks."""
 
     def __init__(self):
-        import torch
         from efficientnet_lite_pytorch import EfficientNet
 
         path = weights_file()
         with contextlib.redirect_stdout(io.StringIO()):  # it prints "Loaded pretrained weights"
-            self.network = EfficientNet.from_pretrained(NAME, weights_path=path).eval()
-        self._outputs: dict[str, torch.Tensor] = {}
-        modules = dict(self.network.named_modules())
-        for module, layer in LAYERS.items():
-            modules[module].register_forward_hook(
-                lambda _module, _inputs, output, layer=layer: self._outputs.__setitem__(layer, output))
-
-    def activations(self, images: np.ndarray) -> dict[str, np.ndarray]:
-        import torch
-
-        self._outputs.clear()
-        with torch.no_grad():
-            self.network(torch.from_numpy(preprocess(images)))
-        return {layer: self._outputs[layer].numpy() for layer in self.layers}
+            network = EfficientNet.from_pretrained(NAME, weights_path=path)
+        super().__init__(network, LAYERS, input_size=INPUT_SIZE, mean=PIXEL_MEAN, std=PIXEL_STD, name=NAME)

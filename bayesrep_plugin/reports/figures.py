@@ -9,7 +9,9 @@ and no global state) and written atomically. Four kinds:
   (SMACOF on the distance matrix), with its stress;
 - :func:`score_bars`: distance of each model to a brain, with bootstrap intervals, and the brain's
   own split-half distance drawn in as the reference;
-- :func:`metric_scatter`: each Bayesian distance against CKA and RSA on the same pairs.
+- :func:`metric_scatter`: each Bayesian distance against CKA and RSA on the same pairs;
+- :func:`evidence_bars`: each model's log evidence for a neural dataset against the best model's,
+  with its posterior probability.
 """
 
 from __future__ import annotations
@@ -190,6 +192,40 @@ def score_bars(panels: dict[str, list[ScoreBar]], measure: str, lower_is_closer:
         closer = "lower" if lower_is_closer else "higher"
         axes.set_xlabel(f"{measure} to the brain ({closer} = closer; 95% bootstrap interval)")
     figure.suptitle(f"Model scores under {measure}", y=1.02)
+    return figure
+
+
+@dataclass(frozen=True)
+class EvidenceBar:
+    """One bar: a model's log evidence minus the most probable model's (≤ 0), and its posterior."""
+
+    label: str
+    minus_best: float
+    posterior: float
+
+
+def evidence_bars(panels: dict[str, list[EvidenceBar]]) -> Figure:
+    """One panel per neural dataset: each model's log evidence minus the best model's (its log Bayes
+    factor against the most probable model), the most probable on top, its posterior probability
+    written beside the zero line."""
+    height = sum(0.45 * max(len(bars), 2) + 1.2 for bars in panels.values())
+    figure = Figure(figsize=(7.5, max(height, 2.5)), layout="constrained")
+    grid = figure.add_gridspec(len(panels), 1, height_ratios=[max(len(b), 2) for b in panels.values()])
+    for index, (dataset, bars) in enumerate(panels.items()):
+        axes = figure.add_subplot(grid[index])
+        ordered = sorted(bars, key=lambda bar: bar.minus_best)  # barh draws the first at the bottom
+        positions = np.arange(len(ordered))
+        axes.barh(positions, [bar.minus_best for bar in ordered], color=MODEL_COLOR, alpha=0.8)
+        axes.set_yticks(positions, [bar.label for bar in ordered])
+        axes.axvline(0, color="0.3", lw=1)
+        for position, bar in zip(positions, ordered):
+            text = "P < 1e-300" if bar.posterior < 1e-300 else f"P = {bar.posterior:.3g}"
+            axes.annotate(text, (0, position), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+        lowest = min(-1.0, *[bar.minus_best for bar in ordered])
+        axes.set_xlim(1.15 * lowest, -0.35 * lowest)  # room on the right for the probabilities
+        axes.set_title(dataset, fontsize=10)
+        axes.set_xlabel("log evidence − the most probable model's (nats: a log Bayes factor)")
+    figure.suptitle("Posterior over models given the neural responses (uniform prior)")
     return figure
 
 

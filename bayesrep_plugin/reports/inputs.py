@@ -11,7 +11,10 @@ file is raised as :class:`InputError`, whose message is one line saying what is 
 - ``.npz``: an array ``activations`` (stimuli × features...) and an array ``stimulus_id``;
   optionally ``repetition`` (one label per row; rows with the same stimulus id are repetitions).
 - ``.npy``: the activations alone; the stimulus ids come from a text file, one id per line
-  (``stimulus_ids=``), in row order.
+  (``stimulus_ids=``), in row order. The file is memory-mapped, not read: with its rows in
+  stimulus-id order, the kernel is computed chunk by chunk from the mapped file, so the memory used
+  is the kernel's, not the file's (rows in another order, or neuroids with NaN to drop, cost one
+  copy of the array).
 
 RDMs and kernels (see :mod:`bayesrep_plugin.assemblies.rdm` for the maths and the layout):
 
@@ -33,7 +36,7 @@ import xarray as xr
 
 from bayesrep_plugin.assemblies.rdm import (COLUMN_DIM, KIND_ATTR, PART_DIM, ROW_DIM, StimulusKernel,
                                            stimulus_kernel_from_dataarray)
-from bayesrep_plugin.assemblies.align import shared_stimuli
+from bayesrep_plugin.assemblies.align import align_all as align_inputs
 from bayesrep_plugin.assemblies.responses import STIMULUS_KEY, AssemblyError, Responses, responses_from_assembly
 
 STIMULUS_KEYS = (STIMULUS_KEY, "stimulus_path", "image_id")
@@ -105,15 +108,15 @@ def _array_assembly(values: np.ndarray, ids: np.ndarray, repetition: np.ndarray 
     return xr.DataArray(values, dims=("presentation", "neuroid"), coords=coords)
 
 
-def _matrix_array(archive, path: Path) -> xr.DataArray:
+def _matrix_array(archive: dict[str, np.ndarray], path: Path) -> xr.DataArray:
     """An .npz RDM / kernel → the labelled DataArray that a netCDF RDM file holds."""
-    if "stimulus_id" not in archive.files:
-        raise InputError(f"{path}: missing array 'stimulus_id'; it holds {archive.files}")
-    if "rdm" in archive.files and "kernel" in archive.files:
+    if "stimulus_id" not in archive:
+        raise InputError(f"{path}: missing array 'stimulus_id'; it holds {list(archive)}")
+    if "rdm" in archive and "kernel" in archive:
         raise InputError(f"{path}: holds both 'rdm' and 'kernel'; give one")
-    if "kernel" in archive.files:
+    if "kernel" in archive:
         values, kind = archive["kernel"], "kernel"
-    elif "rdm_kind" not in archive.files:
+    elif "rdm_kind" not in archive:
         raise InputError(f"{path}: an 'rdm' needs 'rdm_kind' (correlation, squared_euclidean or euclidean)")
     else:
         values, kind = archive["rdm"], str(archive["rdm_kind"])
@@ -124,34 +127,33 @@ def _matrix_array(archive, path: Path) -> xr.DataArray:
                          f"with n = {len(ids)} stimulus ids")
     coords = {ROW_DIM: ids, COLUMN_DIM: ids}
     if values.ndim == 3:
-        coords[PART_DIM] = (archive["part"].astype(str) if "part" in archive.files
+        coords[PART_DIM] = (archive["part"].astype(str) if "part" in archive
                             else [f"part {k + 1}" for k in range(len(values))])
     return xr.DataArray(values, dims=dims, coords=coords, attrs={KIND_ATTR: kind})
 
 
 def _read_npz(path: Path) -> xr.DataArray:
-    try:
-        archive = np.load(path, allow_pickle=False)
+    try:  # every member read here: a damaged one fails now (zipfile, zlib, numpy: each its own error)
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
     except Exception as error:
-        raise InputError(f"{path}: not a readable .npz archive ({type(error).__name__})") from None
-    with archive:
-        if "rdm" in archive.files or "kernel" in archive.files:
-            return _matrix_array(archive, path)
-        missing = [key for key in ("activations", "stimulus_id") if key not in archive.files]
-        if missing:
-            raise InputError(f"{path}: missing array(s) {missing}; it holds {archive.files}")
-        repetition = archive["repetition"] if "repetition" in archive.files else None
-        return _array_assembly(archive["activations"], archive["stimulus_id"], repetition, path)
+        raise InputError(f"{path}: not a readable .npz archive ({type(error).__name__}: {error})") from None
+    if "rdm" in arrays or "kernel" in arrays:
+        return _matrix_array(arrays, path)
+    missing = [key for key in ("activations", "stimulus_id") if key not in arrays]
+    if missing:
+        raise InputError(f"{path}: missing array(s) {missing}; it holds {list(arrays)}")
+    return _array_assembly(arrays["activations"], arrays["stimulus_id"], arrays.get("repetition"), path)
 
 
 def _read_npy(path: Path, stimulus_ids: Path | None) -> xr.DataArray:
     if stimulus_ids is None:
         raise InputError(f"{path}: a .npy file needs a stimulus-id list (a text file, one id per line); "
                          "pass --stimulus-ids FILE or stimulus_ids: FILE in the config")
-    try:
-        values = np.load(path, allow_pickle=False)
+    try:  # mapped, not read (see the module docstring); a file shorter than its header says fails here
+        values = np.load(path, mmap_mode="r", allow_pickle=False)
     except Exception as error:
-        raise InputError(f"{path}: not a readable .npy array ({type(error).__name__})") from None
+        raise InputError(f"{path}: not a readable .npy array ({type(error).__name__}: {error})") from None
     return _array_assembly(values, _read_lines(stimulus_ids, f"stimulus ids for {path.name}"), None, path)
 
 
@@ -249,7 +251,6 @@ def align_all(inputs: list[Responses | StimulusKernel]) -> list[Responses | Stim
     """Restrict every input (responses or kernels) to the stimulus ids all share, in one (sorted)
     order, under the metrics' own rule (:func:`~bayesrep_plugin.assemblies.align.shared_stimuli`)."""
     try:
-        common = shared_stimuli(inputs)
+        return align_inputs(inputs)
     except AssemblyError as error:
         raise InputError(str(error)) from None
-    return [data.subset(np.searchsorted(data.stimulus_ids, common)) for data in inputs]

@@ -15,13 +15,17 @@ brain is. A brain given as a single kernel has no such reference row: the table 
 models without saying how close they could get. Neural datasets of different ``group`` s (e.g.
 monkey and human) are also ranked on each other's boards, by the same mean over parts. Intervals
 come from resampling stimuli (the same resamples for every pair).
+
+Each neural dataset given as responses also gets the posterior over the models
+(:mod:`bayesrep_plugin.core.evidence`): the probability of its mean responses under each model's
+readout prior, summed over neuroids, and Bayes' rule with a uniform prior. A dataset given as a
+kernel or RDM has no responses to score, and the report says so.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,14 +34,17 @@ import numpy as np
 import yaml
 
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
+from bayesrep_plugin.assemblies.evidence import NeuralEvidence, neural_evidence
 from bayesrep_plugin.assemblies.kernels import representation
 from bayesrep_plugin.assemblies.rdm import CORRELATION_ORIGIN, StimulusKernel, correlation_stimulus_kernel
 from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
 from bayesrep_plugin.assemblies.responses import split_half
 from bayesrep_plugin.core import get_measure
+from bayesrep_plugin.core.evidence import readout_spectrum
 
 from . import figures
 from .atomic import write_text
+from .folder import Manifest, report_folder
 from .inputs import InputError, Source, align_all, load_input
 from .settings import Settings
 from .pairs import Entry, PairCache, PairMatrix, pair_matrices, summarize
@@ -47,6 +54,8 @@ if TYPE_CHECKING:  # Dask is imported only when a cluster is asked for
     from distributed import Client
 
 CLASSIC = ("cka", "rsa")  # the measures ours are plotted against
+EVIDENCE_COLUMNS = ["dataset", "rank", "model", "log_evidence", "log_evidence_per_neuroid", "minus_best", "posterior",
+                    "neuroids_won"]
 CACHE_FOLDER = ".cache"
 
 
@@ -64,10 +73,10 @@ class LeaderboardConfig:
 
 # ---------------------------------------------------------------- config files
 
-_SETTING_KEYS = {"measures": "measures", "b": "b", "method": "method", "bootstrap": "n_bootstrap",
-                 "scheme": "scheme", "seed": "seed", "max_stimuli": "max_stimuli",
-                 "response_kernel": "response_kernel"}  # YAML key → Settings field
+_SETTING_KEYS = ("measures", "b", "method", "n_bootstrap", "bootstrap_scheme", "seed", "max_stimuli",
+                 "response_kernel")  # the Settings fields, under their own names
 _TOP_KEYS = {"title", "output", "models", "neural", "notes", *_SETTING_KEYS}
+_RENAMED = {"bootstrap": "n_bootstrap", "scheme": "bootstrap_scheme"}  # before version 0.2
 _SOURCE_KEYS = {"path", "name", "layers", "select", "stimulus_ids", "stimulus_key", "group"}
 
 
@@ -123,6 +132,9 @@ def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
         raise InputError(f"{path}:{line} not valid YAML ({getattr(error, 'problem', error)})") from None
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected a mapping with 'models' and 'neural'")
+    renamed = sorted(set(raw) & set(_RENAMED))
+    if renamed:
+        raise InputError(f"{path}: " + "; ".join(f"'{key}' is now called '{_RENAMED[key]}'" for key in renamed))
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise InputError(f"{path}: unknown key(s) {sorted(unknown)}; known: {sorted(_TOP_KEYS)}")
@@ -130,7 +142,7 @@ def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
         if key not in raw:
             raise InputError(f"{path}: missing '{key}'")
     try:
-        given = {field_name: raw[key] for key, field_name in _SETTING_KEYS.items() if key in raw}
+        given = {key: raw[key] for key in _SETTING_KEYS if key in raw}
         if "measures" in given:  # one name or a list of names
             measures = given["measures"]
             given["measures"] = (measures,) if isinstance(measures, str) else tuple(measures)
@@ -243,6 +255,11 @@ class Report:
     notes: list[str]
     extra_tables: dict[str, Table] = field(default_factory=dict)  # file stem → table, after the ranked ones
     extra_figures: list[tuple[str, str, object]] = field(default_factory=list)  # (file stem, caption, Figure)
+    evidence: list[NeuralEvidence] = field(default_factory=list)  # the posterior over models, per neural dataset
+
+    @property
+    def evidence_rows(self) -> list[dict]:
+        return [row for dataset in self.evidence for row in dataset.rows()]
 
     @property
     def columns(self) -> list[str]:
@@ -257,7 +274,10 @@ class Report:
         for row in self.rows:
             title = (f"{row['dataset']} — {row['measure']}" if self.kind == "leaderboard" else row["measure"])
             groups.setdefault(title, []).append(row)
-        return [Table(title, self.columns, rows) for title, rows in groups.items()] + list(self.extra_tables.values())
+        evidence = [Table(f"{dataset.dataset} — posterior over models", EVIDENCE_COLUMNS, dataset.rows())
+                    for dataset in self.evidence]
+        return ([Table(title, self.columns, rows) for title, rows in groups.items()] + evidence
+                + list(self.extra_tables.values()))
 
     def to_json(self) -> dict:
         matrices = {}
@@ -268,7 +288,7 @@ class Report:
         return {"kind": self.kind, "title": self.title, "settings": asdict(self.settings), "n_stimuli": self.n_stimuli,
                 "representations": [{"label": e.label, "kind": e.kind} for e in self.entries],
                 "matrices": matrices, "rows": [{k: _none_if_nan(v) for k, v in row.items()} for row in self.rows],
-                "notes": self.notes}
+                "evidence": self.evidence_rows, "notes": self.notes}
 
 
 def _none_if_nan(value):
@@ -280,7 +300,7 @@ def _measure_all(entries: list[Entry], settings: Settings, output: Path | None, 
     """The chosen measures with resamples (for the pairs ``resample_if`` chooses; default all); CKA
     and RSA (no resamples) when one of ours is chosen; on ``client``'s cluster when one is given."""
     n = entries[0].representation.n
-    resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.scheme, seed=settings.seed)
+    resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.bootstrap_scheme, seed=settings.seed)
                  if settings.n_bootstrap else None)
     cache = PairCache(None if output is None else output / CACHE_FOLDER)
     matrices = pair_matrices(entries, {name: settings.options(name) for name in settings.measures},
@@ -400,11 +420,31 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
             for position, row in enumerate(table, start=1):
                 rows.append({"dataset": data.name, "measure": name, "rank": position, **row,
                              "minus_split_half": math.nan if reference is None else row["value"] - reference["value"]})
+    evidence, evidence_notes = _posterior_over_models(entries[:len(models)], brain_data, settings)
     unreferenced = [f"{data.name}: given as a single kernel, with no split of its data, so it has no reference row: "
                     "nothing on its board says how close a model could get." for data, reference in
                     zip(brain_data, references) if reference is None]
     return Report("leaderboard", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
-                  [*notes, *unreferenced, *_kernel_notes(aligned, settings), *_simulation_notes(aligned)])
+                  [*notes, *unreferenced, *evidence_notes, *_kernel_notes(aligned, settings), *_simulation_notes(aligned)],
+                  evidence=evidence)
+
+
+def _posterior_over_models(models: list[Entry], brain_data: list[Input],
+                           settings: Settings) -> tuple[list[NeuralEvidence], list[str]]:
+    """The posterior over the models for each neural dataset given as responses (their mean over
+    repetitions), under each model's kernel as the board uses it; notes for the datasets without one."""
+    recorded = [data for data in brain_data if isinstance(data, Responses)]
+    spectra = [readout_spectrum(entry.representation) for entry in models] if recorded else []
+    try:
+        evidence = [neural_evidence(data, spectra, b=settings.b) for data in recorded]
+    except AssemblyError as error:
+        raise InputError(str(error)) from None
+    notes = [f"{data.name}: given as a kernel or RDM, not responses, so it has no posterior over models (the evidence "
+             "is the probability of a dataset's responses under each model)." for data in brain_data
+             if isinstance(data, StimulusKernel)]
+    notes += [f"{dataset.dataset}: {len(dataset.constant_neuroids)} neuroid(s) with the same response to every "
+              "stimulus left out of the posterior over models." for dataset in evidence if dataset.constant_neuroids]
+    return evidence, notes
 
 
 def _simulation_notes(inputs: list) -> list[str]:
@@ -417,31 +457,29 @@ def _simulation_notes(inputs: list) -> list[str]:
 
 # ---------------------------------------------------------------- writing
 
-def check_output(output: Path) -> Path:
-    """The report folder, created if needed; an InputError (not a traceback) when it cannot be."""
-    output = Path(output)
-    if output.exists() and not output.is_dir():
-        raise InputError(f"{output}: the output must be a folder, and this is a file")
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(f"{output}: cannot create the output folder ({error.strerror})") from None
-    if not os.access(output, os.W_OK):
-        raise InputError(f"{output}: the output folder is not writable")
-    return output
-
-
 def write_report(report: Report, output: Path) -> dict[str, Path]:
     """Figures (PNG + SVG), CSV, Markdown, JSON and the HTML page; every file written atomically.
 
-    The HTML page is written last, so its presence means the report is complete.
+    The HTML page is written last, so its presence means the report is complete. The folder is
+    locked while it is written, and the files an earlier report left there that this one does not
+    rewrite are removed (:mod:`.folder`).
     """
-    output.mkdir(parents=True, exist_ok=True)
+    with report_folder(output):
+        manifest = Manifest(output)
+        paths = _write_files(report, output, manifest)
+        manifest.finish()
+    return paths
+
+
+def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, Path]:
+    """The files of :func:`write_report`, each recorded in ``manifest`` before it is written."""
     labels = [entry.label for entry in report.entries]
     kinds = [entry.kind for entry in report.entries]
     figure_files: list[FigureFile] = []
 
     def save(figure, stem: str, caption: str) -> None:
+        for fmt in figures.FORMATS:
+            manifest.add(output / f"{stem}.{fmt}")
         paths = figures.save_figure(figure, output / stem)
         figure_files.append(FigureFile(caption, paths["png"]))
 
@@ -462,6 +500,11 @@ def write_report(report: Report, output: Path) -> dict[str, Path]:
             lower_is_closer = get_measure(name).kind != "similarity"
             save(figures.score_bars(panels, name, lower_is_closer), f"scores-{name}",
                  f"Each model against the brain under {name}, with the brain's split-half value")
+    if report.evidence:
+        panels = {dataset.dataset: [figures.EvidenceBar(row["model"], row["minus_best"], row["posterior"])
+                                    for row in dataset.rows()] for dataset in report.evidence}
+        save(figures.evidence_bars(panels), "posterior-over-models",
+             "Each model's log evidence minus the most probable model's, with its posterior probability")
     for stem, caption, figure in report.extra_figures:
         save(figure, stem, caption)
     ours = {name: m for name, m in report.matrices.items() if get_measure(name).bayesian}
@@ -474,7 +517,7 @@ def write_report(report: Report, output: Path) -> dict[str, Path]:
 
     tables = report.tables()
     notes = [f"{report.n_stimuli} stimuli shared by all inputs; b = {report.settings.b}; "
-             f"95% intervals from {report.settings.n_bootstrap} resamples of stimuli ({report.settings.scheme}), "
+             f"95% intervals from {report.settings.n_bootstrap} resamples of stimuli ({report.settings.bootstrap_scheme}), "
              f"re-centred on the value; method: {report.settings.method}.",
              *report.notes]
     if report.kind == "leaderboard":
@@ -482,15 +525,26 @@ def write_report(report: Report, output: Path) -> dict[str, Path]:
                         "sessions). A model's value is the mean of its distances to the two; the reference row "
                         "('other half (split-half)', or 'part 2 vs part 1 (split)') is the distance between them: how "
                         "close another half of the same brain gets.")
+    if report.evidence:
+        notes.append("Posterior over models: each neuroid's mean responses, centred and scaled to unit variance, have a "
+                     "log evidence (log probability) under each model's readout prior (the same b); a model's "
+                     "log_evidence is the sum over neuroids, minus_best its difference to the most probable model's "
+                     "(a log Bayes factor), and its posterior probability, under a uniform prior over the models, is "
+                     "proportional to exp(log_evidence). neuroids_won counts the neuroids it explains best.")
     stem = report.kind
     paths = {
-        "csv": write_text(output / f"{stem}.csv", to_csv(Table(report.title, report.columns, report.rows))),
-        "markdown": write_text(output / f"{stem}.md", to_markdown(tables, report.title) + "\n" +
+        "csv": write_text(manifest.add(output / f"{stem}.csv"),
+                          to_csv(Table(report.title, report.columns, report.rows))),
+        "markdown": write_text(manifest.add(output / f"{stem}.md"), to_markdown(tables, report.title) + "\n" +
                                "\n".join(f"> {note}\n" for note in notes)),
-        "json": write_text(output / f"{stem}.json", json.dumps(report.to_json(), indent=1)),
+        "json": write_text(manifest.add(output / f"{stem}.json"), json.dumps(report.to_json(), indent=1)),
     }
+    if report.evidence:
+        paths["evidence"] = write_text(manifest.add(output / "evidence.csv"),
+                                       to_csv(Table("evidence", EVIDENCE_COLUMNS, report.evidence_rows)))
     for extra_stem, table in report.extra_tables.items():
-        paths[extra_stem] = write_text(output / f"{extra_stem}.csv", to_csv(table))
-    paths["html"] = write_text(output / f"{stem}.html", to_html(tables, figure_files, report.title, notes))
+        paths[extra_stem] = write_text(manifest.add(output / f"{extra_stem}.csv"), to_csv(table))
+    paths["html"] = write_text(manifest.add(output / f"{stem}.html"),
+                               to_html(tables, figure_files, report.title, notes))
     paths.update({f.png.stem: f.png for f in figure_files})
     return paths

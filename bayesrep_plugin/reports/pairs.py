@@ -3,9 +3,13 @@
 The unit of work is one pair under one measure: its value on all stimuli and on every resample
 of stimuli (the same resamples for every pair, so differences between pairs are paired). Each
 finished pair is written at once, atomically, to a cache folder as a small JSON file named by a
-hash of everything the result depends on (the two kernels, the measure, b, the method and the
-resamples); an interrupted run therefore loses at most the pair in progress, and a rerun computes
-only what is missing. Change the data or a setting and the key changes with it.
+hash of everything the result depends on (the two kernels, the measure, b, the method, the
+resamples and the version of the code that computes it,
+:func:`~bayesrep_plugin.brainscore.vendor.code_version`); an interrupted run therefore loses at
+most the pair in progress, and a rerun computes only what is missing. Change the data, a setting
+or the code and the key changes with it. A cached file that cannot be read (emptied, cut short,
+edited) is reported by a :class:`~bayesrep_plugin.datasets.location.CacheWarning` naming it,
+deleted, and its pair recomputed.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -22,8 +27,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bayesrep_plugin.assemblies.bootstrap import single_blas_thread
+from bayesrep_plugin.brainscore.vendor import code_version
 from bayesrep_plugin.core import compare_measures, get_measure
 from bayesrep_plugin.core.prior import Representation
+from bayesrep_plugin.datasets.location import CacheWarning
 
 from .atomic import write_text
 from .distributed import measure_pairs
@@ -65,26 +72,39 @@ class PairCache:
     def _path(self, key: str) -> Path:
         return self.directory / f"{key}.json"
 
-    def get(self, key: str) -> PairValue | None:
-        if self.directory is None or not self._path(key).is_file():
+    def get(self, key: str, n_resamples: int) -> PairValue | None:
+        """The cached pair (with ``n_resamples`` resampled values), or None when absent or
+        unreadable (then warned about and deleted)."""
+        path = None if self.directory is None else self._path(key)
+        if path is None or not path.is_file():
             return None
-        record = json.loads(self._path(key).read_text("utf-8"))
-        return PairValue(record["value"], np.asarray(record["resampled"], dtype=float))
+        try:
+            record = json.loads(path.read_text("utf-8"))
+            resampled = np.asarray(record["resampled"], dtype=float)
+            if resampled.shape != (n_resamples,):
+                raise ValueError(f"{resampled.shape} resampled values, expected ({n_resamples},)")
+            return PairValue(float(record["value"]), resampled)
+        except (OSError, ValueError, KeyError, TypeError) as error:  # JSON and Unicode errors are ValueErrors
+            warnings.warn(f"{path}: unreadable cached pair ({type(error).__name__}: {error}); deleted, "
+                          "recomputing it", CacheWarning, stacklevel=2)
+            path.unlink(missing_ok=True)
+            return None
 
     def put(self, key: str, result: PairValue) -> None:
         if self.directory is not None:
             write_text(self._path(key), json.dumps({"value": result.value, "resampled": result.resampled.tolist()}))
 
 
-def pair_key(first: str, second: str, measure: str, options: dict, b: float, resamples: np.ndarray) -> str:
-    """The hash that names a pair's result: the two kernels' fingerprints, measure, b, options and
-    resamples."""
+def pair_key(first: str, second: str, measure: str, options: dict, b: float, resamples: np.ndarray,
+             version: str) -> str:
+    """The hash that names a pair's result: the two kernels' fingerprints, measure, b, options,
+    resamples and code version."""
     if get_measure(measure).symmetric:
         first, second = sorted((first, second))
     content = json.dumps({"kernels": [first, second], "measure": measure,
                           "b": b if get_measure(measure).bayesian else None,
-                          "options": options, "resamples": hashlib.sha256(resamples.tobytes()).hexdigest()},
-                         sort_keys=True)
+                          "options": options, "resamples": hashlib.sha256(resamples.tobytes()).hexdigest(),
+                          "version": version}, sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
@@ -156,19 +176,20 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
     specs = {name: get_measure(name) for name in measures}
     values = {name: np.full((count, count), spec.identity_value) for name, spec in specs.items()}
     resampled = {name: np.full((count, count, len(resamples)), spec.identity_value) for name, spec in specs.items()}
+    version = code_version()
     work = {}
     for i, j in ((i, j) for i in range(count) for j in range(count) if i != j):
         names = [name for name, spec in specs.items() if i < j or not spec.symmetric]
         if names:
             chosen = resamples if resample_if is None or resample_if(entries[i], entries[j]) else no_resamples
             work[i, j] = chosen, {name: pair_key(entries[i].fingerprint, entries[j].fingerprint, name,
-                                                 measures[name], b, chosen) for name in names}
+                                                 measures[name], b, chosen, version) for name in names}
     evaluations = sum(1 + len(chosen) for chosen, _ in work.values())  # all stimuli, then each resample
     with tqdm(total=evaluations, desc=f"{', '.join(measures)}: {len(work)} pairs", unit="eval",
               disable=not progress, leave=False) as bar:
         results, missing = {}, {}
         for pair, (chosen, keys) in work.items():
-            found = {name: cache.get(key) for name, key in keys.items()}
+            found = {name: cache.get(key, len(chosen)) for name, key in keys.items()}
             results[pair] = {name: result for name, result in found.items() if result is not None}
             if len(results[pair]) < len(keys):
                 missing[pair] = {name: measures[name] for name in keys if name not in results[pair]}, chosen

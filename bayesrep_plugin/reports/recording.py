@@ -90,7 +90,7 @@ def write_neural(assembly, path: Path) -> Path:
     return path
 
 
-def _brainscore_model(assembly: xr.DataArray, stimulus_ids: np.ndarray):
+def brainscore_model(assembly: xr.DataArray, stimulus_ids: np.ndarray):
     """A model assembly as Brain-Score's metrics take it, rows in the neural data's stimulus order."""
     from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
 
@@ -128,19 +128,40 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True) -> 
     internal_consistency = load_ceiling("internal_consistency")(alternate_repetition_halves(assembly))
     bayes_js = factory("bayes_js")(n_bootstrap=METRIC_BOOTSTRAP)
     bayes_ceiling = bayes_js.ceiling()(assembly)
-    posterior = [factory("bayes_js")(n_bootstrap=METRIC_BOOTSTRAP, n_observed=k) for k in POSTERIOR_OBSERVED]
     rows = []
     for source in tqdm(models, desc="Brain-Score pls and bayes_js", unit="model", disable=not progress, leave=False):
-        model = _brainscore_model(load_assembly(source), stimulus_ids)
+        model = brainscore_model(load_assembly(source), stimulus_ids)
         raw = pls(model, averaged)
         ours = bayes_js(model, assembly)
         rows.append(BrainScoreRow(source.label, float(raw), float(explained_variance(raw, internal_consistency)),
                                   float(ours), float(ceil_score(ours, bayes_ceiling)),
-                                  tuple(float(metric(model, assembly)) for metric in posterior)))
+                                  posterior_similarities(model, assembly)))
     return rows, {"internal_consistency": internal_consistency, "bayes_js_ceiling": bayes_ceiling}
 
 
-def _model_facts(label: str) -> tuple[str, int] | None:
+def posterior_similarities(model, assembly) -> tuple[float, ...]:
+    """Our bayes_js between ``model``'s and the recording's readouts after both observe each
+    neuron's responses to k images, one value per k in :data:`POSTERIOR_OBSERVED`.
+
+    Parameters
+    ----------
+    model : NeuroidAssembly
+        The model (presentation × neuroid), as :func:`brainscore_model` gives it.
+    assembly : NeuroidAssembly
+        The recording with its repeats (:func:`neural_assembly`).
+
+    Returns
+    -------
+    tuple of float
+        1 − JS between the posterior predictives on the unobserved images, mean over neurons.
+    """
+    from bayesrep_plugin.brainscore.registry import factory
+
+    return tuple(float(factory("bayes_js")(n_bootstrap=METRIC_BOOTSTRAP, n_observed=k)(model, assembly))
+                 for k in POSTERIOR_OBSERVED)
+
+
+def model_facts(label: str) -> tuple[str, int] | None:
     """(teacher, filters) of a compact model's label ``<teacher>-<k>filters``; None for others."""
     match = re.fullmatch(r"(.+)-(\d+)filters", label)
     return (match.group(1), int(match.group(2))) if match else None
@@ -158,7 +179,7 @@ def model_sources(paths: dict[str, Path]) -> list[Source]:
     """The leaderboard's layers (:data:`COMPACT_LAYER`, :data:`OTHER_LAYERS`) of cached model assemblies."""
     sources = []
     for name, path in paths.items():
-        if _model_facts(name):
+        if model_facts(name):
             sources.append(Source(path, name, {"layer": COMPACT_LAYER}))
         for layer in OTHER_LAYERS.get(name, ()):
             sources.append(Source(path, name if name == layer else f"{name}:{layer}", {"layer": layer}))
@@ -197,11 +218,12 @@ def rank_agreement(table: Table) -> Table:
                  ["measure", *measures], rows)
 
 
-def posterior_table(scores: list[BrainScoreRow]) -> Table:
-    """bayes_js before (k = 0) and after the readouts see k images of each neuron, per model."""
+def posterior_table(scores: dict[str, tuple[float, ...]]) -> Table:
+    """bayes_js before (k = 0) and after the readouts see k images of each neuron, per model.
+
+    ``scores``: {model: (bayes_js, *posterior_similarities)}."""
     columns = ["model", "k=0", *(f"k={k}" for k in POSTERIOR_OBSERVED)]
-    rows = [{"model": s.label, "k=0": s.bayes_js, **{f"k={k}": v for k, v in zip(POSTERIOR_OBSERVED, s.bayes_js_posterior)}}
-            for s in scores]
+    rows = [{"model": label, **dict(zip(columns[1:], values))} for label, values in scores.items()]
     rows.sort(key=lambda row: -row[columns[-1]])
     return Table(f"{DATASET}: bayes_js (1 − JS, mean over neurons) between each model's and V4's readouts after both "
                  "observe a neuron's responses to k images, on the other images (sorted by the largest k)", columns, rows)
@@ -215,7 +237,7 @@ def posterior_figure(table: Table) -> Figure:
     x = [max(k, 1) for k in ks]  # k = 0 on the log axis at 1
     for rank, row in enumerate(table.rows):
         values = [row[c] for c in table.columns[1:]]
-        if rank < 5 or not _model_facts(row["model"]):
+        if rank < 5 or not model_facts(row["model"]):
             axes.plot(x, values, marker="o", label=row["model"], lw=1.5)
         else:
             axes.plot(x, values, color="0.8", lw=0.8, zorder=0)
@@ -223,7 +245,9 @@ def posterior_figure(table: Table) -> Figure:
     axes.set_xticks(x, ["0", *map(str, POSTERIOR_OBSERVED)])
     axes.set_xlabel("images of each neuron observed by both readouts (k)")
     axes.set_ylabel("bayes_js after observing (1 − JS; higher = closer)")
-    axes.set_title("Which models' readouts agree with V4's after seeing data (grey: the other compact models)")
+    # A figure title (not the axes'), so that constrained layout keeps it inside beside the legend.
+    figure.suptitle("Which models' readouts agree with V4's after seeing data (grey: the other compact models)",
+                    fontsize=10)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     return figure
@@ -253,7 +277,7 @@ def size_figure(report: Report) -> Figure:
     references = iter([("0.25", ":"), ("0.45", "-."), ("0.6", (0, (5, 2))), ("0.35", (0, (1, 3))),
                        ("0.5", (0, (3, 1, 1, 1)))] * 4)  # one look per non-compact model
     for row in rows:
-        facts = _model_facts(row["representation"])
+        facts = model_facts(row["representation"])
         if facts:
             teachers.setdefault(facts[0], []).append((facts[1], row["value"]))
         elif row["kind"] == "brain":
@@ -302,7 +326,7 @@ def write_config(config: LeaderboardConfig, path: Path) -> Path:
     settings = config.settings
     text = yaml.safe_dump({
         "title": config.title, "output": str(config.output), "measures": list(settings.measures), "b": settings.b,
-        "bootstrap": settings.n_bootstrap, "scheme": settings.scheme, "seed": settings.seed,
+        "n_bootstrap": settings.n_bootstrap, "bootstrap_scheme": settings.bootstrap_scheme, "seed": settings.seed,
         "models": [{"path": str(s.path), "name": s.label, **({"select": s.select} if s.select else {})}
                    for s in config.models],
         "neural": [{"path": str(s.path), "name": s.label} for s in config.neural], "notes": config.notes,
@@ -321,7 +345,7 @@ def build_v4_report(output: Path, models: list[Source], *, data_dir=None, settin
     report = build_leaderboard(config, progress=progress)
     scores, ceilings = brainscore_scores(models, assembly, progress=progress)
     table = side_by_side(report, scores)
-    posterior = posterior_table(scores)
+    posterior = posterior_table({s.label: (s.bayes_js, *s.bayes_js_posterior) for s in scores})
     report = dataclasses.replace(
         report, extra_tables={"side-by-side": table, "rank-agreement": rank_agreement(table),
                               "ceilings": ceiling_table(report, ceilings), "posterior": posterior},

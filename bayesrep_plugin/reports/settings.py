@@ -36,7 +36,7 @@ class Settings:
     b: float = DEFAULT_B
     method: str = "exact"
     n_bootstrap: int = 20
-    scheme: str = "half"
+    bootstrap_scheme: str = "half"
     seed: int = 0
     max_stimuli: int | None = None
     response_kernel: str = "linear"
@@ -53,8 +53,8 @@ class Settings:
         if self.method != "exact" and closed_forms:
             raise InputError(f"method {self.method!r} does not apply to {', '.join(closed_forms)}: they have closed "
                              "forms and no Monte Carlo estimate (choose them with method: exact, or leave them out)")
-        if self.scheme not in SCHEMES:
-            raise InputError(f"unknown bootstrap scheme {self.scheme!r}; expected one of {', '.join(SCHEMES)}")
+        if self.bootstrap_scheme not in SCHEMES:
+            raise InputError(f"unknown bootstrap scheme {self.bootstrap_scheme!r}; expected one of {', '.join(SCHEMES)}")
         try:
             check_b(self.b)
         except ValueError as error:

@@ -7,7 +7,7 @@ from brainscore_core.metrics import Score
 from bayesrep_plugin.assemblies import AssemblyError
 from bayesrep_plugin.brainscore.metrics import BayesianReadoutSimilarity
 from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings
-from bayesrep_plugin.core import compare
+from bayesrep_plugin.core import compare, get_measure
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +43,12 @@ def test_load_metric_returns_our_score_with_the_exact_value(vision_plugin, data)
     assert score.attrs["n_stimuli"] == 120 and score.attrs["stimuli_lost"] == {"assembly1": 0, "assembly2": 0}
 
 
-@pytest.mark.parametrize("measure", ["tv", "hellinger", "cka"])
+@pytest.mark.parametrize("measure", ["tv", "hellinger", "cka", "distance_correlation", "knn_jaccard"])
 def test_other_measures(measure, data):
     model, signal, _ = data
     score = BayesianReadoutSimilarity(measure, n_bootstrap=3)(neuroid_assembly(model), neuroid_assembly(signal))
     value = direct(measure, model, signal)
-    assert float(score) == pytest.approx(value if measure == "cka" else 1 - value, abs=1e-10)
+    assert float(score) == pytest.approx(value if get_measure(measure).kind == "similarity" else 1 - value, abs=1e-10)
 
 
 def test_options_reach_the_core(data):
@@ -91,7 +91,7 @@ def test_cross_validated_kernel_only_on_the_side_with_repetitions(data):
 
 def test_replacement_bootstrap(data):
     model, signal, _ = data
-    score = BayesianReadoutSimilarity("tv", bootstrap="replacement", n_bootstrap=4)(
+    score = BayesianReadoutSimilarity("tv", bootstrap_scheme="replacement", n_bootstrap=4)(
         neuroid_assembly(model), neuroid_assembly(signal))
     assert score.attrs["bootstrap_scheme"] == "replacement" and score.attrs["bootstrap_size"] == 120
 
@@ -127,8 +127,9 @@ def test_bad_input_and_bad_options(data):
             neuroid_assembly(model), neuroid_assembly(signal))
     with pytest.raises(AssemblyError, match="share only 0 stimulus ids"):
         metric(neuroid_assembly(model), neuroid_assembly(signal, stimulus_ids=[f"x{i}" for i in range(120)]))
-    with pytest.raises(ValueError, match="measure 'kl' .* has no similarity in"):
-        BayesianReadoutSimilarity("kl")
+    for unbounded in ("kl", "gulp", "rsa_arccos"):  # no similarity in [0, 1] to report
+        with pytest.raises(ValueError, match=f"measure '{unbounded}' .* has no similarity in"):
+            BayesianReadoutSimilarity(unbounded)
     with pytest.raises(ValueError, match="kernel='denoised' is not one of"):
         BayesianReadoutSimilarity("js", kernel="denoised")
     with pytest.raises(ValueError, match="b \\(noise-to-signal ratio\\) must be"):

@@ -58,16 +58,6 @@ def commitment(seed: int = 0) -> RecordingCommitment:
                                region_layer_map={"V4": V4_LAYER})
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """One intra-op thread: the tensors are small, and on a busy machine more threads wait on each other
-    (Brain-Score's preprocessing of the 640 images took 6x longer with two threads on two loaded cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def neural():
     """The V4 session's trials (with repetitions), with its StimulusSet as a benchmark's assembly carries it."""

@@ -69,6 +69,21 @@ def test_load_metric_finds_every_identifier(vision_plugin):
         assert type(load_metric(identifier)) is entry.load_class()
 
 
+def test_the_tests_install_into_a_stand_in_not_into_the_installed_package(vision_plugin):
+    """tests/conftest.py: load_metric scans the stand-in's metrics/, whose other plugins are the installed
+    package's own (the session's end checks that the installed package was left as it was)."""
+    import importlib.metadata
+
+    import brainscore_vision
+
+    installed = Path(importlib.metadata.distribution("brainscore_vision").locate_file("brainscore_vision"))
+    scanned = Path(brainscore_vision.__file__).parent
+    assert scanned != installed and vision_plugin == scanned / "metrics" / PLUGIN_NAME
+    assert (scanned / "benchmarks" / PLUGIN_NAME / "__init__.py").is_file()
+    theirs = [p for p in (scanned / "metrics").iterdir() if p.name not in (PLUGIN_NAME, "__pycache__")]
+    assert len(theirs) > 10 and all(p.resolve() == (installed / "metrics" / p.name).resolve() for p in theirs)
+
+
 def test_install_is_idempotent_and_uninstall_removes_only_ours(tmp_path, monkeypatch):
     metrics = tmp_path / "brainscore_vision" / "metrics"
     metrics.mkdir(parents=True)

@@ -43,7 +43,7 @@ def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("command, words", [
     ([], ["compare", "score", "leaderboard", "demo", "brainscore", "Exit codes"]),
-    (["compare"], ["--measure", "--bootstrap", "--out", "--json", "--stimulus-ids", "--quiet", "examples:"]),
+    (["compare"], ["--measure", "--n-bootstrap", "--out", "--json", "--stimulus-ids", "--quiet", "examples:"]),
     (["score"], ["--metric", "ceiling", "--json"]),
     (["leaderboard"], ["CONFIG.yaml", "--model", "--neural", "split-half", "config file", "max_stimuli"]),
     (["demo"], ["SIMULATED", "--out"]),
@@ -65,7 +65,7 @@ def test_help_explains_each_command(command, words, capsys):
 def test_compare_json_matches_the_library(files, tmp_path, capsys):
     code = cli.main(["compare", str(files["near"]), str(files["mid"]), str(files["far"]),
                      "--stimulus-ids", str(files["far_ids"]), "--measure", "tv", "cka",
-                     "--bootstrap", "3", "--out", str(tmp_path / "cmp"), "--json", "--quiet"])
+                     "--n-bootstrap", "3", "--out", str(tmp_path / "cmp"), "--json", "--quiet"])
     captured = capsys.readouterr()
     assert code == cli.EXIT_OK and captured.err == ""
     result = json.loads(captured.out)
@@ -77,8 +77,36 @@ def test_compare_json_matches_the_library(files, tmp_path, capsys):
     assert (tmp_path / "cmp" / "comparison.html").is_file() and (tmp_path / "cmp" / "heatmap-tv.svg").is_file()
 
 
+def test_npy_inputs_reach_the_kernel_as_memory_maps(tmp_path, capsys, monkeypatch):
+    """A .npy is mapped, never read whole: with its rows in id order (one per stimulus) the kernel is
+    streamed from the mapped file (d ≥ n), so memory is the kernel's, not the file's."""
+    from bayesrep_plugin.core.kernels import _file_mapping
+    from bayesrep_plugin.core.prior import Representation
+
+    rng = np.random.default_rng(0)
+    arrays = {"wide": rng.normal(size=(30, 50)).astype(np.float32), "wider": rng.normal(size=(30, 80))}
+    for name, values in arrays.items():
+        np.save(tmp_path / f"{name}.npy", values)
+    (tmp_path / "ids.txt").write_text("".join(f"s{i:02d}\n" for i in range(30)))
+    mapped = {}
+    real = Representation.from_activations.__func__
+
+    def spy(cls, X, **kwargs):
+        mapped[kwargs["name"]] = _file_mapping(X) is not None
+        return real(cls, X, **kwargs)
+
+    monkeypatch.setattr(Representation, "from_activations", classmethod(spy))
+    code = cli.main(["compare", str(tmp_path / "wide.npy"), str(tmp_path / "wider.npy"), "--stimulus-ids",
+                     str(tmp_path / "ids.txt"), "--measure", "tv", "--n-bootstrap", "0", "--out", str(tmp_path / "out"),
+                     "--json", "-q"])
+    assert code == 0 and mapped == {"wide": True, "wider": True}
+    value = json.loads(capsys.readouterr().out)["rows"][0]["value"]
+    expected = float(br.distance(arrays["wide"].astype(np.float64), arrays["wider"], "tv"))
+    assert value == pytest.approx(expected, rel=1e-12)
+
+
 def test_compare_table_on_the_terminal(files, tmp_path, capsys):
-    code = cli.main(["compare", str(files["near"]), str(files["mid"]), "--measure", "js", "--bootstrap", "0",
+    code = cli.main(["compare", str(files["near"]), str(files["mid"]), "--measure", "js", "--n-bootstrap", "0",
                      "--out", str(tmp_path), "--quiet"])
     out = capsys.readouterr().out.splitlines()
     assert code == 0
@@ -89,7 +117,7 @@ def test_compare_table_on_the_terminal(files, tmp_path, capsys):
 
 def test_leaderboard_flags_only(files, tmp_path, capsys):
     code = cli.main(["leaderboard", "--model", str(files["near"]), "--model", str(files["mid"]),
-                     "--neural", str(files["brain"]), "--measure", "tv", "--bootstrap", "2",
+                     "--neural", str(files["brain"]), "--measure", "tv", "--n-bootstrap", "2",
                      "--out", str(tmp_path / "b"), "--json", "-q"])
     result = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -101,7 +129,7 @@ def test_leaderboard_flags_only(files, tmp_path, capsys):
 
 def test_leaderboard_config_with_flag_overrides(files, tmp_path, capsys):
     config = files["near"].parent / "cli-board.yaml"
-    config.write_text("measures: [tv, js]\nbootstrap: 2\noutput: cli-out\nmodels: [near.nc]\nneural: [brain.nc]\n")
+    config.write_text("measures: [tv, js]\nn_bootstrap: 2\noutput: cli-out\nmodels: [near.nc]\nneural: [brain.nc]\n")
     code = cli.main(["leaderboard", str(config), "--measure", "js", "--out", str(tmp_path / "o"), "--json", "-q"])
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and {r["measure"] for r in result["rows"]} == {"js"}
@@ -110,7 +138,7 @@ def test_leaderboard_config_with_flag_overrides(files, tmp_path, capsys):
 
 def test_score_matches_the_brainscore_metric(files, tmp_path, capsys):
     out = tmp_path / "score.json"
-    code = cli.main(["score", str(files["mid"]), str(files["brain"]), "--metric", "bayes_tv", "--bootstrap", "4",
+    code = cli.main(["score", str(files["mid"]), str(files["brain"]), "--metric", "bayes_tv", "--n-bootstrap", "4",
                      "--out", str(out), "--json", "-q"])
     printed = json.loads(capsys.readouterr().out)
     assert code == 0 and json.loads(out.read_text()) == printed
@@ -160,12 +188,38 @@ def not_netcdf(folder: Path) -> Path:
     return path
 
 
+def cut_short(path: Path, folder: Path, fraction: float) -> Path:
+    """The first ``fraction`` of the file's bytes (an interrupted download or copy)."""
+    data = path.read_bytes()
+    cut = folder / f"cut{path.suffix}"
+    cut.write_bytes(data[:int(len(data) * fraction)])
+    return cut
+
+
+def damaged_member(path: Path, folder: Path) -> Path:
+    """The .npz with bytes of its first member's data overwritten (its directory intact)."""
+    data = bytearray(path.read_bytes())
+    start = data.find(b"\x93NUMPY") + 200
+    data[start:start + 64] = b"\xff" * 64
+    damaged = folder / "damaged.npz"
+    damaged.write_bytes(bytes(data))
+    return damaged
+
+
 @pytest.mark.parametrize("make_args, message", [
     (lambda f, t: ["compare", str(f["near"]), str(t / "absent.nc")], r"absent\.nc: file not found"),
     (lambda f, t: ["compare", str(f["near"]), str(not_netcdf(t))], r"notes\.nc: not a readable netCDF file"),
     (lambda f, t: ["compare", str(f["near"]), str(no_stimulus_coordinate(t))],
      r"anonymous\.nc: no stimulus coordinate \(looked for stimulus_id, stimulus_path, image_id"),
     (lambda f, t: ["compare", str(f["near"]), str(f["far"])], r"far\.npy: a \.npy file needs a stimulus-id list"),
+    (lambda f, t: ["compare", str(f["near"]), str(cut_short(f["brain"], t, 0.6))],
+     r"cut\.nc: not a readable netCDF file"),
+    (lambda f, t: ["compare", str(f["near"]), str(cut_short(f["far"], t, 0.5)), "--stimulus-ids", str(f["far_ids"])],
+     r"cut\.npy: not a readable \.npy array \(ValueError: mmap length is greater than file size\)"),
+    (lambda f, t: ["compare", str(f["near"]), str(cut_short(f["far"], t, 0.005)), "--stimulus-ids", str(f["far_ids"])],
+     r"cut\.npy: not a readable \.npy array \(ValueError: EOF: reading array header"),
+    (lambda f, t: ["compare", str(f["near"]), str(damaged_member(f["mid"], t))],
+     r"damaged\.npz: not a readable \.npz archive \(BadZipFile: Bad CRC-32 for file 'activations\.npy'\)"),
     (lambda f, t: ["compare", str(f["near"]), str(f["mid"]), "--measure", "bogus"], "unknown measure 'bogus'"),
     (lambda f, t: ["leaderboard", "--model", str(f["near"]), "--neural", str(f["mid"])],
      "the split-half reference needs at least 2 repetitions"),
@@ -205,7 +259,7 @@ def config_with(folder: Path, files, extra: str) -> str:
                                           flat=np.ones((30, 4)))], r"flat: every stimulus has the same response"),
     (lambda f, t: ["compare", str(f["near"]), str(f["mid"]), "--seed", "-1"], r"seed must be a whole number ≥ 0; got -1"),
     (lambda f, t: ["leaderboard", config_with(t, f, "seed: 1.5")], r"seed must be a whole number ≥ 0; got 1\.5"),
-    (lambda f, t: ["leaderboard", config_with(t, f, "bootstrap: 2.5")], r"bootstrap must be 0 .* got 2\.5"),
+    (lambda f, t: ["leaderboard", config_with(t, f, "n_bootstrap: 2.5")], r"bootstrap must be 0 .* got 2\.5"),
     (lambda f, t: ["leaderboard", config_with(t, f, "notes: {a: 1}")], r"'notes' must be a string or a list"),
     (lambda f, t: ["compare", str(f["near"]), str(f["mid"]), "--out", str(f["near"])],
      r"the output must be a folder, and this is a file"),
@@ -231,7 +285,7 @@ def test_notes_given_as_one_string_are_one_note(files, tmp_path):
     assert config.notes == ["recorded in 2021"]
 
 
-def test_bad_config_through_the_installed_command(files, tmp_path):
+def test_bad_config_through_the_installed_command(files, tmp_path, capsys):
     config = tmp_path / "board.yaml"
     config.write_text(f"models: [{files['near']}, {tmp_path / 'gone.nc'}]\nneural: [{files['brain']}]\n"
                       "measures: [tv]\n")
@@ -240,9 +294,7 @@ def test_bad_config_through_the_installed_command(files, tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"bayesrep: error: {config}: models[1].path: file not found: {tmp_path / 'gone.nc'}"]
     config.write_text(f"models: [{files['near']}]\nneural: [{files['brain']}]\nmeasures: [tv, nonsense]\n")
-    result = run("leaderboard", str(config))
-    assert result.returncode == 3 and "unknown measure 'nonsense'" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert_one_line_exit_3(["leaderboard", str(config)], capsys, "unknown measure 'nonsense'")
 
 
 def test_debug_shows_the_traceback(files, tmp_path):
@@ -252,50 +304,124 @@ def test_debug_shows_the_traceback(files, tmp_path):
 
 
 def test_usage_error_exits_2():
-    result = run("compare", "--bootstrap", "many")
+    result = run("compare", "--n-bootstrap", "many")
     assert result.returncode == 2 and "invalid int value" in result.stderr
 
 
-def test_progress_bars_only_without_quiet(files, tmp_path):
-    args = ["compare", str(files["near"]), str(files["mid"]), "--bootstrap", "3", "--out", str(tmp_path)]
-    loud = run(*args)
-    assert loud.returncode == 0 and "pairs" in loud.stderr and "report:" in loud.stderr
-    quiet = run(*args, "--quiet")
+def test_progress_bars_only_without_quiet(files, tmp_path, capsys):
+    args = ["compare", str(files["near"]), str(files["mid"]), "--n-bootstrap", "3", "--out", str(tmp_path)]
+    assert cli.main(args) == 0
+    loud = capsys.readouterr()
+    assert "pairs" in loud.err and "report:" in loud.err
+    quiet = run(*args, "--quiet")  # a fresh process: no library's import-time warning gets through either
     assert quiet.returncode == 0 and quiet.stderr == "" and "tv" in quiet.stdout
+
+
+# ------------------------------------------------------------------ one report folder, one writer, one run
+
+HOLD_FOLDER = """
+import sys
+from bayesrep_plugin.reports.folder import report_folder
+with report_folder(sys.argv[1]):
+    print("held", flush=True)
+    sys.stdin.read()  # until the test closes our stdin
+"""
+
+
+@pytest.mark.parametrize("command", ["compare", "leaderboard"])
+def test_a_second_writer_of_a_report_folder_is_refused(files, tmp_path, capsys, command):
+    out = tmp_path / "report"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_FOLDER, str(out)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(Path(br.__file__).parents[1])})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        args = (["compare", str(files["near"]), str(files["mid"])] if command == "compare" else
+                ["leaderboard", "--model", str(files["near"]), "--neural", str(files["brain"])])
+        args += ["--measure", "tv", "--n-bootstrap", "0", "--out", str(out)]
+        assert_one_line_exit_3(args, capsys, f"{out}: another bayesrep run is writing this report folder")
+        assert not [p for p in out.iterdir() if not p.name.startswith(".bayesrep")]  # nothing written
+    finally:
+        holder.communicate("", timeout=60)
+    assert holder.returncode == 0
+    assert cli.main([*args, "-q"]) == cli.EXIT_OK  # the lock went with the process that held it
+
+
+def report_files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and ".cache" not in p.parts}
+
+
+def test_a_rerun_with_other_settings_leaves_only_its_own_files(files, tmp_path, capsys):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "my-notes.txt").write_text("the user's own file")
+    base = ["--n-bootstrap", "0", "--out", str(out), "-q"]
+    assert cli.main(["compare", str(files["near"]), str(files["mid"]), "--measure", "tv", "js", *base]) == 0
+    first = report_files(out)
+    assert {"heatmap-tv.png", "mds-tv.svg", "heatmap-js.png", "comparison.html"} <= first
+    assert cli.main(["compare", str(files["near"]), str(files["mid"]), "--measure", "js", *base]) == 0
+    second = report_files(out)
+    listed = set(json.loads((out / ".bayesrep-files.json").read_text())["files"])
+    assert not [name for name in second if "-tv." in name] and "heatmap-js.svg" in second
+    assert second == listed | {"my-notes.txt", ".bayesrep-files.json", ".bayesrep.lock"}
+    assert json.loads((out / "comparison.json").read_text())["settings"]["measures"] == ["js"]
+
+    assert cli.main(["leaderboard", "--model", str(files["near"]), "--neural", str(files["brain"]),
+                     "--measure", "tv", *base]) == 0
+    third = report_files(out)
+    assert not [name for name in third if name.startswith("comparison.") or "-js." in name]
+    assert {"leaderboard.html", "scores-tv.png", "my-notes.txt"} <= third
+
+
+def test_a_damaged_cached_pair_is_named_and_recomputed(files, tmp_path, capsys):
+    """Once, one empty cached pair made every rerun fail, without naming the file."""
+    args = ["compare", str(files["near"]), str(files["mid"]), "--measure", "tv", "js", "--n-bootstrap", "3",
+            "--out", str(tmp_path), "--json", "-q"]
+    assert cli.main(args) == 0
+    clean = json.loads(capsys.readouterr().out)
+    empty, garbage = sorted((tmp_path / ".cache").glob("*.json"))[:2]
+    empty.write_text("")
+    garbage.write_bytes(b"\x00\xff not json")
+    assert cli.main(args) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == clean
+    warned = captured.err.strip().splitlines()
+    assert len(warned) == 2 and all(line.startswith("bayesrep: warning: ") for line in warned)
+    assert {line.split(": ")[2] for line in warned} == {str(empty), str(garbage)}
+    assert all("unreadable cached pair" in line for line in warned)
 
 
 # ------------------------------------------------------------------ Ctrl-C and resume
 
-def test_ctrl_c_leaves_no_partial_file_and_a_rerun_resumes(tmp_path):
-    files = write_dataset(tmp_path / "data", n=150)
-    out = tmp_path / "board"
+def test_ctrl_c_leaves_only_complete_files_and_a_rerun_resumes_to_the_clean_table(files, tmp_path, capsys):
+    """SIGINT to a real leaderboard process held halfway through writing a cache file (interruptible.py)."""
     args = ["leaderboard", "--model", str(files["near"]), "--model", str(files["mid"]), "--model", str(files["far"]),
-            "--stimulus-ids", str(files["far_ids"]), "--neural", str(files["brain"]), "--bootstrap", "60",
-            "--out", str(out), "-q"]
-    env = {**os.environ, "BS_INSTALL_DEPENDENCIES": "no"}
-    process = subprocess.Popen([str(BAYESREP), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=env)
-    cache = out / ".cache"
+            "--stimulus-ids", str(files["far_ids"]), "--neural", str(files["brain"]), "--n-bootstrap", "3", "-q"]
+    out, ready = tmp_path / "board", tmp_path / "held"
+    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("interruptible.py")), str(ready),
+                                *args, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
-    while not (cache.is_dir() and len(list(cache.glob("*.json"))) >= 2):
-        assert process.poll() is None, "the leaderboard finished before it could be interrupted"
-        assert time.monotonic() < deadline
+    while not ready.exists():  # polls for the child's own signal that it is held: no guessed delay
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the leaderboard was not held within 240 s"
         time.sleep(0.05)
+    cache = out / ".cache"
+    assert len(list(cache.glob("*.partial"))) == 1  # the third result, half written
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == cli.EXIT_INTERRUPTED, err
     assert err.strip() == "bayesrep: interrupted; finished pairs are kept, rerun to resume"
-    finished = {p.name for p in cache.glob("*.json")}
-    assert 2 <= len(finished) < 2 * 10  # tv and js for some, not all, of the 10 pairs
-    assert not [p for p in out.rglob("*") if p.name.endswith(".partial")]
-    assert [p.name for p in out.iterdir()] == [".cache"]
-    for path in cache.glob("*.json"):
-        json.loads(path.read_text())  # every cached pair is complete
+    assert sorted(p.name for p in out.iterdir()) == [".bayesrep.lock", ".cache"]
+    finished = {p.name: p.stat().st_ino for p in cache.iterdir()}
+    assert len(finished) == 2 and all(name.endswith(".json") for name in finished)  # the first pair; no .partial
+    for name in finished:
+        json.loads((cache / name).read_text())  # complete
 
-    rerun = run(*args)
-    assert rerun.returncode == 0
-    assert finished <= {p.name for p in cache.glob("*.json")}
-    assert (out / "leaderboard.html").is_file()
+    assert cli.main([*args, "--out", str(out)]) == cli.EXIT_OK
+    assert {name: (cache / name).stat().st_ino for name in finished} == finished  # read, not computed again
+    assert cli.main([*args, "--out", str(tmp_path / "clean")]) == cli.EXIT_OK
+    assert (out / "leaderboard.csv").read_text() == (tmp_path / "clean" / "leaderboard.csv").read_text()
+    assert capsys.readouterr().err == ""
 
 
 def test_real_data_commands_say_where_to_get_the_data(tmp_path, monkeypatch, capsys):
@@ -310,7 +436,7 @@ def test_real_data_commands_say_where_to_get_the_data(tmp_path, monkeypatch, cap
 def test_it92_board_with_the_pixels(tmp_path, capsys):
     from bayesrep_plugin.reports.kriegeskorte2008 import build_92_leaderboard, default_settings
 
-    assert cli.main(["it92", "--no-models", "--bootstrap", "4", "--out", str(tmp_path), "-q"]) == 0
+    assert cli.main(["it92", "--no-models", "--n-bootstrap", "4", "--out", str(tmp_path), "-q"]) == 0
     out = capsys.readouterr().out
     expected = build_92_leaderboard({}, dataclasses.replace(default_settings(), n_bootstrap=4), subjects=False,
                                     progress=False)

@@ -5,14 +5,15 @@ import math
 import numpy as np
 import pytest
 import scipy.stats
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import bayesrep_plugin as br
 from bayesrep_plugin.core.measures import ROTATION, SCALING, TRANSLATION
 
-N = 14
-SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+N = 14  # stimuli
+# How many examples each property gets, and whether they change between runs: the hypothesis profiles
+# in tests/conftest.py.
 
 
 @st.composite
@@ -27,11 +28,23 @@ def activations(draw, count=1):
     return out
 
 
-def value(X, Y, name):
-    return float(br.compare(X, Y, name))
+def value(X, Y, name, **options):
+    return float(br.compare(X, Y, name, **options))
 
 
 ALL = list(br.MEASURES)
+# Each measure with its defaults, and with the options that change what it computes: what a
+# measure declares must hold for every option.
+VARIANTS = [(name, {}) for name in ALL] + [
+    ("rsa", {"rdm_comparison": "spearman"}), ("rsa", {"rdm_comparison": "cosine"}),
+    ("distance_correlation", {"exponent": 0.5}), ("distance_correlation", {"exponent": 2.0}),
+    ("knn_jaccard", {"k": 3, "neighbours": "euclidean"}), ("gulp", {"ridge": 1.0})]
+
+
+def variants(keep=lambda measure: True):
+    """pytest parameters (name, options) of the VARIANTS whose measure ``keep`` accepts."""
+    return [pytest.param(name, options, id=name + "".join(f"-{key}={option}" for key, option in options.items()))
+            for name, options in VARIANTS if keep(br.MEASURES[name])]
 
 
 def test_every_measure_declares_its_properties():
@@ -42,35 +55,33 @@ def test_every_measure_declares_its_properties():
         assert not (m.is_metric and not m.symmetric)
 
 
-@pytest.mark.parametrize("name", ALL)
-@SETTINGS
+@pytest.mark.parametrize("name, options", variants())
 @given(data=activations(count=2))
-def test_range_symmetry_and_identity(name, data):
+def test_range_symmetry_and_identity(name, options, data):
     X, Y = data
     m = br.MEASURES[name]
-    v = value(X, Y, name)
+    v = value(X, Y, name, **options)
     lo, hi = m.value_range
     assert lo - 1e-12 <= v <= hi + 1e-12
     if m.symmetric:
-        assert v == pytest.approx(value(Y, X, name), abs=1e-8)
-    assert value(X, X, name) == pytest.approx(m.identity_value, abs=1e-7)
+        assert v == pytest.approx(value(Y, X, name, **options), abs=1e-8)
+    assert value(X, X, name, **options) == pytest.approx(m.identity_value, abs=1e-7)
 
 
-@pytest.mark.parametrize("name", ALL)
-@SETTINGS
+@pytest.mark.parametrize("name, options", variants())
 @given(data=activations(count=2), scale=st.floats(0.01, 100))
-def test_declared_invariances_hold(name, data, scale):
+def test_declared_invariances_hold(name, options, data, scale):
     X, Y = data
     m = br.MEASURES[name]
     rng = np.random.default_rng(0)
-    reference = value(X, Y, name)
+    reference = value(X, Y, name, **options)
     transforms = {
         ROTATION: lambda Z: Z @ scipy.stats.ortho_group.rvs(Z.shape[1], random_state=rng),
         SCALING: lambda Z: scale * Z,
         TRANSLATION: lambda Z: Z + rng.normal(0, 3, size=Z.shape[1]),
     }
     for prop in m.invariant_to:
-        assert value(transforms[prop](X), Y, name) == pytest.approx(reference, rel=1e-6, abs=1e-8), prop
+        assert value(transforms[prop](X), Y, name, **options) == pytest.approx(reference, rel=1e-6, abs=1e-8), prop
 
 
 @pytest.mark.parametrize("name", [m for m in ALL if TRANSLATION not in br.MEASURES[m].invariant_to])
@@ -85,12 +96,24 @@ def test_undeclared_translation_invariance_really_fails(name):
         float(br.compare(X, Y, name, center="features")), rel=1e-8)
 
 
-@pytest.mark.parametrize("name", [m for m in ALL if br.MEASURES[m].is_metric])
-@SETTINGS
+@pytest.mark.parametrize("name, options", variants(lambda measure: measure.is_metric))
 @given(data=activations(count=3))
-def test_triangle_inequality(name, data):
+def test_triangle_inequality(name, options, data):
     X, Y, Z = data
-    assert value(X, Z, name) <= value(X, Y, name) + value(Y, Z, name) + 1e-9
+    assert value(X, Z, name, **options) <= value(X, Y, name, **options) + value(Y, Z, name, **options) + 1e-9
+
+
+def test_knn_jaccard_neighbours_have_the_invariances_their_closeness_has():
+    # Cosine neighbours ignore each stimulus's own scale but not a translation; Euclidean ones the reverse.
+    rng = np.random.default_rng(3)
+    X, Y = rng.standard_normal((N, 6)), rng.standard_normal((N, 4))
+    per_stimulus = X * rng.uniform(0.1, 10, size=(N, 1))
+    shifted = X + rng.normal(0, 3, size=6)
+    cosine, euclidean = value(X, Y, "knn_jaccard", k=3), value(X, Y, "knn_jaccard", k=3, neighbours="euclidean")
+    assert value(per_stimulus, Y, "knn_jaccard", k=3) == cosine
+    assert value(shifted, Y, "knn_jaccard", k=3, neighbours="euclidean") == euclidean
+    assert value(shifted, Y, "knn_jaccard", k=3) != cosine
+    assert value(per_stimulus, Y, "knn_jaccard", k=3, neighbours="euclidean") != euclidean
 
 
 def test_kl_is_asymmetric_as_declared():

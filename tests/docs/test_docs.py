@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import inspect
 import os
 import re
 import subprocess
@@ -15,6 +16,8 @@ import yaml
 from bayesrep_plugin import MEASURES
 from bayesrep_plugin.brainscore.registry import load_registry
 from bayesrep_plugin.cli import build_parser
+
+from .test_docstrings import load_package, public_objects
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,7 +48,8 @@ def test_every_nav_page_is_built(site):
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
     pages = nav_pages(config["nav"])
     assert {"index.md", "method.md", "guide-brainscore.md", "guide-benchmark.md", "guide-leaderboard.md",
-            "reference/metrics.md", "reference/cli.md", "comparison.md"} <= set(pages)
+            "reference/metrics.md", "reference/cli.md", "reference/api-core.md", "reference/api-assemblies.md",
+            "reference/api-brainscore.md", "comparison.md"} <= set(pages)
     for page in pages:
         built = site / ("index.html" if page == "index.md" else page.removesuffix(".md") + "/index.html")
         assert built.is_file(), page
@@ -68,7 +72,7 @@ def test_cli_reference_is_the_parsers_help(site):
     text = page_text(site, "reference/cli")
     for command in ("compare", "score", "leaderboard", "demo", "brainscore"):
         assert f"usage: bayesrep {command}" in text
-    for option in ("--measure", "--bootstrap", "--stimulus-ids", "--metric", "--model", "--neural", "--quiet"):
+    for option in ("--measure", "--n-bootstrap", "--stimulus-ids", "--metric", "--model", "--neural", "--quiet"):
         assert option in text
     description = " ".join(build_parser()._subparsers._group_actions[0].choices["leaderboard"].description.split())
     assert description[:60] in " ".join(text.split())
@@ -82,3 +86,118 @@ def test_comparison_page_shows_its_figures(site):
         image = (site / "comparison" / source).resolve()
         assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", source
     assert not (site / "comparison" / "generate.py").exists() and not (site / "hooks").exists()
+
+
+def test_api_reference_shows_every_public_object_with_its_sections(site):
+    pages = {page: (site / "reference" / page / "index.html").read_text("utf-8")
+             for page in ("api-core", "api-assemblies", "api-brainscore", "api-models")}
+    shown = set()
+    for page in pages.values():
+        shown |= set(re.findall(r'id="(bayesrep_plugin\.[\w.]+)"', page))
+    missing = sorted(set(public_objects(load_package())) - shown)
+    assert not missing, f"not in the API reference: {missing}"
+    distance = page_text(site, "reference/api-core")
+    assert "Parameters:" in distance and "Returns:" in distance and "Raises:" in distance
+    assert ":func:" not in distance and ":class:" not in distance  # Sphinx roles turned into code
+
+
+def html_tables(site: Path, page: str) -> list[list[list[str]]]:
+    """Each table of a built page as rows of cell texts (header row first)."""
+    source = (site / page / "index.html").read_text("utf-8")
+    cell = lambda text: html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
+    return [[[cell(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+             for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+            for table in re.findall(r"<table>(.*?)</table>", source, re.S)]
+
+
+def test_comparison_tables_back_the_pages_claims(site):
+    all_images, subset = html_tables(site, "comparison")
+    assert all_images[0][2:] == ["AlexNet – ResNet-18", "AlexNet – ResNet-34", "ResNet-18 – ResNet-34"]
+    values = {row[0]: [float(v) for v in row[2:]] for row in all_images[1:]}
+    kinds = {row[0]: row[1] for row in all_images[1:]}
+    for measure, (alex18, alex34, resnets) in values.items():
+        # the two ResNets are the closest pair, AlexNet about equally far from both
+        assert resnets == (max if kinds[measure] == "similarity" else min)(alex18, alex34, resnets), measure
+        assert abs(alex18 - alex34) < 0.05 * alex18, measure
+    for pair in range(3):  # "more stringent": TV above 1 − CKA and 1 − RSA; JS a little above TV
+        assert values["tv"][pair] > 1 - values["cka"][pair] and values["tv"][pair] > 1 - values["rsa"][pair]
+        assert values["tv"][pair] < values["js"][pair] < values["tv"][pair] + 0.05
+    sentence = " ".join(page_text(site, "comparison").split())
+    assert f"{values['cka'][0]:.0%} similar" in sentence and f"TV = {values['tv'][0]:.2f}" in sentence
+    assert f"(1 + TV)/2 = {(1 + values['tv'][0]) / 2:.0%}" in sentence
+    for row, all_tv, all_js in zip(subset[1:], values["tv"], values["js"]):
+        for value, interval, on_all in ((row[1], row[2], all_tv), (row[3], row[4], all_js)):
+            low, high = map(float, interval.strip("[]").split(","))
+            assert low < float(value) < high and high - low < 0.02  # narrow intervals
+            assert abs(float(value) - on_all) < 0.02  # close to the values on all images
+            assert float(value) < on_all  # guide-brainscore.md: TV and JS grow with the number of stimuli
+    assert round(values["tv"][2], 2) == 0.65  # method.md: ResNet-18 vs ResNet-34 at b = 0.01
+
+
+def test_the_comparison_pages_description_of_its_data_and_of_b():
+    """The shapes the page states, and what it reads off the figure of TV against b (the values
+    docs/comparison/generate.py plots)."""
+    import importlib.util
+
+    import numpy as np
+
+    import bayesrep_plugin as br
+    from bayesrep_plugin import data
+
+    shapes = {net: data.load_activations(net).shape for net in data.NETWORKS}
+    assert shapes == {"alexnet": (2400, 4096), "resnet18": (2400, 512), "resnet34": (2400, 512)}
+    spec = importlib.util.spec_from_file_location("comparison_figures", ROOT / "docs/comparison/generate.py")
+    figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(figures)
+    keep = np.sort(np.random.default_rng(figures.SETTINGS.seed).choice(2400, figures.SETTINGS.max_stimuli,
+                                                                        replace=False))
+    reps = {net: br.Representation.from_activations(data.load_activations(net).values[keep]) for net in data.NETWORKS}
+    pairs = [("alexnet", "resnet18"), ("alexnet", "resnet34"), ("resnet18", "resnet34")]
+    tv = np.array([[float(br.distance(reps[a], reps[c], "tv", b=b)) for a, c in pairs] for b in figures.B_VALUES])
+    b = np.array(figures.B_VALUES)
+    assert (tv[b <= 0.001] > 0.999).all()                      # told apart almost surely
+    assert (np.diff(tv, axis=0) <= 1e-12).all()                 # every distance shrinks as b grows
+    assert (tv.argmin(axis=1)[b > 0.001] == 2).all()            # the ResNets are the closest pair
+    assert b[np.argmax(tv.max(axis=1) - tv.min(axis=1))] == 0.01  # b = 0.01 spreads them furthest
+    assert tv[b == 1.0, 2] < 0.05                               # method.md: ResNets near 0 at b = 1
+
+
+def page_source(page: str) -> str:
+    """A Markdown page (or README.md) with its line breaks folded into spaces."""
+    return " ".join((ROOT / page).read_text("utf-8").split())
+
+
+def test_numbers_the_pages_quote_from_the_code_and_the_tests():
+    from bayesrep_plugin import DEFAULT_B, demo
+    from bayesrep_plugin.assemblies.align import MIN_STIMULI
+    from bayesrep_plugin.brainscore.metrics import BayesianReadoutCeiling, BayesianReadoutSimilarity
+    from bayesrep_plugin.core import exact
+    from bayesrep_plugin.core.montecarlo import DEFAULT_SAMPLES
+
+    index, method = page_source("docs/index.md"), page_source("docs/method.md")
+    brainscore, leaderboard = page_source("docs/guide-brainscore.md"), page_source("docs/guide-leaderboard.md")
+    assert f"default, which we keep, is b = {DEFAULT_B:g}" in index and f"reference default {DEFAULT_B:g}" in method
+    # the accuracy of the exact computation is what test_exact asserts against 30 digits
+    asserted = re.search(r"reference\(eps \* V\), rel=([0-9.e-]+)", (ROOT / "tests/core/test_exact.py").read_text())
+    assert f"relative error is below {asserted[1]}, from TV = 1e-12 up to 0.99" in index
+    assert f"to a relative error below {asserted[1]}, from 1e-12 up to 0.99" in method
+    assert f"relative tolerance of {exact.RTOL:.0e}".replace("e-0", "e-") in method and f"stops at `t = {exact.JS_T_MAX:g}`" in method
+    assert f"`S = {DEFAULT_SAMPLES:,}` samples" in method
+    assert f"never fewer than {MIN_STIMULI})" in brainscore
+    defaults = inspect.signature(BayesianReadoutSimilarity).parameters
+    assert f"b={defaults['b'].default:g}, {defaults['n_bootstrap'].default} bootstrap resamples" in brainscore
+    assert f"default {inspect.signature(BayesianReadoutCeiling).parameters['n_replicates'].default})" in brainscore
+    assert (f"{demo.NEURONS} model neurons" in leaderboard and f"ResNet-34 ({demo.RESNET34_SHARE:.0%})" in leaderboard
+            and f"AlexNet ({1 - demo.RESNET34_SHARE:.0%})" in leaderboard
+            and f"rate scale {demo.BASE_RATE:g} spikes per repeat" in leaderboard
+            and f"recorded {demo.REPETITIONS} times" in leaderboard and f"{demo.FANO_FACTOR:g} × rate" in leaderboard)
+
+
+def test_benchmarks_page_shows_the_measured_table_and_figure(site):
+    """bench_peers.py writes its table between the markers and its figure beside the page."""
+    page = (site / "benchmarks" / "index.html").read_text("utf-8")
+    images = re.findall(r'<img[^>]+src="([^"]+)"', page)
+    assert len(images) == 1 and (site / "benchmarks" / images[0]).resolve().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = page_text(site, "benchmarks")
+    assert "not yet measured" not in text and "Brain-Score cka_biased" in text
+    assert re.search(r"\b(PASS|MISS)\b", text)

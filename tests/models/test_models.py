@@ -14,7 +14,7 @@ from bayesrep_plugin.datasets.location import MissingDataError
 from bayesrep_plugin.core.kernels import kernel_factor
 from bayesrep_plugin.models import compact, efficientnet
 from bayesrep_plugin.models.cache import CacheWarning, cached_assembly
-from bayesrep_plugin.models.extract import PIXELS_FINGERPRINT, Pixels, layer_factors, resize
+from bayesrep_plugin.models.extract import PIXELS_FINGERPRINT, Pixels, layer_factors, layer_kernels, resize
 from bayesrep_plugin.reports.inputs import Source, load_assembly, load_responses
 
 N_IMAGES = 230  # more than the 219 outputs, so the output layer is stored raw and the others as factors
@@ -32,14 +32,22 @@ def smallest():
     return compact.CompactModel(file)
 
 
-class Recording:
-    """The smallest model as layer_factors sees it, keeping each batch's activations it hands out."""
+class Interrupted(Exception):
+    pass
 
-    def __init__(self, model):
-        self.model, self.batches = model, []
+
+class Recording:
+    """The smallest model as layer_factors sees it, keeping each batch's activations it hands out
+    (and raising Interrupted instead of computing batch ``interrupt_at``, 1-based)."""
+
+    def __init__(self, model, interrupt_at=None):
+        self.model, self.batches, self.interrupt_at = model, [], interrupt_at
         self.name, self.layers, self.input_size = model.name, model.layers, model.input_size
+        self.preprocessing = model.preprocessing
 
     def activations(self, images):
+        if len(self.batches) + 1 == self.interrupt_at:
+            raise Interrupted
         self.batches.append(self.model.activations(images))
         return self.batches[-1]
 
@@ -145,6 +153,28 @@ def test_factors_reproduce_the_kernel_of_the_full_activations(factored):
     assert factors["layer0_act"].description == "principal components of 62720 activations (112×112×5)"
 
 
+def test_an_interrupted_compact_model_resumes_to_the_kernels_of_its_activations(tmp_path, smallest, v4_images):
+    ids, images = v4_images[0][:24], v4_images[1][:24]
+    options = dict(batch_size=8, progress=False, folder=tmp_path)
+    interrupted, resumed = Recording(smallest, interrupt_at=3), Recording(smallest)
+    with pytest.raises(Interrupted):
+        cached_assembly(smallest.name, smallest.file.fingerprint(), lambda: interrupted, ids, images, **options)
+    path = cached_assembly(smallest.name, smallest.file.fingerprint(), lambda: resumed, ids, images, **options)
+    assert len(interrupted.batches) == 2 and len(resumed.batches) == 1  # no batch computed twice
+    found = layer_kernels(load_assembly(Source(path)))
+    direct = [smallest.activations(images[start:start + 8]) for start in (0, 8, 16)]
+    for layer in compact.LAYERS:
+        X = np.concatenate([batch[layer].reshape(8, -1) for batch in direct]).astype(np.float64)
+        assert relative(found[layer], X @ X.T) < 1e-10, layer
+
+
+def test_a_keras_model_is_not_taken_for_a_torch_model_with_hooks(smallest):
+    from bayesrep_plugin.models import TorchSource
+
+    with pytest.raises(TypeError, match="Keras model's layers are not torch submodules"):
+        TorchSource(smallest._extractor, ["layer0_act"])
+
+
 def test_kernel_factor_is_the_principal_components():
     """For X = U S Wᵀ the factor is U S up to column signs, columns by decreasing variance."""
     rng = np.random.default_rng(0)
@@ -205,9 +235,9 @@ def test_efficientnet_hooks_match_its_own_forward_pass(v4_images):
     images = resize(v4_images[1][:4], efficientnet.INPUT_SIZE)
     layers = network.activations(images)
     with torch.no_grad():
-        x = torch.from_numpy(efficientnet.preprocess(images))
-        logits = network.network(x).numpy()
-        head = network.network.extract_features(x).numpy()
+        x = torch.from_numpy(np.ascontiguousarray(((images.astype(np.float32) - 127) / 128).transpose(0, 3, 1, 2)))
+        logits = network.model(x).numpy()
+        head = network.model.extract_features(x).numpy()
     assert {name: a.shape[1:] for name, a in layers.items()} == {
         "block2": (24, 56, 56), "block4": (40, 28, 28), "block10": (112, 14, 14), "block15": (320, 7, 7),
         "avgpool": (1280, 1, 1), "logits": (1000,)}

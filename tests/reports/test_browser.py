@@ -40,9 +40,12 @@ def test_leaderboard_page_renders_tables_and_every_figure(tmp_path):
 
     assert page.errors == []
     assert page.dom["title"] == "Browser check"
-    assert [t["rows"] for t in page.dom["tables"]] == [4, 4]  # 3 models + the split-half row, for tv and js
-    assert all(t["height"] > 50 and "representation" in t["header"] for t in page.dom["tables"])
-    assert len(page.dom["images"]) == 7
+    # 3 models + the split-half row, for tv and js; then the 3 models' posterior
+    assert [t["rows"] for t in page.dom["tables"]] == [4, 4, 3]
+    assert all(t["height"] > 50 for t in page.dom["tables"])
+    assert ["representation" in t["header"] for t in page.dom["tables"]] == [True, True, False]
+    assert "posterior" in page.dom["tables"][2]["header"]
+    assert len(page.dom["images"]) == 8
     assert page.broken_images == []
     for image in page.dom["images"]:
         assert image["naturalWidth"] > 300 and image["naturalHeight"] > 150 and image["width"] > 100

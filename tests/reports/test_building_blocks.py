@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 import math
 
 import numpy as np
@@ -12,8 +13,11 @@ import pytest
 from scipy.spatial.distance import pdist, squareform
 
 import bayesrep_plugin as br
+from bayesrep_plugin.datasets.location import CacheWarning
 from bayesrep_plugin.reports import figures, pairs
 from bayesrep_plugin.reports.atomic import TEMP_SUFFIX, replacing, write_text
+from bayesrep_plugin.reports.folder import MANIFEST_FILE, Manifest, report_folder
+from bayesrep_plugin.reports.inputs import InputError
 from bayesrep_plugin.reports.pairs import Entry, PairCache, pair_matrices, summarize
 from bayesrep_plugin.reports.tables import FigureFile, Table, to_csv, to_html, to_markdown
 
@@ -38,6 +42,61 @@ def test_interrupted_write_keeps_the_old_file_and_no_partial(tmp_path):
             raise KeyboardInterrupt
     assert target.read_text() == "complete"
     assert not list(tmp_path.glob(f"*{TEMP_SUFFIX}"))
+
+
+# ------------------------------------------------------------------ the report folder
+
+def test_an_interrupted_reports_files_are_removed_by_the_next(tmp_path):
+    earlier = Manifest(tmp_path)
+    write_text(earlier.add(tmp_path / "kept.csv"), "rewritten below")
+    write_text(earlier.add(tmp_path / "old.png"), "not asked for again")
+    earlier.finish()
+    interrupted = Manifest(tmp_path)
+    write_text(interrupted.add(tmp_path / "half.svg"), "written before the interruption")  # no finish()
+    (tmp_path / "mine.txt").write_text("the user's")
+    last = Manifest(tmp_path)
+    write_text(last.add(tmp_path / "kept.csv"), "new")
+    last.finish()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MANIFEST_FILE, "kept.csv", "mine.txt"]
+    assert json.loads((tmp_path / MANIFEST_FILE).read_text()) == {"files": ["kept.csv"]}
+
+
+def test_a_manifest_naming_files_outside_its_folder_removes_nothing(tmp_path):
+    folder = tmp_path / "report"
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep")
+    write_text(folder / MANIFEST_FILE, json.dumps({"files": ["../precious.txt"]}))
+    with pytest.warns(UserWarning, match=f"{folder / MANIFEST_FILE}: unreadable list .*not a file inside"):
+        manifest = Manifest(folder)
+    manifest.finish()
+    assert outside.read_text() == "keep"
+
+
+def _try_lock(folder, queue) -> None:
+    """In another process: take the folder's lock, and say what happened."""
+    try:
+        with report_folder(folder):
+            queue.put("locked")
+    except InputError as error:
+        queue.put(str(error))
+
+
+def test_the_folder_lock_is_exclusive_between_processes_and_reentrant_within_one(tmp_path):
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # a fresh process: nothing of this one's lock inherited
+    queue = context.Queue()
+
+    def other_process_says() -> str:
+        other = context.Process(target=_try_lock, args=(tmp_path, queue))
+        other.start()
+        other.join(120)
+        return queue.get(timeout=5)
+
+    with report_folder(tmp_path), report_folder(tmp_path):  # re-entrant: write_report inside a command
+        assert other_process_says() == (f"{tmp_path}: another bayesrep run is writing this report folder; "
+                                        "wait for it to finish, or choose another output folder")
+    assert other_process_says() == "locked"
 
 
 # ------------------------------------------------------------------ figures
@@ -75,6 +134,19 @@ def test_save_figure_writes_png_and_svg(tmp_path):
                                 tmp_path / "again")
     assert again["svg"].read_bytes() == paths["svg"].read_bytes()  # reruns are byte-identical
     assert again["png"].read_bytes() == paths["png"].read_bytes()
+
+
+def test_evidence_bars_put_the_most_probable_model_on_top_with_every_posterior(tmp_path):
+    bars = [figures.EvidenceBar("mid", -2.5, 0.07), figures.EvidenceBar("best", 0.0, 0.93),
+            figures.EvidenceBar("far", -900.0, 0.0)]
+    figure = figures.evidence_bars({"V4": bars})
+    axes = figure.axes[0]
+    assert [label.get_text() for label in axes.get_yticklabels()] == ["far", "mid", "best"]  # bottom to top
+    assert [patch.get_width() for patch in axes.patches] == [-900.0, -2.5, 0.0]
+    assert [text.get_text() for text in axes.texts] == ["P < 1e-300", "P = 0.07", "P = 0.93"]
+    first = figures.save_figure(figure, tmp_path / "first")
+    again = figures.save_figure(figures.evidence_bars({"V4": bars}), tmp_path / "again")
+    assert again["svg"].read_bytes() == first["svg"].read_bytes()  # reruns are byte-identical
 
 
 # ------------------------------------------------------------------ tables
@@ -157,6 +229,39 @@ def test_cache_reuses_finished_pairs_and_keys_follow_the_data(entries, tmp_path,
     changed = pair_matrices(entries, {"tv": {}}, cache=cache, b=0.1, progress=False)
     assert len(calls) == 3 and len(list(tmp_path.glob("*.json"))) == 6
     assert not np.allclose(changed["tv"].values, first["tv"].values)
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x00garbage{", b'{"value": 0.5}', b'{"value": 0.5, "resampled": [1, 2]}'])
+def test_an_unreadable_cached_pair_is_named_deleted_and_recomputed(entries, tmp_path, damage):
+    """Empty, garbage, incomplete or wrong-length files: once a rerun failed on them without naming them."""
+    resamples = np.array([[0, 1, 2, 3], [4, 5, 6, 7], [1, 3, 5, 7]])
+    clean = pair_matrices(entries, {"tv": {}}, resamples=resamples, cache=PairCache(tmp_path), b=0.01, progress=False)["tv"]
+    damaged = sorted(tmp_path.glob("*.json"))[0]
+    damaged.write_bytes(damage)
+    with pytest.warns(CacheWarning, match=f"{damaged}: unreadable cached pair .*; deleted, recomputing it"):
+        again = pair_matrices(entries, {"tv": {}}, resamples=resamples, cache=PairCache(tmp_path), b=0.01, progress=False)
+    np.testing.assert_array_equal(again["tv"].values, clean.values)
+    np.testing.assert_array_equal(again["tv"].resampled, clean.resampled)
+    assert json.loads(damaged.read_text())["value"] in clean.values  # rewritten whole
+
+
+def test_another_code_version_never_serves_cached_pairs(entries, tmp_path, monkeypatch):
+    """Results cached by another version of the code are recomputed, not served."""
+    cache = PairCache(tmp_path)
+    pair_matrices(entries, {"tv": {}}, cache=cache, b=0.01, progress=False)
+    calls = []
+    real_compare = pairs.compare_measures
+    monkeypatch.setattr(pairs, "compare_measures", lambda *a, **k: calls.append(a) or real_compare(*a, **k))
+    monkeypatch.setattr(pairs, "code_version", lambda: "0.0.0+another")
+    pair_matrices(entries, {"tv": {}}, cache=cache, b=0.01, progress=False)
+    assert len(calls) == 3 and len(list(tmp_path.glob("*.json"))) == 6
+
+
+def test_the_cache_key_version_is_the_exported_plugins_version(tmp_path):
+    """One version helper: the pair cache and the exported folder's VERSION agree."""
+    from bayesrep_plugin.brainscore import vendor
+
+    assert vendor.write_plugin("brainscore_vision", tmp_path / "bayesrep") == pairs.code_version()
 
 
 def test_summary_interval_is_recentred_on_the_value():

@@ -163,9 +163,9 @@ def test_compare_and_leaderboard_commands_on_a_cluster_print_the_serial_results(
     files = write_dataset(tmp_path / "data")
     commands = {
         "compare": ["compare", str(files["near"]), str(files["mid"]), str(files["far"]),
-                    "--stimulus-ids", str(files["far_ids"]), "--measure", "tv", "kl", "--bootstrap", "3"],
+                    "--stimulus-ids", str(files["far_ids"]), "--measure", "tv", "kl", "--n-bootstrap", "3"],
         "leaderboard": ["leaderboard", "--model", str(files["near"]), "--model", str(files["mid"]),
-                        "--neural", str(files["brain"]), "--measure", "js", "--bootstrap", "3"]}
+                        "--neural", str(files["brain"]), "--measure", "js", "--n-bootstrap", "3"]}
     for name, command in commands.items():
         results = []
         for where in ([], ["--scheduler", client.scheduler.address]):

@@ -10,6 +10,7 @@ import xarray as xr
 import bayesrep_plugin as br
 from bayesrep_plugin.assemblies.rdm import correlation_stimulus_kernel, stimulus_kernel
 from bayesrep_plugin.assemblies.responses import responses_from_assembly
+from bayesrep_plugin.core.evidence import model_evidence, readout_spectrum
 from bayesrep_plugin.reports.inputs import InputError, Source, load_input
 from bayesrep_plugin.reports.leaderboard import Brain, LeaderboardConfig, build_leaderboard, rank, read_config
 from bayesrep_plugin.reports.settings import Settings
@@ -84,6 +85,8 @@ def test_leaderboard_with_a_brain_in_two_sessions_and_one_without_a_split(files,
     assert {r["representation"] for r in report.rows if r["dataset"] == "IT mean"} == {"near", "far", "IT"}
     assert np.isnan(rows["IT mean", "tv", "near"]["minus_split_half"])
     assert any("IT mean: given as a single kernel" in note for note in report.notes)
+    # kernels and RDMs have no responses to score: no posterior over models, and the report says so
+    assert report.evidence == [] and sum("given as a kernel or RDM, not responses" in note for note in report.notes) == 2
     assert rows["IT", "tv", "near"]["rank"] < rows["IT", "tv", "far"]["rank"]
     assert not np.isnan(rows["IT", "tv", "near"]["bootstrap_sd"])
     # responses as linear kernels beside a correlation RDM: the report says so
@@ -104,6 +107,11 @@ def test_response_kernel_correlation_turns_responses_into_pearson_r(files, tmp_p
     for half in halves:  # each half's Pearson r; together they use every repetition once
         assert np.allclose(np.diag(half), 1) and not np.allclose(half, np.corrcoef(brain.means))
     assert not any("different transformations" in note for note in report.notes)
+    # the posterior over models scores the brain's responses under the model's kernel as the board uses it
+    (evidence,) = report.evidence
+    spectrum = readout_spectrum(br.Representation.from_kernel(np.corrcoef(near), name="near"))
+    expected = model_evidence([spectrum], brain.means, settings.b)
+    assert evidence.dataset == "brain" and evidence.rows()[0]["log_evidence"] == pytest.approx(expected.total[0], rel=1e-9)
     with pytest.raises(InputError, match="unknown response_kernel 'cosine'"):
         Settings(response_kernel="cosine")
 

@@ -14,6 +14,7 @@ import bayesrep_plugin as br
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.assemblies.responses import responses_from_assembly
 from bayesrep_plugin.assemblies.responses import split_half
+from bayesrep_plugin.core.evidence import model_evidence, readout_spectrum
 from bayesrep_plugin.reports import pairs
 from bayesrep_plugin.reports.atomic import TEMP_SUFFIX
 from bayesrep_plugin.reports.inputs import InputError, Source, load_assembly, load_responses
@@ -92,9 +93,12 @@ def test_ranking_follows_the_known_order(report):
 def test_write_report_files_agree_with_the_rows(report, tmp_path):
     paths = write_report(report, tmp_path)
     names = {p.name for p in tmp_path.iterdir() if p.is_file()}
-    figures = ["heatmap-tv", "mds-tv", "heatmap-js", "mds-js", "scores-tv", "scores-js", "scatter-vs-cka-rsa"]
-    assert names == {f"leaderboard.{ext}" for ext in ("csv", "md", "json", "html")} | {
+    figures = ["heatmap-tv", "mds-tv", "heatmap-js", "mds-js", "scores-tv", "scores-js", "posterior-over-models",
+               "scatter-vs-cka-rsa"]
+    written = {f"leaderboard.{ext}" for ext in ("csv", "md", "json", "html")} | {"evidence.csv"} | {
         f"{stem}.{ext}" for stem in figures for ext in ("png", "svg")}
+    assert names == written | {".bayesrep-files.json", ".bayesrep.lock"}
+    assert set(json.loads((tmp_path / ".bayesrep-files.json").read_text())["files"]) == written
     parsed = list(csv.DictReader(paths["csv"].open()))
     assert len(parsed) == len(report.rows) == 8
     assert [float(r["value"]) for r in parsed] == [r["value"] for r in report.rows]
@@ -102,7 +106,28 @@ def test_write_report_files_agree_with_the_rows(report, tmp_path):
     assert data["n_stimuli"] == 60 and len(data["rows"]) == 8
     assert np.allclose(data["matrices"]["tv"]["values"], report.matrices["tv"].values)
     html = paths["html"].read_text()
-    assert html.count("<img ") == len(figures) and html.count("<table>") == 2
+    assert html.count("<img ") == len(figures) and html.count("<table>") == 3  # tv, js, posterior over models
+    assert [row["model"] for row in data["evidence"]] == [row["model"] for row in report.evidence_rows]
+    assert [float(r["posterior"]) for r in csv.DictReader(paths["evidence"].open())] == [
+        row["posterior"] for row in report.evidence_rows]
+
+
+def test_posterior_over_models_is_the_core_evidence_of_the_brains_mean_responses(files, report):
+    brain = load_responses(Source(files["brain"]))
+    data = signals(60, 0)
+    spectra = [readout_spectrum(br.Representation.from_activations(data[name], name=name))
+               for name in ("near", "mid", "far")]
+    expected = model_evidence(spectra, brain.means, SETTINGS.b)
+    (dataset,) = report.evidence
+    assert dataset.dataset == "V4" and dataset.n_neuroids == 30
+    rows = {row["model"]: row for row in dataset.rows()}
+    for m, name in enumerate(("near", "mid", "far")):
+        assert rows[name]["log_evidence"] == pytest.approx(expected.total[m], rel=1e-10)
+        assert rows[name]["log_evidence_per_neuroid"] == pytest.approx(expected.total[m] / 30, rel=1e-10)
+        assert rows[name]["posterior"] == pytest.approx(expected.posterior[m], rel=1e-9, abs=1e-300)
+    assert [row["model"] for row in dataset.rows()] == ["near", "mid", "far"]  # the brain's signal is a rotation of near
+    assert rows["near"]["posterior"] > 0.99 and sum(row["posterior"] for row in rows.values()) == pytest.approx(1)
+    assert not any("no posterior over models" in note for note in report.notes)
 
 
 def test_comparison_of_files(files, tmp_path):
@@ -143,7 +168,7 @@ def test_config_is_read_relative_to_its_folder(files):
     config = read_config(write_config(folder, """
 title: T
 measures: js
-bootstrap: 3
+n_bootstrap: 3
 models:
   - {path: near.nc, name: N, layers: [early, late]}
   - {path: far.npy, stimulus_ids: far-ids.txt}
@@ -164,8 +189,10 @@ neural:
     ("models: [near.nc\nneural: x\n", "not valid YAML"),
     ("models: [{path: near.nc, layer: x}]\nneural: [brain.nc]\n", r"models\[0\]: unknown key\(s\) \['layer'\]"),
     ("models: [near.nc]\nneural: [brain.nc]\nmax_stimuli: 3\n", "max_stimuli must be a whole number of at least 10"),
-    ("models: [near.nc]\nneural: [brain.nc]\nbootstrap: 1\n", "bootstrap must be 0 .no intervals. or a whole number of at least 2"),
+    ("models: [near.nc]\nneural: [brain.nc]\nn_bootstrap: 1\n", "bootstrap must be 0 .no intervals. or a whole number of at least 2"),
     ("models: [near.nc]\nneural: [brain.nc]\nb: -1\n", "b .noise-to-signal ratio. must be a finite number >= 0"),
+    ("models: [near.nc]\nneural: [brain.nc]\nbootstrap: 5\nscheme: half\n",
+     "'bootstrap' is now called 'n_bootstrap'; 'scheme' is now called 'bootstrap_scheme'"),
 ])
 def test_bad_config_names_the_file_and_the_problem(files, text, message):
     path = write_config(files["near"].parent, text)

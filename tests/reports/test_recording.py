@@ -59,7 +59,7 @@ def test_side_by_side_agrees_with_the_leaderboard_and_brainscore(built, sources)
         assert 0 < row["tv"] < 1 and 0 < row["js"] < 1
         # Brain-Score's ceiled score is r² / ceiling (its explained_variance), with the same ceiling.
         assert row["pls_ceiled"] == pytest.approx(row["pls_r"] ** 2 / ceiling, rel=1e-12)
-        model = recording._brainscore_model(load_assembly([s for s in sources if s.label == row["model"]][0]),
+        model = recording.brainscore_model(load_assembly([s for s in sources if s.label == row["model"]][0]),
                                             np.unique(assembly["stimulus_id"].values))
         direct = load_metric("bayes_js", n_bootstrap=recording.METRIC_BOOTSTRAP)(model, assembly)
         assert row["bayes_js"] == pytest.approx(float(direct), abs=1e-12)
@@ -77,7 +77,7 @@ def test_posterior_table_is_our_metric_after_observing_k_images(built, sources):
     assembly = recording.neural_assembly()
     row = table.rows[-1]
     assert row["k=0"] == side[row["model"]]["bayes_js"]
-    model = recording._brainscore_model(load_assembly([s for s in sources if s.label == row["model"]][0]),
+    model = recording.brainscore_model(load_assembly([s for s in sources if s.label == row["model"]][0]),
                                         np.unique(assembly["stimulus_id"].values))
     k = recording.POSTERIOR_OBSERVED[0]
     direct = load_metric("bayes_js", n_bootstrap=recording.METRIC_BOOTSTRAP, n_observed=k)(model, assembly)

@@ -1,0 +1,34 @@
+"""``bayesrep ARGS``, held at a known point until SIGINT comes: halfway through writing the cache file
+that follows the first finished pair (a leaderboard caches tv and js, one file each, per pair).
+
+Usage: ``python interruptible.py READY ARGS...``. It creates the file READY once it is held there;
+the Ctrl-C test waits for that file, then sends SIGINT. So the interrupt always lands at the worst
+moment (a result half written to disk), however fast or loaded the machine is.
+"""
+
+import itertools
+import sys
+import time
+from pathlib import Path
+
+from bayesrep_plugin import cli
+from bayesrep_plugin.reports import atomic, pairs
+
+FILES_BEFORE_HOLDING = 2  # the first pair's tv and js
+ready = Path(sys.argv[1])
+files_written = itertools.count(1)
+write_text = pairs.write_text
+
+
+def write_text_held_after_the_first_pair(path: Path, text: str) -> Path:
+    if next(files_written) <= FILES_BEFORE_HOLDING:
+        return write_text(path, text)
+    with atomic.replacing(path) as temporary:
+        temporary.write_text(text[: len(text) // 2])
+        ready.touch()
+        while True:  # held until SIGINT: it cuts the sleep short and raises KeyboardInterrupt here
+            time.sleep(1)
+
+
+pairs.write_text = write_text_held_after_the_first_pair
+sys.exit(cli.main(sys.argv[2:]))
