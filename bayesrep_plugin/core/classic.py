@@ -15,6 +15,16 @@ distance correlation (Székely et al. 2007), the Jaccard similarity of k-nearest
 (as in ReSi, Klabunde et al.), GULP (Boix-Adsera et al. 2022) and the angle between two RDMs
 (the reference's ``rsa_arccos``). Euclidean distances are √(Kᵢᵢ + Kⱼⱼ − 2Kᵢⱼ) and cosines
 Kᵢⱼ / √(KᵢᵢKⱼⱼ), so none needs the activations.
+
+Thin representations (d < n, kept as a factor F with F Fᵀ = K) get CKA, unbiased CKA and RSA
+(Pearson, cosine) from d₁ × d₂ cross products instead, in O(n·d₁·d₂) and without any n × n
+matrix: ⟨K₁, K₂⟩_F = ‖F₁ᵀF₂‖²_F, and for feature-centred factors G (Gᵀ1 = 0) the squared
+Euclidean RDM D = k1ᵀ + 1kᵀ − 2GGᵀ (k the squared row norms) has the sums over stimulus pairs
+
+    Σᵢⱼ Dᵢⱼ = 2n Σk,    Σᵢⱼ D₁ᵢⱼ D₂ᵢⱼ = 2n k₁·k₂ + 2 Σk₁ Σk₂ + 4 ‖G₁ᵀG₂‖²_F,
+
+and the diagonal of D is zero, so these are twice the upper triangle's sums: the same Pearson and
+cosine as from the RDMs (the ``*_thin`` functions; the measures choose them when both sides are thin).
 """
 
 from __future__ import annotations
@@ -89,6 +99,64 @@ def rsa(K1: np.ndarray, K2: np.ndarray, rdm_comparison: str = "pearson") -> floa
 
         return float(scipy.stats.spearmanr(a, b)[0])
     return float(np.corrcoef(a, b)[0, 1])
+
+
+def cka_thin(rep1: Representation, rep2: Representation) -> float:
+    """:func:`cka` of two thin representations: ‖G₁ᵀG₂‖²_F / (‖G₁ᵀG₁‖_F ‖G₂ᵀG₂‖_F), G the centred factors."""
+    G1, G2 = rep1.centered_factor, rep2.centered_factor
+    denominator = np.linalg.norm(rep1.centered_gram) * np.linalg.norm(rep2.centered_gram)
+    if denominator == 0:
+        raise ValueError("CKA is undefined: a centered kernel is zero (constant representation)")
+    return float(np.linalg.norm(G1.T @ G2) ** 2 / denominator)
+
+
+def _hsic_unbiased_thin(F1: np.ndarray, F2: np.ndarray) -> float:
+    """:func:`hsic_unbiased` from factors: with k the squared row norms, K̃ = F Fᵀ − diag(k),
+    tr(K̃₁K̃₂) = ‖F₁ᵀF₂‖²_F − k₁·k₂ and K̃1 = F (Fᵀ1) − k."""
+    n = F1.shape[0]
+    k1, k2 = (F1 * F1).sum(axis=1), (F2 * F2).sum(axis=1)
+    a_sum, b_sum = F1 @ F1.sum(axis=0) - k1, F2 @ F2.sum(axis=0) - k2
+    value = (np.linalg.norm(F1.T @ F2) ** 2 - k1 @ k2 + a_sum.sum() * b_sum.sum() / ((n - 1) * (n - 2))
+             - 2 * (a_sum @ b_sum) / (n - 2))
+    return float(value / (n * (n - 3)))
+
+
+def cka_unbiased_thin(rep1: Representation, rep2: Representation) -> float:
+    """:func:`cka_unbiased` of two thin representations, from their factors."""
+    n = rep1.n
+    if n < 4:
+        raise ValueError(f"unbiased HSIC needs at least 4 stimuli; got {n}")
+    F1, F2 = rep1.factor, rep2.factor
+    h11, h22 = _hsic_unbiased_thin(F1, F1), _hsic_unbiased_thin(F2, F2)
+    if h11 <= 0 or h22 <= 0:
+        raise ValueError("unbiased CKA is undefined: an unbiased HSIC(K, K) is not positive "
+                         "(too few stimuli or a nearly constant representation)")
+    return _hsic_unbiased_thin(F1, F2) / math.sqrt(h11 * h22)
+
+
+def rsa_thin(rep1: Representation, rep2: Representation, rdm_comparison: str = "pearson") -> float:
+    """:func:`rsa` of two thin representations: Pearson and cosine from the RDMs' sums over stimulus
+    pairs (module docstring); Spearman needs the ranks of every entry, so it builds the RDMs."""
+    if rdm_comparison not in RDM_COMPARISONS:
+        raise ValueError(f"rdm_comparison={rdm_comparison!r} is not one of {RDM_COMPARISONS}")
+    if rdm_comparison == "spearman":
+        return rsa(rep1.kernel, rep2.kernel, rdm_comparison)
+    G1, G2 = rep1.centered_factor, rep2.centered_factor
+    n = G1.shape[0]
+    k1, k2 = (G1 * G1).sum(axis=1), (G2 * G2).sum(axis=1)
+    sums = lambda ka, kb, cross: 2 * n * (ka @ kb) + 2 * ka.sum() * kb.sum() + 4 * np.linalg.norm(cross) ** 2
+    s11, s22 = sums(k1, k1, rep1.centered_gram), sums(k2, k2, rep2.centered_gram)
+    s12 = sums(k1, k2, G1.T @ G2)
+    if rdm_comparison == "cosine":
+        if s11 == 0 or s22 == 0:
+            raise ValueError("RSA (cosine) is undefined: an RDM is all zeros")
+        return float(s12 / math.sqrt(s11 * s22))
+    pairs = n * (n - 1)  # ordered pairs i ≠ j
+    s1, s2 = 2 * n * k1.sum(), 2 * n * k2.sum()
+    var1, var2 = s11 - s1 * s1 / pairs, s22 - s2 * s2 / pairs
+    if var1 <= 1e-12 * s11 or var2 <= 1e-12 * s22:  # at rounding level: the RDM is constant
+        raise ValueError("RSA is undefined: an RDM is constant (all stimuli equidistant)")
+    return float((s12 - s1 * s2 / pairs) / math.sqrt(var1 * var2))
 
 
 def procrustes_angle(rep1: Representation, rep2: Representation) -> float:

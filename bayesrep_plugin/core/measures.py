@@ -182,8 +182,14 @@ def _closed_form(fn):
     return lambda pair: Estimate(fn(pair.spectrum))
 
 
-def _from_kernels(fn):
-    return lambda pair, **options: Estimate(fn(pair.rep1.kernel, pair.rep2.kernel, **options))
+def _from_kernels(fn, thin=None):
+    """The measure ``fn(K₁, K₂)``; when both representations are thin (kept as factors, d < n) and
+    ``thin(rep1, rep2)`` computes the same value from the factors, that instead (no n × n matrix)."""
+    def measure(pair, **options):
+        if thin is not None and pair.rep1.factor is not None and pair.rep2.factor is not None:
+            return Estimate(thin(pair.rep1, pair.rep2, **options))
+        return Estimate(fn(pair.rep1.kernel, pair.rep2.kernel, **options))
+    return measure
 
 
 _ROT_SCALE = frozenset({ROTATION, SCALING})
@@ -210,11 +216,13 @@ MEASURES: dict[str, Measure] = {m.name: m for m in [
             "distance", lambda pair: Estimate(gaussian.bures_distance(pair)), True, True,
             (0.0, math.sqrt(2)), _ROT_SCALE),
     Measure("cka", "linear centered kernel alignment (biased HSIC; Kornblith et al. 2019)",
-            "similarity", _from_kernels(classic.cka), False, True, (0.0, 1.0), _ALL, bayesian=False),
+            "similarity", _from_kernels(classic.cka, classic.cka_thin), False, True, (0.0, 1.0), _ALL, bayesian=False),
     Measure("cka_unbiased", "linear CKA from unbiased HSIC (Song et al. 2012)",
-            "similarity", _from_kernels(classic.cka_unbiased), False, True, (-1.0, 1.0), _ALL, bayesian=False),
+            "similarity", _from_kernels(classic.cka_unbiased, classic.cka_unbiased_thin), False, True, (-1.0, 1.0),
+            _ALL, bayesian=False),
     Measure("rsa", "correlation of squared-Euclidean RDMs (pearson, spearman or cosine)",
-            "similarity", _from_kernels(classic.rsa), False, True, (-1.0, 1.0), _ALL, ("rdm_comparison",),
+            "similarity", _from_kernels(classic.rsa, classic.rsa_thin), False, True, (-1.0, 1.0), _ALL,
+            ("rdm_comparison",),
             bayesian=False),
     Measure("procrustes", "angular orthogonal Procrustes shape distance in radians (Williams et al. 2021)",
             "distance", lambda pair: Estimate(classic.procrustes_angle(pair.rep1, pair.rep2)), True, True,

@@ -268,6 +268,11 @@ class Representation:
         return _read_only(V[:, keep] * np.sqrt(w[keep]))
 
     @cached_property
+    def centered_gram(self) -> np.ndarray:
+        """GᵀG for the centred factor G: the per-representation part of CKA and RSA on thin pairs."""
+        return _read_only(self.centered_factor.T @ self.centered_factor)
+
+    @cached_property
     def gram(self) -> np.ndarray:
         """FᵀF (d × d): the factor's Gram matrix, whose eigenvalues are K's nonzero ones."""
         return _read_only(self.factor.T @ self.factor)

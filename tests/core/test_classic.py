@@ -43,6 +43,43 @@ def test_unbiased_hsic_equals_its_u_statistic():
     assert hsic_unbiased(K, L) == pytest.approx(_hsic_unbiased_bruteforce(K, L), rel=1e-10)
 
 
+@pytest.mark.parametrize("name, options", [
+    ("cka", {}), ("cka_unbiased", {}), ("rsa", {}), ("rsa", {"rdm_comparison": "cosine"}),
+    ("rsa", {"rdm_comparison": "spearman"})])
+def test_thin_representations_give_the_kernels_values_without_them(XY, name, options):
+    # d < n: the measures use the factors (d₁ × d₂ cross products); the same value as from the kernels.
+    X, Y = XY
+    thin = [br.Representation.from_activations(Z) for Z in (X, Y)]
+    assert all(rep.factor is not None for rep in thin)
+    kernels = [br.Representation.from_kernel(Z @ Z.T) for Z in (X, Y)]
+    value = float(br.compare(*thin, name, **options))
+    assert value == pytest.approx(float(br.compare(*kernels, name, **options)), rel=1e-10)
+    assert "kernel" not in vars(thin[0]) or options.get("rdm_comparison") == "spearman"  # no n × n matrix made
+    # far from the origin (both routes lose the same digits to the large kernel entries there)
+    far = X + 100.0
+    shifted = [br.Representation.from_activations(far), br.Representation.from_kernel(far @ far.T)]
+    assert float(br.compare(shifted[0], thin[1], name, **options)) == pytest.approx(
+        float(br.compare(shifted[1], kernels[1], name, **options)), rel=1e-8)
+
+
+def test_thin_unbiased_hsic_equals_its_u_statistic():
+    from bayesrep_plugin.core.classic import _hsic_unbiased_thin
+    rng = np.random.default_rng(1)
+    X, Y = rng.standard_normal((7, 3)), rng.standard_normal((7, 2))
+    assert _hsic_unbiased_thin(X, Y) == pytest.approx(_hsic_unbiased_bruteforce(X @ X.T, Y @ Y.T), rel=1e-10)
+
+
+def test_thin_rsa_of_equidistant_stimuli_is_refused():
+    # The 6 vertices of a regular simplex in 5 dimensions (thin): every distance equal, the RDM constant.
+    U, S, _ = np.linalg.svd(np.eye(6) - 1 / 6)
+    simplex = U[:, :5] * S[:5]
+    assert np.ptp(scipy.spatial.distance.pdist(simplex)) < 1e-12
+    other = np.random.default_rng(2).standard_normal((6, 3))
+    with pytest.raises(ValueError, match="an RDM is constant"):
+        br.compare(simplex, other, "rsa")
+    assert float(br.compare(simplex, other, "rsa", rdm_comparison="cosine")) > 0  # defined: not all zeros
+
+
 def test_rsa_equals_correlation_of_pdist_rdms(XY):
     X, Y = XY
     a = scipy.spatial.distance.pdist(X, "sqeuclidean")
