@@ -7,6 +7,7 @@ moment (a result half written to disk), however fast or loaded the machine is.
 """
 
 import itertools
+import signal
 import sys
 import time
 from pathlib import Path
@@ -31,4 +32,7 @@ def write_text_held_after_the_first_pair(path: Path, text: str) -> Path:
 
 
 pairs.write_text = write_text_held_after_the_first_pair
+# A test run started in the background of a non-interactive shell has SIGINT ignored, and Python
+# then leaves it so in its children: restore the KeyboardInterrupt that a terminal's Ctrl-C gives.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.exit(cli.main(sys.argv[2:]))
