@@ -24,7 +24,7 @@ demo: $(STAMP)
 # core alone under current numpy 2; the brainscore_language registration in an environment of its own
 # (it cannot share one with brainscore-vision); the exported folders as Brain-Score's CI tests them.
 test: $(STAMP) chromium
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2  # two processes (CI's two cores), each test on one BLAS thread
 	$(PY) -m pytest -q -m hypothesis --hypothesis-profile=randomized
 	scripts/core-numpy2.sh
 	scripts/language-env.sh
