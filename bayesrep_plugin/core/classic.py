@@ -110,13 +110,15 @@ def cka_thin(rep1: Representation, rep2: Representation) -> float:
     return float(np.linalg.norm(G1.T @ G2) ** 2 / denominator)
 
 
-def _hsic_unbiased_thin(F1: np.ndarray, F2: np.ndarray) -> float:
+def _hsic_unbiased_thin(F1: np.ndarray, F2: np.ndarray, cross: np.ndarray | None = None) -> float:
     """:func:`hsic_unbiased` from factors: with k the squared row norms, K̃ = F Fᵀ − diag(k),
-    tr(K̃₁K̃₂) = ‖F₁ᵀF₂‖²_F − k₁·k₂ and K̃1 = F (Fᵀ1) − k."""
+    tr(K̃₁K̃₂) = ‖F₁ᵀF₂‖²_F − k₁·k₂ and K̃1 = F (Fᵀ1) − k. ``cross`` is F₁ᵀF₂ when already known
+    (a representation's cached Gram)."""
     n = F1.shape[0]
+    cross = F1.T @ F2 if cross is None else cross
     k1, k2 = (F1 * F1).sum(axis=1), (F2 * F2).sum(axis=1)
     a_sum, b_sum = F1 @ F1.sum(axis=0) - k1, F2 @ F2.sum(axis=0) - k2
-    value = (np.linalg.norm(F1.T @ F2) ** 2 - k1 @ k2 + a_sum.sum() * b_sum.sum() / ((n - 1) * (n - 2))
+    value = (np.linalg.norm(cross) ** 2 - k1 @ k2 + a_sum.sum() * b_sum.sum() / ((n - 1) * (n - 2))
              - 2 * (a_sum @ b_sum) / (n - 2))
     return float(value / (n * (n - 3)))
 
@@ -127,7 +129,7 @@ def cka_unbiased_thin(rep1: Representation, rep2: Representation) -> float:
     if n < 4:
         raise ValueError(f"unbiased HSIC needs at least 4 stimuli; got {n}")
     F1, F2 = rep1.factor, rep2.factor
-    h11, h22 = _hsic_unbiased_thin(F1, F1), _hsic_unbiased_thin(F2, F2)
+    h11, h22 = _hsic_unbiased_thin(F1, F1, rep1.gram), _hsic_unbiased_thin(F2, F2, rep2.gram)
     if h11 <= 0 or h22 <= 0:
         raise ValueError("unbiased CKA is undefined: an unbiased HSIC(K, K) is not positive "
                          "(too few stimuli or a nearly constant representation)")
