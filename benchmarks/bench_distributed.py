@@ -1,6 +1,6 @@
 """The pairwise TV matrix of 25 representations, here serially vs on a local Dask cluster.
 
-    .venv/bin/python benchmarks/bench_distributed.py [--representations 25] [--n 1000]
+    .venv/bin/python benchmarks/bench_distributed.py [--representations 25] [--n 1000] [--resamples 64]
 
 25 representations of n = 1,000 stimuli, d = 64 ... 2,048 features (log-spaced; random
 activations): 300 pairs, the low-rank path where d₁ + d₂ < n, a generalized eigenproblem of
@@ -10,6 +10,11 @@ last row runs the same pairs in two plain forked processes (every other pair eac
 two processes get from this machine, the bound for 2 workers. Targets: the matrix ≤ 30 s on 2
 workers; 1 → 2 workers ≥ 1.7× faster; with another process keeping one core busy (a busy loop),
 the time per pair on 2 workers rises ≤ 2.5×.
+
+Then one pair with many resamples (the two largest representations, 64 resamples of half the
+stimuli), serially and on 2 workers, which split its resamples into tasks. The matrix's time vs
+the number of workers (1 to 4: on this machine's 2 cores, 3 and 4 show the saturation) is drawn
+in docs/benchmarks/workers.png beside the ideal, serial time / workers.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -27,9 +33,11 @@ from bayesrep_plugin.assemblies.bootstrap import single_blas_thread
 from bayesrep_plugin.core import compare_measures
 from bayesrep_plugin.core.prior import Representation
 from bayesrep_plugin.reports.distributed import available_cores, connect
+from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.reports.pairs import Entry, pair_matrices
 
 BUSY_LOOP = "while True: pass"
+FIGURE = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / "workers.png"
 
 
 def board(count: int, n: int) -> list[Entry]:
@@ -38,10 +46,10 @@ def board(count: int, n: int) -> list[Entry]:
     return [Entry(f"d={d}", "model", Representation.from_activations(rng.standard_normal((n, d)))) for d in sizes]
 
 
-def timed_matrix(entries: list[Entry], client) -> tuple[float, np.ndarray]:
+def timed_matrix(entries: list[Entry], client, resamples: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     start = time.perf_counter()
-    values = pair_matrices(entries, {"tv": {}}, b=0.01, progress=False, client=client)["tv"].values
-    return time.perf_counter() - start, values
+    matrix = pair_matrices(entries, {"tv": {}}, b=0.01, resamples=resamples, progress=False, client=client)["tv"]
+    return time.perf_counter() - start, np.concatenate([matrix.values.ravel(), matrix.resampled.ravel()])
 
 
 def every_other_pair(entries: list[Entry], parity: int) -> list[float]:
@@ -63,6 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--representations", type=int, default=25)
     parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--resamples", type=int, default=64)
     args = parser.parse_args()
     entries = board(args.representations, args.n)
     pairs = len(entries) * (len(entries) - 1) // 2
@@ -76,7 +85,7 @@ def main() -> None:
         serial, reference = timed_matrix(entries, None)
     print(f"{'serial, in this process':<34} | {'':>9} | {serial:10.1f} | {serial / pairs:8.3f} | {1.0:9.2f} | ")
     times = {}
-    for workers, busy in ((1, False), (2, False), (2, True)):
+    for workers, busy in ((1, False), (2, False), (2, True), (3, False), (4, False)):
         loop = subprocess.Popen([sys.executable, "-c", BUSY_LOOP]) if busy else None
         try:
             start = time.perf_counter()
@@ -89,15 +98,50 @@ def main() -> None:
                 loop.wait()
         name = f"{workers} worker{'s' if workers > 1 else ''}" + (", one core kept busy" if busy else "")
         wall = times[workers, busy]
-        print(f"{name:<34} | {started:9.1f} | {wall:10.1f} | {wall * workers / pairs:8.3f} | "
+        print(f"{name:<34} | {started:9.1f} | {wall:10.1f} | {wall * min(workers, available_cores()) / pairs:8.3f} | "
               f"{serial / wall:9.2f} | {np.abs(values - reference).max():.1e}")
     plain = timed_plain_processes(entries)
     print(f"{'2 plain processes (no Dask)':<34} | {'':>9} | {plain:10.1f} | {plain * 2 / pairs:8.3f} | "
           f"{serial / plain:9.2f} |")
+
+    largest = entries[-2:]
+    resamples = resample_indices(args.n, args.resamples, seed=0)
+    with single_blas_thread():
+        one_serial, one_reference = timed_matrix(largest, None, resamples)
+    with connect(workers=2) as client:
+        one_spread, one_values = timed_matrix(largest, client, resamples)
+    print(f"\none pair ({largest[0].label} vs {largest[1].label}) with {args.resamples} resamples: serial "
+          f"{one_serial:.1f} s, 2 workers {one_spread:.1f} s ({one_serial / one_spread:.2f}×), "
+          f"max |diff| {np.abs(one_values - one_reference).max():.1e}")
+
     print(f"\n1 → 2 workers: {times[1, False] / times[2, False]:.2f}× faster (target ≥ 1.7×); "
           f"serial → 2 plain processes: {serial / plain:.2f}×, what this machine gives two processes now")
     print(f"one core busy: time per pair on 2 workers × {times[2, True] / times[2, False]:.2f} (target ≤ 2.5×)")
     print(f"the matrix on 2 workers: {times[2, False]:.1f} s (target ≤ 30 s)")
+    plot(serial, {workers: wall for (workers, busy), wall in times.items() if not busy}, plain, pairs, args.n)
+    print(f"figure: {FIGURE.relative_to(FIGURE.parents[2])}")
+
+
+def plot(serial: float, times: dict[int, float], plain: float, pairs: int, n: int) -> None:
+    """The matrix's time vs workers, beside the ideal serial / min(workers, cores)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    workers = sorted(times)
+    cores = available_cores()
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    ax.plot(workers, [times[w] for w in workers], "o-", label="Dask LocalCluster")
+    ax.plot(workers, [serial / min(w, cores) for w in workers], "k--", label=f"serial / min(workers, {cores} cores)")
+    ax.plot([2], [plain], "s", label="2 plain processes (no Dask)")
+    ax.axhline(serial, color="grey", lw=0.8, label="serial, in one process")
+    ax.set(xlabel="workers (one thread, one BLAS thread each)", ylabel="time (s)", xticks=workers, ylim=(0, None),
+           title=f"{pairs} pairs of exact TV, n = {n}, on {cores} cores")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    FIGURE.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(FIGURE, dpi=100, metadata={"Software": None})
 
 
 if __name__ == "__main__":

@@ -2,15 +2,16 @@
 
 Only when asked: without a scheduler or a number of workers, :func:`connect` gives ``None`` and
 :func:`~.pairs.pair_matrices` measures every pair here, one after the other. Asked, the same
-pairs run as independent tasks, one per pair (its value on all stimuli and on every resample):
+work runs as independent tasks on pairs of representations (:mod:`~.pairs` makes one task per
+pair and part of its resamples):
 
 - each prepared :class:`~bayesrep_plugin.core.prior.Representation` is sent to the workers once
-  (``client.scatter``) and every pair task takes the two futures, so a representation's kernel or
+  (``client.scatter``) and every task takes the two futures, so a representation's kernel or
   factor crosses the network once, and a worker keeps what it derives from it (the prior
-  covariance, the basis) for its next pairs;
-- each finished pair is handed back at once (``as_completed``), and the caller stores it
-  atomically (:class:`~.pairs.PairCache`), so a killed run loses only the pairs in progress;
-- a worker that dies takes its scattered representations with it, and Dask cancels the pairs
+  covariance, the basis) for its next tasks;
+- each finished task is handed back at once (``as_completed``), and the caller stores what it
+  completes atomically (:class:`~.pairs.PairCache`), so a killed run loses only the work in progress;
+- a worker that dies takes its scattered representations with it, and Dask cancels the tasks
   that needed them: those are sent again, with their representations, in a new round.
 
 Workers run one thread each and BLAS one thread inside each (:data:`WORKER_ENVIRONMENT` for the
@@ -24,9 +25,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Mapping
 
 from bayesrep_plugin.assemblies.bootstrap import single_blas_thread
 from bayesrep_plugin.core.prior import Representation
@@ -45,11 +44,11 @@ SCHEDULER_VARIABLE = "BAYESREP_SCHEDULER"
 WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: Seconds to wait for a scheduler at an address to answer.
 CONNECT_TIMEOUT = 10
-#: Rounds of resending the pairs whose representations were lost with a worker, before giving up.
+#: Rounds of resending the tasks whose representations were lost with a worker, before giving up.
 ROUNDS = 5
 
-#: A pair task: (first position, second position) → (measures to compute, resamples).
-PairTasks = Mapping[tuple[int, int], tuple[dict[str, dict], np.ndarray]]
+#: Tasks on pairs: key → (first position, second position, the task's further arguments).
+PairTasks = Mapping[Hashable, tuple[int, int, tuple]]
 
 
 def available_cores() -> int:
@@ -114,19 +113,20 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         yield client
 
 
-#: Measures one pair: (first, second, measures, b, resamples) → {measure: result}.
-MeasurePair = Callable[[Representation, Representation, dict[str, dict], float, np.ndarray], dict]
+#: The work of a task: (first, second, *further arguments) → result.
+MeasurePair = Callable[..., Any]
 
 
-def _on_one_blas_thread(measure: MeasurePair, *arguments) -> dict:
-    """One pair on a worker, BLAS on one thread whatever the worker's environment says."""
+def _on_one_blas_thread(measure: MeasurePair, *arguments) -> Any:
+    """One task on a worker, BLAS on one thread whatever the worker's environment says."""
     with single_blas_thread():
         return measure(*arguments)
 
 
-def measure_pairs(client: Client, representations: list[Representation], tasks: PairTasks, b: float,
-                  measure: MeasurePair, finished: Callable[[tuple[int, int], dict], object]) -> None:
-    """``measure`` on every pair task on the cluster; ``finished(pair, result)`` as each one ends.
+def measure_pairs(client: Client, representations: list[Representation], tasks: PairTasks,
+                  measure: MeasurePair, finished: Callable[[Hashable, Any], object]) -> None:
+    """``measure(first, second, *arguments)`` for every task on the cluster; ``finished(key,
+    result)`` as each one ends.
 
     Each representation a task needs is scattered once per round; a round ends when every task has
     finished or was cancelled because a worker died with one of its representations. Errors of the
@@ -135,7 +135,7 @@ def measure_pairs(client: Client, representations: list[Representation], tasks: 
     Raises
     ------
     RuntimeError
-        When pairs are still cancelled after :data:`ROUNDS` rounds (workers keep dying).
+        When tasks are still cancelled after :data:`ROUNDS` rounds (workers keep dying).
     """
     from distributed import as_completed
 
@@ -143,19 +143,18 @@ def measure_pairs(client: Client, representations: list[Representation], tasks: 
     for _ in range(ROUNDS):
         if not remaining:
             return
-        needed = sorted({position for pair in remaining for position in pair})
+        needed = sorted({position for i, j, _ in remaining.values() for position in (i, j)})
         shared = dict(zip(needed, client.scatter([representations[k] for k in needed], broadcast=False, hash=False)))
-        futures = {client.submit(_on_one_blas_thread, measure, shared[i], shared[j], measures, b, resamples,
-                                 pure=False): (i, j)
-                   for (i, j), (measures, resamples) in remaining.items()}
+        futures = {client.submit(_on_one_blas_thread, measure, shared[i], shared[j], *arguments, pure=False): key
+                   for key, (i, j, arguments) in remaining.items()}
         for future in as_completed(futures):
             try:
                 result = future.result()
             except CancelledError:  # a worker died holding one of its representations
                 continue
-            pair = futures.pop(future)
-            finished(pair, result)
-            del remaining[pair]
+            key = futures.pop(future)
+            finished(key, result)
+            del remaining[key]
     if remaining:
-        raise RuntimeError(f"{len(remaining)} pairs were cancelled in each of {ROUNDS} rounds: workers of the "
+        raise RuntimeError(f"{len(remaining)} tasks were cancelled in each of {ROUNDS} rounds: workers of the "
                            f"cluster at {client.scheduler.address} keep dying (out of memory?)")

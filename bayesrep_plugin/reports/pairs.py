@@ -39,6 +39,12 @@ if TYPE_CHECKING:
     from distributed import Client
 
 
+#: Resamples per task on a cluster. A resample of half the stimuli costs about a quarter of its
+#: pair on all stimuli, tens of milliseconds at n = 1,000, and a task costs Dask a few: parts of 8
+#: keep that overhead small and still spread a single pair's 100 resamples over 13 tasks.
+RESAMPLES_PER_TASK = 8
+
+
 @dataclass(frozen=True, eq=False)
 class Entry:
     """One representation on a map or leaderboard."""
@@ -108,22 +114,39 @@ def pair_key(first: str, second: str, measure: str, options: dict, b: float, res
     return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
-def measure_pair(first: Representation, second: Representation, measures: dict[str, dict], b: float,
-                 resamples: np.ndarray, tick: Callable[[], object] = lambda: None) -> dict[str, PairValue]:
-    """Each measure (name → options) on all stimuli and on each resample; ``tick`` after each.
+def measure_rows(first: Representation, second: Representation, measures: dict[str, dict], b: float,
+                 resamples: np.ndarray, with_all_stimuli: bool = True,
+                 tick: Callable[[], object] = lambda: None) -> np.ndarray:
+    """Each measure (name → options) on all stimuli (the first row, if ``with_all_stimuli``) and on
+    each resample (a row each); ``tick`` after each row.
 
-    All measures of one resample share one pair, so the generalized eigenproblem is solved once
-    for all the measures.
+    All measures of one row share one pair, so the generalized eigenproblem is solved once for all
+    the measures.
+
+    Returns
+    -------
+    numpy.ndarray, shape (rows, len(measures))
     """
     def evaluate(rep1: Representation, rep2: Representation) -> list[float]:
         values = [float(value) for value in compare_measures(rep1, rep2, measures, b=b).values()]
         tick()
         return values
 
-    full = evaluate(first, second)
+    rows = [evaluate(first, second)] if with_all_stimuli else []
     with single_blas_thread():  # many small eigenproblems: one BLAS thread is faster (see bootstrap)
-        table = np.array([full] + [evaluate(first.subset(index), second.subset(index)) for index in resamples])
+        rows += [evaluate(first.subset(index), second.subset(index)) for index in resamples]
+    return np.array(rows).reshape(len(rows), len(measures))
+
+
+def pair_values(measures: dict[str, dict], table: np.ndarray) -> dict[str, PairValue]:
+    """A pair's :func:`measure_rows` table (all stimuli, then every resample) as PairValues."""
     return {name: PairValue(float(table[0, k]), table[1:, k]) for k, name in enumerate(measures)}
+
+
+def measure_pair(first: Representation, second: Representation, measures: dict[str, dict], b: float,
+                 resamples: np.ndarray, tick: Callable[[], object] = lambda: None) -> dict[str, PairValue]:
+    """Each measure (name → options) on all stimuli and on each resample; ``tick`` after each."""
+    return pair_values(measures, measure_rows(first, second, measures, b, resamples, tick=tick))
 
 
 def summarize(value: float, resampled: np.ndarray) -> dict:
@@ -140,6 +163,31 @@ def summarize(value: float, resampled: np.ndarray) -> dict:
     low, high = np.percentile(resampled, [2.5, 97.5]) - shift
     return {"value": float(value), "ci_low": float(low), "ci_high": float(high),
             "bootstrap_sd": float(np.std(resampled, ddof=1))}
+
+
+def measure_on_cluster(client: Client, representations: list[Representation],
+                       missing: dict[tuple[int, int], tuple[dict[str, dict], np.ndarray]], b: float,
+                       finished: Callable[[tuple[int, int], dict[str, PairValue]], object],
+                       progress: Callable[[int], object]) -> None:
+    """The missing pairs ((i, j) → (measures, resamples)) as tasks on the cluster: each pair's
+    resamples split into parts of :data:`RESAMPLES_PER_TASK`, the first part with the value on all
+    stimuli, so that a pair with many resamples spreads over the workers too. ``finished(pair,
+    values)`` when a pair's last part is in; ``progress(rows)`` as each part lands."""
+    tasks, parts = {}, {}
+    for (i, j), (names, chosen) in missing.items():
+        starts = range(0, max(len(chosen), 1), RESAMPLES_PER_TASK)
+        parts[i, j] = dict.fromkeys(starts)
+        for start in starts:
+            tasks[i, j, start] = i, j, (names, b, chosen[start:start + RESAMPLES_PER_TASK], start == 0)
+
+    def part_finished(task: tuple[int, int, int], table: np.ndarray) -> None:
+        i, j, start = task
+        parts[i, j][start] = table
+        progress(len(table))
+        if all(part is not None for part in parts[i, j].values()):
+            finished((i, j), pair_values(missing[i, j][0], np.vstack(list(parts.pop((i, j)).values()))))
+
+    measure_pairs(client, representations, tasks, measure_rows, part_finished)
 
 
 @dataclass(frozen=True)
@@ -206,12 +254,8 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
                 finished((i, j), measure_pair(entries[i].representation, entries[j].representation, names, b, chosen,
                                               tick=lambda: bar.update()))
         else:
-            def finished_on_cluster(pair: tuple[int, int], computed: dict[str, PairValue]) -> None:
-                finished(pair, computed)
-                bar.update(1 + len(work[pair][0]))  # the bar moves by whole pairs
-
-            measure_pairs(client, [entry.representation for entry in entries], missing, b, measure_pair,
-                          finished_on_cluster)
+            measure_on_cluster(client, [entry.representation for entry in entries], missing, b, finished,
+                               progress=bar.update)
     for (i, j), (chosen, _) in work.items():
         for name, result in results[i, j].items():
             pair_resampled = result.resampled if len(chosen) == len(resamples) else np.nan

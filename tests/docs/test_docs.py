@@ -173,6 +173,7 @@ def test_numbers_the_pages_quote_from_the_code_and_the_tests():
     from bayesrep_plugin.brainscore.metrics import BayesianReadoutCeiling, BayesianReadoutSimilarity
     from bayesrep_plugin.core import exact
     from bayesrep_plugin.core.montecarlo import DEFAULT_SAMPLES
+    from bayesrep_plugin.reports.pairs import RESAMPLES_PER_TASK
 
     index, method = page_source("docs/index.md"), page_source("docs/method.md")
     brainscore, leaderboard = page_source("docs/guide-brainscore.md"), page_source("docs/guide-leaderboard.md")
@@ -191,13 +192,16 @@ def test_numbers_the_pages_quote_from_the_code_and_the_tests():
             and f"AlexNet ({1 - demo.RESNET34_SHARE:.0%})" in leaderboard
             and f"rate scale {demo.BASE_RATE:g} spikes per repeat" in leaderboard
             and f"recorded {demo.REPETITIONS} times" in leaderboard and f"{demo.FANO_FACTOR:g} × rate" in leaderboard)
+    assert (f"part of its resamples ({RESAMPLES_PER_TASK} at a time" in leaderboard
+            and f"split into tasks of {RESAMPLES_PER_TASK}," in leaderboard)
 
 
 def test_benchmarks_page_shows_the_measured_table_and_figure(site):
     """bench_peers.py writes its table between the markers and its figure beside the page."""
     page = (site / "benchmarks" / "index.html").read_text("utf-8")
     images = re.findall(r'<img[^>]+src="([^"]+)"', page)
-    assert len(images) == 1 and (site / "benchmarks" / images[0]).resolve().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [Path(image).name for image in images] == ["scaling.png", "workers.png"]  # the peers' and the cluster's
+    assert all((site / "benchmarks" / image).resolve().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for image in images)
     text = page_text(site, "benchmarks")
     assert "not yet measured" not in text and "Brain-Score cka_biased" in text
     assert re.search(r"\b(PASS|MISS)\b", text)

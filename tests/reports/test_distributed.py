@@ -76,6 +76,23 @@ def test_each_representation_is_sent_once_and_tasks_take_futures(client, monkeyp
     assert len({key for pair in keys for key in pair}) == 4  # four futures shared by twelve tasks
 
 
+def test_a_pairs_resamples_are_split_into_tasks_that_give_the_serial_values(client, monkeypatch):
+    board = entries(2, n=120, seed=4)
+    resamples = resample_indices(120, 2 * pairs.RESAMPLES_PER_TASK + 3, seed=5)
+    submitted = []
+    submit = client.submit
+    monkeypatch.setattr(client, "submit", lambda *args, **kw: submitted.append(args) or submit(*args, **kw))
+    serial = pair_matrices(board, MEASURES, b=0.01, resamples=resamples, progress=False)
+    spread = pair_matrices(board, MEASURES, b=0.01, resamples=resamples, progress=False, client=client)
+    assert_same(serial, spread)
+    # kl asks for both orders: two pairs, each in parts of 8, 8 and 3 resamples, the first with all stimuli
+    parts = sorted((len(args[6]), args[7]) for args in submitted)
+    assert parts == [(3, False)] * 2 + [(8, False)] * 2 + [(8, True)] * 2
+    chunks = np.concatenate([args[6] for args in submitted if (args[2].key, args[3].key) == (
+        submitted[0][2].key, submitted[0][3].key)])
+    assert sorted(map(bytes, chunks)) == sorted(map(bytes, resamples))  # every resample once, none twice
+
+
 def test_workers_run_one_thread_and_blas_on_one_thread_without_dasks_malloc_setting(client):
     for variable in distributed.WORKER_ENVIRONMENT:
         assert set(client.run(os.environ.get, variable).values()) == {"1"}
