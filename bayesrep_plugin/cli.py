@@ -31,7 +31,8 @@ EXAMPLES = {
   bayesrep compare alexnet.nc resnet18.nc resnet34.nc --names AlexNet ResNet-18 ResNet-34
   bayesrep compare a.npy b.npy --stimulus-ids ids.txt --measure tv js cka --n-bootstrap 50 --out cmp/
   bayesrep compare a.nc b.nc --json > distances.json
-  bayesrep compare *.nc --workers 2 --out cmp/       # the pairs on a local Dask cluster of 2 processes""",
+  bayesrep compare *.nc --workers 2 --out cmp/       # the pairs on a local Dask cluster of 2 processes
+  bayesrep compare big1.nc big2.nc --device cuda     # the readout measures on the GPU (large n)""",
     "score": """examples:
   bayesrep score model.nc neural.nc --metric bayes_js
   bayesrep score model.nc neural.nc --metric bayes_tv --n-bootstrap 200 --json > score.json""",
@@ -113,13 +114,18 @@ def _settings_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
 
 
 def _cluster_options(parser: argparse.ArgumentParser) -> None:
-    """Where the pairs run: here one after another (default), or on a Dask cluster."""
+    """Where the pairs run: here one after another (default), or on a Dask cluster; and on which
+    device the readout measures run."""
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="run the pairs on a Dask cluster: 'local' starts one here (a worker process per core), "
                              "an address (tcp://host:8786) uses a running one (default: the environment variable "
                              "BAYESREP_SCHEDULER; without either, the pairs run here one after another)")
     parser.add_argument("--workers", type=int, metavar="N", help="worker processes of the local cluster "
                         "(implies --scheduler local)")
+    parser.add_argument("--device", metavar="DEVICE",
+                        help="run the exact readout measures (tv, js, kl, ...) in torch, float64, on this device: "
+                             "cuda, cuda:1, cpu (default: the numpy core; Monte Carlo estimates and CKA/RSA stay "
+                             "there). Worth it for large n on a GPU")
 
 
 def _real_data_options(parser: argparse.ArgumentParser, holds: str) -> None:
@@ -298,6 +304,7 @@ def _settings(args: argparse.Namespace, base=None):
 
 def run_compare(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports.distributed import connect
+    from bayesrep_plugin.reports.pairs import check_device
     from bayesrep_plugin.reports.folder import report_folder
     from bayesrep_plugin.reports.inputs import InputError, Source
     from bayesrep_plugin.reports.leaderboard import build_comparison, write_report
@@ -306,14 +313,17 @@ def run_compare(args: argparse.Namespace) -> int:
     if len(names) != len(args.inputs):
         raise InputError(f"--names gives {len(names)} labels for {len(args.inputs)} inputs")
     sources = [Source(path, name, stimulus_ids=args.stimulus_ids) for path, name in zip(args.inputs, names)]
+    device = check_device(args.device)
     with report_folder(args.out), connect(args.scheduler, args.workers) as client:
-        report = build_comparison(sources, _settings(args), output=args.out, progress=not args.quiet, client=client)
+        report = build_comparison(sources, _settings(args), output=args.out, progress=not args.quiet, client=client,
+                                  device=device)
         _print_report(args, report, write_report(report, args.out))
     return EXIT_OK
 
 
 def run_leaderboard(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports.distributed import connect
+    from bayesrep_plugin.reports.pairs import check_device
     from bayesrep_plugin.reports.folder import report_folder
     from bayesrep_plugin.reports.inputs import InputError, Source
     from bayesrep_plugin.reports.leaderboard import LeaderboardConfig, build_leaderboard, read_config, write_report
@@ -331,8 +341,9 @@ def run_leaderboard(args: argparse.Namespace) -> int:
                                    neural=[Source(p, stimulus_ids=args.stimulus_ids) for p in args.neural],
                                    settings=_settings(args), output=args.out or Path("bayesrep-leaderboard"),
                                    title=args.title or "bayesrep leaderboard")
+    device = check_device(args.device)
     with report_folder(config.output), connect(args.scheduler, args.workers) as client:
-        report = build_leaderboard(config, progress=not args.quiet, client=client)
+        report = build_leaderboard(config, progress=not args.quiet, client=client, device=device)
         _print_report(args, report, write_report(report, config.output))
     return EXIT_OK
 

@@ -106,6 +106,15 @@ class UnresolvedError(ValueError):
     """b is too small for double precision to resolve the pair's generalized eigenvalues."""
 
 
+def unresolved(b: float, name1: str, name2: str, n: int) -> UnresolvedError:
+    """The error for a pair whose generalized eigenvalues rounding made ≤ 0: b is too small."""
+    return UnresolvedError(
+        f"b = {b:g} is below what double precision resolves for {name1} vs {name2}: "
+        f"as b -> 0 their generalized eigenvalues spread beyond it, and rounding made some <= 0 "
+        f"(TV and JSD tend to 1 as b -> 0 for kernels with different spans); "
+        f"b >= {resolvable_b(n):.1g} is resolved for n = {n} stimuli")
+
+
 def resolvable_b(n: int) -> float:
     """A b at which double precision resolves any pair on n stimuli: the generalized eigenvalues
     lie within [a/n, n/a] (Σ's eigenvalues within [a, n]), and the eigensolver's rounding,
@@ -137,11 +146,7 @@ def generalized_eigenvalues(prior1: Prior, prior2: Prior) -> np.ndarray:
     except np.linalg.LinAlgError:
         lam = np.array([-1.0])  # Σ₁ not positive definite in floating point: the same failure
     if not (np.isfinite(lam) & (lam > 0)).all():
-        raise UnresolvedError(
-            f"b = {prior1.b:g} is below what double precision resolves for {rep1.name} vs {rep2.name}: "
-            f"as b -> 0 their generalized eigenvalues spread beyond it, and rounding made some <= 0 "
-            f"(TV and JSD tend to 1 as b -> 0 for kernels with different spans); "
-            f"b >= {resolvable_b(rep1.n):.1g} is resolved for n = {rep1.n} stimuli") from None
+        raise unresolved(prior1.b, rep1.name, rep2.name, rep1.n)
     return lam
 
 

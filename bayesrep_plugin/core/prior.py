@@ -402,9 +402,13 @@ class Prior:
         try:
             L = scipy.linalg.cholesky(self.covariance, lower=True, check_finite=False)
         except np.linalg.LinAlgError:
-            raise ValueError(f"{self.representation.name}: the prior covariance is singular; b = 0 needs a "
-                             "nonsingular kernel (use b > 0)") from None
+            raise singular_prior(self.representation.name) from None
         return _read_only(L)
+
+
+def singular_prior(name: str) -> ValueError:
+    """The error for b = 0 with a singular kernel, whose prior covariance has no Cholesky factor."""
+    return ValueError(f"{name}: the prior covariance is singular; b = 0 needs a nonsingular kernel (use b > 0)")
 
 
 def check_noise_weights(weights: ArrayLike | None, n: int) -> np.ndarray | None:

@@ -16,19 +16,23 @@ Every readout measure of the numpy core is here (tv, js, jsd, kl, kl_symmetric, 
 bhattacharyya, bures), on the device of the tensors or the one asked for (``device="cuda"``), in
 float64 by default; ``dtype=torch.float32`` is faster on GPUs and loses accuracy in the
 eigenvalues (``benchmarks/bench_torch.py`` prints the loss). :func:`pairwise` batches the
-Cholesky factors and the pairs' eigenproblems.
+Cholesky factors and the pairs' eigenproblems; :func:`measures_from_kernels` gives several
+measures of one pair of kernels from one eigenproblem (the reports' ``--device``).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
+import numpy as np
 import torch
 
 from . import exact
+from .gaussian import unresolved
 from .kernels import CENTERINGS
 from .montecarlo import DEFAULT_SAMPLES
-from .prior import DEFAULT_B, check_b, noise_fraction
+from .prior import DEFAULT_B, check_b, noise_fraction, singular_prior
 
 MEASURES = ("tv", "js", "jsd", "kl", "kl_symmetric", "hellinger", "bhattacharyya", "bures")
 #: Measures with a Monte Carlo estimate.
@@ -157,7 +161,7 @@ def _bures(S1: torch.Tensor, S2: torch.Tensor) -> torch.Tensor:
 
 
 def _as_tensor(X, device, dtype) -> torch.Tensor:
-    X = X if isinstance(X, torch.Tensor) else torch.as_tensor(X)
+    X = X if isinstance(X, torch.Tensor) else torch.from_numpy(np.array(X))  # a copy: the core's arrays are read-only
     return X.to(device=device if device is not None else X.device, dtype=dtype or X.dtype)
 
 
@@ -202,6 +206,54 @@ def distance(X1, X2, measure: str = "js", *, b: float = DEFAULT_B, center: str =
     if measure == "bures":
         return _bures(S1, S2)
     return _exact(generalized_eigenvalues(S1, S2), measure)
+
+
+def measures_from_kernels(K1, K2, measures: Sequence[str], *, b: float = DEFAULT_B,
+                          names: tuple[str, str] = ("K1", "K2"), device: str | torch.device | None = None,
+                          dtype: torch.dtype = torch.float64) -> dict[str, float]:
+    """Readout measures (exact) of one pair of linear kernels on ``device``, from one generalized
+    eigenproblem: the values :func:`bayesrep_plugin.core.compare_measures` gives, to rounding.
+
+    Parameters
+    ----------
+    K1, K2 : torch.Tensor or array_like (n, n)
+        Kernels on the same stimuli, in the same order.
+    measures : sequence of str
+        Names from :data:`MEASURES`.
+    b : float
+        The readout's noise-to-signal ratio.
+    names : (str, str)
+        The two representations' names, for error messages.
+    device, dtype
+        As in :func:`distance`.
+
+    Returns
+    -------
+    dict of str to float
+        Measure → value, in the order given.
+
+    Raises
+    ------
+    ValueError
+        For an unknown measure, a zero kernel, or b = 0 with a singular kernel.
+    bayesrep_plugin.core.gaussian.UnresolvedError
+        When b is below what the precision resolves (as in the numpy core).
+    """
+    for name in measures:
+        _check(name, "exact")
+    K1, K2 = _as_tensor(K1, device, dtype), _as_tensor(K2, device, dtype)
+    S1, S2 = prior_covariance(K1, b), prior_covariance(K2, b)
+    if b == 0:  # Σ = c·K: a singular kernel has no Cholesky factor
+        for S, name in zip((S1, S2), names):
+            if torch.linalg.cholesky_ex(S).info.item() != 0:
+                raise singular_prior(name)
+    try:
+        lam = generalized_eigenvalues(S1, S2) if set(measures) - {"bures"} else None
+    except torch.linalg.LinAlgError:  # Σ₁ not positive definite in floating point
+        lam = torch.tensor([-1.0])
+    if lam is not None and not (torch.isfinite(lam) & (lam > 0)).all():
+        raise unresolved(b, *names, K1.shape[0])
+    return {name: float(_bures(S1, S2) if name == "bures" else _exact(lam, name)) for name in measures}
 
 
 def pairwise(representations, measure: str = "js", *, b: float = DEFAULT_B, center: str = "none",

@@ -296,16 +296,18 @@ def _none_if_nan(value):
 
 
 def _measure_all(entries: list[Entry], settings: Settings, output: Path | None, progress: bool,
-                 client: Client | None, resample_if=None) -> tuple[dict[str, PairMatrix], dict[str, PairMatrix]]:
+                 client: Client | None, device: str | None,
+                 resample_if=None) -> tuple[dict[str, PairMatrix], dict[str, PairMatrix]]:
     """The chosen measures with resamples (for the pairs ``resample_if`` chooses; default all); CKA
-    and RSA (no resamples) when one of ours is chosen; on ``client``'s cluster when one is given."""
+    and RSA (no resamples) when one of ours is chosen; on ``client``'s cluster when one is given,
+    the exact readout measures on the torch ``device`` when one is given."""
     n = entries[0].representation.n
     resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.bootstrap_scheme, seed=settings.seed)
                  if settings.n_bootstrap else None)
     cache = PairCache(None if output is None else output / CACHE_FOLDER)
     matrices = pair_matrices(entries, {name: settings.options(name) for name in settings.measures},
                              b=settings.b, resamples=resamples, resample_if=resample_if, cache=cache,
-                             progress=progress, client=client)
+                             progress=progress, client=client, device=device)
     classic_matrices = {}
     if any(get_measure(name).bayesian for name in settings.measures):
         classic_matrices = pair_matrices(entries, {name: {} for name in CLASSIC}, b=settings.b, cache=cache,
@@ -314,16 +316,18 @@ def _measure_all(entries: list[Entry], settings: Settings, output: Path | None, 
 
 
 def build_comparison(sources: list[Source], settings: Settings, *, title: str = "bayesrep comparison",
-                     output: Path | None = None, progress: bool = True, client: Client | None = None) -> Report:
+                     output: Path | None = None, progress: bool = True, client: Client | None = None,
+                     device: str | None = None) -> Report:
     """Every pair of ``sources`` under every measure (each file is one representation); the pairs
-    run on ``client``'s Dask cluster when one is given (:func:`~.distributed.connect`)."""
+    run on ``client``'s Dask cluster when one is given (:func:`~.distributed.connect`), the exact
+    readout measures on the torch ``device`` when one is given (:func:`~.pairs.check_device`)."""
     if len(sources) < 2:
         raise InputError("compare needs at least two inputs")
     inputs = _subsample([load_input(source) for source in sources], settings)
     _check_unique([r.name for r in inputs])
     # Responses with repetitions (or kernels in two parts) are recordings, or simulated ones: coloured as brains.
     entries = [_entry(r, "brain" if _recorded(r) else "model", settings) for r in inputs]
-    matrices, classic = _measure_all(entries, settings, output, progress, client)
+    matrices, classic = _measure_all(entries, settings, output, progress, client, device)
     rows = []
     for name, matrix in matrices.items():
         m = len(entries)
@@ -341,13 +345,14 @@ def _recorded(data: Input) -> bool:
 
 
 def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache: bool = True,
-                      client: Client | None = None) -> Report:
+                      client: Client | None = None, device: str | None = None) -> Report:
     """Models and the brains' split halves on one axis, per neural dataset and measure (files in);
-    the pairs run on ``client``'s Dask cluster when one is given."""
+    the pairs run on ``client``'s Dask cluster when one is given, the exact readout measures on the
+    torch ``device`` when one is given."""
     return rank(models=[load_input(source) for source in config.models],
                 brains=[Brain(load_input(source), source.group) for source in config.neural],
                 settings=config.settings, title=config.title, notes=config.notes,
-                output=config.output if cache else None, progress=progress, client=client)
+                output=config.output if cache else None, progress=progress, client=client, device=device)
 
 
 def _mean_over(matrix: PairMatrix, rows: list[int], columns: list[int]) -> dict:
@@ -358,7 +363,7 @@ def _mean_over(matrix: PairMatrix, rows: list[int], columns: list[int]) -> dict:
 
 def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title: str = "bayesrep leaderboard",
          notes: list[str] = (), output: Path | None = None, progress: bool = True,
-         client: Client | None = None) -> Report:
+         client: Client | None = None, device: str | None = None) -> Report:
     """Models (and brains of other groups) ranked against each brain, with the brain's reference row.
 
     Parameters
@@ -378,6 +383,9 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
         Where finished pairs are cached (``<output>/.cache``); None keeps nothing.
     client : distributed.Client, optional
         Measure the pairs on this Dask cluster (:func:`~.distributed.connect`); default: here, serially.
+    device : str, optional
+        A torch device ("cuda", "cuda:1", "cpu") for the exact readout measures
+        (:func:`~.pairs.check_device`); default: the numpy core on the CPU.
 
     Returns
     -------
@@ -400,7 +408,7 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
         references.append(reference)
         entries += brain_entries
     # Only pairs with a brain are ranked, so only they need resamples (the map uses the values).
-    matrices, classic = _measure_all(entries, settings, output, progress, client,
+    matrices, classic = _measure_all(entries, settings, output, progress, client, device,
                                      resample_if=lambda first, second: "brain" in (first.kind, second.kind))
 
     rows = []

@@ -34,6 +34,7 @@ from bayesrep_plugin.datasets.location import CacheWarning
 
 from .atomic import write_text
 from .distributed import measure_pairs
+from .inputs import InputError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -102,35 +103,80 @@ class PairCache:
 
 
 def pair_key(first: str, second: str, measure: str, options: dict, b: float, resamples: np.ndarray,
-             version: str) -> str:
+             version: str, device: str | None = None) -> str:
     """The hash that names a pair's result: the two kernels' fingerprints, measure, b, options,
-    resamples and code version."""
+    resamples, code version, and the torch device when the measure runs on one (values agree
+    across devices only to rounding)."""
     if get_measure(measure).symmetric:
         first, second = sorted((first, second))
     content = json.dumps({"kernels": [first, second], "measure": measure,
                           "b": b if get_measure(measure).bayesian else None,
                           "options": options, "resamples": hashlib.sha256(resamples.tobytes()).hexdigest(),
-                          "version": version}, sort_keys=True)
+                          "version": version, "device": device if on_device(measure, options) else None},
+                         sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
+#: The torch device types the readout measures run on (others lack float64 linear algebra).
+DEVICE_TYPES = ("cpu", "cuda")
+
+
+def check_device(device: str | None) -> str | None:
+    """A torch device the exact readout measures can run on (``"cuda"``, ``"cuda:1"``, ``"cpu"``),
+    checked by placing a float64 tensor there, or None (the numpy core).
+
+    Raises
+    ------
+    InputError
+        Naming the device and why it cannot be used (torch not installed, no CUDA here, ...).
+    """
+    if device is None:
+        return None
+    try:
+        import torch
+    except ImportError:
+        raise InputError(f"device {device!r} needs torch: pip install 'bayesrep-plugin[torch]'") from None
+    try:
+        parsed = torch.device(device)
+        if parsed.type not in DEVICE_TYPES:
+            raise RuntimeError(f"the readout measures run in float64 on {' or '.join(DEVICE_TYPES)} devices")
+        return str(torch.zeros(1, dtype=torch.float64, device=parsed).device)
+    except (RuntimeError, AssertionError) as error:  # torch's errors for devices it lacks
+        raise InputError(f"device {device!r} cannot be used here: {str(error).splitlines()[0]}") from None
+
+
+def on_device(measure: str, options: dict) -> bool:
+    """Whether ``measure`` runs on the torch device when one is given: the exact readout measures
+    (the Monte Carlo estimates and the classic measures stay on the CPU)."""
+    return get_measure(measure).bayesian and options.get("method", "exact") == "exact"
+
+
 def measure_rows(first: Representation, second: Representation, measures: dict[str, dict], b: float,
-                 resamples: np.ndarray, with_all_stimuli: bool = True,
+                 resamples: np.ndarray, with_all_stimuli: bool = True, device: str | None = None,
                  tick: Callable[[], object] = lambda: None) -> np.ndarray:
     """Each measure (name → options) on all stimuli (the first row, if ``with_all_stimuli``) and on
     each resample (a row each); ``tick`` after each row.
 
     All measures of one row share one pair, so the generalized eigenproblem is solved once for all
-    the measures.
+    the measures. Given a torch ``device``, the exact readout measures run there
+    (:func:`bayesrep_plugin.core.torch.measures_from_kernels`, float64), the others here.
 
     Returns
     -------
     numpy.ndarray, shape (rows, len(measures))
     """
+    there = [name for name, options in measures.items() if device is not None and on_device(name, options)]
+    here = {name: options for name, options in measures.items() if name not in there}
+    if there:
+        from bayesrep_plugin.core.torch import measures_from_kernels
+
     def evaluate(rep1: Representation, rep2: Representation) -> list[float]:
-        values = [float(value) for value in compare_measures(rep1, rep2, measures, b=b).values()]
+        values = compare_measures(rep1, rep2, here, b=b) if here else {}
+        if there:
+            values.update(measures_from_kernels(rep1.kernel, rep2.kernel, there, b=b, names=(rep1.name, rep2.name),
+                                                device=device))
         tick()
-        return values
+        return [float(values[name]) for name in measures]
 
     rows = [evaluate(first, second)] if with_all_stimuli else []
     with single_blas_thread():  # many small eigenproblems: one BLAS thread is faster (see bootstrap)
@@ -141,12 +187,6 @@ def measure_rows(first: Representation, second: Representation, measures: dict[s
 def pair_values(measures: dict[str, dict], table: np.ndarray) -> dict[str, PairValue]:
     """A pair's :func:`measure_rows` table (all stimuli, then every resample) as PairValues."""
     return {name: PairValue(float(table[0, k]), table[1:, k]) for k, name in enumerate(measures)}
-
-
-def measure_pair(first: Representation, second: Representation, measures: dict[str, dict], b: float,
-                 resamples: np.ndarray, tick: Callable[[], object] = lambda: None) -> dict[str, PairValue]:
-    """Each measure (name → options) on all stimuli and on each resample; ``tick`` after each."""
-    return pair_values(measures, measure_rows(first, second, measures, b, resamples, tick=tick))
 
 
 def summarize(value: float, resampled: np.ndarray) -> dict:
@@ -167,7 +207,7 @@ def summarize(value: float, resampled: np.ndarray) -> dict:
 
 def measure_on_cluster(client: Client, representations: list[Representation],
                        missing: dict[tuple[int, int], tuple[dict[str, dict], np.ndarray]], b: float,
-                       finished: Callable[[tuple[int, int], dict[str, PairValue]], object],
+                       device: str | None, finished: Callable[[tuple[int, int], dict[str, PairValue]], object],
                        progress: Callable[[int], object]) -> None:
     """The missing pairs ((i, j) → (measures, resamples)) as tasks on the cluster: each pair's
     resamples split into parts of :data:`RESAMPLES_PER_TASK`, the first part with the value on all
@@ -178,7 +218,7 @@ def measure_on_cluster(client: Client, representations: list[Representation],
         starts = range(0, max(len(chosen), 1), RESAMPLES_PER_TASK)
         parts[i, j] = dict.fromkeys(starts)
         for start in starts:
-            tasks[i, j, start] = i, j, (names, b, chosen[start:start + RESAMPLES_PER_TASK], start == 0)
+            tasks[i, j, start] = i, j, (names, b, chosen[start:start + RESAMPLES_PER_TASK], start == 0, device)
 
     def part_finished(task: tuple[int, int, int], table: np.ndarray) -> None:
         i, j, start = task
@@ -206,7 +246,7 @@ class PairMatrix:
 def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, resamples: np.ndarray | None = None,
                   resample_if: Callable[[Entry, Entry], bool] | None = None,
                   cache: PairCache | None = None, progress: bool = True,
-                  client: Client | None = None) -> dict[str, PairMatrix]:
+                  client: Client | None = None, device: str | None = None) -> dict[str, PairMatrix]:
     """Every measure (name → options) between every pair of entries, at the readout's b; finished
     pairs from the cache, the others measured here one after the other or, given a Dask ``client``
     (:func:`~.distributed.connect`), as parallel tasks on its cluster. Each pair is stored in the
@@ -216,7 +256,9 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
     ``resample_if(first, second)`` chooses the pairs that get the resamples (default: all); the
     others are measured on all stimuli only and their resampled values are NaN. A leaderboard needs
     intervals only for the pairs it ranks, and the resamples are 20× the work of a pair.
+    Given a torch ``device`` (:func:`check_device`), the exact readout measures run there.
     """
+    device = check_device(device)
     resamples = np.empty((0, 0), dtype=int) if resamples is None else resamples
     no_resamples = np.empty((0, 0), dtype=int)
     cache = cache or PairCache(None)
@@ -231,7 +273,7 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
         if names:
             chosen = resamples if resample_if is None or resample_if(entries[i], entries[j]) else no_resamples
             work[i, j] = chosen, {name: pair_key(entries[i].fingerprint, entries[j].fingerprint, name,
-                                                 measures[name], b, chosen, version) for name in names}
+                                                 measures[name], b, chosen, version, device) for name in names}
     evaluations = sum(1 + len(chosen) for chosen, _ in work.values())  # all stimuli, then each resample
     with tqdm(total=evaluations, desc=f"{', '.join(measures)}: {len(work)} pairs", unit="eval",
               disable=not progress, leave=False) as bar:
@@ -251,10 +293,11 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
 
         if client is None:
             for (i, j), (names, chosen) in missing.items():
-                finished((i, j), measure_pair(entries[i].representation, entries[j].representation, names, b, chosen,
-                                              tick=lambda: bar.update()))
+                finished((i, j), pair_values(names, measure_rows(entries[i].representation, entries[j].representation,
+                                                                 names, b, chosen, device=device,
+                                                                 tick=lambda: bar.update())))
         else:
-            measure_on_cluster(client, [entry.representation for entry in entries], missing, b, finished,
+            measure_on_cluster(client, [entry.representation for entry in entries], missing, b, device, finished,
                                progress=bar.update)
     for (i, j), (chosen, _) in work.items():
         for name, result in results[i, j].items():

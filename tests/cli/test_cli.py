@@ -263,9 +263,36 @@ def config_with(folder: Path, files, extra: str) -> str:
     (lambda f, t: ["leaderboard", config_with(t, f, "notes: {a: 1}")], r"'notes' must be a string or a list"),
     (lambda f, t: ["compare", str(f["near"]), str(f["mid"]), "--out", str(f["near"])],
      r"the output must be a folder, and this is a file"),
+    (lambda f, t: ["compare", str(f["near"]), str(f["mid"]), "--device", "gpu0"],
+     r"device 'gpu0' cannot be used here: .*gpu0"),
+    (lambda f, t: ["leaderboard", config_with(t, f, ""), "--device", "cuda:7" if cuda_present() else "cuda"],
+     r"device 'cuda(:7)?' cannot be used here: "),
 ])
 def test_user_input_never_reads_as_an_internal_error(files, tmp_path, capsys, make_args, message):
     assert_one_line_exit_3(make_args(files, tmp_path), capsys, message)
+
+
+def cuda_present() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def test_compare_on_a_torch_device_gives_the_numpy_values(files, tmp_path, capsys):
+    """--device runs tv, js and kl (both orders) in torch; cka stays in numpy; values to rounding."""
+    results = {}
+    for where in ([], ["--device", "cpu"]):
+        command = ["compare", str(files["near"]), str(files["mid"]), str(files["far"]), "--stimulus-ids",
+                   str(files["far_ids"]), "--measure", "tv", "js", "kl", "cka", "--n-bootstrap", "4"]
+        assert cli.main([*command, *where, "--out", str(tmp_path / str(len(where))), "--json", "-q"]) == cli.EXIT_OK
+        results[len(where)] = json.loads(capsys.readouterr().out)["rows"]
+    numpy_rows, torch_rows = results[0], results[2]
+    assert len(numpy_rows) == len(torch_rows) == 3 * 3 + 6  # tv, js, cka per unordered pair, kl per ordered pair
+    for ours, theirs in zip(numpy_rows, torch_rows):
+        assert (ours["measure"], ours["first"], ours["second"]) == (theirs["measure"], theirs["first"], theirs["second"])
+        for key in ("value", "ci_low", "ci_high", "bootstrap_sd"):
+            assert theirs[key] == pytest.approx(ours[key], rel=1e-9, abs=1e-12), (ours, key)
+    assert [row for row in numpy_rows if row["measure"] == "cka"] == [row for row in torch_rows if row["measure"] == "cka"]
 
 
 def test_compare_refuses_a_small_overlap_as_the_metrics_do(tmp_path, capsys):

@@ -6,7 +6,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import bayesrep_plugin as br  # noqa: E402
+from bayesrep_plugin.core import compare_measures  # noqa: E402
 from bayesrep_plugin.core import torch as brt  # noqa: E402
+from bayesrep_plugin.core.prior import Representation  # noqa: E402
 
 
 def _pair(n=40, d=6, seed=0):
@@ -37,6 +39,33 @@ def test_batched_pairwise_equals_the_core(measure):
     batched = brt.pairwise([torch.from_numpy(x) for x in arrays], measure, b=0.05)
     np.testing.assert_allclose(batched.numpy(), np.asarray(br.pairwise(arrays, measure, b=0.05, progress=False)),
                                rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("d", [8, 60])  # the core's low-rank path (d₁ + d₂ < n) and its full path
+def test_measures_from_kernels_give_the_cores_values_for_every_measure(d):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((50, d))
+    Y = X @ rng.standard_normal((d, d)) / np.sqrt(d) + rng.standard_normal((50, d))
+    rep1, rep2 = Representation.from_activations(X), Representation.from_activations(Y)
+    expected = compare_measures(rep1, rep2, {name: {} for name in brt.MEASURES}, b=0.02)
+    got = brt.measures_from_kernels(rep1.kernel, rep2.kernel, brt.MEASURES, b=0.02)
+    assert list(got) == list(brt.MEASURES)
+    for name in brt.MEASURES:
+        assert got[name] == pytest.approx(float(expected[name]), rel=1e-10, abs=1e-13), name
+
+
+@pytest.mark.parametrize("b", [0.0, 1e-10])
+def test_measures_from_kernels_refuse_what_the_core_refuses_with_its_words(b):
+    """b = 0 with singular kernels, and a b below what double precision resolves for the pair."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((50, 5)), rng.standard_normal((50, 5))
+    rep1, rep2 = Representation.from_kernel(X @ X.T, name="A"), Representation.from_kernel(Y @ Y.T, name="B")
+    with pytest.raises(ValueError) as core:
+        compare_measures(rep1, rep2, {"tv": {}}, b=b)
+    with pytest.raises(type(core.value)) as ours:
+        brt.measures_from_kernels(rep1.kernel, rep2.kernel, ["kl", "tv"], b=b, names=("A", "B"))
+    assert str(ours.value) == str(core.value) and ("singular" if b == 0 else "below what double precision") in str(
+        ours.value)
 
 
 def test_batches_of_pairs_give_the_same_matrix(monkeypatch):

@@ -245,6 +245,48 @@ def test_an_unreadable_cached_pair_is_named_deleted_and_recomputed(entries, tmp_
     assert json.loads(damaged.read_text())["value"] in clean.values  # rewritten whole
 
 
+def test_a_torch_device_runs_the_exact_readout_measures_and_keys_them_apart(entries, tmp_path, monkeypatch):
+    """tv and kl (exact) run in torch on the device, cka and Monte Carlo js in numpy; the values agree
+    to rounding; only the pairs computed on the device get other cache keys."""
+    resamples = np.array([[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]])
+    measures = {"tv": {}, "kl": {}, "cka": {}, "js": {"method": "mc", "n_samples": 200}}
+    here = pair_matrices(entries, measures, resamples=resamples, cache=PairCache(tmp_path), b=0.01, progress=False)
+    on_torch = []
+    real_torch = __import__("bayesrep_plugin.core.torch", fromlist=["measures_from_kernels"])
+    real_measures = real_torch.measures_from_kernels
+    monkeypatch.setattr(real_torch, "measures_from_kernels",
+                        lambda K1, K2, measures, **kw: on_torch.append((tuple(measures), kw["device"])) or real_measures(
+                            K1, K2, measures, **kw))
+    there = pair_matrices(entries, measures, resamples=resamples, cache=PairCache(tmp_path), b=0.01, progress=False,
+                          device="cpu")
+    # 3 pairs of tv (all stimuli and 2 resamples each) with kl, 3 more with kl alone (its other order)
+    assert sorted(set(on_torch)) == [(("kl",), "cpu"), (("tv", "kl"), "cpu")] and len(on_torch) == 6 * 3
+    for name in measures:
+        np.testing.assert_allclose(there[name].values, here[name].values, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(there[name].resampled, here[name].resampled, rtol=1e-10, atol=1e-13)
+    files = len(list(tmp_path.glob("*.json")))
+    assert files == 3 * 3 + 6 + 3 + 6  # numpy: tv, cka, js by unordered pair, kl by ordered; device: tv and kl again
+    with pytest.raises(InputError, match="device 'cuda:99' cannot be used here"):
+        pair_matrices(entries, measures, b=0.01, progress=False, device="cuda:99")
+
+
+def cuda_present() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.mark.skipif(not cuda_present(), reason="no GPU on this machine")
+def test_pairs_on_the_gpu_give_the_numpy_values(entries):
+    resamples = np.array([[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]])
+    here = pair_matrices(entries, {"tv": {}, "js": {}, "kl": {}}, resamples=resamples, b=0.01, progress=False)
+    there = pair_matrices(entries, {"tv": {}, "js": {}, "kl": {}}, resamples=resamples, b=0.01, progress=False,
+                          device="cuda")
+    for name in here:
+        np.testing.assert_allclose(there[name].values, here[name].values, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(there[name].resampled, here[name].resampled, rtol=1e-9, atol=1e-12)
+
+
 def test_another_code_version_never_serves_cached_pairs(entries, tmp_path, monkeypatch):
     """Results cached by another version of the code are recomputed, not served."""
     cache = PairCache(tmp_path)

@@ -93,6 +93,20 @@ def test_a_pairs_resamples_are_split_into_tasks_that_give_the_serial_values(clie
     assert sorted(map(bytes, chunks)) == sorted(map(bytes, resamples))  # every resample once, none twice
 
 
+def test_the_device_reaches_the_workers(client):
+    """With device="cpu" the workers run tv and kl in torch: the serial numpy values to rounding, and
+    not to the bit (which would mean the numpy core ran)."""
+    board = entries(3)
+    resamples = resample_indices(80, 3, seed=1)
+    serial = pair_matrices(board, {"tv": {}, "kl": {}}, b=0.01, resamples=resamples, progress=False)
+    spread = pair_matrices(board, {"tv": {}, "kl": {}}, b=0.01, resamples=resamples, progress=False, client=client,
+                           device="cpu")
+    for name in serial:
+        np.testing.assert_allclose(spread[name].values, serial[name].values, rtol=1e-10)
+        np.testing.assert_allclose(spread[name].resampled, serial[name].resampled, rtol=1e-10)
+    assert any(not np.array_equal(spread[name].resampled, serial[name].resampled) for name in serial)
+
+
 def test_workers_run_one_thread_and_blas_on_one_thread_without_dasks_malloc_setting(client):
     for variable in distributed.WORKER_ENVIRONMENT:
         assert set(client.run(os.environ.get, variable).values()) == {"1"}
@@ -171,7 +185,7 @@ def test_a_killed_worker_loses_nothing_and_a_rerun_computes_only_what_is_missing
     def must_not_run(*args, **kwargs):
         raise AssertionError("a stored pair was computed again")
 
-    monkeypatch.setattr(pairs, "measure_pair", must_not_run)
+    monkeypatch.setattr(pairs, "measure_rows", must_not_run)
     assert_same(clean, pair_matrices(board, measures, b=0.01, resamples=resamples, cache=PairCache(folder),
                                      progress=False))
 
