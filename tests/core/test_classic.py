@@ -9,6 +9,7 @@ import scipy.spatial.distance
 import scipy.stats
 
 import bayesrep_plugin as br
+from bayesrep_plugin.core import classic
 
 
 @pytest.fixture
@@ -88,6 +89,21 @@ def test_rsa_equals_correlation_of_pdist_rdms(XY):
     assert br.compare(X, Y, "rsa", rdm_comparison="spearman") == pytest.approx(scipy.stats.spearmanr(a, b)[0], rel=1e-10)
     assert br.compare(X, Y, "rsa", rdm_comparison="cosine") == pytest.approx(
         a @ b / np.linalg.norm(a) / np.linalg.norm(b), rel=1e-10)
+
+
+def test_spearman_rsa_with_tied_distances_equals_scipy():
+    """Integer activations and repeated stimuli make many equal RDM entries: the ties get their
+    average rank, as scipy's."""
+    rng = np.random.default_rng(4)
+    X = rng.integers(0, 3, size=(40, 3)).astype(float)
+    Y = np.vstack([X[:20] + rng.integers(0, 2, size=(20, 3)), X[:20]])
+    a = scipy.spatial.distance.pdist(X, "sqeuclidean")
+    b = scipy.spatial.distance.pdist(Y, "sqeuclidean")
+    assert len(np.unique(a)) < 20 and len(np.unique(b)) < 20  # hundreds of ties among 780 entries
+    np.testing.assert_array_equal(classic._average_ranks(a), scipy.stats.rankdata(a) - 1)
+    assert br.compare(X, Y, "rsa", rdm_comparison="spearman") == pytest.approx(scipy.stats.spearmanr(a, b)[0],
+                                                                              rel=1e-12)
+    np.testing.assert_array_equal(classic._rdm_upper_triangle(X @ X.T), a)  # pdist's order, exactly
 
 
 def test_procrustes_equals_padded_orthogonal_procrustes(XY):
