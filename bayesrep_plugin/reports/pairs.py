@@ -122,8 +122,17 @@ DEVICE_TYPES = ("cpu", "cuda")
 
 
 def check_device(device: str | None) -> str | None:
-    """A torch device the exact readout measures can run on (``"cuda"``, ``"cuda:1"``, ``"cpu"``),
-    checked by placing a float64 tensor there, or None (the numpy core).
+    """A torch device the exact readout measures can run on, checked by placing a float64 tensor there.
+
+    Parameters
+    ----------
+    device : str or None
+        ``"cuda"``, ``"cuda:1"``, ``"cpu"``; None: the numpy core, no torch.
+
+    Returns
+    -------
+    str or None
+        The device as torch names it (``"cuda"`` → ``"cuda:0"``), or None.
 
     Raises
     ------
