@@ -1,17 +1,20 @@
-"""Labeled assemblies in: validation, stimulus alignment, repetitions, time bins, kernels, bootstrap,
-the posterior over models.
+"""Labeled assemblies in: validation, stimulus alignment, repetitions and the recording's noise, time
+bins, kernels, a recording's ceiling, chance level and resolving b, bootstrap, the posterior over models.
 
 Knows xarray and the core engine; knows nothing of Brain-Score.
 """
 
 from .align import Aligned, align, align_all
 from .bootstrap import SCHEMES, bootstrap_values, resample_indices
+from .ceiling import Resolution, Yardsticks, recording_resolution, resolving_b, yardsticks
 from .evidence import NeuralEvidence, evidence_of_models, neural_evidence
 from .kernels import KERNELS, cross_validated_kernel, nearest_psd, representation
+from .noise import mean_noise, signal_estimate, simulated_recording, split_half
 from .rdm import StimulusKernel, stimulus_kernel, stimulus_kernel_from_dataarray
 from .responses import STIMULUS_KEY, AssemblyError, Responses, responses_from_assembly
 
 __all__ = ["Aligned", "align", "align_all", "NeuralEvidence", "evidence_of_models", "neural_evidence", "SCHEMES",
            "bootstrap_values", "resample_indices", "KERNELS", "cross_validated_kernel", "nearest_psd", "representation", "STIMULUS_KEY", "AssemblyError",
            "Responses", "responses_from_assembly", "StimulusKernel", "stimulus_kernel",
-           "stimulus_kernel_from_dataarray"]
+           "stimulus_kernel_from_dataarray", "Resolution", "Yardsticks", "recording_resolution", "resolving_b",
+           "yardsticks", "mean_noise", "signal_estimate", "simulated_recording", "split_half"]

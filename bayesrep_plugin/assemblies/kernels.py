@@ -30,6 +30,7 @@ import scipy.linalg
 from bayesrep_plugin.core.kernels import Centering, center_kernel
 from bayesrep_plugin.core.prior import Representation
 
+from .noise import mean_noise
 from .responses import AssemblyError, Responses
 
 KernelKind = Literal["mean", "cross_validated"]
@@ -100,6 +101,11 @@ def representation(responses: Responses, *, center: Centering = "none",
                    kernel: KernelKind = "mean") -> Representation:
     """The :class:`Representation` of one assembly's responses (the per-representation work).
 
+    The kernel of the means carries the recording's noise: its expected diagonal ridge Dᵢ
+    (:func:`~bayesrep_plugin.assemblies.noise.mean_noise`) goes with it as the representation's
+    ``noise``, so that a comparison puts the same noise on the other side. The cross-validated
+    kernel is unbiased for the signal's and carries none.
+
     Parameters
     ----------
     responses : Responses
@@ -121,7 +127,10 @@ def representation(responses: Responses, *, center: Centering = "none",
         # the whole array; the kernel is accumulated in float64 chunk by chunk all the same.
         single = responses.trials.shape[0] == 1
         X = responses.trials[0] if single else responses.means
-        return Representation.from_activations(X, center=center, name=responses.name)
+        noise = mean_noise(responses)
+        if noise is not None and center == "stimuli":  # each stimulus's mean over the d neuroids removed
+            noise = noise * (1 - 1 / X.shape[1])
+        return Representation.from_activations(X, center=center, name=responses.name, noise=noise)
     if kernel == "cross_validated":
         return Representation.from_kernel(cross_validated_kernel(responses, center), name=responses.name)
     raise ValueError(f"kernel={kernel!r} is not one of {KERNELS}")

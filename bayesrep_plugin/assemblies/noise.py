@@ -1,25 +1,34 @@
-"""Repetitions → an estimate of the noiseless signal and simulated recordings of it (for the ceiling).
+"""Repetitions → the recording's noise, an estimate of its noiseless signal, and simulated recordings.
 
-Model: trial t of stimulus i is xᵢ⁽ᵗ⁾ = xᵢ + εᵢ⁽ᵗ⁾, with zero-mean noise of covariance Σᵢ (it may
-differ between stimuli, as Poisson-like spike counts do) independent across trials and stimuli.
-The recording's mean is x̄ᵢ = xᵢ + ε̄ᵢ, ε̄ᵢ of covariance Σᵢ/Rᵢ.
+Model: trial t of stimulus i is xᵢ⁽ᵗ⁾ = xᵢ + δ⁽ᵗ⁾ + εᵢ⁽ᵗ⁾: the signal, a drift δ⁽ᵗ⁾ shared by every
+stimulus of repetition t (slow changes of excitability over a session; zero if there is none), and
+zero-mean noise of covariance Σᵢ (it may differ between stimuli, as Poisson-like spike counts do,
+and be correlated across neurons), independent across trials and stimuli. The recording's mean is
+x̄ᵢ = xᵢ + δ̄ + ε̄ᵢ; with the same repetitions for every stimulus, δ̄ is one offset for all
+stimuli, which centring the features removes, and ε̄ᵢ has covariance Σᵢ/Rᵢ.
 
-Noise draws. The residuals rᵢ⁽ᵗ⁾ = (xᵢ⁽ᵗ⁾ − x̄ᵢ)·√(Rᵢ/(Rᵢ − 1)) each have covariance exactly Σᵢ
-(cov(ε⁽ᵗ⁾ − ε̄) = Σᵢ(1 − 1/Rᵢ)); for Gaussian noise each is an exact draw from N(0, Σᵢ),
-independent of x̄ᵢ. So ±rᵢ⁽ᵗ⁾/√Rᵢ, with a random sign and a random one of the stimulus's own
-residuals, is a draw of the *mean* noise ε̄ᵢ with the right covariance Σᵢ/Rᵢ: the stimulus's own
-noise scale and the neurons' noise correlations are kept, and it works from R = 2. (A "wild"
-draw (1/Rᵢ) Σₜ zₜ rᵢ⁽ᵗ⁾, z ~ N(0, 1), has the same covariance, but its length fluctuates with
-only Rᵢ − 1 degrees of freedom, which adds a spurious per-stimulus ridge to the mean kernel and
-lowers the ceiling where that ridge matters, d ≫ n.) Trials, for the cross-validated kernel, are
-drawn as ±rᵢ⁽ᵗ⁾ in a random order of the stimulus's residuals.
+Noise per stimulus. The residuals rᵢ⁽ᵗ⁾ = (xᵢ⁽ᵗ⁾ − x̄ᵢ)·√(Rᵢ/(Rᵢ − 1)), less their mean over the
+stimuli of repetition t (which is δ⁽ᵗ⁾ − δ̄, to O(1/n)) and rescaled by √(nₜ/(nₜ − 1)) for it, each
+have covariance Σᵢ (cov(ε⁽ᵗ⁾ − ε̄) = Σᵢ(1 − 1/Rᵢ)); for Gaussian noise each is a draw from N(0, Σᵢ).
+:func:`trial_noise` estimates tr Σᵢ from them, and :func:`mean_noise` the mean's Dᵢ = tr Σᵢ/Rᵢ, the
+ridge the noise adds to the kernel's diagonal in expectation (E ε̄ε̄ᵀ = diag D), which a comparison
+puts on the model's side too (:mod:`bayesrep_plugin.core.prior`).
 
-Signal estimate. x̄ is not the signal: it carries ε̄, and a ceiling computed around it is biased,
-in either direction (the `plug-in` column of benchmarks/bench_ceiling.py). :func:`signal_estimate`
-whitens the means so that every entry's noise has variance ≈ 1, y = diag(√Rᵢ) x̄ diag(1/σⱼ)
-(σⱼ² the pooled trial noise variance of neuron j), writes y = Σ sₖ uₖ vₖᵀ, and with
-N = max(n, d), β = min(n, d)/N, s̃ = s/√N treats the two sides of the noise bulk's edge
-1 + √β (Marchenko–Pastur) differently:
+Noise draws. ±rᵢ⁽ᵗ⁾/√Rᵢ, with a random sign and a random one of the stimulus's own residuals, is a
+draw of the *mean* noise ε̄ᵢ with the right covariance Σᵢ/Rᵢ: the stimulus's own noise scale and
+the neurons' noise correlations are kept, and it works from R = 2. (A "wild" draw
+(1/Rᵢ) Σₜ zₜ rᵢ⁽ᵗ⁾, z ~ N(0, 1), has the same covariance, but its length fluctuates with only
+Rᵢ − 1 degrees of freedom, which adds a spurious per-stimulus ridge to the mean kernel.) Trials, for
+the cross-validated kernel, are drawn as ±rᵢ⁽ᵗ⁾ in a random order of the stimulus's residuals.
+
+Signal estimate. x̄ is not the signal: it carries ε̄, and a ceiling computed around it is biased, in
+either direction (the ``plug-in`` column of benchmarks/bench_ceiling.py). :func:`signal_estimate`
+whitens the means so that every entry's noise is white, y = diag(√Rᵢ) x̄ C^{-½}, with C the noise
+covariance pooled over stimuli and shrunk toward its diagonal (Schäfer & Strimmer 2005, target
+"D": the correlations shrunk toward 0 by the estimated share of their sampling variance), so that
+noise shared by the neurons is whitened too instead of standing out as a signal direction. Then it
+writes y = Σ sₖ uₖ vₖᵀ, and with N = max(n, d), β = min(n, d)/N, s̃ = s/√N treats the two sides of
+the noise bulk's edge 1 + √β (Marchenko–Pastur) differently:
 
 * above it, sₖ belongs to a signal direction whose singular value is (Benaych-Georges &
   Nadakuditi 2012; Gavish & Donoho 2017, the operator-norm shrinker)
@@ -28,9 +37,8 @@ N = max(n, d), β = min(n, d)/N, s̃ = s/√N treats the two sides of the noise 
 
   kept along uₖ vₖᵀ with that amplitude;
 * below it, directions cannot be told from noise, but their total energy can:
-  E‖y‖² = ‖signal‖² + Σᵢⱼ Sᵢⱼ/σⱼ² (Sᵢⱼ the sample variance), so the weak energy
-  W = ‖y‖² − Σᵢⱼ Sᵢⱼ/σⱼ² − Σₖ θₖ² (when positive) is given to the means' remainder outside the
-  kept directions, rescaled to energy W.
+  E‖y‖² = ‖signal‖² + E‖noise‖², so the weak energy W = ‖y‖² − (noise energy) − Σₖ θₖ² (when
+  positive) is given to the means' remainder outside the kept directions, rescaled to energy W.
 
 Why the weak energy matters: the prior normalises by tr K, so every signal direction's share
 depends on how much signal lies elsewhere; dropping the weak directions (as the Frobenius-optimal
@@ -47,31 +55,154 @@ from .responses import Responses
 
 
 def residuals(responses: Responses) -> np.ndarray:
-    """rᵢ⁽ᵗ⁾ = (xᵢ⁽ᵗ⁾ − x̄ᵢ)·√(Rᵢ/(Rᵢ − 1)), (R, n, d) float64, zero where a repetition is absent.
+    """The residuals rᵢ⁽ᵗ⁾, each with covariance Σᵢ, drift removed (module docstring).
 
-    Each present residual has covariance Σᵢ, the trial noise covariance of stimulus i. Needs two
-    repetitions of every stimulus (the caller checks).
+    Parameters
+    ----------
+    responses : Responses
+        With two repetitions of every stimulus (the caller checks).
+
+    Returns
+    -------
+    numpy.ndarray, shape (R, n, d)
+        float64, zero where a repetition is absent.
     """
     counts = responses.repetitions.astype(np.float64)
-    deviations = (responses.trials - responses.means) * responses.present[..., None]
-    return deviations * np.sqrt(counts / (counts - 1))[:, None]
+    present = responses.present[..., None]
+    deviations = (responses.trials - responses.means) * present * np.sqrt(counts / (counts - 1))[:, None]
+    per_repetition = responses.present.sum(axis=1).astype(np.float64)              # nₜ
+    drifting = per_repetition >= 2
+    drift = deviations.sum(axis=1) / np.maximum(per_repetition, 1)[:, None]         # δ⁽ᵗ⁾ − δ̄, (R, d)
+    rescale = np.where(drifting, np.sqrt(per_repetition / np.maximum(per_repetition - 1, 1)), 1.0)
+    return (deviations - drift[:, None] * drifting[:, None, None]) * present * rescale[:, None, None]
+
+
+def trial_noise(responses: Responses) -> np.ndarray | None:
+    """Each stimulus's trial-to-trial noise variance summed over neuroids, tr Σᵢ.
+
+    Parameters
+    ----------
+    responses : Responses
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,), or None
+        From the residuals; the responses' own ``trial_noise`` when known (a half of a recording);
+        None without repetitions. A stimulus with a single repetition gets the mean of the others'.
+    """
+    if responses.trial_noise is not None:
+        return responses.trial_noise
+    counts = responses.repetitions
+    if counts.max() < 2:
+        return None
+    repeated = counts >= 2
+    if not repeated.all():
+        reduced = trial_noise(responses.subset(np.flatnonzero(repeated)))
+        variance = np.full(responses.n, reduced.mean())
+        variance[repeated] = reduced
+        return variance
+    return (residuals(responses) ** 2).sum(axis=(0, 2)) / counts
+
+
+def mean_noise(responses: Responses) -> np.ndarray | None:
+    """The expected noise on the diagonal of the kernel of the means, Dᵢ = tr Σᵢ / Rᵢ.
+
+    Parameters
+    ----------
+    responses : Responses
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,), or None
+        None without repetitions (a model's responses).
+    """
+    variance = trial_noise(responses)
+    return None if variance is None else variance / responses.repetitions
+
+
+def split_half(responses: Responses, rng: np.random.Generator) -> tuple[Responses, Responses]:
+    """Two disjoint halves of every stimulus's repetitions, ⌊r/2⌋ each, chosen at random.
+
+    Parameters
+    ----------
+    responses : Responses
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    tuple of Responses
+        Halves A and B; each keeps the trial noise estimated from all repetitions (a half may
+        hold one repetition of a stimulus).
+    """
+    keys = rng.random(responses.present.shape)
+    keys[~responses.present] = np.inf  # absent repetitions rank last
+    rank = keys.argsort(axis=0).argsort(axis=0)
+    half = responses.repetitions // 2
+    noise = trial_noise(responses)
+    halves = []
+    for chosen, label in ((rank < half), "A"), (((rank >= half) & (rank < 2 * half)), "B"):
+        halves.append(Responses(f"{responses.name} (half {label})", responses.stimulus_ids,
+                                responses.trials * chosen[..., None], chosen, responses.neuroid_ids,
+                                responses.dropped_neuroids, responses.simulated, noise))
+    return halves[0], halves[1]
+
+
+def noise_covariance(r: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """The noise covariance pooled over the present residuals, its correlations shrunk toward 0 by
+    λ = Σᵢ≠ⱼ Var(ρᵢⱼ) / Σᵢ≠ⱼ ρᵢⱼ² (Schäfer & Strimmer 2005, target "D").
+
+    Parameters
+    ----------
+    r : numpy.ndarray, shape (R, n, d)
+        Residuals (:func:`residuals`).
+    present : numpy.ndarray of bool, shape (R, n)
+
+    Returns
+    -------
+    numpy.ndarray, shape (d, d)
+        Zeros when the residuals are all zero.
+    """
+    samples = r[present]                                               # (N, d)
+    N = samples.shape[0]
+    sd = np.sqrt((samples ** 2).mean(axis=0))
+    if not sd.max() > 0:                                               # identical repetitions: no noise
+        return np.zeros((r.shape[2], r.shape[2]))
+    sd = np.maximum(sd, 1e-12 * sd.max())
+    z = samples / sd
+    rho = z.T @ z / N
+    squares = z ** 2
+    variance = (squares.T @ squares / N - rho ** 2) / N                # sampling variance of each ρᵢⱼ
+    off = ~np.eye(rho.shape[0], dtype=bool)
+    denominator = (rho[off] ** 2).sum()
+    shrink = 1.0 if denominator == 0 else float(np.clip(variance[off].sum() / denominator, 0.0, 1.0))
+    correlation = (1 - shrink) * rho + shrink * np.eye(rho.shape[0])
+    return correlation * np.outer(sd, sd)
 
 
 def signal_estimate(responses: Responses) -> np.ndarray:
-    """The noiseless signal (n × d) estimated from the means and residuals (see the module docstring).
+    """The noiseless signal estimated from the means and residuals (see the module docstring).
 
-    Neurons without noise keep their means (their SD is floored at 1e-12 of the largest); without
-    any noise the means are returned unchanged.
+    Parameters
+    ----------
+    responses : Responses
+        With two repetitions of every stimulus.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, d)
+        The means unchanged when the repetitions show no noise.
     """
     means, counts = responses.means, responses.repetitions.astype(np.float64)
-    sample_variance = (residuals(responses) ** 2).sum(axis=0) / counts[:, None]    # Sᵢⱼ (ddof 1)
-    neuron_sd = np.sqrt(sample_variance.T @ counts / counts.sum())                 # σⱼ, pooled over trials
-    if not neuron_sd.max() > 0:
+    r = residuals(responses)
+    C = noise_covariance(r, responses.present)
+    w, V = np.linalg.eigh(C)
+    if not w.max() > 0:
         return means
-    neuron_sd = np.maximum(neuron_sd, 1e-12 * neuron_sd.max())
+    w = np.maximum(w, 1e-12 * w.max())
+    whiten, unwhiten = (V / np.sqrt(w)) @ V.T, (V * np.sqrt(w)) @ V.T
     row_scale = np.sqrt(counts)[:, None]
-    white = means * row_scale / neuron_sd                              # noise variance Sᵢⱼ/σⱼ² ≈ 1 per entry
-    noise_energy = (sample_variance / neuron_sd ** 2).sum()            # unbiased: E Σ ε̄² in these units
+    white = means * row_scale @ whiten                                 # noise ≈ white, variance 1 per entry
+    noise_energy = (((r @ whiten) ** 2).sum(axis=(0, 2)) / counts).sum()  # E‖noise of y‖² = Σᵢ tr(C^{-½}ΣᵢC^{-½})
     U, s, Vt = np.linalg.svd(white, full_matrices=False)
     n, d = white.shape
     big, beta = max(n, d), min(n, d) / max(n, d)
@@ -83,17 +214,29 @@ def signal_estimate(responses: Responses) -> np.ndarray:
     weak_energy = (s ** 2).sum() - noise_energy - (amplitude ** 2).sum()
     if weak_energy > 0 and s[~kept].any():                             # below the bulk: the means' remainder, rescaled
         signal += (U[:, ~kept] * s[~kept]) @ Vt[~kept] * np.sqrt(weak_energy / (s[~kept] ** 2).sum())
-    return signal / row_scale * neuron_sd
+    return signal / row_scale @ unwhiten
 
 
 def simulated_recording(responses: Responses, signal: np.ndarray, rng: np.random.Generator, *,
                         trials: bool = False) -> Responses:
     """``signal`` plus noise drawn from ``responses``' own residuals: a recording of a known signal.
 
-    ``trials=False``: one row per stimulus, signal + ε̄*, with ε̄*ᵢ = ±rᵢ⁽ᵗ⁾/√Rᵢ (a random sign and
-    repetition t): what the mean kernel sees. ``trials=True``: the stimulus's repetitions, trial t
-    = signal + ±rᵢ⁽ᵖ⁽ᵗ⁾⁾ with p a random permutation of its repetitions and independent signs, for
-    the cross-validated kernel.
+    Parameters
+    ----------
+    responses : Responses
+        The recording whose residuals give the noise.
+    signal : numpy.ndarray, shape (n, d)
+    rng : numpy.random.Generator
+    trials : bool
+        False: one row per stimulus, signal + ε̄*, with ε̄*ᵢ = ±rᵢ⁽ᵗ⁾/√Rᵢ (a random sign and
+        repetition t): what the mean kernel sees, with its noise Dᵢ as ``trial_noise`` (its one
+        row is the mean of Rᵢ trials). True: the stimulus's repetitions, trial t = signal +
+        ±rᵢ⁽ᵖ⁽ᵗ⁾⁾ with p a random permutation of its repetitions and independent signs, for the
+        cross-validated kernel.
+
+    Returns
+    -------
+    Responses
     """
     r = residuals(responses)
     R, n, _ = r.shape
@@ -106,7 +249,7 @@ def simulated_recording(responses: Responses, signal: np.ndarray, rng: np.random
     if not trials:
         mean = signal + noise[0] / np.sqrt(counts)[:, None]
         return Responses(name, responses.stimulus_ids, mean[None], np.ones((1, n), dtype=bool),
-                         responses.neuroid_ids, responses.dropped_neuroids)
+                         responses.neuroid_ids, responses.dropped_neuroids, trial_noise=mean_noise(responses))
     present = np.arange(R)[:, None] < counts[None, :]                  # stimulus i's first R_i rows
     return Responses(name, responses.stimulus_ids, (signal[None] + noise) * present[..., None], present,
                      responses.neuroid_ids, responses.dropped_neuroids)

@@ -67,6 +67,11 @@ class Responses:
         Ids of the neuroids dropped for NaN responses.
     simulated : bool
         The assembly says (attribute ``simulated``) that it is not a recording.
+    trial_noise : numpy.ndarray, shape (n,), optional
+        The trial-to-trial noise variance of each stimulus, summed over neuroids (tr Σᵢ), when it
+        is known from more repetitions than these responses hold (a half of a recording:
+        :func:`~bayesrep_plugin.assemblies.noise.split_half`); otherwise it is estimated from the
+        repetitions here (:func:`~bayesrep_plugin.assemblies.noise.trial_noise`).
     """
 
     name: str
@@ -76,6 +81,7 @@ class Responses:
     neuroid_ids: np.ndarray    # (d,)
     dropped_neuroids: tuple = ()
     simulated: bool = False    # the assembly says (attribute ``simulated``) that it is not a recording
+    trial_noise: np.ndarray | None = None   # (n,) tr Σᵢ, known from the whole recording (a half's)
 
     @property
     def n(self) -> int:
@@ -107,7 +113,8 @@ class Responses:
         if np.array_equal(index, np.arange(self.n)):
             return self
         return Responses(self.name, self.stimulus_ids[index], self.trials[:, index],
-                         self.present[:, index], self.neuroid_ids, self.dropped_neuroids, self.simulated)
+                         self.present[:, index], self.neuroid_ids, self.dropped_neuroids, self.simulated,
+                         None if self.trial_noise is None else self.trial_noise[index])
 
     def require_repetitions(self, minimum: int, purpose: str) -> None:
         """Refuse responses with too few repetitions of some stimulus.
@@ -309,16 +316,3 @@ def is_simulated(assembly: xr.DataArray) -> bool:
     """Whether the assembly says its responses are simulated (attribute ``simulated``: 1, true, yes)."""
     return str(assembly.attrs.get("simulated", "")).lower() in {"1", "true", "yes"}
 
-
-def split_half(responses: Responses, rng: np.random.Generator) -> tuple[Responses, Responses]:
-    """Two disjoint halves of every stimulus's repetitions, ⌊r/2⌋ each, chosen at random."""
-    keys = rng.random(responses.present.shape)
-    keys[~responses.present] = np.inf  # absent repetitions rank last
-    rank = keys.argsort(axis=0).argsort(axis=0)
-    half = responses.repetitions // 2
-    halves = []
-    for chosen, label in ((rank < half), "A"), (((rank >= half) & (rank < 2 * half)), "B"):
-        halves.append(Responses(f"{responses.name} (half {label})", responses.stimulus_ids,
-                                responses.trials * chosen[..., None], chosen, responses.neuroid_ids,
-                                responses.dropped_neuroids, responses.simulated))
-    return halves[0], halves[1]

@@ -6,7 +6,8 @@
 scored with one of our metrics and normalised by that metric's own noise ceiling (the expected
 score of a perfect model; clipped to [0, 1], see :func:`~.scores.ceil_score`), identified as
 ``<original>-<metric>``
-(``MajajHong2015.IT-pls`` → ``MajajHong2015.IT-bayes_js``) with the original's version.
+(``MajajHong2015.IT-pls`` → ``MajajHong2015.IT-bayes_js``), versioned by
+:func:`rescored_version`: it goes up when either the original's data or our metric changes.
 
 Where the repetitions are: Brain-Score's neural benchmarks score the repetition-averaged assembly
 (``benchmark._assembly``) and keep the single trials only inside their ceiling function,
@@ -113,7 +114,9 @@ class BayesianNeuralBenchmark(NeuralBenchmark):
         source = candidate.look_at(stimulus_set, number_of_trials=self._number_of_trials)
         if "time_bin" in source.dims and source.sizes["time_bin"] == 1:
             source = source.squeeze("time_bin")
-        return ceil_score(self._similarity_metric(source, self._assembly), self.ceiling)
+        # against the repetitions (whose mean is the scored assembly): the metric takes its b and the
+        # noise it puts on the model's side from them
+        return ceil_score(self._similarity_metric(source, self._repetitions), self.ceiling)
 
 
 class BayesianSessionsBenchmark(BenchmarkBase):
@@ -347,14 +350,34 @@ def rescore(benchmark: BenchmarkBase, metric: str = "bayes_js", *, repetitions: 
             raise ValueError(f"{benchmark.identifier} combines {len(sessions)} sessions; their repetitions are "
                              "found in each session's ceiling function, pass none (or re-score each session)")
         rescored = [rescore(session, metric, **metric_kwargs) for session in sessions]
-        return BayesianSessionsBenchmark(identifier, rescored, version=benchmark.version, parent=benchmark.parent,
-                                         bibtex=benchmark.bibtex)
+        return BayesianSessionsBenchmark(identifier, rescored, version=rescored_version(benchmark.version, metric),
+                                         parent=benchmark.parent, bibtex=benchmark.bibtex)
     repetitions = distinct_repetition_labels(repetition_assembly(benchmark) if repetitions is None else repetitions)
     check_same_recordings(benchmark._assembly, repetitions, benchmark.identifier)
     return BayesianNeuralBenchmark(
         identifier, benchmark._assembly, metric, repetitions=repetitions,
         visual_degrees=benchmark._visual_degrees, number_of_trials=benchmark._number_of_trials,
-        version=benchmark.version, parent=benchmark.parent, bibtex=benchmark.bibtex, **metric_kwargs)
+        version=rescored_version(benchmark.version, metric), parent=benchmark.parent, bibtex=benchmark.bibtex,
+        **metric_kwargs)
+
+
+def rescored_version(source_version: int, metric: str) -> int:
+    """The version of a benchmark re-scored with ``metric``.
+
+    Parameters
+    ----------
+    source_version : int
+        The re-scored benchmark's version.
+    metric : str
+        Our metric's identifier (its version is in registry.yaml).
+
+    Returns
+    -------
+    int
+        The source's plus the metric's, less 1, so that it goes up whenever either does (version 1
+        of a metric keeps the source's).
+    """
+    return source_version + load_registry().entries[metric].version - 1
 
 
 class SourceBenchmarkError(RuntimeError):

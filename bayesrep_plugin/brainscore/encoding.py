@@ -155,6 +155,9 @@ class BayesianEncoding(Metric):
         Least shared fraction of the smaller assembly's stimuli.
     """
 
+    #: Set by the registry's factory: the id and version it was loaded as.
+    registered: dict = {}
+
     def __init__(self, *, b: float = DEFAULT_B, center: Centering = "features", n_bootstrap: int = 100,
                  seed: int = 0, stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5):
         if n_bootstrap < 2:
@@ -190,7 +193,7 @@ class BayesianEncoding(Metric):
         score.attrs.update(
             error=float(values[draws].mean(axis=1).std(ddof=1)), error_over=["neuroid"],
             n_bootstrap=self.n_bootstrap, units="nats per stimulus", b=self.b, center=self.center, seed=self.seed,
-            stimulus_key=self.stimulus_key, **aligned.report())
+            stimulus_key=self.stimulus_key, **aligned.report(), **self.registered)
         score.attrs[Score.RAW_VALUES_KEY] = Score(
             values, coords={"neuroid_id": ("neuroid", aligned.second.neuroid_ids)}, dims=["neuroid"])
         return score

@@ -5,6 +5,13 @@ higher = more similar, 1 = identical. For the readout distances d ∈ [0, 1] (TV
 the score is the similarity 1 − d; a measure that is itself a similarity in [0, 1] is used as is.
 By Brain-Score convention assembly1 is the model and assembly2 the neural data, but nothing here
 depends on the order.
+
+Defaults for a brain (version 2 of the registered metrics; see CHANGELOG.md): the features are
+centred (a readout ignores each neuron's mean rate, which carries no information about the
+stimuli and dominated the uncentred kernel); the recording's noise is put on the model's side too
+(:mod:`bayesrep_plugin.core.prior`); and b is the recording's resolving b
+(:mod:`bayesrep_plugin.assemblies.ceiling`), the readout noise at which a perfect model of the
+recording stands furthest above chance.
 """
 
 from __future__ import annotations
@@ -18,19 +25,21 @@ from brainscore_core.metrics import Metric, Score
 from bayesrep_plugin.assemblies.align import align
 from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_resampling, resample_indices,
                                                   single_blas_thread)
+from bayesrep_plugin.assemblies.ceiling import recording_resolution, yardsticks
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representation
-from bayesrep_plugin.assemblies.noise import signal_estimate, simulated_recording
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
                                                   responses_from_assembly)
 from bayesrep_plugin.core.gaussian import Pair
 from bayesrep_plugin.core.kernels import CENTERINGS, Centering
 from bayesrep_plugin.core.measures import METHODS, Measure, get_measure
 from bayesrep_plugin.core.posterior import POSTERIOR_MEASURES, posterior_distance
-from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
+from bayesrep_plugin.core.prior import Representation, check_b
 
 from .scores import resampled_score
 
 TimeBins = Literal["mean", "each"]
+#: b="auto": the recording's resolving b (:func:`~bayesrep_plugin.assemblies.ceiling.resolving_b`).
+AUTO = "auto"
 
 
 def similarity_measure(name: str) -> Measure:
@@ -59,10 +68,10 @@ def similarity_measure(name: str) -> Measure:
 class _ReadoutComparison:
     """The options shared by the similarity and its ceiling, and the one comparison they make."""
 
-    def __init__(self, measure: str, b: float, center: Centering, method: str, n_samples: int,
+    def __init__(self, measure: str, b: float | str, center: Centering, method: str, n_samples: int,
                  kernel: KernelKind, stimulus_key: str, time_bins: TimeBins, seed: int):
         self.measure = similarity_measure(measure)
-        self.b = check_b(b)
+        self.b = AUTO if b == AUTO else check_b(b)
         if center not in CENTERINGS:
             raise ValueError(f"center={center!r} is not one of {CENTERINGS}")
         if kernel not in KERNELS:
@@ -78,8 +87,8 @@ class _ReadoutComparison:
         readout = {"method": method, "n_samples": n_samples, "seed": seed}
         self.options = {k: v for k, v in readout.items() if k in self.measure.options}
 
-    def similarity(self, rep1: Representation, rep2: Representation) -> float:
-        value = float(self.measure(Pair(rep1, rep2, self.b), **self.options))
+    def similarity(self, rep1: Representation, rep2: Representation, b: float) -> float:
+        value = float(self.measure(Pair(rep1, rep2, b), **self.options))
         return 1.0 - value if self.measure.kind == "distance" else value
 
     def representation(self, responses: Responses) -> tuple[Representation, str]:
@@ -87,9 +96,24 @@ class _ReadoutComparison:
         kind = self.kernel if responses.repetitions.max() > 1 else "mean"
         return representation(responses, center=self.center, kernel=kind), kind
 
-    def parameters(self) -> dict:
-        return {"measure": self.measure.name, "b": self.b, "center": self.center, "kernel": self.kernel,
-                "stimulus_key": self.stimulus_key, "seed": self.seed, **self.options}
+    def resolve_b(self, *sides: Responses) -> tuple[float, str]:
+        """(b, how it was chosen): the fixed b, or with b="auto" the largest resolving b of the sides
+        with repetitions (the coarsest readout that each recording resolves)."""
+        if self.b != AUTO:
+            return self.b, "fixed"
+        recorded = [side for side in sides if side.repetitions.max() > 1]
+        if not recorded:
+            raise AssemblyError("b='auto' takes the readout noise from a recording's repetitions, and neither "
+                                f"{' nor '.join(side.name for side in sides)} has repeated presentations; "
+                                "pass a number as b (e.g. b=0.01, the reference package's default)")
+        resolved = [(recording_resolution(side, self.measure, self.options, center=self.center,
+                                          kernel=self.kernel, seed=self.seed).b, side.name) for side in recorded]
+        b, name = max(resolved)
+        return b, f"resolving b of {name}"
+
+    def parameters(self, b: float) -> dict:
+        return {"measure": self.measure.name, "b": b, "b_setting": self.b, "center": self.center,
+                "kernel": self.kernel, "stimulus_key": self.stimulus_key, "seed": self.seed, **self.options}
 
     def read(self, assembly: xr.DataArray, name: str, time_bin: int | None = None) -> Responses:
         return responses_from_assembly(assembly, stimulus_key=self.stimulus_key, time_bin=time_bin, name=name)
@@ -99,17 +123,21 @@ class BayesianReadoutSimilarity(Metric):
     """Similarity 1 − d of two assemblies under a Bayesian readout distance d, with a bootstrap.
 
     Steps: read both assemblies (validated, repetitions kept), align them on shared stimulus ids,
-    build each side's kernel once (mean over repetitions, or the cross-validated kernel for a side
-    with repetitions when ``kernel="cross_validated"``), compare on all stimuli (the score), then
-    on ``n_bootstrap`` resamples of stimuli, each a submatrix of the two kernels.
+    build each side's kernel once (mean over repetitions, carrying the recording's expected noise,
+    or the cross-validated kernel for a side with repetitions when ``kernel="cross_validated"``),
+    choose b (the recording's resolving b by default), compare on all stimuli (the score), then on
+    ``n_bootstrap`` resamples of stimuli, each a submatrix of the two kernels, at the same b.
 
     Parameters
     ----------
     measure : str
         tv, js, hellinger (similarity = 1 − distance), or cka.
-    b : float
-        The readout's noise-to-signal ratio (≥ 0; default 0.01).
+    b : float or "auto"
+        The readout's noise-to-signal ratio (≥ 0), or "auto" (default): the resolving b of the
+        side with repetitions (:func:`~bayesrep_plugin.assemblies.ceiling.resolving_b`: where a
+        perfect model of the recording stands furthest above chance).
     center : {"none", "features", "stimuli"}
+        Default "features": the readout ignores each neuron's (and feature's) mean response.
     method : {"exact", "mc"}
         For tv and js; ``n_samples`` draws for "mc".
     n_samples : int
@@ -145,11 +173,15 @@ class BayesianReadoutSimilarity(Metric):
     ``n_bootstrap``, ``raw`` (the bootstrap similarities over dim ``bootstrap``), ``interval`` (95%
     percentile interval of the bootstrap values, re-centred on the score: the shift
     ``bootstrap_bias`` = mean(bootstrap) − score comes from the resample size, see
-    docs/guide-brainscore.md), ``distance``, the parameters, ``n_stimuli``, ``stimuli_lost``,
-    ``dropped_neuroids`` and the ``kernels`` used for each side.
+    docs/guide-brainscore.md), ``distance``, the parameters (``b`` the value used, ``b_setting``
+    the one given, ``b_choice`` how b was chosen), ``noise_share`` of each side, ``n_stimuli``,
+    ``stimuli_lost``, ``dropped_neuroids`` and the ``kernels`` used for each side.
     """
 
-    def __init__(self, measure: str = "js", *, b: float = DEFAULT_B, center: Centering = "none",
+    #: Set by the registry's factory (:func:`~.registry.factory`): the id and version it was loaded as.
+    registered: dict = {}
+
+    def __init__(self, measure: str = "js", *, b: float | str = AUTO, center: Centering = "features",
                  method: str = "exact", n_samples: int = 10_000, kernel: KernelKind = "mean",
                  n_bootstrap: int = 100, bootstrap_scheme: Scheme = "half", seed: int = 0,
                  stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5, time_bins: TimeBins = "mean",
@@ -217,23 +249,24 @@ class BayesianReadoutSimilarity(Metric):
         c = self.comparison
         aligned = align(responses1, responses2, min_overlap=self.min_overlap)
         (rep1, kind1), (rep2, kind2) = c.representation(aligned.first), c.representation(aligned.second)
+        b, choice = c.resolve_b(aligned.first, aligned.second)
         if self.n_observed is not None:
-            return self._posterior_score(aligned, rep1, rep2)
-        point = c.similarity(rep1, rep2)
+            return self._posterior_score(aligned, rep1, rep2, b, choice)
+        point = c.similarity(rep1, rep2, b)
         indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap_scheme, seed=c.seed)
-        values = bootstrap_values(rep1, rep2, c.similarity, indices)
+        values = bootstrap_values(rep1, rep2, lambda first, second: c.similarity(first, second, b), indices)
         shift = float(values.mean()) - point
         low, high = np.percentile(values, [2.5, 97.5]) - shift
         distance = {"distance": 1.0 - point} if c.measure.kind == "distance" else {}
         return resampled_score(
             point, values, dim="bootstrap", over=["stimulus"], interval=[float(low), float(high)],
             bootstrap_bias=shift, bootstrap_scheme=self.bootstrap_scheme, bootstrap_size=int(indices.shape[1]),
-            **distance, **c.parameters(), **aligned.report(),
+            **distance, **c.parameters(b), b_choice=choice, **aligned.report(), **self.registered,
             kernels={responses1.name: kind1, responses2.name: kind2},
+            noise_share={responses1.name: rep1.noise_share, responses2.name: rep2.noise_share},
             dropped_neuroids={r.name: len(r.dropped_neuroids) for r in (responses1, responses2)})
 
-
-    def _posterior_score(self, aligned, rep1: Representation, rep2: Representation) -> Score:
+    def _posterior_score(self, aligned, rep1: Representation, rep2: Representation, b: float, choice: str) -> Score:
         c = self.comparison
         if self.n_observed > aligned.n - 2:
             raise AssemblyError(f"n_observed = {self.n_observed} leaves fewer than 2 of the {aligned.n} shared "
@@ -241,55 +274,56 @@ class BayesianReadoutSimilarity(Metric):
         rng = np.random.default_rng(c.seed)
         observed = np.sort(rng.choice(aligned.n, self.n_observed, replace=False))
         responses = aligned.second.means[observed]
-        similarities = 1.0 - posterior_distance(rep1, rep2, responses, observed, c.measure.name, b=c.b)
+        similarities = 1.0 - posterior_distance(rep1, rep2, responses, observed, c.measure.name, b=b)
         draws = rng.integers(0, similarities.size, size=(self.n_bootstrap, similarities.size))
         values = similarities[draws].mean(axis=1)
         return resampled_score(
             float(similarities.mean()), values, dim="bootstrap", over=["neuroid"], n_observed=self.n_observed,
-            per_neuroid=similarities.tolist(), **c.parameters(), **aligned.report())
+            per_neuroid=similarities.tolist(), **c.parameters(b), b_choice=choice, **aligned.report(), **self.registered)
 
 
 class BayesianReadoutCeiling(Metric):
     """The expected score of a perfect model: the ceiling of the readout similarity on neural data.
 
     A model is scored against the mean over repetitions, s(model, x̄) with x̄ = X + ε̄ (X the
-    noiseless signal, ε̄ the mean noise of the recording's repetitions). A perfect model *is* X,
-    so the best expected score is
+    noiseless signal, ε̄ the mean noise of the recording's repetitions), the recording's expected
+    noise put on the model's side too. A perfect model *is* X, so the best expected score is
 
         g = E_ε̄ s(X, X + ε̄),
 
-    which is below 1 because the noise in x̄ changes the data's kernel (a ridge tr Σᵢ/Rᵢ on its
-    diagonal, fluctuations off it). The ceiling estimates g by simulation from the recording
-    itself, a parametric bootstrap:
+    which is below 1 because the noise in x̄ is only matched in expectation (its realisation
+    fluctuates around the ridge it adds). The ceiling estimates g by simulation from the recording
+    itself, a parametric bootstrap (:mod:`bayesrep_plugin.assemblies.ceiling`):
 
         ceiling = (1/B) Σ_b s(X̂, X̂ + ε̄*_b),
 
-    with ε̄*_b drawn from each stimulus's own residuals (±rᵢ⁽ᵗ⁾/√Rᵢ: covariance Σᵢ/Rᵢ, neuron
-    correlations and per-stimulus noise levels kept, unequal repetition counts through Rᵢ) and
-    X̂ the signal estimated from the means: directions above the noise bulk with their
-    population singular values, the signal energy below it spread over the rest (derivations in
-    ``assemblies/noise.py``). The model side is built as a model is (mean kernel, no
-    repetitions) and the data side as the data are (the metric's ``kernel``, ``center``, ``b``,
-    measure), so a perfect model's ceiled score is 1 in expectation whatever the options.
+    with ε̄*_b drawn from each stimulus's own residuals (covariance Σᵢ/Rᵢ, neuron correlations and
+    per-stimulus noise levels kept, drift shared within a repetition removed) and X̂ the signal
+    estimated from the means (``assemblies/noise.py``). The model side is built as a model is
+    (mean kernel, no repetitions) and the data side as the data are (the metric's ``kernel``,
+    ``center``, ``b``, measure), so a perfect model's ceiled score is 1 in expectation whatever
+    the options. The score's ``chance`` is the same for X̂ with its stimuli shuffled: what a model
+    with the signal's spectrum and nothing else would score. With b="auto" both are at the
+    recording's resolving b, where the ceiling stands furthest above chance.
 
     Why not the split-half similarity: s(x̄_A, x̄_B) compares two half-means, both noisy, with R/2
-    repetitions each. That is a different quantity from g: both halves carry the same noise ridge,
-    which the comparison barely sees, while a model against the full mean sees it fully: a
-    perfect model scores several times the split-half value (tests/brainscore/test_ceiling.py).
+    repetitions each. That is a different quantity from g: each half's noise fluctuates on its own,
+    and a model against the full mean sees one realisation at the full R
+    (tests/brainscore/test_ceiling.py).
 
     Assumptions, and where they fail (benchmarks/bench_ceiling.py measures how much): noise
-    independent across trials and stimuli with zero mean (drift or adaptation shared within a
-    repetition is not simulated); signal directions below the noise bulk enter only through
-    their total energy (least accurate at R = 2 with a 1/k spectrum, or with many more neurons
-    than stimuli); at least 2 repetitions of every stimulus (3 with the cross-validated kernel,
-    whose simulated trials would be ± the same residual at R = 2). Where a perfect model's score
-    is itself near 0 (noise swamps the signal), ratios to it scatter widely.
+    independent across trials and stimuli with zero mean, apart from a drift shared by all
+    stimuli of a repetition; signal directions below the noise bulk enter only through their total
+    energy (least accurate at R = 2 with a flat spectrum, or with many more neurons than stimuli);
+    at least 2 repetitions of every stimulus (3 with the cross-validated kernel, whose simulated
+    trials would be ± the same residual at R = 2).
 
     Score: the ceiling; ``spread`` = SD of the B simulated perfect scores, how much a perfect
     model's own score varies with the noise; ``mc_error`` = spread/√B, the simulation error;
     ``error`` = √(spread² + mc_error²), the uncertainty of where a perfect model's score falls,
-    which the ceiled score's interval uses; ``raw`` = the B values over dim ``replicate``.
-    Cost: B comparisons and one SVD of the n × d means.
+    which the ceiled score's interval uses; ``raw`` = the B values over dim ``replicate``;
+    ``chance`` and ``chance_spread``; ``b``. Cost: 2B comparisons (and the resolving b's search,
+    about 20 b × 20 comparisons, once per recording) and one SVD of the n × d means.
 
     Call as a Brain-Score ceiling: ``ceiling(neural_assembly) -> Score``.
 
@@ -297,9 +331,10 @@ class BayesianReadoutCeiling(Metric):
     ----------
     measure : str
         tv, js, hellinger (similarity = 1 − distance), or cka.
-    b : float
-        The readout's noise-to-signal ratio (≥ 0; default 0.01).
+    b : float or "auto"
+        The readout's noise-to-signal ratio (≥ 0), or "auto" (default): the recording's resolving b.
     center : {"none", "features", "stimuli"}
+        Default "features".
     method : {"exact", "mc"}
         For tv and js; ``n_samples`` draws for "mc".
     n_samples : int
@@ -313,7 +348,10 @@ class BayesianReadoutCeiling(Metric):
     time_bins : {"mean", "each"}
     """
 
-    def __init__(self, measure: str = "js", *, b: float = DEFAULT_B, center: Centering = "none",
+    #: Set by the registry's factory: the id and version it was loaded as.
+    registered: dict = {}
+
+    def __init__(self, measure: str = "js", *, b: float | str = AUTO, center: Centering = "features",
                  method: str = "exact", n_samples: int = 10_000, kernel: KernelKind = "mean",
                  n_replicates: int = 20, seed: int = 0, stimulus_key: str = STIMULUS_KEY,
                  time_bins: TimeBins = "mean"):
@@ -335,12 +373,12 @@ class BayesianReadoutCeiling(Metric):
         Returns
         -------
         Score
-            The ceiling, with ``spread``, ``mc_error``, ``error`` and ``raw``.
+            The ceiling, with ``spread``, ``mc_error``, ``error``, ``raw``, ``chance`` and ``b``.
 
         Raises
         ------
         AssemblyError
-            For data without repetitions, or too few.
+            For data without repetitions, or too few, or without stimulus-driven signal.
         """
         c = self.comparison
         if c.time_bins == "mean":
@@ -350,27 +388,25 @@ class BayesianReadoutCeiling(Metric):
 
     def _ceiling(self, responses: Responses) -> Score:
         c = self.comparison
-        trials = c.kernel == "cross_validated"
         if responses.repetitions.max() < 2:
             raise AssemblyError(f"{responses.name}: a noise ceiling needs repeated presentations of each stimulus "
                                 "(it is estimated from the trial-to-trial variability), and these data have one "
                                 "response per stimulus; use the benchmark's own ceiling instead (e.g. "
                                 "benchmark.ceiling, which for brainscore_language datasets extrapolates over "
                                 "held-out subjects)")
-        responses.require_repetitions(3 if trials else 2, "the noise ceiling")
-        signal = signal_estimate(responses)
-        model = c.representation(Responses("perfect model", responses.stimulus_ids, signal[None],
-                                           np.ones((1, responses.n), dtype=bool), responses.neuroid_ids))[0]
-        rng = np.random.default_rng(c.seed)
         with single_blas_thread():
-            values = np.array([c.similarity(model, c.representation(simulated_recording(responses, signal, rng,
-                                                                                         trials=trials))[0])
-                               for _ in range(self.n_replicates)])
-        spread = float(values.std(ddof=1))
-        mc_error = spread / np.sqrt(values.size)
-        score = resampled_score(values.mean(), values, dim="replicate", over=["noise"], spread=spread,
-                                mc_error=mc_error, n_replicates=self.n_replicates, n_stimuli=responses.n,
-                                **c.parameters())
+            b, choice = c.resolve_b(responses)
+            sticks = yardsticks(responses, center=c.center, kernel=c.kernel, n_replicates=self.n_replicates,
+                                seed=c.seed)
+            perfect, chance = sticks.values(c.measure, b, c.options)
+        if c.measure.kind == "distance":
+            perfect, chance = 1.0 - perfect, 1.0 - chance
+        spread = float(perfect.std(ddof=1))
+        mc_error = spread / np.sqrt(perfect.size)
+        score = resampled_score(perfect.mean(), perfect, dim="replicate", over=["noise"], spread=spread,
+                                mc_error=mc_error, chance=float(chance.mean()), chance_spread=float(chance.std(ddof=1)),
+                                n_replicates=self.n_replicates, n_stimuli=responses.n, **c.parameters(b),
+                                b_choice=choice, **self.registered)
         score.attrs["error"] = float(np.hypot(spread, mc_error))   # a perfect model's scatter and the simulation error
         return score
 

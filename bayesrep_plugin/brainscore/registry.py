@@ -38,8 +38,14 @@ class MetricEntry:
     cls: str                      # "module:Class"
     description: str
     bibtex: str
+    version: int                  # goes up whenever what the id computes changes (CHANGELOG.md)
     defaults: dict[str, Any] = field(default_factory=dict)
     unavailable_in: dict[str, str] = field(default_factory=dict)   # framework → why it refuses there
+    defaults_in: dict[str, dict[str, Any]] = field(default_factory=dict)   # framework → defaults it overrides
+
+    def defaults_for(self, framework: str | None) -> dict[str, Any]:
+        """The keyword defaults in ``framework`` (its ``defaults_in`` over the common ``defaults``)."""
+        return {**self.defaults, **self.defaults_in.get(framework, {})}
 
     def load_class(self) -> type:
         module, _, name = self.cls.partition(":")
@@ -69,7 +75,7 @@ def load_registry(path: Path = REGISTRY_PATH) -> Registry:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     entries: dict[str, MetricEntry] = {}
     for raw in data["metrics"]:
-        missing = {"id", "class", "description", "bibtex"} - set(raw)
+        missing = {"id", "class", "description", "bibtex", "version"} - set(raw)
         if missing:
             raise ValueError(f"{path}: entry {raw.get('id', raw)!r} lacks {sorted(missing)}")
         identifier = raw["id"]
@@ -77,8 +83,11 @@ def load_registry(path: Path = REGISTRY_PATH) -> Registry:
             raise ValueError(f"{path}: identifier {identifier!r} is listed twice")
         if not identifier.replace("_", "").isalnum() or identifier != identifier.lower():
             raise ValueError(f"{path}: identifier {identifier!r} is not lowercase snake_case")
-        entries[identifier] = MetricEntry(identifier, raw["class"], raw["description"], raw["bibtex"],
-                                    dict(raw.get("defaults") or {}), dict(raw.get("unavailable_in") or {}))
+        if not isinstance(raw["version"], int) or isinstance(raw["version"], bool) or raw["version"] < 1:
+            raise ValueError(f"{path}: {identifier!r}: version must be a whole number ≥ 1; got {raw['version']!r}")
+        entries[identifier] = MetricEntry(identifier, raw["class"], raw["description"], raw["bibtex"], raw["version"],
+                                          dict(raw.get("defaults") or {}), dict(raw.get("unavailable_in") or {}),
+                                          {k: dict(v) for k, v in (raw.get("defaults_in") or {}).items()})
     return Registry(entries, tuple(data["frameworks"]), data["bibtex"],
                     _benchmark_entries(data.get("benchmarks") or [], entries, path))
 
@@ -102,8 +111,8 @@ def _benchmark_entries(raws: list[dict], metrics: dict[str, MetricEntry], path: 
 def factory(identifier: str, framework: str | None = None) -> Callable[..., Any]:
     """What ``metric_registry[identifier]`` holds: builds the class with registry defaults + kwargs.
 
-    In a ``framework`` the entry lists under ``unavailable_in``, building raises a ValueError with
-    the entry's reason (e.g. the noise ceilings in brainscore_language, whose data have no
+    In ``framework`` the entry's ``defaults_in`` for it override its defaults; in a framework the
+    entry lists under ``unavailable_in``, building raises a ValueError with the entry's reason (e.g. the noise ceilings in brainscore_language, whose data have no
     repetitions), so ``load_metric`` there fails with that reason rather than later.
     """
     entry = load_registry().entries[identifier]
@@ -111,10 +120,12 @@ def factory(identifier: str, framework: str | None = None) -> Callable[..., Any]
     def build(*args, **kwargs):
         if framework in entry.unavailable_in:
             raise ValueError(f"{identifier} is not available in {framework}: {entry.unavailable_in[framework]}")
-        return entry.load_class()(*args, **{**entry.defaults, **kwargs})
+        metric = entry.load_class()(*args, **{**entry.defaults_for(framework), **kwargs})
+        metric.registered = {"identifier": identifier, "version": entry.version}   # into every score's attrs
+        return metric
 
     build.__name__ = build.__qualname__ = identifier
-    build.__doc__ = f"{identifier}: {entry.description}. Defaults: {entry.defaults}."
+    build.__doc__ = f"{identifier}: {entry.description}. Defaults: {entry.defaults_for(framework)}."
     return build
 
 
@@ -135,8 +146,7 @@ def render_plugin_init(framework: str) -> str:
         "",
         "from bayesrep_plugin.brainscore.registry import factory",
         "",
-        *(f"metric_registry['{e.id}'] = factory('{e.id}'" + (f", '{framework}')" if framework in e.unavailable_in else ")")
-          for e in registry.entries.values()),
+        *(f"metric_registry['{e.id}'] = factory('{e.id}', '{framework}')" for e in registry.entries.values()),
         "",
         f'BIBTEX = r"""{registry.bibtex}"""',
         "",

@@ -6,8 +6,11 @@ eigenvalues λ of (Σ₂, Σ₁). Two ways to get them:
 
 * full path: one generalized symmetric eigenproblem of size n (LAPACK ``sygv``);
 * low-rank path, when both kernels have known factors F₁, F₂ with r = r₁ + r₂ < n: with
-  Σᵢ = cᵢ Fᵢ Fᵢᵀ + a·I (same a for both, since a depends only on n and b), the span of
-  [F₁, F₂] is invariant under both, and on its complement both equal a·I (λ = 1). In the basis
+  Σᵢ = cᵢ Fᵢ Fᵢᵀ + aᵢ·I (aᵢ = a + ρᵢ: the readout noise a, the same for both since it depends
+  only on n and b, plus the isotropic measurement noise ρᵢ a comparison adds to one side, see
+  :func:`~bayesrep_plugin.core.prior.matched_priors`), the span of [F₁, F₂] is invariant under
+  both, and on its complement λ = a₂/a₁ (1 without added noise; along the constant, which centred
+  kernels and their added noise H both leave out, λ = 1). In the basis
   [U₁, Q₂] of that span (U₁ orthonormal for F₁, known through F₁'s Gram matrix, cached per
   representation; Q₂ for the part of F₂ outside it) Σ₁ is diagonal, so λ are the eigenvalues of
   the r × r symmetric matrix Σ₁^{-½} Σ₂ Σ₁^{-½}, plus n − r ones: O(n r₁ r₂ + r³) per pair, and
@@ -25,27 +28,31 @@ import scipy.linalg
 from numpy.typing import ArrayLike
 
 from .exact import Spectrum
-from .prior import DEFAULT_B, Prior, Representation, check_b, check_same_stimuli
+from .prior import DEFAULT_B, Prior, Representation, check_b, matched_priors
 
 #: Driver for the full generalized eigenproblem (eigenvalues only); 'gv' measured fastest here
 #: (benchmarks/bench_core.py prints the comparison of drivers).
 EIGEN_DRIVER = "gv"
 
 
-def uses_low_rank(rep1: Representation, rep2: Representation) -> bool:
-    """The low-rank path applies when both factors are known and r₁ + r₂ < n."""
-    return (rep1.factor is not None and rep2.factor is not None
+def uses_low_rank(prior1: Prior, prior2: Prior) -> bool:
+    """The low-rank path applies when both factors are known and r₁ + r₂ < n, and the noise is
+    isotropic off their span (not so with both readout noise weights and added noise)."""
+    rep1, rep2 = prior1.representation, prior2.representation
+    weighted_ridge = prior1.noise_weights is not None and (prior1.ridge or prior2.ridge)
+    return (rep1.factor is not None and rep2.factor is not None and not weighted_ridge
             and rep1.factor.shape[1] + rep2.factor.shape[1] < rep1.n)
 
 
 def projected_covariances(prior1: Prior, prior2: Prior) -> tuple[np.ndarray, np.ndarray]:
-    """Σ₁, Σ₂ restricted to span([F₁, F₂]) (r × r), in an orthonormal basis of that span."""
+    """Σ₁, Σ₂ restricted to span([F₁, F₂]) (r × r), in an orthonormal basis of that span (where
+    the added noise ν·P is isotropic: the factors of centred kernels are orthogonal to 1)."""
     Q, _ = np.linalg.qr(np.hstack([prior1.representation.factor, prior2.representation.factor]))
     out = []
     for prior in (prior1, prior2):
         P = Q.T @ prior.representation.factor
         S = prior.scale * (P @ P.T)
-        S[np.diag_indices_from(S)] += prior.noise
+        S[np.diag_indices_from(S)] += prior.noise + prior.ridge
         out.append(S)
     return out[0], out[1]
 
@@ -84,7 +91,8 @@ def residual_root(rep1: Representation, rep2: Representation, P: np.ndarray) -> 
 
 
 def low_rank_eigenvalues(prior1: Prior, prior2: Prior) -> np.ndarray:
-    """λ on span([F₁, F₂]) (the n − r others are exactly 1). rep2 should be the lower-rank one.
+    """λ on span([F₁, F₂]) (the n − r others are a₂/a₁: :func:`complement_eigenvalues`). rep2
+    should be the lower-rank one.
 
     F₂ in the basis U₁ is P = U₁ᵀ F₂, and its residual outside span(U₁) is Q₂ T
     (:func:`residual_root`); in the basis [U₁, Q₂], Σ₁ is diagonal.
@@ -94,12 +102,23 @@ def low_rank_eigenvalues(prior1: Prior, prior2: Prior) -> np.ndarray:
     rep1, rep2 = prior1.representation, prior2.representation
     s1 = rep1.singular_values
     P, T = residual_root(rep1, rep2, rep1.coordinates(rep2.factor))
-    a, c1, c2 = prior1.noise, prior1.scale, prior2.scale
-    inv_sqrt = 1 / np.sqrt(np.concatenate([a + c1 * s1**2, np.full(T.shape[0], a)]))
+    a1, a2 = prior1.noise + prior1.ridge, prior2.noise + prior2.ridge
+    c1, c2 = prior1.scale, prior2.scale
+    inv_sqrt = 1 / np.sqrt(np.concatenate([a1 + c1 * s1**2, np.full(T.shape[0], a1)]))
     W = np.vstack([P, T]) * inv_sqrt[:, None]     # Σ₁^{-½} F₂ in the basis [U₁, Q₂]
     M = c2 * (W @ W.T)
-    M[np.diag_indices_from(M)] += a * inv_sqrt**2
+    M[np.diag_indices_from(M)] += a2 * inv_sqrt**2
     return np.linalg.eigvalsh(M)
+
+
+def complement_eigenvalues(prior1: Prior, prior2: Prior, span: int) -> np.ndarray:
+    """λ off span([F₁, F₂]) (of dimension ``span``): a₂/a₁ with aᵢ = a + ρᵢ, except along the
+    constant when the added noise is centred (both sides equal a there: λ = 1, uninformative)."""
+    a1, a2 = prior1.noise + prior1.ridge, prior2.noise + prior2.ridge
+    if a1 == a2:
+        return np.empty(0)
+    count = prior1.source.n - span - (prior1.centered or prior2.centered)
+    return np.full(count, a2 / a1)
 
 
 class UnresolvedError(ValueError):
@@ -135,11 +154,12 @@ def generalized_eigenvalues(prior1: Prior, prior2: Prior) -> np.ndarray:
         for prior in (prior1, prior2):
             prior.cholesky
     try:
-        if uses_low_rank(rep1, rep2):
+        if uses_low_rank(prior1, prior2):
             if rep1.factor.shape[1] >= rep2.factor.shape[1]:
                 lam = low_rank_eigenvalues(prior1, prior2)
             else:
                 lam = 1 / low_rank_eigenvalues(prior2, prior1)  # swapping the pair inverts λ
+            lam = np.concatenate([lam, complement_eigenvalues(prior1, prior2, lam.size)])
         else:
             lam = scipy.linalg.eigh(prior2.covariance, prior1.covariance, eigvals_only=True,
                                     driver=EIGEN_DRIVER, check_finite=False)
@@ -165,15 +185,15 @@ class Pair:
         The readout's noise-to-signal ratio (≥ 0).
     normalize, noise_weights
         The readout prior's options (see :class:`~bayesrep_plugin.core.prior.Prior`), the same
-        for both sides.
+        for both sides. A side that carries measurement noise (a recording's ``noise``) gives the
+        other its noise share (:func:`~bayesrep_plugin.core.prior.matched_priors`).
     """
 
     def __init__(self, rep1: Representation, rep2: Representation, b: float = DEFAULT_B, *, normalize: bool = True,
                  noise_weights: ArrayLike | None = None):
-        check_same_stimuli(rep1, rep2)
         self.rep1, self.rep2, self.b = rep1, rep2, check_b(b)
-        self.prior1 = rep1.prior(self.b, normalize=normalize, noise_weights=noise_weights)
-        self.prior2 = rep2.prior(self.b, normalize=normalize, noise_weights=noise_weights)
+        self.prior1, self.prior2 = matched_priors(rep1, rep2, self.b, normalize=normalize,
+                                                  noise_weights=noise_weights)
 
     def __repr__(self) -> str:
         return f"Pair({self.rep1.name!r}, {self.rep2.name!r}, b={self.b})"
@@ -181,6 +201,11 @@ class Pair:
     @property
     def n(self) -> int:
         return self.rep1.n
+
+    @property
+    def low_rank(self) -> bool:
+        """Whether the pair is solved on the low-rank path (module docstring)."""
+        return uses_low_rank(self.prior1, self.prior2)
 
     @cached_property
     def spectrum(self) -> Spectrum:
@@ -194,9 +219,11 @@ class Pair:
         -------
         tuple of numpy.ndarray
             (Σ₁, Σ₂), r × r on span([F₁, F₂]) on the low-rank path, else n × n (always full with
-            noise weights, whose noise is not isotropic on the complement of the span).
+            noise weights or added measurement noise, whose noise is not the same on both sides
+            off the span).
         """
-        if self.prior1.noise_weights is None and uses_low_rank(self.rep1, self.rep2):
+        plain = self.prior1.noise_weights is None and not (self.prior1.ridge or self.prior2.ridge)
+        if plain and uses_low_rank(self.prior1, self.prior2):
             return projected_covariances(self.prior1, self.prior2)
         return self.prior1.covariance, self.prior2.covariance
 

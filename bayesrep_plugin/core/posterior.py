@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike
 from .exact import Spectrum
 from .gaussian import UnresolvedError
 from .measures import get_measure
-from .prior import DEFAULT_B, Prior, Representation, check_b, check_same_stimuli
+from .prior import DEFAULT_B, Prior, Representation, check_b, matched_priors
 
 #: The measures computed from a spectrum alone, so defined for posterior predictives too.
 POSTERIOR_MEASURES = ("tv", "js", "jsd", "kl", "kl_symmetric", "hellinger", "bhattacharyya")
@@ -107,11 +107,11 @@ class PosteriorPair:
     """
 
     def __init__(self, rep1: Representation, rep2: Representation, observed: ArrayLike, b: float = DEFAULT_B):
-        check_same_stimuli(rep1, rep2)
         self.b = check_b(b)
+        prior1, prior2 = matched_priors(rep1, rep2, self.b)
         self.observed, self.rest = _observed_index(observed, rep1.n)
-        self.first = Conditioned(rep1.prior(self.b), self.observed, self.rest)
-        self.second = Conditioned(rep2.prior(self.b), self.observed, self.rest)
+        self.first = Conditioned(prior1, self.observed, self.rest)
+        self.second = Conditioned(prior2, self.observed, self.rest)
 
     @cached_property
     def _whitened(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

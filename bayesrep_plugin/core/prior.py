@@ -14,6 +14,31 @@ trace, an optional low-rank factor and its basis) and caches it, so that pairwis
 bootstraps and leaderboards do this work once per representation, never once per pair. b is not
 part of it: :meth:`Representation.prior` gives the :class:`Prior` (Σ and its Cholesky factor) at a
 b, and a comparison passes its b once (:class:`~bayesrep_plugin.core.gaussian.Pair`).
+
+Measurement noise on the same footing. A recording's kernel is that of its mean responses,
+K = (X + ε̄)(X + ε̄)ᵀ: in expectation the signal's kernel plus the mean noise's, E ε̄ε̄ᵀ = diag(Dᵢ)
+(Dᵢ the noise variance of stimulus i's mean, summed over neurons; H diag(D) H once the features are
+centred). A model's kernel carries no such noise, so the recording's noise would count as a
+difference between them, and a model padded with isotropic features would look closer to the
+recording than the noise-free signal itself. A Representation therefore carries its expected noise
+(``noise``: Dᵢ per stimulus), hence its *noise share* η = tr E[noise kernel] / tr K and its
+noise-to-signal ratio r = η/(1 − η), and a comparison gives each side isotropic noise until its
+ratio is at least m = :data:`NOISE_MARGIN` times the other side's (:func:`matched_priors`): with P
+the identity (or H for feature-centred kernels, whose rows sum to 0),
+
+    K → K + ν·P,   ν = tr K · (η' − η) / ((1 − η') · tr P),   η' = m·r_other / (1 + m·r_other).
+
+A model (η = 0) against a recording thus carries 1.5 times the recording's noise-to-signal ratio,
+and the recording keeps its own. Why more than the expected noise (m = 1): the recording's noise is
+not isotropic but a random matrix of rank min(n, d), and the isotropic share that brings a perfect
+model closest to it lies at 1.0–1.25 times the expected one (measured on the simulations of
+benchmarks/bench_ceiling.py). Near that optimum the similarity is flat in the isotropic share, so
+a model padded with isotropic features ties with the noise-free signal and wins about half the
+time; with the model's side beyond the optimum, padding costs at first order, and the noise-free
+signal beats every padded, mixed or noisy copy of itself (docs/method.md has the table). The margin
+costs a perfect model a few per cent of its raw similarity, which the noise ceiling divides out.
+Two recordings each get at least m times the other's ratio, which for equally noisy ones is the
+same extra isotropic noise on both sides.
 """
 
 from __future__ import annotations
@@ -28,6 +53,11 @@ from numpy.typing import ArrayLike
 from .kernels import Centering, as_matrix, center_kernel, check_kernel, feature_factor, linear_kernel
 
 DEFAULT_B = 0.01
+#: The noise-to-signal ratio a side is raised to, as a multiple of the other side's (module docstring).
+NOISE_MARGIN = 1.5
+#: The largest noise share a comparison uses: a recording whose estimated noise accounts for all of
+#: its variance across stimuli (η ≥ 1: no stimulus-driven signal) is compared at this share.
+MAX_NOISE_SHARE = 0.999
 
 
 def noise_fraction(n: int, b: float) -> float:
@@ -100,40 +130,48 @@ class Representation:
         A factor F with F Fᵀ = K (copied); at least one of ``kernel`` and ``factor`` is needed.
     name : str
         Used in error messages and reprs.
+    noise : array_like (n,), optional
+        For a recording: the expected measurement noise on K's diagonal, Dᵢ = E|ε̄ᵢ|² (the noise
+        variance of stimulus i's mean responses, summed over neurons), finite and ≥ 0. A comparison
+        puts the other side's noise on the same footing (module docstring); None: noise-free.
 
     Raises
     ------
     ValueError
-        When neither is given, or tr K is not positive (all-zero activations).
+        When neither is given, tr K is not positive (all-zero activations), or ``noise`` is not n
+        finite values ≥ 0.
     """
 
     #: Priors kept per representation: a b-sweep over more values recomputes Σ, never the basis.
     PRIORS_KEPT = 2
 
-    def __init__(self, kernel: ArrayLike | None = None, *, factor: ArrayLike | None = None, name: str = "X"):
+    def __init__(self, kernel: ArrayLike | None = None, *, factor: ArrayLike | None = None, name: str = "X",
+                 noise: ArrayLike | None = None):
         # Copies, so that no array the caller still holds can change what was computed from it.
         self._init(None if kernel is None else np.array(kernel, dtype=np.float64),
-                   None if factor is None else np.array(factor, dtype=np.float64), name)
+                   None if factor is None else np.array(factor, dtype=np.float64), name, noise)
 
     @classmethod
     def _wrap(cls, kernel: np.ndarray | None = None, factor: np.ndarray | None = None,
-              name: str = "X") -> "Representation":
+              name: str = "X", noise: ArrayLike | None = None) -> "Representation":
         """From float64 arrays that nothing else holds (made by this module): no copy."""
         rep = cls.__new__(cls)
-        rep._init(kernel, factor, name)
+        rep._init(kernel, factor, name, noise)
         return rep
 
-    def _init(self, kernel: np.ndarray | None, factor: np.ndarray | None, name: str) -> None:
+    def _init(self, kernel: np.ndarray | None, factor: np.ndarray | None, name: str,
+              noise: ArrayLike | None) -> None:
         if kernel is None and factor is None:
             raise ValueError(f"{name}: a representation needs a kernel or a factor")
         kernel = None if kernel is None else _read_only(kernel)
         factor = None if factor is None else _read_only(factor)
+        n = (kernel if kernel is not None else factor).shape[0]
         trace = float(np.trace(kernel)) if kernel is not None else float(np.einsum("ij,ij->", factor, factor))
         if not trace > 0:
             raise ValueError(f"{name}: tr K = {trace:.3g}; the activations are all zero "
                              "(or centering removed everything)")
-        self._set(_kernel=kernel, factor=factor, name=name, n=(kernel if kernel is not None else factor).shape[0],
-                  trace=trace, _priors={})
+        self._set(_kernel=kernel, factor=factor, name=name, n=n, trace=trace,
+                  noise=check_noise(noise, n, name), _priors={})
 
     def _set(self, **attributes) -> None:
         for key, value in attributes.items():
@@ -148,15 +186,16 @@ class Representation:
         which can be n × n arrays several times over. Unpickling copies the arrays: unpickled
         ones may sit at any byte offset of a received buffer (Dask sends them so), and an
         unaligned array takes other SIMD paths, whose sums differ in the last bits."""
-        return _unpickle_representation, (self._kernel, self.factor, self.name)
+        return _unpickle_representation, (self._kernel, self.factor, self.name, self.noise)
 
     def __repr__(self) -> str:
         rank = "" if self.factor is None else f", rank ≤ {self.factor.shape[1]}"
-        return f"Representation({self.name!r}, n={self.n}{rank})"
+        noise = "" if self.noise is None else f", noise share {self.noise_share:.3g}"
+        return f"Representation({self.name!r}, n={self.n}{rank}{noise})"
 
     @classmethod
     def from_activations(cls, X: ArrayLike, *, center: Centering = "none", name: str = "X",
-                         chunk_size: int | None = None) -> "Representation":
+                         chunk_size: int | None = None, noise: ArrayLike | None = None) -> "Representation":
         """Activations (n stimuli, ...) → Representation.
 
         Parameters
@@ -170,6 +209,9 @@ class Representation:
             Used in error messages and reprs.
         chunk_size : int, optional
             Features per chunk of the kernel computation.
+        noise : array_like (n,), optional
+            The expected measurement noise on K's diagonal, for a recording's mean responses
+            (see the class docstring).
 
         Returns
         -------
@@ -180,11 +222,11 @@ class Representation:
         X = as_matrix(X, name)
         n, d = X.shape
         if d < n:
-            return cls._wrap(factor=feature_factor(X, center, name), name=name)
-        return cls._wrap(linear_kernel(X, center, chunk_size, name), name=name)
+            return cls._wrap(factor=feature_factor(X, center, name), name=name, noise=noise)
+        return cls._wrap(linear_kernel(X, center, chunk_size, name), name=name, noise=noise)
 
     @classmethod
-    def from_kernel(cls, K: ArrayLike, *, name: str = "K") -> "Representation":
+    def from_kernel(cls, K: ArrayLike, *, name: str = "K", noise: ArrayLike | None = None) -> "Representation":
         """A kernel matrix → Representation.
 
         Parameters
@@ -193,6 +235,8 @@ class Representation:
             A linear kernel, validated: square, symmetric, PSD, finite.
         name : str
             Used in error messages and reprs.
+        noise : array_like (n,), optional
+            The expected measurement noise on K's diagonal (see the class docstring).
 
         Returns
         -------
@@ -203,15 +247,33 @@ class Representation:
         ValueError
             Naming what is wrong with ``K``.
         """
-        return cls._wrap(check_kernel(K, name), name=name)
+        return cls._wrap(check_kernel(K, name), name=name, noise=noise)
 
     @cached_property
     def kernel(self) -> np.ndarray:
         """K (n × n), read-only."""
         return self._kernel if self._kernel is not None else _read_only(self.factor @ self.factor.T)
 
-    def prior(self, b: float = DEFAULT_B, *, normalize: bool = True,
-              noise_weights: ArrayLike | None = None) -> "Prior":
+    @cached_property
+    def centered(self) -> bool:
+        """Whether K's rows sum to zero (to rounding): the kernel of feature-centred activations,
+        whose expected noise kernel is then H diag(D) H, with no variance along the constant."""
+        ones = np.ones(self.n)
+        K1 = self.factor @ (self.factor.T @ ones) if self.factor is not None else self.kernel @ ones
+        return bool(np.linalg.norm(K1) <= 1e-9 * self.trace * np.sqrt(self.n))
+
+    @property
+    def noise_share(self) -> float:
+        """η = tr E[noise kernel] / tr K: the share of the kernel's trace that is measurement noise,
+        at most :data:`MAX_NOISE_SHARE` (0 without ``noise``). Centred, E[noise kernel] = H diag(D) H,
+        whose trace is (1 − 1/n) Σ Dᵢ."""
+        if self.noise is None:
+            return 0.0
+        total = self.noise.sum() * ((1 - 1 / self.n) if self.centered else 1.0)
+        return float(min(total / self.trace, MAX_NOISE_SHARE))
+
+    def prior(self, b: float = DEFAULT_B, *, normalize: bool = True, noise_weights: ArrayLike | None = None,
+              noise_share: float | None = None, centered: bool = False) -> "Prior":
         """The readout's prior predictive N(0, Σ) (cached).
 
         Parameters
@@ -222,19 +284,49 @@ class Representation:
             Scale the kernel to trace n (see :class:`Prior`).
         noise_weights : array_like (n,), optional
             Readout noise weight per stimulus (see :class:`Prior`).
+        noise_share : float, optional
+            Bring the kernel's measurement noise up to this share η* by adding isotropic noise
+            (:func:`matched_priors` gives the pair's; below the own share nothing is added).
+        centered : bool
+            The added noise lies in the centred space (H), not the whole one (I).
 
         Returns
         -------
         Prior
-            Σ = (1 − a)·n·K / tr(K) + a·I with a = n·b / (1 + n·b) (normalised, unweighted).
+            Σ = (1 − a)·n·K / tr(K) + a·I with a = n·b / (1 + n·b) (normalised, unweighted, no
+            added noise).
         """
         weights = check_noise_weights(noise_weights, self.n)
-        key = (check_b(b), bool(normalize), None if weights is None else weights.tobytes())
+        added = self.added_noise(noise_share, centered)
+        key = (check_b(b), bool(normalize), None if weights is None else weights.tobytes(), added,
+               bool(centered and added))
         if key not in self._priors:
             if len(self._priors) >= self.PRIORS_KEPT:
                 del self._priors[next(iter(self._priors))]
-            self._priors[key] = Prior(self, b, normalize=normalize, noise_weights=weights)
+            self._priors[key] = Prior(self, b, normalize=normalize, noise_weights=weights, added_noise=added,
+                                      centered=centered)
         return self._priors[key]
+
+    def added_noise(self, noise_share: float | None, centered: bool = False) -> float:
+        """The isotropic noise that brings the kernel's noise share up to ``noise_share``.
+
+        Parameters
+        ----------
+        noise_share : float or None
+            The share η* wanted (at most :data:`MAX_NOISE_SHARE`).
+        centered : bool
+            The noise lies in the centred space (P = H) instead of the whole one (P = I).
+
+        Returns
+        -------
+        float
+            ν ≥ 0 with K + ν·P of noise share η*: ν = tr K · (η* − η) / ((1 − η*) · tr P); 0 when
+            η* ≤ η or None.
+        """
+        if noise_share is None or noise_share <= self.noise_share:
+            return 0.0
+        target = min(float(noise_share), MAX_NOISE_SHARE)
+        return self.trace * (target - self.noise_share) / ((1 - target) * (self.n - 1 if centered else self.n))
 
     def rows_scaled(self, s: np.ndarray) -> "Representation":
         """The representation with stimulus i's activations multiplied by s_i.
@@ -336,20 +428,58 @@ class Representation:
             From a submatrix of K, or the factor's rows: never the activations again.
         """
         index = np.asarray(index)
+        noise = None if self.noise is None else self.noise[index]
         if self.factor is not None:
-            return Representation._wrap(factor=self.factor[index], name=self.name)
-        return Representation._wrap(self.kernel[np.ix_(index, index)], name=self.name)
+            return Representation._wrap(factor=self.factor[index], name=self.name, noise=noise)
+        return Representation._wrap(self.kernel[np.ix_(index, index)], name=self.name, noise=noise)
 
 
-def _unpickle_representation(kernel: np.ndarray | None, factor: np.ndarray | None, name: str) -> Representation:
-    return Representation(kernel, factor=factor, name=name)  # copies the arrays
+def _unpickle_representation(kernel: np.ndarray | None, factor: np.ndarray | None, name: str,
+                             noise: np.ndarray | None = None) -> Representation:
+    return Representation(kernel, factor=factor, name=name, noise=noise)  # copies the arrays
+
+
+def matched_priors(rep1: Representation, rep2: Representation, b: float = DEFAULT_B, *, normalize: bool = True,
+                   noise_weights: ArrayLike | None = None) -> tuple["Prior", "Prior"]:
+    """The two readout priors of a comparison, with measurement noise on the same footing: each side
+    is given isotropic noise up to :func:`margin_share` of the other side's noise share, unless its
+    own is larger (module docstring), in the centred space when both kernels are centred. A model
+    (no noise of its own) against a recording gets the recording's noise-to-signal ratio times
+    :data:`NOISE_MARGIN`; two recordings each get at least that much of the other's.
+
+    Parameters
+    ----------
+    rep1, rep2 : Representation
+        On the same n stimuli.
+    b, normalize, noise_weights
+        The readout prior's options (:class:`Prior`), the same for both sides.
+
+    Returns
+    -------
+    tuple of Prior
+    """
+    check_same_stimuli(rep1, rep2)
+    targets = (margin_share(rep2.noise_share), margin_share(rep1.noise_share))
+    centered = bool(max(targets)) and rep1.centered and rep2.centered
+    return tuple(rep.prior(b, normalize=normalize, noise_weights=noise_weights, noise_share=target,
+                           centered=centered) for rep, target in zip((rep1, rep2), targets))
+
+
+def margin_share(share: float) -> float:
+    """The noise share whose noise-to-signal ratio is :data:`NOISE_MARGIN` times that of ``share``:
+    η' = m·r / (1 + m·r), r = η / (1 − η)."""
+    ratio = NOISE_MARGIN * share / (1 - share)
+    return ratio / (1 + ratio)
 
 
 class Prior:
     """The prior predictive N(0, Σ) of a representation's readout:
 
-        Σ = c·K + a·diag(1/w),   a = n b / (1 + n b),
-        c = (1 − a)·n / tr K  (normalize, the default)   or   c = 1 − a  (normalize=False).
+        Σ = c·(K + ν·P) + a·diag(1/w),   a = n b / (1 + n b),
+        c = (1 − a)·n / tr(K + ν·P)  (normalize, the default)   or   c = 1 − a  (normalize=False),
+
+    with ν·P the isotropic noise a comparison adds to put measurement noise on the same footing
+    (P = H = I − 11ᵀ/n when ``centered``, else I; ν = 0 unless the other side is a noisier recording).
 
     Parameters
     ----------
@@ -363,6 +493,10 @@ class Prior:
     noise_weights : array_like (n,), optional
         w > 0 per stimulus: stimulus i gets readout noise variance a/wᵢ (the reference's
         ``img_weights``; e.g. the number of repetitions averaged for each stimulus). Default: 1.
+    added_noise : float
+        ν ≥ 0, in the kernel's units (:meth:`Representation.added_noise`).
+    centered : bool
+        P = H (the added noise has no component along the constant) instead of I.
 
     Notes
     -----
@@ -374,24 +508,46 @@ class Prior:
     """
 
     def __init__(self, representation: Representation, b: float = DEFAULT_B, *, normalize: bool = True,
-                 noise_weights: ArrayLike | None = None):
+                 noise_weights: ArrayLike | None = None, added_noise: float = 0.0, centered: bool = False):
         self.source, self.b, self.normalize = representation, check_b(b), bool(normalize)
         self.noise_weights = check_noise_weights(noise_weights, representation.n)
         self.noise = noise_fraction(representation.n, self.b)          # a
-        gain = representation.n / representation.trace if self.normalize else 1.0
+        n = representation.n
+        self.centered = bool(centered and added_noise)
+        added_trace = added_noise * (n - 1 if self.centered else n)    # tr(ν·P)
+        gain = n / (representation.trace + added_trace) if self.normalize else 1.0
         self.scale = (1.0 - self.noise) * gain                         # c
+        self.added_noise = float(added_noise)                          # ν
+        self.ridge = self.scale * added_noise                          # c·ν: the added noise's variance along P
         self.representation = (representation if self.noise_weights is None
                                else representation.rows_scaled(np.sqrt(self.noise_weights)))
 
     def __repr__(self) -> str:
         options = ("" if self.normalize else ", normalize=False") + (
-            "" if self.noise_weights is None else ", noise_weights=...")
+            "" if self.noise_weights is None else ", noise_weights=...") + (
+            f", ridge={self.ridge:.3g}" if self.ridge else "")
         return f"Prior({self.source.name!r}, b={self.b}{options})"
 
     @cached_property
+    def kernel(self) -> np.ndarray:
+        """K + ν·P (n × n), read-only: the kernel whose readout prior this is (the source's kernel
+        when no noise is added), e.g. for another backend that builds Σ from a kernel."""
+        if not self.added_noise:
+            return self.source.kernel
+        K = np.array(self.source.kernel)
+        K[np.diag_indices_from(K)] += self.added_noise
+        if self.centered:
+            K -= self.added_noise / self.source.n
+        return _read_only(K)
+
+    @cached_property
     def covariance(self) -> np.ndarray:
-        """Σ = c·K + a·diag(1/w) (n × n), read-only."""
+        """Σ = c·(K + ν·P) + a·diag(1/w) (n × n), read-only."""
         S = self.scale * self.source.kernel
+        if self.ridge:
+            S[np.diag_indices_from(S)] += self.ridge
+            if self.centered:
+                S -= self.ridge / self.source.n
         S[np.diag_indices_from(S)] += self.noise / (1.0 if self.noise_weights is None else self.noise_weights)
         return _read_only(S)
 
@@ -409,6 +565,22 @@ class Prior:
 def singular_prior(name: str) -> ValueError:
     """The error for b = 0 with a singular kernel, whose prior covariance has no Cholesky factor."""
     return ValueError(f"{name}: the prior covariance is singular; b = 0 needs a nonsingular kernel (use b > 0)")
+
+
+def check_noise(noise: ArrayLike | None, n: int, name: str) -> np.ndarray | None:
+    """A representation's expected measurement noise per stimulus, read-only; ValueError unless n
+    finite values ≥ 0 (a scalar is the same for every stimulus)."""
+    if noise is None:
+        return None
+    D = np.array(np.broadcast_to(np.asarray(noise, dtype=np.float64), (n,)) if np.ndim(noise) == 0 else noise,
+                 dtype=np.float64)
+    if D.shape != (n,):
+        raise ValueError(f"{name}: noise must have one value per stimulus, shape ({n},); got shape {D.shape}")
+    bad = ~(np.isfinite(D) & (D >= 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"{name}: noise must be finite and >= 0; stimulus {i} has {D[i]}")
+    return _read_only(D)
 
 
 def check_noise_weights(weights: ArrayLike | None, n: int) -> np.ndarray | None:

@@ -38,7 +38,7 @@ from bayesrep_plugin.assemblies.evidence import NeuralEvidence, neural_evidence
 from bayesrep_plugin.assemblies.kernels import representation
 from bayesrep_plugin.assemblies.rdm import CORRELATION_ORIGIN, StimulusKernel, correlation_stimulus_kernel
 from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
-from bayesrep_plugin.assemblies.responses import split_half
+from bayesrep_plugin.assemblies.noise import split_half
 from bayesrep_plugin.core import get_measure
 from bayesrep_plugin.core.evidence import readout_spectrum
 

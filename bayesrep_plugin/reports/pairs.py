@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 from bayesrep_plugin.assemblies.bootstrap import single_blas_thread
 from bayesrep_plugin.brainscore.vendor import code_version
 from bayesrep_plugin.core import compare_measures, get_measure
-from bayesrep_plugin.core.prior import Representation
+from bayesrep_plugin.core.prior import Representation, matched_priors
 from bayesrep_plugin.datasets.location import CacheWarning
 
 from .atomic import write_text
@@ -182,7 +182,9 @@ def measure_rows(first: Representation, second: Representation, measures: dict[s
     def evaluate(rep1: Representation, rep2: Representation) -> list[float]:
         values = compare_measures(rep1, rep2, here, b=b) if here else {}
         if there:
-            values.update(measures_from_kernels(rep1.kernel, rep2.kernel, there, b=b, names=(rep1.name, rep2.name),
+            # the kernels with the measurement noise the comparison adds (matched_priors), as the numpy core has them
+            prior1, prior2 = matched_priors(rep1, rep2, b)
+            values.update(measures_from_kernels(prior1.kernel, prior2.kernel, there, b=b, names=(rep1.name, rep2.name),
                                                 device=device))
         tick()
         return [float(values[name]) for name in measures]

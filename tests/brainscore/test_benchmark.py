@@ -26,6 +26,7 @@ from brainscore_vision.benchmarks import BenchmarkBase
 from brainscore_vision.benchmarks.cowley2026 import benchmark as cowley
 from brainscore_vision.benchmarks.majajhong2015 import benchmark as majajhong
 
+from bayesrep_plugin.assemblies import AssemblyError
 from bayesrep_plugin.brainscore.benchmarks import (BayesianNeuralBenchmark, BayesianSessionsBenchmark,
                                                    SourceBenchmarkError, region_assembly, repetition_assembly,
                                                    rescore, rescored_identifier)
@@ -98,7 +99,7 @@ def test_rescored_cowley_session_scores_the_average_and_ceils_with_the_repetitio
     benchmark = rescored_session
     assert isinstance(benchmark, BayesianNeuralBenchmark)
     assert benchmark.identifier == "Cowley2026.210325.V4-bayes_js"
-    assert benchmark.version == cowley_session.version == 1
+    assert cowley_session.version == 1 and benchmark.version == 2   # the source's 1, and our metric's version 2
     assert benchmark.parent == "V4" and benchmark.bibtex == cowley.BIBTEX and benchmark.region == "V4"
     assert benchmark._visual_degrees == 11.2 and benchmark._number_of_trials == 14
     # scored: the source's repetition-averaged assembly, 640 images, no repetition coordinate
@@ -123,7 +124,8 @@ def test_rescored_cowley_session_scores_the_average_and_ceils_with_the_repetitio
 def test_a_model_through_the_rescored_cowley_session_equals_the_metric_called_directly(
         cowley_session, rescored_session, pixels, pixels_score):
     model = pixels.look_at(cowley_session._assembly.stimulus_set).squeeze("time_bin")
-    direct = load_metric("bayes_js", n_bootstrap=N_BOOTSTRAP)(model, cowley_session._assembly)
+    # against the repetitions, whose mean is the scored assembly: the metric's b and noise come from them
+    direct = load_metric("bayes_js", n_bootstrap=N_BOOTSTRAP)(model, rescored_session._repetitions)
     assert float(pixels_score.raw) == float(direct)
     np.testing.assert_array_equal(pixels_score.raw.attrs["raw"].values, direct.attrs["raw"].values)
     assert float(pixels_score) == pytest.approx(min(1.0, float(direct) / float(rescored_session.ceiling)))
@@ -136,7 +138,7 @@ def test_the_combined_cowley_benchmark_rescored_session_by_session(local_s3, res
                                              parent="V4", bibtex=cowley.BIBTEX, version=1)
     benchmark = rescore(source, "bayes_js", n_bootstrap=N_BOOTSTRAP)
     assert isinstance(benchmark, BayesianSessionsBenchmark)
-    assert benchmark.identifier == "Cowley2026.V4-bayes_js" and benchmark.version == source.version
+    assert benchmark.identifier == "Cowley2026.V4-bayes_js" and benchmark.version == source.version + 1   # metric v2
     assert [s.identifier for s in benchmark.sessions] == ["Cowley2026.210325.V4-bayes_js"]
     score = score_benchmark(benchmark, pixels)
     assert float(score) == float(pixels_score) and float(score.raw) == float(pixels_score.raw)
@@ -190,7 +192,7 @@ def test_rescored_majajhong_style_benchmark(vision_plugin, local_s3):
                                                    similarity_metric=None,
                                                    ceiler=load_ceiling("internal_consistency"))
     benchmark = rescore(source, "bayes_tv", n_bootstrap=N_BOOTSTRAP)
-    assert benchmark.identifier == "MajajHong2015.IT-bayes_tv" and benchmark.version == source.version == 4
+    assert benchmark.identifier == "MajajHong2015.IT-bayes_tv" and source.version == 4 and benchmark.version == 5
     assert benchmark._visual_degrees == 8 and benchmark._number_of_trials == 50 and benchmark.region == "IT"
     trials, stimulus_set = majajhong_like_assembly()
     assert benchmark._repetitions.sizes == {"presentation": trials.sizes["presentation"], "neuroid": 20}
@@ -203,7 +205,7 @@ def test_rescored_majajhong_style_benchmark(vision_plugin, local_s3):
         "object_name": ("presentation", stimulus_set["object_name"].values),
         "neuroid_id": ("neuroid", [f"unit{j}" for j in range(10)])})
     score = benchmark(PrecomputedFeatures(model, visual_degrees=8))
-    direct = load_metric("bayes_tv", n_bootstrap=N_BOOTSTRAP)(model, benchmark._assembly)
+    direct = load_metric("bayes_tv", n_bootstrap=N_BOOTSTRAP)(model, benchmark._repetitions)
     assert float(score.raw) == float(direct)
     assert float(score) == pytest.approx(min(1.0, float(direct) / float(benchmark.ceiling)))
 
@@ -257,7 +259,7 @@ def test_toy_benchmark_keeps_its_version_and_its_trials_for_the_ceiling(vision_p
                                visual_degrees=8, number_of_trials=1, ceiling_func=lambda: ceiler(neural),
                                version=3, parent="IT", bibtex="@misc{toy}")
     benchmark = rescore(original, "bayes_hellinger", n_bootstrap=N_BOOTSTRAP)
-    assert benchmark.identifier == "Toy2026.IT-bayes_hellinger" and benchmark.version == 3
+    assert benchmark.identifier == "Toy2026.IT-bayes_hellinger" and benchmark.version == 4   # 3, and metric v2
     assert benchmark._repetitions is neural and benchmark._assembly is averaged
     model = NeuroidAssembly(model_features, dims=["presentation", "neuroid"], coords={
         "stimulus_id": ("presentation", ids), "image_number": ("presentation", range(80)),
@@ -266,12 +268,17 @@ def test_toy_benchmark_keeps_its_version_and_its_trials_for_the_ceiling(vision_p
     direct = load_metric("bayes_hellinger", n_bootstrap=N_BOOTSTRAP)(model, neural)   # the mean over trials
     assert float(score.raw) == pytest.approx(float(direct), abs=1e-12)
     assert score.attrs["unclipped"] == pytest.approx(float(direct) / float(benchmark.ceiling))
-    # our metric inside Brain-Score's unmodified NeuralBenchmark: the same raw score, its r²/ceiling
-    unmodified = NeuralBenchmark(identifier="Toy2026.IT-bayes_hellinger", assembly=averaged,
-                                 similarity_metric=load_metric("bayes_hellinger", n_bootstrap=N_BOOTSTRAP),
-                                 visual_degrees=8, number_of_trials=1, ceiling_func=lambda: ceiler(neural),
-                                 version=1, parent="IT")
-    brainscore_score = unmodified(PrecomputedFeatures(model, visual_degrees=8))
+    # our metric inside Brain-Score's unmodified NeuralBenchmark, which scores the averaged assembly: b="auto"
+    # has no repetitions to take b from and says so; with b given, the same raw score as the metric's, r²/ceiling
+    def unmodified(**options):
+        return NeuralBenchmark(identifier="Toy2026.IT-bayes_hellinger", assembly=averaged,
+                               similarity_metric=load_metric("bayes_hellinger", n_bootstrap=N_BOOTSTRAP, **options),
+                               visual_degrees=8, number_of_trials=1, ceiling_func=lambda: ceiler(neural),
+                               version=1, parent="IT")
+    with pytest.raises(AssemblyError, match="b='auto' takes the readout noise from a recording's repetitions"):
+        unmodified()(PrecomputedFeatures(model, visual_degrees=8))
+    brainscore_score = unmodified(b=0.05)(PrecomputedFeatures(model, visual_degrees=8))
+    direct = load_metric("bayes_hellinger", n_bootstrap=N_BOOTSTRAP, b=0.05)(model, averaged)
     assert float(brainscore_score.raw) == pytest.approx(float(direct), abs=1e-12)
     assert float(brainscore_score) == pytest.approx(float(direct) ** 2 / float(brainscore_score.attrs["ceiling"]))
 

@@ -12,7 +12,7 @@ import xarray as xr
 from brainscore_core.metrics import Score
 
 from bayesrep_plugin.assemblies import AssemblyError, responses_from_assembly
-from bayesrep_plugin.assemblies.responses import split_half
+from bayesrep_plugin.assemblies.noise import split_half
 from bayesrep_plugin.assemblies.noise import residuals, signal_estimate, simulated_recording
 from bayesrep_plugin.brainscore.metrics import BayesianReadoutCeiling, BayesianReadoutSimilarity
 from bayesrep_plugin.brainscore.registry import factory
@@ -81,30 +81,32 @@ def test_a_perfect_model_scores_one_on_poisson_counts():
 
 
 def test_the_split_half_similarity_was_no_ceiling(signal):
-    """The former ceiling, s(half-mean A, half-mean B): a perfect model scored several times it."""
-    from bayesrep_plugin.assemblies.responses import split_half
+    """The former ceiling, s(half-mean A, half-mean B): a perfect model scores clearly above it."""
+    from bayesrep_plugin.assemblies.noise import split_half
 
     neural = gaussian_recording(signal, 4, 1.0, seed=1)
     metric = BayesianReadoutSimilarity("js", n_bootstrap=2)
     c = metric.comparison
+    score = metric(neuroid_assembly(signal), neural)
     halves = split_half(responses_from_assembly(neural), np.random.default_rng(0))
-    split = c.similarity(*(c.representation(h)[0] for h in halves))
-    assert float(metric(neuroid_assembly(signal), neural)) > 2 * split
+    split = c.similarity(*(c.representation(h)[0] for h in halves), score.attrs["b"])
+    assert float(score) > split + 0.1
 
 
 def test_mixtures_keep_their_noise_free_order_below_the_perfect_model(signal):
     neural = gaussian_recording(signal, 4, 1.0, seed=1)
     metric = BayesianReadoutSimilarity("js", n_bootstrap=4)
     ceiling = metric.ceiling()(neural)
+    noise_free = BayesianReadoutSimilarity("js", b=ceiling.attrs["b"], n_bootstrap=2)   # against the signal itself
     unrelated = population(*signal.shape, seed=11)
     clean, ceiled = [], []
     for alpha in (0.0, 0.1, 0.3, 0.6):
         model = neuroid_assembly(np.hstack([np.sqrt(1 - alpha) * signal / np.linalg.norm(signal),
                                             np.sqrt(alpha) * unrelated / np.linalg.norm(unrelated)]))
-        clean.append(float(metric(model, neuroid_assembly(signal))))
+        clean.append(float(noise_free(model, neuroid_assembly(signal))))
         ceiled.append(ceil_score(metric(model, neural), ceiling).attrs["unclipped"])
     assert np.all(np.diff(clean) < 0) and np.all(np.diff(ceiled) < 0)
-    assert ceiled[0] == pytest.approx(1.0, abs=0.08) and ceiled[1] < 0.9     # only the perfect one near 1
+    assert ceiled[0] == pytest.approx(1.0, abs=0.08) and ceiled[1] < ceiled[0] - 0.05   # only the perfect one near 1
 
 
 def test_ceiling_falls_with_noise_and_is_seeded(signal):
@@ -139,7 +141,7 @@ def test_ceiling_uses_the_metrics_own_options(signal):
     neural = gaussian_recording(signal, 4, 1.0, seed=0)
     metric = BayesianReadoutSimilarity("tv", b=0.1, center="features", kernel="cross_validated", seed=3)
     ceiler = metric.ceiling(n_replicates=4)
-    assert ceiler.comparison.parameters() == metric.comparison.parameters()
+    assert ceiler.comparison.parameters(0.1) == metric.comparison.parameters(0.1)
     direct = BayesianReadoutCeiling("tv", b=0.1, center="features", kernel="cross_validated", seed=3, n_replicates=4)
     assert float(ceiler(neural)) == float(direct(neural))
     assert float(ceiler(neural)) != pytest.approx(float(BayesianReadoutCeiling("tv", n_replicates=4)(neural)), abs=0.01)
@@ -150,7 +152,8 @@ def test_data_without_repetitions_are_refused():
     with pytest.raises(AssemblyError, match="a noise ceiling needs repeated presentations.*benchmark's own ceiling"):
         BayesianReadoutCeiling("js")(single)
     some_single = gaussian_recording(population(20, 5, seed=0), 3, 1.0, seed=0, counts=[1] + [3] * 19)
-    with pytest.raises(AssemblyError, match="the noise ceiling needs at least 2 repetitions of every stimulus; 1 of 20"):
+    with pytest.raises(AssemblyError, match="a recording's ceiling and chance level needs at least 2 repetitions of "
+                                            "every stimulus; 1 of 20"):
         BayesianReadoutCeiling("js")(some_single)
     with pytest.raises(AssemblyError, match="needs at least 3 repetitions"):
         BayesianReadoutCeiling("js", kernel="cross_validated")(gaussian_recording(population(20, 5, seed=0), 2, 1.0, 0))
@@ -168,15 +171,34 @@ def test_simulated_mean_noise_is_one_residual_over_sqrt_r(signal):
     responses = responses_from_assembly(gaussian_recording(signal, 2, 1.0, seed=0))
     trials = responses.trials.astype(float)
     simulated = simulated_recording(responses, np.zeros_like(signal), np.random.default_rng(0))
-    # R = 2: the residual is ±(x¹ − x²)/√2, so the simulated mean noise is ±(x¹ − x²)/2 exactly
-    assert np.allclose(np.abs(simulated.means), np.abs(trials[0] - trials[1]) / 2)
-    # any R: over draws, E ε̄* ε̄*ᵀ = S_i / R_i (the stimulus's sample covariance, ddof 1)
-    responses = responses_from_assembly(gaussian_recording(signal[:3], 5, 1.0, seed=0))
+    # R = 2: the two residuals of a stimulus are ± each other (the drift removed from both alike),
+    # so the simulated mean noise is ±r/√2 exactly
+    r = residuals(responses)
+    assert np.allclose(r[1], -r[0])
+    deviation = (trials[0] - trials[1]) / np.sqrt(2)    # (x¹ − x̄)·√2, before the drift is removed
+    drift = deviation.mean(axis=0) * np.sqrt(150 / 149)
+    assert np.allclose(r[0], deviation * np.sqrt(150 / 149) - drift)
+    assert np.allclose(np.abs(simulated.means), np.abs(r[0]) / np.sqrt(2))
+    # any R: over draws, E ε̄* ε̄*ᵀ = (mean over t of r r ᵀ) / R_i, and Σ_t r² ≈ R·S_i (S_i the sample covariance)
+    responses = responses_from_assembly(gaussian_recording(signal, 5, 1.0, seed=0))
     rng = np.random.default_rng(1)
-    draws = np.stack([simulated_recording(responses, np.zeros((3, 40)), rng).means[0] for _ in range(4000)])
-    sample_cov = np.cov(responses.trials[:, 0].astype(float), rowvar=False, ddof=1)
-    assert np.allclose(np.diag(draws.T @ draws / len(draws)), np.diag(sample_cov) / 5, rtol=0.15)
-    assert np.allclose((residuals(responses)[:, 0] ** 2).sum(0) / 5, np.diag(sample_cov))   # Σ_t r² = R·S_i
+    draws = np.stack([simulated_recording(responses, np.zeros_like(signal), rng).means[0] for _ in range(4000)])
+    r = residuals(responses)
+    assert np.allclose(np.diag(draws.T @ draws / len(draws)), (r[:, 0] ** 2).mean(axis=0) / 5, rtol=0.15)
+    # without drift, removing each repetition's mean over the 150 stimuli leaves the noise energy as it was
+    sample_variance = responses.trials.astype(float).var(axis=0, ddof=1)
+    assert (r ** 2).sum() / 5 == pytest.approx(sample_variance.sum(), rel=0.02)
+
+
+def test_drift_shared_by_a_repetitions_stimuli_is_not_counted_as_noise(signal):
+    from bayesrep_plugin.assemblies.noise import trial_noise
+
+    rng = np.random.default_rng(2)
+    noise = signal.std() * rng.normal(size=(4, *signal.shape))
+    drift = 2 * signal.std() * rng.normal(size=(4, 1, signal.shape[1]))      # twice the noise SD, per repetition
+    steady, drifting = (responses_from_assembly(neuroid_assembly(signal[None] + noise + extra)) for extra in (0, drift))
+    assert trial_noise(drifting) == pytest.approx(trial_noise(steady), rel=1e-6)   # the drift is a shift per repetition
+    assert trial_noise(steady).mean() == pytest.approx(signal.std() ** 2 * signal.shape[1], rel=0.05)
 
 
 def test_signal_estimate_is_closer_to_the_signal_than_the_means(signal):

@@ -5,9 +5,13 @@ import pytest
 from brainscore_core.metrics import Score
 
 from bayesrep_plugin.assemblies import AssemblyError
-from bayesrep_plugin.brainscore.metrics import BayesianReadoutSimilarity
+from bayesrep_plugin.assemblies.ceiling import B_GRID
+from bayesrep_plugin.brainscore.metrics import BayesianReadoutSimilarity as Metric
 from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings
-from bayesrep_plugin.core import compare, get_measure
+from bayesrep_plugin.core import Representation, compare, get_measure
+
+#: The reference package's readout (b = 0.01, uncentred), for the tests of how options reach the core.
+REFERENCE = {"b": 0.01, "center": "none"}
 
 
 @pytest.fixture(scope="module")
@@ -20,15 +24,40 @@ def direct(measure, X1, X2, b=0.01, **options):
     return float(compare(X1, X2, measure, b=b, **options))
 
 
+def BayesianReadoutSimilarity(*args, **options):
+    """The metric at the reference's readout unless a test says otherwise."""
+    return Metric(*args, **{**REFERENCE, **options})
+
+
+def mean_noise_by_hand(trials: np.ndarray) -> np.ndarray:
+    """Dᵢ = tr Σᵢ / R from trials (R, n, d), written out: residuals scaled to the trial variance, less
+    each repetition's mean over stimuli (rescaled for it)."""
+    R, n, _ = trials.shape
+    residuals = (trials - trials.mean(axis=0)) * np.sqrt(R / (R - 1))
+    residuals = (residuals - residuals.mean(axis=1, keepdims=True)) * np.sqrt(n / (n - 1))
+    return (residuals ** 2).sum(axis=(0, 2)) / R / R
+
+
 def test_load_metric_returns_our_score_with_the_exact_value(vision_plugin, data):
     from brainscore_vision import load_metric
     from brainscore_vision.benchmark_helpers.validate_error import assert_valid_uncertainty
 
+    from bayesrep_plugin.assemblies import responses_from_assembly
+    from bayesrep_plugin.assemblies.ceiling import recording_resolution
+
     model, signal, neural = data
     score = load_metric("bayes_js")(neuroid_assembly(model), neural)
-    neural_means = neural.values.reshape(3, 120, 25).mean(axis=0)
+    trials = neural.values.reshape(3, 120, 25)
+    # the defaults: centred features, the recording's noise on the model's side, its resolving b
+    b = recording_resolution(responses_from_assembly(neural), get_measure("js"), {}, center="features").b
+    assert score.attrs["b"] == b in B_GRID and score.attrs["b_setting"] == "auto"
+    assert score.attrs["b_choice"] == "resolving b of assembly2"
+    recording = Representation.from_activations(trials.mean(axis=0), center="features", noise=mean_noise_by_hand(trials))
+    expected = 1 - float(compare(Representation.from_activations(model, center="features"), recording, "js", b=b))
     assert isinstance(score, Score) and score.ndim == 0
-    assert float(score) == pytest.approx(1 - direct("js", model, neural_means), abs=1e-10)
+    assert float(score) == pytest.approx(expected, abs=1e-10)
+    assert score.attrs["noise_share"]["assembly2"] == pytest.approx(recording.noise_share, rel=1e-10)
+    assert score.attrs["noise_share"]["assembly1"] == 0
     assert score.attrs["distance"] == pytest.approx(1 - float(score))
     assert_valid_uncertainty(score)
     raw = score.attrs["raw"]
@@ -38,8 +67,8 @@ def test_load_metric_returns_our_score_with_the_exact_value(vision_plugin, data)
     low, high = score.attrs["interval"]
     assert low < float(score) < high
     assert score.attrs["bootstrap_bias"] == pytest.approx(raw.values.mean() - float(score))
-    assert {k: score.attrs[k] for k in ("measure", "b", "center", "method", "kernel")} == \
-        {"measure": "js", "b": 0.01, "center": "none", "method": "exact", "kernel": "mean"}
+    assert {k: score.attrs[k] for k in ("measure", "center", "method", "kernel")} == \
+        {"measure": "js", "center": "features", "method": "exact", "kernel": "mean"}
     assert score.attrs["n_stimuli"] == 120 and score.attrs["stimuli_lost"] == {"assembly1": 0, "assembly2": 0}
 
 
@@ -49,6 +78,13 @@ def test_other_measures(measure, data):
     score = BayesianReadoutSimilarity(measure, n_bootstrap=3)(neuroid_assembly(model), neuroid_assembly(signal))
     value = direct(measure, model, signal)
     assert float(score) == pytest.approx(value if get_measure(measure).kind == "similarity" else 1 - value, abs=1e-10)
+
+
+def test_b_auto_needs_a_recording_with_repetitions(data):
+    model, signal, _ = data
+    with pytest.raises(AssemblyError, match="b='auto' takes the readout noise from a recording's repetitions, and "
+                                            "neither assembly1 nor assembly2 has repeated presentations"):
+        Metric("js", n_bootstrap=3)(neuroid_assembly(model), neuroid_assembly(signal))
 
 
 def test_options_reach_the_core(data):
@@ -160,9 +196,11 @@ def test_posterior_comparison_equals_the_core_per_neuroid(data):
 
     model, _, neural = data
     score = BayesianReadoutSimilarity("tv", n_observed=30, n_bootstrap=20, seed=3)(neuroid_assembly(model), neural)
-    neural_means = neural.values.reshape(3, 120, 25).mean(axis=0)
+    trials = neural.values.reshape(3, 120, 25)
+    neural_means = trials.mean(axis=0)
     observed = np.sort(np.random.default_rng(3).choice(120, 30, replace=False))
-    expected = 1 - posterior_distance(Representation.from_activations(model), Representation.from_activations(neural_means),
+    recording = Representation.from_activations(neural_means, noise=mean_noise_by_hand(trials))
+    expected = 1 - posterior_distance(Representation.from_activations(model), recording,
                                       neural_means[observed], observed, "tv")
     np.testing.assert_allclose(score.attrs["per_neuroid"], expected, atol=1e-10)
     assert float(score) == pytest.approx(expected.mean(), abs=1e-10)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bayesrep_plugin as br
-from bayesrep_plugin.core import exact, gaussian
+from bayesrep_plugin.core import Pair, exact, gaussian
 
 from .reference import (jsd_bits_1d, jsd_bits_mpmath, jsd_bits_reference, mean_abs_chi2_combination, tv_1d,
                         tv_imhof, tv_mpmath)
@@ -86,7 +86,7 @@ def test_matches_imhof_at_n_2000_full_path():
     X1 = rng.standard_normal((n, 2100)).astype(np.float32)
     X2 = X1[:, :1500] @ rng.standard_normal((1500, 2100)).astype(np.float32) * 0.05 + X1
     r1, r2 = br.Representation.from_activations(X1), br.Representation.from_activations(X2)
-    assert not gaussian.uses_low_rank(r1, r2)
+    assert not Pair(r1, r2).low_rank
     lam = gaussian.generalized_eigenvalues(r1.prior(br.DEFAULT_B), r2.prior(br.DEFAULT_B))
     assert lam.size == n
     assert br.compare(r1, r2, "tv") == pytest.approx(tv_imhof(lam), abs=1e-6)
@@ -163,7 +163,7 @@ def test_low_rank_path_equals_full_path():
     X, Y = rng.standard_normal((150, 20)), rng.standard_normal((150, 30))
     low = [br.Representation.from_activations(Z) for Z in (X, Y)]
     full = [br.Representation.from_kernel(r.kernel) for r in low]
-    assert gaussian.uses_low_rank(*low) and not gaussian.uses_low_rank(*full)
+    assert Pair(*low).low_rank and not Pair(*full).low_rank
     for m in ("tv", "js", "jsd", "kl", "kl_symmetric", "hellinger", "bhattacharyya", "bures"):
         assert br.compare(*low, m) == pytest.approx(br.compare(*full, m), abs=1e-9), m
 
@@ -177,7 +177,7 @@ def test_low_rank_path_with_shared_and_ill_conditioned_features():
     Y = np.hstack([X[:, 5:15] @ rng.standard_normal((10, 10)), rng.standard_normal((150, 8))])
     low = [br.Representation.from_activations(Z) for Z in (X, Y)]
     full = [br.Representation.from_kernel(r.kernel) for r in low]
-    assert gaussian.uses_low_rank(*low)
+    assert Pair(*low).low_rank
     for pair in (low, low[::-1]):
         for m in ("tv", "js", "kl", "bures"):
             assert br.compare(*pair, m) == pytest.approx(
@@ -192,7 +192,7 @@ def test_low_rank_path_keeps_small_residuals(delta):
     X, N = rng.standard_normal((300, 40)), rng.standard_normal((300, 40))
     low = [br.Representation.from_activations(Z) for Z in (X, X + delta * N)]
     full = [br.Representation.from_kernel(r.kernel) for r in low]
-    assert gaussian.uses_low_rank(*low)
+    assert Pair(*low).low_rank
     assert br.compare(*low, "tv") == pytest.approx(br.compare(*full, "tv"), rel=1e-7, abs=0)
     assert br.compare(*low, "tv") == pytest.approx(3.0944793 * delta, rel=0.1 * delta + 1e-7, abs=0)  # slope at δ → 0, O(δ) away
 
@@ -247,7 +247,7 @@ def test_b_below_double_precision_is_a_clear_error(low_rank):
         pair = [br.Representation.from_activations(Z) for Z in (X, Y)]
         if not low_rank:
             pair = [br.Representation.from_kernel(r.kernel) for r in pair]
-        assert gaussian.uses_low_rank(*pair) == low_rank
+        assert Pair(*pair).low_rank == low_rank
         if b == 1e-12:
             with pytest.raises(gaussian.UnresolvedError, match=r"b = 1e-12 is below what double precision "
                                                                r"resolves .* b >= 3e-07 is resolved for n = 300"):

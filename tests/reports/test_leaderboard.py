@@ -13,7 +13,7 @@ import pytest
 import bayesrep_plugin as br
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.assemblies.responses import responses_from_assembly
-from bayesrep_plugin.assemblies.responses import split_half
+from bayesrep_plugin.assemblies.noise import split_half
 from bayesrep_plugin.core.evidence import model_evidence, readout_spectrum
 from bayesrep_plugin.reports import pairs
 from bayesrep_plugin.reports.atomic import TEMP_SUFFIX

@@ -17,13 +17,13 @@ from brainscore_vision import metric_registry
 
 from bayesrep_plugin.brainscore.registry import factory
 
-metric_registry['bayes_tv'] = factory('bayes_tv')
-metric_registry['bayes_js'] = factory('bayes_js')
-metric_registry['bayes_hellinger'] = factory('bayes_hellinger')
-metric_registry['bayes_tv_ceiling'] = factory('bayes_tv_ceiling')
-metric_registry['bayes_js_ceiling'] = factory('bayes_js_ceiling')
-metric_registry['bayes_hellinger_ceiling'] = factory('bayes_hellinger_ceiling')
-metric_registry['bayes_encoding'] = factory('bayes_encoding')
+metric_registry['bayes_tv'] = factory('bayes_tv', 'brainscore_vision')
+metric_registry['bayes_js'] = factory('bayes_js', 'brainscore_vision')
+metric_registry['bayes_hellinger'] = factory('bayes_hellinger', 'brainscore_vision')
+metric_registry['bayes_tv_ceiling'] = factory('bayes_tv_ceiling', 'brainscore_vision')
+metric_registry['bayes_js_ceiling'] = factory('bayes_js_ceiling', 'brainscore_vision')
+metric_registry['bayes_hellinger_ceiling'] = factory('bayes_hellinger_ceiling', 'brainscore_vision')
+metric_registry['bayes_encoding'] = factory('bayes_encoding', 'brainscore_vision')
 
 BIBTEX = r"""@article{schutt2024bayesian,
   title={Bayesian comparisons between representations},

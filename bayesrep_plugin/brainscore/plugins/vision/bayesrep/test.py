@@ -21,19 +21,24 @@ def _assembly(values: np.ndarray, repetitions: int = 1) -> NeuroidAssembly:
 @pytest.mark.parametrize("identifier", ["bayes_tv", "bayes_js", "bayes_hellinger"])
 def test_identical_assemblies_score_one(identifier):
     values = np.random.default_rng(0).normal(size=(40, 12))
-    score = load_metric(identifier, n_bootstrap=5)(_assembly(values), _assembly(values))
+    # two models, no repetitions: the readout noise b is given (b="auto" takes it from a recording)
+    score = load_metric(identifier, b=0.01, n_bootstrap=5)(_assembly(values), _assembly(values))
     assert float(score) == pytest.approx(1.0, abs=1e-9)
     assert score.attrs["n_bootstrap"] == 5 and score.attrs["error_over"] == ["stimulus"]
+    assert score.attrs["identifier"] == identifier and score.attrs["version"] == 2
 
 
-def test_unrelated_assemblies_score_lower():
+def test_a_model_of_the_recording_scores_higher_than_an_unrelated_one():
     rng = np.random.default_rng(1)
     latent = rng.normal(size=(60, 5))
     model = _assembly(latent @ rng.normal(size=(5, 30)))
-    related = _assembly(latent @ rng.normal(size=(5, 20)))
-    unrelated = _assembly(rng.normal(size=(60, 5)) @ rng.normal(size=(5, 20)))
+    signal = latent @ rng.normal(size=(5, 20))
+    recording = _assembly(signal + 0.5 * rng.normal(size=(4, 60, 20)), repetitions=4)
+    unrelated = _assembly(rng.normal(size=(60, 5)) @ rng.normal(size=(5, 30)))
     metric = load_metric("bayes_js", n_bootstrap=5)
-    assert float(metric(model, related)) > float(metric(model, unrelated)) + 0.1
+    score = metric(model, recording)
+    assert score.attrs["b_choice"] == "resolving b of assembly2"
+    assert float(score) > float(metric(unrelated, recording)) + 0.1
 
 
 def test_ceiling_of_repeated_recordings():
