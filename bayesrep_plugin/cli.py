@@ -87,19 +87,35 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
 
 
-def _settings_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
-    """Options of how to measure. ``defaults=False`` (config form): unset options keep the config's."""
+def _b_value(text: str) -> float | str:
+    """--b: a number, or 'auto'."""
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'auto'; got {text!r}") from None
+
+
+def _settings_options(parser: argparse.ArgumentParser, defaults: bool, base=None) -> None:
+    """Options of how to measure, with ``base``'s defaults (default: :class:`Settings`'s).
+    ``defaults=False`` (config form): unset options keep the config's."""
     from bayesrep_plugin.reports.settings import Settings
 
-    base = Settings()
+    base = base or Settings()
 
     def default(value):
         return value if defaults else None
 
     parser.add_argument("--measure", "-m", nargs="+", default=default(list(base.measures)), metavar="NAME",
                         help="measures to compute (tv, js, jsd, hellinger, cka, rsa, ...; see bayesrep_plugin.MEASURES)")
-    parser.add_argument("--b", type=float, default=default(base.b),
-                        help="noise-to-signal ratio of the readout prior (the reference's default is 0.01)")
+    parser.add_argument("--b", type=_b_value, default=default(base.b), metavar="B",
+                        help="noise-to-signal ratio of the readout prior, or 'auto': the resolving b of the recordings "
+                             "among the inputs (where a perfect model of a recording stands furthest above chance), "
+                             "0.01 (the reference's default) when no input has repetitions")
+    parser.add_argument("--center", choices=["features", "none", "stimuli"], default=default(base.center),
+                        help="centre the responses: 'features' (a readout ignores each unit's mean response), 'none' "
+                             "(the reference package's convention), 'stimuli'")
     parser.add_argument("--method", choices=["exact", "mc"], default=default(base.method),
                         help="exact (generalized chi-square integrals) or mc (Monte Carlo, the reference's estimator)")
     parser.add_argument("--n-bootstrap", type=int, default=default(base.n_bootstrap), metavar="N",
@@ -135,7 +151,8 @@ def _real_data_options(parser: argparse.ArgumentParser, holds: str) -> None:
     base = Settings()
     parser.add_argument("--data-dir", type=Path, metavar="DIR",
                         help=f"folder holding {holds} (default: the environment variable BAYESREP_DATA)")
-    parser.add_argument("--b", type=float, default=base.b, help="noise-to-signal ratio of the readout prior")
+    parser.add_argument("--b", type=_b_value, default=base.b, metavar="B",
+                        help="noise-to-signal ratio of the readout prior, or 'auto' (the recording's resolving b)")
     parser.add_argument("--n-bootstrap", type=int, default=base.n_bootstrap, metavar="N",
                         help="resamples of images for the intervals")
     parser.add_argument("--seed", type=int, default=base.seed, help="seed of the resamples (and of the repeats' split)")
@@ -143,6 +160,8 @@ def _real_data_options(parser: argparse.ArgumentParser, holds: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``bayesrep`` argument parser (also rendered into docs/cli.md)."""
+    from bayesrep_plugin.reports.settings import COMPARE_SETTINGS
+
     parser = argparse.ArgumentParser(
         prog="bayesrep", formatter_class=_Formatter,
         description="Bayesian readout distances (total variation, Jensen–Shannon) between representations of "
@@ -162,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("inputs", nargs="+", type=Path, metavar="FILE", help="two or more .nc/.npz/.npy files")
     compare.add_argument("--names", nargs="+", metavar="NAME",
                          help="labels of the inputs, in order (default: the file names without extension)")
-    _settings_options(compare, defaults=True)
+    _settings_options(compare, defaults=True, base=COMPARE_SETTINGS)
     compare.add_argument("--out", type=Path, default=Path("bayesrep-compare"), metavar="DIR",
                          help="folder for the report, one run at a time (finished pairs are cached there and "
                               "reused; an earlier report's files that this one does not write are removed)")
@@ -296,9 +315,9 @@ def _print_report(args: argparse.Namespace, report, paths: dict) -> None:
 def _settings(args: argparse.Namespace, base=None):
     from bayesrep_plugin.reports.settings import Settings
 
-    given = {"measures": args.measure and tuple(args.measure), "b": args.b, "method": args.method,
-             "n_bootstrap": args.n_bootstrap, "bootstrap_scheme": args.bootstrap_scheme, "seed": args.seed,
-             "max_stimuli": args.max_stimuli}
+    given = {"measures": args.measure and tuple(args.measure), "b": args.b, "center": args.center,
+             "method": args.method, "n_bootstrap": args.n_bootstrap, "bootstrap_scheme": args.bootstrap_scheme,
+             "seed": args.seed, "max_stimuli": args.max_stimuli}
     return dataclasses.replace(base or Settings(), **{k: v for k, v in given.items() if v is not None})
 
 

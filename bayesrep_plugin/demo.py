@@ -6,9 +6,10 @@
    data, the demo says how to get it and goes on with the sections below.
 1. Every measure between the real AlexNet, ResNet-18 and ResNet-34 activations to the same
    2,400 objectome images (they ship inside brainscore-vision; nothing is downloaded).
-2. A leaderboard of the three networks against a simulated neural population, with the
-   population's own split-half distance on the same axis, written with tables and figures to
-   ``./bayesrep-demo/`` (``leaderboard.html`` is the page to open).
+2. A leaderboard of the three networks against a simulated neural population, beside the
+   population's own references (a perfect model of it, the chance band of its shuffled
+   responses, a constant, its split-half and its neuron split), at its resolving b, written with
+   tables and figures to ``./bayesrep-demo/`` (``leaderboard.html`` is the page to open).
 
 No neural recordings ship with any package we can use, so the "brain" is SIMULATED, and labelled
 so everywhere it appears. Its generative model, for each of the 2,400 images s:
@@ -22,8 +23,8 @@ so everywhere it appears. Its generative model, for each of the 2,400 images s:
   F = 1.5 (Poisson-like noise whose variance grows with the rate), independent across neurons,
   images and repeats.
 
-So ResNet-34 should rank first, and no network should get as close as another half of the
-same (noisy) simulated brain. The simulated population is written to ``simulated-IT.nc`` (netCDF,
+So ResNet-34 should rank first, every network should stand above chance, and none should get
+as close as a perfect model of the (noisy) simulated brain. The simulated population is written to ``simulated-IT.nc`` (netCDF,
 presentation × neuroid with stimulus_id and repetition, attribute ``simulated = 1``) and the leaderboard's config to ``leaderboard.yaml``, so
 ``bayesrep leaderboard bayesrep-demo/leaderboard.yaml`` reruns it (finished pairs are reused).
 """
@@ -121,7 +122,6 @@ def write_inputs(out: Path) -> Path:
         "title": "Demo leaderboard: real networks vs a SIMULATED brain",
         "output": ".",
         "measures": ["tv", "js"],
-        "b": 0.01,
         "n_bootstrap": BOOTSTRAP,
         "seed": SEED,
         "max_stimuli": LEADERBOARD_STIMULI,
@@ -165,14 +165,17 @@ def run(out: Path = Path("bayesrep-demo"), progress: bool = True, data_dir=None)
               f"{LEADERBOARD_STIMULI} images, {BOOTSTRAP} resamples):")
         report = build_leaderboard(read_config(write_inputs(out)), progress=progress)
         paths = write_report(report, out)
+    print(f"\nb = {report.b:g} ({report.b_choice})")
     for table in report.tables():
+        if any(table is extra for extra in report.extra_tables.values()):  # the ranks against b: in the files
+            continue
         print(f"\n{table.title}")
         for row in table.rows:
             if "posterior" in row:  # the posterior-over-models table
                 print(f"  {row['rank']}. {row['model']:<40} log evidence {row['log_evidence']:.1f}  "
                       f"posterior {row['posterior']:.4f}")
-            else:
-                print(f"  {row['rank']}. {row['representation']:<40} {row['value']:.4f}  "
+            elif "representation" in row:
+                print(f"  {row['rank']}. {row['representation']:<60} {row['value']:.4f}  "
                       f"[{row['ci_low']:.4f}, {row['ci_high']:.4f}]")
     print(f"\nReport written to {out}/ — open {paths['html']}")
     return paths["html"]

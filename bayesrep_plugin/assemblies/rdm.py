@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from bayesrep_plugin.core.kernels import check_kernel
+from bayesrep_plugin.core.kernels import center_kernel, check_kernel
 from bayesrep_plugin.core.prior import Representation
 from bayesrep_plugin.core.rdm import RDM_KINDS, correlation_kernel, kernel_from_rdm
 
@@ -83,20 +83,32 @@ class StimulusKernel:
         grid = np.ix_(np.arange(len(self.parts)), index, index)
         return StimulusKernel(self.name, self.stimulus_ids[index], self.parts[grid], self.part_names, self.origin)
 
-    def representation(self, part: int | None = None) -> Representation:
+    def representation(self, part: int | None = None, center: str = "none") -> Representation:
         """The :class:`Representation` of one part.
 
         Parameters
         ----------
         part : int, optional
             The part's index; None for the mean of the parts.
+        center : {"none", "features"}
+            "features": H K H, the kernel of the patterns with each feature's mean over stimuli
+            removed (what centring the responses does to their kernel); "stimuli" needs the
+            responses themselves.
 
         Returns
         -------
         Representation
+
+        Raises
+        ------
+        ValueError
+            For ``center="stimuli"``.
         """
+        if center == "stimuli":
+            raise ValueError(f"{self.name}: center='stimuli' removes each stimulus's mean over features, which a "
+                             "kernel or RDM no longer shows; use 'features' or 'none'")
         kernel = self.kernel if part is None else self.parts[part]
-        return Representation.from_kernel(kernel, name=self.name)
+        return Representation.from_kernel(center_kernel(kernel) if center == "features" else kernel, name=self.name)
 
 
 def _origin(kind: str) -> str:

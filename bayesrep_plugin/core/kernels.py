@@ -112,8 +112,8 @@ def linear_kernel(X: ArrayLike, center: Centering = "none", chunk_size: int | No
     X : array_like, shape (n, ...)
         Rows are stimuli; trailing dimensions are flattened into d features.
     center : {"none", "features", "stimuli"}
-        "features": K ← H K H (H = I − 11ᵀ/n); "stimuli": K ← K − d μ μᵀ (μ the stimuli's means
-        over features).
+        "features": K ← H K H (H = I − 11ᵀ/n), computed from the centred features; "stimuli":
+        K ← K − d μ μᵀ (μ the stimuli's means over features).
     chunk_size : int, optional
         Features per chunk.
     name : str
@@ -136,12 +136,13 @@ def linear_kernel(X: ArrayLike, center: Centering = "none", chunk_size: int | No
     feature_sums = np.zeros(n) if center == "stimuli" else None
     for start, block in column_blocks(X, chunk_size):
         _check_finite(block, start, name)
+        if center == "features":  # each block holds whole features: centred before the product, so a
+            block = block - block.mean(axis=0)  # large mean cannot swamp the variation in rounding (a copy: the
+            # block may be a view of the caller's array)
         K += block @ block.T
         if feature_sums is not None:
             feature_sums += block.sum(axis=1)
-    if center == "features":
-        K = center_kernel(K)
-    elif center == "stimuli":
+    if center == "stimuli":
         mu = feature_sums / d
         K -= d * np.outer(mu, mu)
     return (K + K.T) / 2

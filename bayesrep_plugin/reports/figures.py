@@ -8,7 +8,8 @@ and no global state) and written atomically. Four kinds:
 - :func:`mds_map`: a 2-D map of all representations by metric multidimensional scaling
   (SMACOF on the distance matrix), with its stress;
 - :func:`score_bars`: distance of each model to a brain, with bootstrap intervals, and the brain's
-  own split-half distance drawn in as the reference;
+  references (ceiling, chance band, splits of the brain) drawn across;
+- :func:`rank_sweep`: each model's rank against the readout noise b;
 - :func:`metric_scatter`: each Bayesian distance against CKA and RSA on the same pairs;
 - :func:`evidence_bars`: each model's log evidence for a neural dataset against the best model's,
   with its posterior probability.
@@ -162,36 +163,74 @@ class ScoreBar:
     kind: str = "model"
 
 
-def score_bars(panels: dict[str, list[ScoreBar]], measure: str, lower_is_closer: bool = True) -> Figure:
-    """One panel per brain dataset: each model's value with its interval; the split-half reference.
+#: How each kind of reference row is drawn across a score panel: colour, line style, and whether its
+#: interval is shaded (the chance band is drawn as the band it is).
+REFERENCE_STYLES = {"reference": ("0.15", "-", True), "null": ("0.55", ":", True), "brain": (BRAIN_COLOR, "--", True)}
 
-    In each panel the bar of kind "brain" (the other half of the same brain) is drawn as a dashed
-    line with its interval shaded: a distance left of it (a similarity right of it) is as close
-    to the brain as the brain's own repeat. The closest model is drawn on top.
+
+def score_bars(panels: dict[str, list[ScoreBar]], measure: str, lower_is_closer: bool = True) -> Figure:
+    """One panel per brain dataset: each model's value with its interval, and the brain's reference
+    rows across it.
+
+    Rows of kind "model" are bars (the closest on top); the others are vertical lines with their
+    interval shaded: "reference" (the ceiling, a perfect model) solid black, "null" (the chance band
+    of shuffled stimuli, a constant) dotted grey, "brain" (a split of the brain itself, another
+    brain) dashed red. A model left of a line (right of it, for a similarity) is closer to the
+    brain than that reference.
     """
-    height = sum(0.45 * max(len(bars), 2) + 1.2 for bars in panels.values())
-    figure = Figure(figsize=(7.5, max(height, 2.5)))
+    height = sum(0.32 * max(len(bars), 2) + 1.4 for bars in panels.values())
+    figure = Figure(figsize=(9.5, max(height, 3.0)), layout="constrained")
     grid = figure.add_gridspec(len(panels), 1, height_ratios=[max(len(b), 2) for b in panels.values()])
     for index, (dataset, bars) in enumerate(panels.items()):
         axes = figure.add_subplot(grid[index])
-        models = sorted((bar for bar in bars if bar.kind != "brain"), key=lambda bar: bar.value,
+        models = sorted((bar for bar in bars if bar.kind == "model"), key=lambda bar: bar.value,
                         reverse=lower_is_closer)
         positions = np.arange(len(models))
         values = np.array([bar.value for bar in models])
         errors = np.array([[bar.value - bar.low for bar in models], [bar.high - bar.value for bar in models]])
-        axes.barh(positions, values, xerr=np.clip(errors, 0, None), color=MODEL_COLOR, alpha=0.8,
-                  capsize=3, error_kw={"elinewidth": 1})
-        axes.set_yticks(positions, [bar.label for bar in models])
-        for reference in (bar for bar in bars if bar.kind == "brain"):
-            axes.axvspan(reference.low, reference.high, color=BRAIN_COLOR, alpha=0.15, lw=0)
-            axes.axvline(reference.value, color=BRAIN_COLOR, ls="--",
-                         label=f"{reference.label} = {reference.value:.3f}")
+        axes.barh(positions, values, xerr=np.clip(errors, 0, None).reshape(2, -1), color=MODEL_COLOR, alpha=0.8,
+                  capsize=2, error_kw={"elinewidth": 0.8})
+        axes.set_yticks(positions, [bar.label for bar in models], fontsize=7 if len(models) > 25 else 9)
+        for reference in (bar for bar in bars if bar.kind != "model"):
+            color, style, shaded = REFERENCE_STYLES.get(reference.kind, REFERENCE_STYLES["brain"])
+            if shaded and reference.high > reference.low:
+                axes.axvspan(reference.low, reference.high, color=color, alpha=0.12, lw=0)
+            axes.axvline(reference.value, color=color, ls=style, lw=1.5,
+                         label=f"{reference.label.split(' · ')[-1]} = {reference.value:.3f}")
+        if any(bar.kind != "model" for bar in bars):
             axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
-        axes.set_xlim(min(0.0, *[bar.low for bar in bars]), max([1e-9, *[bar.high for bar in bars]]) * 1.1)
+        shown = [v for bar in bars for v in (bar.low, bar.high, bar.value) if np.isfinite(v)]
+        span = max(shown) - min(shown)
+        axes.set_xlim(max(0.0, min(shown) - 0.05 * span), max(shown) + 0.05 * span)
+        axes.set_ylim(-0.7, len(models) - 0.3)
         axes.set_title(dataset, fontsize=10)
         closer = "lower" if lower_is_closer else "higher"
-        axes.set_xlabel(f"{measure} to the brain ({closer} = closer; 95% bootstrap interval)")
-    figure.suptitle(f"Model scores under {measure}", y=1.02)
+        axes.set_xlabel(f"{measure} to the brain ({closer} = closer; 95% intervals)")
+    return figure
+
+
+def rank_sweep(values: dict[str, list[tuple[float, int]]], b: float, measure: str, dataset: str) -> Figure:
+    """Each model's rank against the readout noise b (log axis), the board's b marked: the models
+    that stay in place are ranked the same whatever b; crossing lines say the order depends on b.
+    The five best at the board's b are named, the others drawn in grey."""
+    figure = Figure(figsize=(8.5, 4.8), layout="constrained")
+    axes = figure.add_subplot()
+    at_b = {label: dict(points)[b] for label, points in values.items() if b in dict(points)}
+    best = sorted(at_b, key=at_b.get)[:5]
+    for label, points in values.items():
+        x, y = zip(*sorted(points))
+        if label in best:
+            axes.plot(x, y, marker="o", lw=1.8, label=f"{label} (rank {at_b[label]})")
+        else:
+            axes.plot(x, y, color="0.75", lw=0.8, zorder=0)
+    axes.axvline(b, color="0.2", ls="--", lw=1, label=f"the board's b = {b:g}")
+    axes.set_xscale("log")
+    axes.invert_yaxis()
+    axes.set_xlabel("readout noise b")
+    axes.set_ylabel(f"rank under {measure} (1 = closest)")
+    axes.set_title(f"{dataset}: ranks against b", fontsize=10)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return figure
 
 

@@ -1,20 +1,23 @@
 """Comparisons and leaderboards: files in, one folder of tables, figures and a page out.
 
 A *comparison* measures every pair of the given representations. A *leaderboard* puts models and
-brains on one axis: each neural dataset with repetitions is split into two halves of its
-repetitions (at random, ⌊r/2⌋ repetitions of every stimulus in each; the Brain-Score ceiling's
-split); a neural dataset given as kernels or RDMs (:class:`~bayesrep_plugin.assemblies.rdm.StimulusKernel`)
-may come in two parts of the same brains instead (e.g. session 1 and session 2), and then
+brains on one axis, at one readout noise b: by default (b: auto) the resolving b of the board's
+recordings (:func:`~bayesrep_plugin.assemblies.ceiling.resolving_b`), and the features centred.
 
-- a model's distance to the brain is the mean of its distances to half A and to half B;
-- the brain's own split-half distance, d(A, B), is ranked on the same axis.
+- A neural dataset given as responses with repetitions (a recording) is compared as the Brain-Score
+  metric compares it: its mean responses, whose noise is put on the model's side too
+  (:func:`~bayesrep_plugin.core.prior.matched_priors`). Beside the models its board ranks the
+  references of :mod:`.references`: the ceiling (a perfect model, simulated), the chance band (its
+  responses with the stimuli shuffled), a constant, its split-half and its neuron split. The
+  ``ceiled`` column is each row's similarity relative to the ceiling's.
+- A neural dataset given as kernels or RDMs (:class:`~bayesrep_plugin.assemblies.rdm.StimulusKernel`)
+  may come in two parts of the same brains (e.g. session 1 and session 2): a model's distance to the
+  brain is then the mean of its distances to the two parts, and the brain's own part-to-part
+  distance is its reference row. Its board has the chance band too.
 
-Both compare data averaged over the same amount of recording, so the noise level is the same on
-both sides: a model at the split-half distance is as close to the brain as another half of the same
-brain is. A brain given as a single kernel has no such reference row: the table then ranks the
-models without saying how close they could get. Neural datasets of different ``group`` s (e.g.
-monkey and human) are also ranked on each other's boards, by the same mean over parts. Intervals
-come from resampling stimuli (the same resamples for every pair).
+Neural datasets of different ``group`` s (e.g. monkey and human) are also ranked on each other's
+boards. Intervals come from resampling stimuli (the same resamples for every pair); a reference row's
+from its own resampling (simulated recordings, permutations, splits).
 
 Each neural dataset given as responses also gets the posterior over the models
 (:mod:`bayesrep_plugin.core.evidence`): the probability of its mean responses under each model's
@@ -34,12 +37,12 @@ import numpy as np
 import yaml
 
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
+from bayesrep_plugin.assemblies.ceiling import recording_resolution
 from bayesrep_plugin.assemblies.evidence import NeuralEvidence, neural_evidence
 from bayesrep_plugin.assemblies.kernels import representation
 from bayesrep_plugin.assemblies.rdm import CORRELATION_ORIGIN, StimulusKernel, correlation_stimulus_kernel
 from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
-from bayesrep_plugin.assemblies.noise import split_half
-from bayesrep_plugin.core import get_measure
+from bayesrep_plugin.core import DEFAULT_B, Pair, get_measure
 from bayesrep_plugin.core.evidence import readout_spectrum
 
 from . import figures
@@ -48,6 +51,8 @@ from .folder import Manifest, report_folder
 from .inputs import InputError, Source, align_all, load_input
 from .settings import Settings
 from .pairs import Entry, PairCache, PairMatrix, pair_matrices, summarize
+from .references import reference_rows
+from .settings import AUTO
 from .tables import FigureFile, Table, to_csv, to_html, to_markdown
 
 if TYPE_CHECKING:  # Dask is imported only when a cluster is asked for
@@ -73,7 +78,7 @@ class LeaderboardConfig:
 
 # ---------------------------------------------------------------- config files
 
-_SETTING_KEYS = ("measures", "b", "method", "n_bootstrap", "bootstrap_scheme", "seed", "max_stimuli",
+_SETTING_KEYS = ("measures", "b", "center", "method", "n_bootstrap", "bootstrap_scheme", "seed", "max_stimuli",
                  "response_kernel")  # the Settings fields, under their own names
 _TOP_KEYS = {"title", "output", "models", "neural", "notes", *_SETTING_KEYS}
 _RENAMED = {"bootstrap": "n_bootstrap", "scheme": "bootstrap_scheme"}  # before version 0.2
@@ -184,7 +189,8 @@ def _entry(data: Input, kind: str, settings: Settings) -> Entry:
         except AssemblyError as error:
             raise InputError(str(error)) from None
     try:
-        prepared = data.representation() if isinstance(data, StimulusKernel) else representation(data)
+        prepared = (data.representation(center=settings.center) if isinstance(data, StimulusKernel)
+                    else representation(data, center=settings.center))
     except ValueError as error:  # all-zero activations, a kernel that is not PSD, ...
         message = str(error)
         raise InputError(message if message.startswith(data.name) else f"{data.name}: {message}") from None
@@ -215,19 +221,47 @@ class Brain:
 
 
 def _parts(data: Input, settings: Settings) -> tuple[list[Entry], str | None]:
-    """A brain's entries (its two halves, or its one kernel) and the label of its reference row."""
-    if isinstance(data, StimulusKernel):
-        if len(data.parts) == 1:
-            return [_entry(data, "brain", settings)], None
-        entries = [Entry(f"{data.name} ({part})", "brain", data.representation(k))
-                   for k, part in enumerate(data.part_names)]
+    """A brain's entries (its mean responses, its one kernel, or its two parts) and the label of its
+    part-to-part reference row (kernels in two parts only)."""
+    if isinstance(data, StimulusKernel) and len(data.parts) > 1:
+        try:
+            entries = [Entry(f"{data.name} ({part})", "brain", data.representation(k, settings.center))
+                       for k, part in enumerate(data.part_names)]
+        except ValueError as error:
+            raise InputError(str(error)) from None
         return entries, f"{data.name} · {data.part_names[1]} vs {data.part_names[0]} (split)"
+    if _recording(data, settings):
+        try:
+            data.require_repetitions(2, "a brain on a leaderboard (its noise, ceiling and references)")
+        except AssemblyError as error:
+            raise InputError(str(error)) from None
+    return [_entry(data, "brain", settings)], None
+
+
+def _recording(data: Input, settings: Settings) -> bool:
+    """Whether a brain is compared as a recording (its mean responses, their noise, its references):
+    responses, under the linear response kernel (a correlation kernel of them has no noise model)."""
+    return isinstance(data, Responses) and settings.response_kernel == "linear"
+
+
+def board_b(settings: Settings, inputs: list[Input]) -> tuple[float, str]:
+    """The board's b and how it was chosen: the b given; with b: auto, the largest resolving b of
+    the recordings among ``inputs`` (under the first of the board's measures that has one, else JS),
+    or the reference package's 0.01 when none has repetitions."""
+    if settings.b != AUTO:
+        return float(settings.b), "given"
+    recorded = [data for data in inputs if _recording(data, settings) and data.repetitions.max() > 1]
+    if not recorded:
+        return DEFAULT_B, "the reference package's default: no input has repetitions to read b from"
+    name = next((m for m in settings.measures if get_measure(m).bayesian and get_measure(m).value_range == (0.0, 1.0)),
+                "js")
     try:
-        data.require_repetitions(2, "the split-half reference")
+        resolved = [(recording_resolution(data, get_measure(name), settings.options(name), center=settings.center,
+                                          seed=settings.seed).b, data.name) for data in recorded]
     except AssemblyError as error:
         raise InputError(str(error)) from None
-    halves = split_half(data, np.random.default_rng(settings.seed))
-    return [_entry(half, "brain", settings) for half in halves], f"{data.name} · other half (split-half)"
+    b, source = max(resolved)
+    return b, f"the resolving b of {source} under {name}"
 
 
 def _check_unique(labels: list[str]) -> None:
@@ -247,6 +281,8 @@ class Report:
     kind: str  # "comparison" or "leaderboard"
     title: str
     settings: Settings
+    b: float   # the readout noise every pair was measured at (settings.b resolved)
+    b_choice: str
     entries: list[Entry]
     n_stimuli: int
     matrices: dict[str, PairMatrix]
@@ -265,7 +301,7 @@ class Report:
     def columns(self) -> list[str]:
         if self.kind == "leaderboard":
             return ["dataset", "measure", "rank", "representation", "kind", "value", "ci_low", "ci_high",
-                    "bootstrap_sd", "minus_split_half"]
+                    "bootstrap_sd", "ceiled"]
         return ["measure", "first", "second", "value", "ci_low", "ci_high", "bootstrap_sd"]
 
     def tables(self) -> list[Table]:
@@ -285,32 +321,38 @@ class Report:
             sd = matrix.resampled.std(axis=-1, ddof=1) if matrix.resampled.shape[-1] > 1 else None
             sd = None if sd is None else [[_none_if_nan(float(v)) for v in row] for row in sd]
             matrices[name] = {"values": matrix.values.tolist(), "bootstrap_sd": sd}
-        return {"kind": self.kind, "title": self.title, "settings": asdict(self.settings), "n_stimuli": self.n_stimuli,
+        return {"kind": self.kind, "title": self.title, "settings": asdict(self.settings), "b": self.b,
+                "b_choice": self.b_choice, "n_stimuli": self.n_stimuli,
                 "representations": [{"label": e.label, "kind": e.kind} for e in self.entries],
                 "matrices": matrices, "rows": [{k: _none_if_nan(v) for k, v in row.items()} for row in self.rows],
                 "evidence": self.evidence_rows, "notes": self.notes}
+
+
+def _slug(text: str) -> str:
+    """A file-name-safe form of a label."""
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
 
 
 def _none_if_nan(value):
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _measure_all(entries: list[Entry], settings: Settings, output: Path | None, progress: bool,
+def _measure_all(entries: list[Entry], settings: Settings, b: float, output: Path | None, progress: bool,
                  client: Client | None, device: str | None,
                  resample_if=None) -> tuple[dict[str, PairMatrix], dict[str, PairMatrix]]:
-    """The chosen measures with resamples (for the pairs ``resample_if`` chooses; default all); CKA
-    and RSA (no resamples) when one of ours is chosen; on ``client``'s cluster when one is given,
-    the exact readout measures on the torch ``device`` when one is given."""
+    """The chosen measures at ``b`` with resamples (for the pairs ``resample_if`` chooses; default
+    all); CKA and RSA (no resamples) when one of ours is chosen; on ``client``'s cluster when one is
+    given, the exact readout measures on the torch ``device`` when one is given."""
     n = entries[0].representation.n
     resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.bootstrap_scheme, seed=settings.seed)
                  if settings.n_bootstrap else None)
     cache = PairCache(None if output is None else output / CACHE_FOLDER)
     matrices = pair_matrices(entries, {name: settings.options(name) for name in settings.measures},
-                             b=settings.b, resamples=resamples, resample_if=resample_if, cache=cache,
+                             b=b, resamples=resamples, resample_if=resample_if, cache=cache,
                              progress=progress, client=client, device=device)
     classic_matrices = {}
     if any(get_measure(name).bayesian for name in settings.measures):
-        classic_matrices = pair_matrices(entries, {name: {} for name in CLASSIC}, b=settings.b, cache=cache,
+        classic_matrices = pair_matrices(entries, {name: {} for name in CLASSIC}, b=b, cache=cache,
                                          progress=progress, client=client)
     return matrices, classic_matrices
 
@@ -327,7 +369,8 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
     _check_unique([r.name for r in inputs])
     # Responses with repetitions (or kernels in two parts) are recordings, or simulated ones: coloured as brains.
     entries = [_entry(r, "brain" if _recorded(r) else "model", settings) for r in inputs]
-    matrices, classic = _measure_all(entries, settings, output, progress, client, device)
+    b, choice = board_b(settings, inputs)
+    matrices, classic = _measure_all(entries, settings, b, output, progress, client, device)
     rows = []
     for name, matrix in matrices.items():
         m = len(entries)
@@ -336,8 +379,8 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
                 if i < j or (i != j and not get_measure(name).symmetric):
                     rows.append({"measure": name, "first": entries[i].label, "second": entries[j].label,
                                  **matrix.summary(i, j)})
-    return Report("comparison", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
-                  [*_kernel_notes(inputs, settings), *_simulation_notes(inputs)])
+    return Report("comparison", title, settings, b, choice, entries, entries[0].representation.n, matrices, classic,
+                  rows, [*_kernel_notes(inputs, settings), *_simulation_notes(inputs)])
 
 
 def _recorded(data: Input) -> bool:
@@ -364,7 +407,7 @@ def _mean_over(matrix: PairMatrix, rows: list[int], columns: list[int]) -> dict:
 def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title: str = "bayesrep leaderboard",
          notes: list[str] = (), output: Path | None = None, progress: bool = True,
          client: Client | None = None, device: str | None = None) -> Report:
-    """Models (and brains of other groups) ranked against each brain, with the brain's reference row.
+    """Models (and brains of other groups) ranked against each brain, beside the brain's references.
 
     Parameters
     ----------
@@ -372,11 +415,11 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
         The candidates; a model's kernel is the kernel given, or that of its mean responses as
         ``settings.response_kernel`` says (X Xᵀ, or Pearson r between the stimuli's patterns).
     brains : list of Brain
-        The neural datasets: responses with ≥ 2 repetitions of every stimulus (split in halves), or
-        kernels in two parts (the reference row is the distance between them) or in one (no
-        reference row).
+        The neural datasets: responses with ≥ 2 repetitions of every stimulus (compared by their
+        mean, their noise on the model's side, beside their :mod:`.references`), or kernels in two
+        parts (the reference row is the distance between them) or in one.
     settings : Settings
-        Measures, b, method, resampling, response kernel.
+        Measures, b, centring, method, resampling, response kernel.
     title, notes : str, list of str
         The report's title, and notes put before the ones the leaderboard adds.
     output : Path, optional
@@ -390,8 +433,9 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
     Returns
     -------
     Report
-        Its rows: per dataset and measure, every candidate's mean distance to the brain's parts,
-        ranked, with its difference to the reference row.
+        Its rows: per dataset and measure, every candidate's (mean) distance to the brain and the
+        brain's reference rows, ranked, each with its value relative to the ceiling (``ceiled``);
+        ``extra_tables["ranks-vs-b"]``: the models' ranks against b for each recording.
     """
     aligned = _subsample([*models, *(brain.data for brain in brains)], settings)
     models, brain_data = aligned[:len(models)], aligned[len(models):]
@@ -407,44 +451,82 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
         parts.append(list(range(len(entries), len(entries) + len(brain_entries))))
         references.append(reference)
         entries += brain_entries
+    b, choice = board_b(settings, brain_data)
     # Only pairs with a brain are ranked, so only they need resamples (the map uses the values).
-    matrices, classic = _measure_all(entries, settings, output, progress, client, device,
+    matrices, classic = _measure_all(entries, settings, b, output, progress, client, device,
                                      resample_if=lambda first, second: "brain" in (first.kind, second.kind))
+    measures = {name: settings.options(name) for name in settings.measures}
 
-    rows = []
+    rows, sweep = [], []
     for d, (brain, data) in enumerate(zip(brains, brain_data)):
         candidates = [(entries[i].label, "model", [i]) for i in range(len(models))]
         candidates += [(other.name, "brain", parts[o]) for o, (rival, other) in enumerate(zip(brains, brain_data))
                        if o != d and None not in (rival.group, brain.group) and rival.group != brain.group]
+        own = reference_rows(data, entries[parts[d][0]].representation, measures, b=b, center=settings.center,
+                             seed=settings.seed, recording=_recording(data, settings)) if len(parts[d]) == 1 else {}
         for name, matrix in matrices.items():
             table = [{"representation": label, "kind": kind, **_mean_over(matrix, indices, parts[d])}
                      for label, kind, indices in candidates]
-            reference = None
             if references[d] is not None:
-                reference = {"representation": references[d], "kind": "brain", **matrix.summary(*parts[d])}
-                table.append(reference)
+                table.append({"representation": references[d], "kind": "brain", **matrix.summary(*parts[d])})
+            table += own.get(name, [])
+            ceiling = next((row["value"] for row in table if row["kind"] == "reference"), math.nan)
             descending = get_measure(name).kind == "similarity"
             table.sort(key=lambda row: row["value"], reverse=descending)
             for position, row in enumerate(table, start=1):
                 rows.append({"dataset": data.name, "measure": name, "rank": position, **row,
-                             "minus_split_half": math.nan if reference is None else row["value"] - reference["value"]})
-    evidence, evidence_notes = _posterior_over_models(entries[:len(models)], brain_data, settings)
-    unreferenced = [f"{data.name}: given as a single kernel, with no split of its data, so it has no reference row: "
-                    "nothing on its board says how close a model could get." for data, reference in
-                    zip(brain_data, references) if reference is None]
-    return Report("leaderboard", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
-                  [*notes, *unreferenced, *evidence_notes, *_kernel_notes(aligned, settings), *_simulation_notes(aligned)],
-                  evidence=evidence)
+                             "ceiled": _ceiled(name, row["value"], ceiling)})
+        if _recording(data, settings):
+            sweep += _ranks_against_b(data.name, entries[:len(models)], entries[parts[d][0]], settings, b)
+    evidence, evidence_notes = _posterior_over_models(entries[:len(models)], brain_data, settings, b)
+    unreferenced = [f"{data.name}: compared as a single kernel, with no split of its data and no noise model, so its "
+                    "board has no ceiling (only the chance band): nothing on it says how close a model could get."
+                    for data, reference in zip(brain_data, references)
+                    if reference is None and not _recording(data, settings)]
+    extra = {"ranks-vs-b": Table("Each model's rank against the readout noise b (the board's b × 0.2 … 5)",
+                                 ["dataset", "measure", "b", "model", "value", "rank"], sweep)} if sweep else {}
+    return Report("leaderboard", title, settings, b, choice, entries, entries[0].representation.n, matrices, classic,
+                  rows, [*notes, *unreferenced, *evidence_notes, *_kernel_notes(aligned, settings),
+                         *_simulation_notes(aligned)], extra_tables=extra, evidence=evidence)
 
 
-def _posterior_over_models(models: list[Entry], brain_data: list[Input],
-                           settings: Settings) -> tuple[list[NeuralEvidence], list[str]]:
+def _ceiled(measure: str, value: float, ceiling: float) -> float:
+    """A row's similarity relative to the ceiling's (1 − distance for the distances in [0, 1]);
+    NaN without a ceiling or for a measure without a similarity in [0, 1]."""
+    spec = get_measure(measure)
+    if spec.value_range != (0.0, 1.0) or math.isnan(ceiling):
+        return math.nan
+    similarity = (lambda v: v) if spec.kind == "similarity" else (lambda v: 1.0 - v)
+    return similarity(value) / similarity(ceiling) if similarity(ceiling) > 0 else math.nan
+
+
+#: The b of a board's sweep: the board's b times these factors (the R10 steps around it).
+SWEEP_FACTORS = (0.2, 0.315, 0.5, 0.8, 1.0, 1.25, 2.0, 3.15, 5.0)
+
+
+def _ranks_against_b(dataset: str, models: list[Entry], brain: Entry, settings: Settings, b: float) -> list[dict]:
+    """Each model's value and rank against the recording at b × :data:`SWEEP_FACTORS`, under the
+    board's first readout measure (JS if none): how much the ranking depends on b."""
+    name = next((m for m in settings.measures if get_measure(m).bayesian), "js")
+    measure, options = get_measure(name), settings.options(name)
+    rows = []
+    for factor in SWEEP_FACTORS:
+        values = {model.label: float(measure(Pair(model.representation, brain.representation, b * factor), **options))
+                  for model in models}
+        order = sorted(values, key=values.get, reverse=measure.kind == "similarity")
+        rows += [{"dataset": dataset, "measure": name, "b": b * factor, "model": label, "value": value,
+                  "rank": order.index(label) + 1} for label, value in values.items()]
+    return rows
+
+
+def _posterior_over_models(models: list[Entry], brain_data: list[Input], settings: Settings,
+                           b: float) -> tuple[list[NeuralEvidence], list[str]]:
     """The posterior over the models for each neural dataset given as responses (their mean over
     repetitions), under each model's kernel as the board uses it; notes for the datasets without one."""
     recorded = [data for data in brain_data if isinstance(data, Responses)]
     spectra = [readout_spectrum(entry.representation) for entry in models] if recorded else []
     try:
-        evidence = [neural_evidence(data, spectra, b=settings.b) for data in recorded]
+        evidence = [neural_evidence(data, spectra, b=b) for data in recorded]
     except AssemblyError as error:
         raise InputError(str(error)) from None
     notes = [f"{data.name}: given as a kernel or RDM, not responses, so it has no posterior over models (the evidence "
@@ -507,7 +589,15 @@ def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, 
                     figures.ScoreBar(row["representation"], row["value"], ci[0], ci[1], row["kind"]))
             lower_is_closer = get_measure(name).kind != "similarity"
             save(figures.score_bars(panels, name, lower_is_closer), f"scores-{name}",
-                 f"Each model against the brain under {name}, with the brain's split-half value")
+                 f"Each model against the brain under {name}, beside the brain's references")
+        sweep = report.extra_tables.get("ranks-vs-b")
+        for dataset in dict.fromkeys(row["dataset"] for row in (sweep.rows if sweep else [])):
+            rows = [row for row in sweep.rows if row["dataset"] == dataset]
+            points: dict[str, list[tuple[float, int]]] = {}
+            for row in rows:
+                points.setdefault(row["model"], []).append((row["b"], row["rank"]))
+            save(figures.rank_sweep(points, report.b, rows[0]["measure"], dataset), f"ranks-vs-b-{_slug(dataset)}",
+                 f"{dataset}: each model's rank against the readout noise b")
     if report.evidence:
         panels = {dataset.dataset: [figures.EvidenceBar(row["model"], row["minus_best"], row["posterior"])
                                     for row in dataset.rows()] for dataset in report.evidence}
@@ -524,15 +614,18 @@ def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, 
              "scatter-vs-cka-rsa", "Our distances against CKA and RSA on the same pairs")
 
     tables = report.tables()
-    notes = [f"{report.n_stimuli} stimuli shared by all inputs; b = {report.settings.b}; "
-             f"95% intervals from {report.settings.n_bootstrap} resamples of stimuli ({report.settings.bootstrap_scheme}), "
-             f"re-centred on the value; method: {report.settings.method}.",
+    notes = [f"{report.n_stimuli} stimuli shared by all inputs; b = {report.b:g} ({report.b_choice}); features "
+             f"centred: {report.settings.center}; 95% intervals from {report.settings.n_bootstrap} resamples of stimuli "
+             f"({report.settings.bootstrap_scheme}), re-centred on the value; method: {report.settings.method}.",
              *report.notes]
     if report.kind == "leaderboard":
-        notes.insert(0, "Each brain dataset is split into two halves of its repetitions (or comes in two parts, e.g. "
-                        "sessions). A model's value is the mean of its distances to the two; the reference row "
-                        "('other half (split-half)', or 'part 2 vs part 1 (split)') is the distance between them: how "
-                        "close another half of the same brain gets.")
+        notes.insert(0, "A recording is compared by its mean responses, its noise put on the model's side too. Beside "
+                        "the models stand its references: the ceiling (a perfect model of it, simulated from its own "
+                        "repetitions), the chance band (its responses with the stimuli shuffled), a constant, its "
+                        "split-half (one half of the repetitions against the other) and its neuron split (half the "
+                        "neurons against the other half); their intervals come from their own resampling. 'ceiled' is "
+                        "a row's similarity relative to the ceiling's. A brain given as kernels in two parts has the "
+                        "distance between its parts as its reference row.")
     if report.evidence:
         notes.append("Posterior over models: each neuroid's mean responses, centred and scaled to unit variance, have a "
                      "log evidence (log probability) under each model's readout prior (the same b); a model's "

@@ -56,10 +56,12 @@ class Entry:
 
     @cached_property
     def fingerprint(self) -> str:
-        """A hash of the kernel (so of the data, the stimuli and their order); the kernel is
-        read-only, so the hash stays true."""
-        kernel = np.ascontiguousarray(self.representation.kernel, dtype=np.float64)
-        return hashlib.sha256(kernel.tobytes()).hexdigest()
+        """A hash of the kernel and of the measurement noise it carries (so of the data, the
+        stimuli and their order); both are read-only, so the hash stays true."""
+        digest = hashlib.sha256(np.ascontiguousarray(self.representation.kernel, dtype=np.float64).tobytes())
+        if self.representation.noise is not None:
+            digest.update(b"noise" + self.representation.noise.tobytes())
+        return digest.hexdigest()
 
 
 @dataclass(frozen=True)

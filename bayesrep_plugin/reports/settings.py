@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bayesrep_plugin.assemblies.bootstrap import SCHEMES
-from bayesrep_plugin.core import DEFAULT_B, MEASURES, get_measure
+from bayesrep_plugin.core import MEASURES, get_measure
+from bayesrep_plugin.core.kernels import CENTERINGS
 from bayesrep_plugin.core.measures import METHODS
 from bayesrep_plugin.core.prior import check_b
 
@@ -20,6 +21,9 @@ from .inputs import InputError
 #: correlations between the stimuli's mean patterns (the kernel 1 − RDM of a correlation-distance
 #: RDM: see bayesrep_plugin.core.rdm), to stand beside brains that are known only by such RDMs.
 RESPONSE_KERNELS = ("linear", "correlation")
+#: b="auto": the resolving b of the board's recordings (:func:`~bayesrep_plugin.assemblies.ceiling.resolving_b`),
+#: or the reference package's 0.01 where no input has repetitions.
+AUTO = "auto"
 
 
 def _whole(value) -> bool:
@@ -29,11 +33,12 @@ def _whole(value) -> bool:
 
 @dataclass(frozen=True)
 class Settings:
-    """How to measure: which measures, the readout's b, the method, the resampling of stimuli, and
-    how responses become kernels (:data:`RESPONSE_KERNELS`)."""
+    """How to measure: which measures, the readout's b, the centring, the method, the resampling of
+    stimuli, and how responses become kernels (:data:`RESPONSE_KERNELS`)."""
 
     measures: tuple[str, ...] = ("tv", "js")
-    b: float = DEFAULT_B
+    b: float | str = AUTO
+    center: str = "features"
     method: str = "exact"
     n_bootstrap: int = 20
     bootstrap_scheme: str = "half"
@@ -55,10 +60,13 @@ class Settings:
                              "forms and no Monte Carlo estimate (choose them with method: exact, or leave them out)")
         if self.bootstrap_scheme not in SCHEMES:
             raise InputError(f"unknown bootstrap scheme {self.bootstrap_scheme!r}; expected one of {', '.join(SCHEMES)}")
-        try:
-            check_b(self.b)
-        except ValueError as error:
-            raise InputError(str(error)) from None
+        if self.b != AUTO:
+            try:
+                check_b(self.b)
+            except ValueError as error:
+                raise InputError(f"{error} (or 'auto')") from None
+        if self.center not in CENTERINGS:
+            raise InputError(f"unknown center {self.center!r}; expected one of {', '.join(CENTERINGS)}")
         if not _whole(self.n_bootstrap) or (self.n_bootstrap != 0 and self.n_bootstrap < 2):
             raise InputError(f"bootstrap must be 0 (no intervals) or a whole number of at least 2; "
                              f"got {self.n_bootstrap!r}")
@@ -73,3 +81,8 @@ class Settings:
     def options(self, measure: str) -> dict:
         """Keyword options of ``measure`` (the method, for the readout measures)."""
         return {"method": self.method} if "method" in get_measure(measure).options else {}
+
+
+#: ``bayesrep compare``'s defaults: the reference package's readout, uncentred, as the core API's
+#: (b: auto is 0.01 there unless an input is a recording with repetitions).
+COMPARE_SETTINGS = Settings(center="none")

@@ -24,7 +24,8 @@ from bayesrep_plugin.reports.settings import Settings
 
 HERE = Path(__file__).parent
 NAMES = {"alexnet": "AlexNet", "resnet18": "ResNet-18", "resnet34": "ResNet-34"}
-SETTINGS = Settings(measures=("tv", "js"), n_bootstrap=20, seed=0, max_stimuli=600)
+# The reference package's readout (uncentred; b: auto is its 0.01 without a recording), as the core API's.
+SETTINGS = Settings(measures=("tv", "js"), n_bootstrap=20, seed=0, max_stimuli=600, center="none")
 B_VALUES = (0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 1.0)
 
 

@@ -115,7 +115,7 @@ def comparison_subset_markdown() -> str:
     rows = {(row["measure"], row["first"], row["second"]): row for row in report.rows}
     pairs = [(first, second) for measure, first, second in rows if measure == settings.measures[0]]
     cell = lambda row: f"{row['value']:.4f} | [{row['ci_low']:.4f}, {row['ci_high']:.4f}]"
-    lines = [f"{settings.max_stimuli} randomly chosen images (seed {settings.seed}), b = {settings.b:g}, "
+    lines = [f"{settings.max_stimuli} randomly chosen images (seed {settings.seed}), b = {report.b:g}, "
              f"{settings.n_bootstrap} resamples of half the images:", "",
              "| pair | " + " | ".join(f"{m.upper()} | 95% interval" for m in settings.measures) + " |",
              "|---|" + "---|---|" * len(settings.measures)]

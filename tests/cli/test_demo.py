@@ -50,9 +50,16 @@ def test_demo_end_to_end(tmp_path, monkeypatch, capsys):
         assert written.attrs["simulated"] == 1
     rows = list(csv.DictReader((tmp_path / "leaderboard.csv").open()))
     assert {r["dataset"] for r in rows} == {"simulated IT"}
-    assert sorted(r["representation"] for r in rows if r["measure"] == "tv") == [
-        "alexnet", "resnet18", "resnet34", "simulated IT · other half (split-half)"]
+    tv = {r["representation"]: float(r["value"]) for r in rows if r["measure"] == "tv"}
+    assert sorted(tv) == ["alexnet", "resnet18", "resnet34",
+                          *(f"simulated IT · {reference}" for reference in (
+                              "ceiling (a perfect model, 20 simulated recordings)",
+                              "chance (stimuli shuffled, 20 permutations)", "constant (mean response + 1e-6 noise)",
+                              "neuron split (half the neurons vs the other half)", "split-half (repetitions)"))]
     models = [r["representation"] for r in rows if r["measure"] == "tv" and r["kind"] == "model"]
     assert models[0] == "resnet34"  # the population is driven 80% by ResNet-34's features
+    # every network above chance, none as close as a perfect model of the simulated brain
+    assert tv["simulated IT · ceiling (a perfect model, 20 simulated recordings)"] < min(tv[m] for m in models)
+    assert max(tv[m] for m in models) < tv["simulated IT · chance (stimuli shuffled, 20 permutations)"]
     page = (tmp_path / "leaderboard.html").read_text()
     assert page.count("SIMULATED") >= 3 and "100 stimuli shared by all inputs" in page

@@ -87,3 +87,19 @@ def test_unknown_centering():
 def test_bad_kernels(K, match):
     with pytest.raises(ValueError, match=match):
         kernels.check_kernel(K)
+
+
+def test_centring_is_exact_when_the_mean_response_dwarfs_the_variation():
+    # Rates of about 10 varying by 1e-6: forming X Xᵀ first and centring it after would lose the
+    # variation to rounding (entries ~1e4, rounding ~1e-12, the centred kernel ~1e-12); centring the
+    # features first keeps it, as the low-rank factor does.
+    rng = np.random.default_rng(3)
+    variation = 1e-6 * rng.standard_normal((50, 80))
+    X = 10.0 + rng.uniform(0, 1, 80) + variation
+    K = kernels.linear_kernel(X, center="features")
+    expected = (variation - variation.mean(axis=0)) @ (variation - variation.mean(axis=0)).T
+    np.testing.assert_allclose(K, expected, rtol=1e-6, atol=1e-9 * np.abs(expected).max())
+    assert np.linalg.eigvalsh(K)[0] > -1e-9 * np.linalg.eigvalsh(K)[-1]
+    X_before = X.copy()
+    kernels.linear_kernel(X, center="features")
+    np.testing.assert_array_equal(X, X_before)   # the caller's array is left as it was

@@ -186,7 +186,7 @@ def test_numbers_the_pages_quote_from_the_code_and_the_tests():
     assert f"`S = {DEFAULT_SAMPLES:,}` samples" in method
     assert f"never fewer than {MIN_STIMULI})" in brainscore
     defaults = inspect.signature(BayesianReadoutSimilarity).parameters
-    assert f"b={defaults['b'].default:g}, {defaults['n_bootstrap'].default} bootstrap resamples" in brainscore
+    assert f"b={defaults['b'].default}, centred features, {defaults['n_bootstrap'].default} bootstrap resamples" in brainscore
     assert f"default {inspect.signature(BayesianReadoutCeiling).parameters['n_replicates'].default})" in brainscore
     assert (f"{demo.NEURONS} model neurons" in leaderboard and f"ResNet-34 ({demo.RESNET34_SHARE:.0%})" in leaderboard
             and f"AlexNet ({1 - demo.RESNET34_SHARE:.0%})" in leaderboard

@@ -40,16 +40,16 @@ def test_leaderboard_page_renders_tables_and_every_figure(tmp_path):
 
     assert page.errors == []
     assert page.dom["title"] == "Browser check"
-    # 3 models + the split-half row, for tv and js; then the 3 models' posterior
-    assert [t["rows"] for t in page.dom["tables"]] == [4, 4, 3]
+    # 3 models + 5 references, for tv and js; the 3 models' posterior; their ranks at 9 b
+    assert [t["rows"] for t in page.dom["tables"]] == [8, 8, 3, 27]
     assert all(t["height"] > 50 for t in page.dom["tables"])
-    assert ["representation" in t["header"] for t in page.dom["tables"]] == [True, True, False]
+    assert ["representation" in t["header"] for t in page.dom["tables"]] == [True, True, False, False]
     assert "posterior" in page.dom["tables"][2]["header"]
-    assert len(page.dom["images"]) == 8
+    assert len(page.dom["images"]) == 9
     assert page.broken_images == []
     for image in page.dom["images"]:
         assert image["naturalWidth"] > 300 and image["naturalHeight"] > 150 and image["width"] > 100
-    assert "IT · other half (split-half)" in page.dom["text"]
+    assert "IT · chance (stimuli shuffled, 20 permutations)" in page.dom["text"]
     width, height = png_size(page.screenshot)
     assert width >= 1000 and height >= 1000
     assert len(page.screenshot) > 20_000  # a blank page compresses to a few kB

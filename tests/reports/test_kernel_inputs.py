@@ -71,20 +71,23 @@ def test_leaderboard_with_a_brain_in_two_sessions_and_one_without_a_split(files,
     report = build_leaderboard(config, progress=False)
     rows = {(r["dataset"], r["measure"], r["representation"]): r for r in report.rows}
     near = signals(N, 0)["near"]  # a model from activations: its linear kernel, as everywhere else
-    expected = np.mean([br.distance_from_kernels(near @ near.T, 1 - sessions[k], "tv") for k in range(2)])
-    assert rows["IT", "tv", "near"]["value"] == pytest.approx(expected, abs=1e-10)
+    H = br.center_kernel   # every kernel centred, as the responses' features are (the board's default)
+    tv = lambda K1, K2: br.distance_from_kernels(H(K1), H(K2), "tv")  # noqa: E731  (b: 0.01, no recording)
+    expected = np.mean([tv(near @ near.T, 1 - sessions[k]) for k in range(2)])
+    assert report.b == 0.01 and rows["IT", "tv", "near"]["value"] == pytest.approx(expected, abs=1e-10)
     reference = rows["IT", "tv", "IT · session 2 vs session 1 (split)"]
-    assert reference["value"] == pytest.approx(br.distance_from_kernels(1 - sessions[0], 1 - sessions[1], "tv"), abs=1e-10)
-    assert reference["minus_split_half"] == 0
+    assert reference["value"] == pytest.approx(tv(1 - sessions[0], 1 - sessions[1]), abs=1e-10)
+    assert np.isnan(reference["ceiled"])   # no ceiling for kernels
     # the brains of other groups are ranked too, by the same mean over parts
     single = 1 - sessions.mean(axis=0)
-    cross = np.mean([br.distance_from_kernels(single, 1 - sessions[k], "tv") for k in range(2)])
+    cross = np.mean([tv(single, 1 - sessions[k]) for k in range(2)])
     assert rows["IT", "tv", "IT mean"]["value"] == pytest.approx(cross, abs=1e-10)
     assert rows["IT mean", "tv", "IT"]["value"] == pytest.approx(cross, abs=1e-10)
-    # one kernel: no reference row, and the report says so
-    assert {r["representation"] for r in report.rows if r["dataset"] == "IT mean"} == {"near", "far", "IT"}
-    assert np.isnan(rows["IT mean", "tv", "near"]["minus_split_half"])
-    assert any("IT mean: given as a single kernel" in note for note in report.notes)
+    # one kernel: no ceiling, only the chance band of its own kernel shuffled, and the report says so
+    chance = "IT mean · chance (stimuli shuffled, 20 permutations)"
+    assert {r["representation"] for r in report.rows if r["dataset"] == "IT mean"} == {"near", "far", "IT", chance}
+    assert rows["IT mean", "tv", chance]["kind"] == "null"
+    assert any("IT mean: compared as a single kernel" in note for note in report.notes)
     # kernels and RDMs have no responses to score: no posterior over models, and the report says so
     assert report.evidence == [] and sum("given as a kernel or RDM, not responses" in note for note in report.notes) == 2
     assert rows["IT", "tv", "near"]["rank"] < rows["IT", "tv", "far"]["rank"]
@@ -101,16 +104,17 @@ def test_response_kernel_correlation_turns_responses_into_pearson_r(files, tmp_p
                                settings=settings, output=tmp_path / "board")
     report = build_leaderboard(config, progress=False)
     near = signals(N, 0)["near"]
-    np.testing.assert_allclose(report.entries[0].representation.kernel, np.corrcoef(near), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(report.entries[0].representation.kernel, br.center_kernel(np.corrcoef(near)),
+                               rtol=0, atol=1e-12)
     brain = load_input(Source(files["brain"]))
-    halves = [e.representation.kernel for e in report.entries if "(half" in e.label]
-    for half in halves:  # each half's Pearson r; together they use every repetition once
-        assert np.allclose(np.diag(half), 1) and not np.allclose(half, np.corrcoef(brain.means))
+    (recorded,) = [e.representation for e in report.entries if e.label == "brain"]   # its means' Pearson r, centred
+    np.testing.assert_allclose(recorded.kernel, br.center_kernel(np.corrcoef(brain.means)), atol=1e-12)
+    assert recorded.noise is None and report.b == 0.01   # a correlation kernel has no noise model
     assert not any("different transformations" in note for note in report.notes)
     # the posterior over models scores the brain's responses under the model's kernel as the board uses it
     (evidence,) = report.evidence
-    spectrum = readout_spectrum(br.Representation.from_kernel(np.corrcoef(near), name="near"))
-    expected = model_evidence([spectrum], brain.means, settings.b)
+    spectrum = readout_spectrum(br.Representation.from_kernel(br.center_kernel(np.corrcoef(near)), name="near"))
+    expected = model_evidence([spectrum], brain.means, report.b)
     assert evidence.dataset == "brain" and evidence.rows()[0]["log_evidence"] == pytest.approx(expected.total[0], rel=1e-9)
     with pytest.raises(InputError, match="unknown response_kernel 'cosine'"):
         Settings(response_kernel="cosine")

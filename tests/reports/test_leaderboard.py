@@ -12,8 +12,10 @@ import pytest
 
 import bayesrep_plugin as br
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
-from bayesrep_plugin.assemblies.responses import responses_from_assembly
+from bayesrep_plugin.assemblies.ceiling import recording_resolution, yardsticks
+from bayesrep_plugin.assemblies.kernels import representation
 from bayesrep_plugin.assemblies.noise import split_half
+from bayesrep_plugin.assemblies.responses import responses_from_assembly
 from bayesrep_plugin.core.evidence import model_evidence, readout_spectrum
 from bayesrep_plugin.reports import pairs
 from bayesrep_plugin.reports.atomic import TEMP_SUFFIX
@@ -62,21 +64,55 @@ def test_layer_selection(files):
         load_assembly(Source(files["near"], select={"layer": "fc7"}))
 
 
-def test_leaderboard_values_are_the_core_distances_to_each_half(files, report):
+def test_leaderboard_values_are_the_core_distances_to_the_recording(files, report):
     rows = {(r["measure"], r["representation"]): r for r in report.rows}
     brain = responses_from_assembly(load_assembly(Source(files["brain"])), name="V4")
-    half_a, half_b = split_half(brain, np.random.default_rng(SETTINGS.seed))
-    rep_a, rep_b = (br.Representation.from_activations(h.means) for h in (half_a, half_b))
-    near = br.Representation.from_activations(signals(60, 0)["near"])
+    # b: auto is the recording's resolving b under the board's first readout measure
+    b = recording_resolution(brain, br.get_measure("tv"), {"method": "exact"}, center="features",
+                             seed=SETTINGS.seed).b
+    assert report.b == b and report.b_choice == "the resolving b of V4 under tv"
+    recording = representation(brain, center="features")
+    assert recording.noise is not None and recording.noise_share > 0.02   # the noise goes to the model's side
+    near = br.Representation.from_activations(signals(60, 0)["near"], center="features")
     for measure in ("tv", "js"):
-        expected = (float(br.compare(near, rep_a, measure)) + float(br.compare(near, rep_b, measure))) / 2
-        assert rows[measure, "near"]["value"] == pytest.approx(expected, rel=1e-9)
-        split = rows[measure, "V4 · other half (split-half)"]
-        assert split["value"] == pytest.approx(float(br.compare(rep_a, rep_b, measure)), rel=1e-9)
-        assert split["kind"] == "brain" and split["minus_split_half"] == 0.0
+        assert rows[measure, "near"]["value"] == pytest.approx(float(br.compare(near, recording, measure, b=b)),
+                                                               rel=1e-9)
         index = resample_indices(60, SETTINGS.n_bootstrap, seed=SETTINGS.seed)[0]
-        near_to_half_a = report.matrices[measure].resampled[0, 3, 0]  # entries: 3 models, then halves A, B
-        assert near_to_half_a == pytest.approx(float(br.compare(near.subset(index), rep_a.subset(index), measure)))
+        near_to_brain = report.matrices[measure].resampled[0, 3, 0]  # entries: 3 models, then the brain
+        assert near_to_brain == pytest.approx(float(br.compare(near.subset(index), recording.subset(index), measure,
+                                                               b=b)))
+
+
+def test_the_recordings_references_stand_on_its_board(files, report):
+    rows = {(r["measure"], r["representation"]): r for r in report.rows}
+    brain = responses_from_assembly(load_assembly(Source(files["brain"])), name="V4")
+    recording = representation(brain, center="features")
+    labels = [label for measure, label in rows if measure == "tv" and label.startswith("V4 · ")]
+    assert sorted(labels) == sorted(["V4 · ceiling (a perfect model, 20 simulated recordings)",
+                                     "V4 · chance (stimuli shuffled, 20 permutations)",
+                                     "V4 · constant (mean response + 1e-6 noise)", "V4 · split-half (repetitions)",
+                                     "V4 · neuron split (half the neurons vs the other half)"])
+    for measure in ("tv", "js"):
+        ceiling = rows[measure, "V4 · ceiling (a perfect model, 20 simulated recordings)"]
+        sticks = yardsticks(brain, center="features", n_replicates=20, seed=SETTINGS.seed)
+        perfect, _ = sticks.values(br.get_measure(measure), report.b, {"method": "exact"})
+        assert ceiling["kind"] == "reference" and ceiling["value"] == pytest.approx(perfect.mean(), rel=1e-10)
+        assert ceiling["ceiled"] == pytest.approx(1.0)
+        chance = rows[measure, "V4 · chance (stimuli shuffled, 20 permutations)"]
+        assert chance["kind"] == "null" and chance["ci_low"] <= chance["value"] <= chance["ci_high"]
+        # every model of the signal is closer than chance, and the ceiling closer than every model
+        for model in ("near", "mid"):
+            assert ceiling["value"] < rows[measure, model]["value"] < chance["ci_low"]
+            assert 0 < rows[measure, model]["ceiled"] < 1
+        assert rows[measure, "far"]["value"] < chance["ci_low"]
+        # a row's ceiled value is its similarity relative to the ceiling's
+        near = rows[measure, "near"]
+        assert near["ceiled"] == pytest.approx((1 - near["value"]) / (1 - ceiling["value"]))
+    # the chance band is the recording's own means, shuffled, against the recording
+    rng = np.random.default_rng(SETTINGS.seed)
+    first = br.Representation.from_activations(brain.means[rng.permutation(60)], center="features")
+    permuted = [float(br.compare(first, recording, "tv", b=report.b))]
+    assert min(permuted) >= rows["tv", "V4 · chance (stimuli shuffled, 20 permutations)"]["ci_low"] - 1e-12
 
 
 def test_ranking_follows_the_known_order(report):
@@ -84,29 +120,42 @@ def test_ranking_follows_the_known_order(report):
         ranked = [r["representation"] for r in report.rows if r["measure"] == measure]
         models = [name for name in ranked if not name.startswith("V4")]
         assert models == ["near", "mid", "far"]
+        assert ranked[0] == "V4 · ceiling (a perfect model, 20 simulated recordings)"
         ranks = [r["rank"] for r in report.rows if r["measure"] == measure]
-        assert ranks == [1, 2, 3, 4]
+        assert ranks == list(range(1, 9))
         for row in (r for r in report.rows if r["measure"] == measure):
-            assert row["ci_low"] <= row["value"] <= row["ci_high"] or row["bootstrap_sd"] == 0
+            assert row["ci_low"] <= row["value"] <= row["ci_high"] or not row["bootstrap_sd"] > 0
+
+
+def test_ranks_against_b_are_the_core_values_at_each_b(report):
+    sweep = report.extra_tables["ranks-vs-b"]
+    near = [row for row in sweep.rows if row["model"] == "near"]
+    assert [row["b"] for row in near] == pytest.approx([report.b * f for f in (0.2, 0.315, 0.5, 0.8, 1, 1.25, 2, 3.15, 5)])
+    at_b = next(row for row in near if row["b"] == pytest.approx(report.b))
+    board = next(r for r in report.rows if r["measure"] == "tv" and r["representation"] == "near")
+    assert at_b["value"] == pytest.approx(board["value"], rel=1e-12) and at_b["rank"] == 1
+    for b in {row["b"] for row in sweep.rows}:
+        ranks = sorted(row["rank"] for row in sweep.rows if row["b"] == b)
+        assert ranks == [1, 2, 3]
 
 
 def test_write_report_files_agree_with_the_rows(report, tmp_path):
     paths = write_report(report, tmp_path)
     names = {p.name for p in tmp_path.iterdir() if p.is_file()}
-    figures = ["heatmap-tv", "mds-tv", "heatmap-js", "mds-js", "scores-tv", "scores-js", "posterior-over-models",
-               "scatter-vs-cka-rsa"]
-    written = {f"leaderboard.{ext}" for ext in ("csv", "md", "json", "html")} | {"evidence.csv"} | {
+    figures = ["heatmap-tv", "mds-tv", "heatmap-js", "mds-js", "scores-tv", "scores-js", "ranks-vs-b-v4",
+               "posterior-over-models", "scatter-vs-cka-rsa"]
+    written = {f"leaderboard.{ext}" for ext in ("csv", "md", "json", "html")} | {"evidence.csv", "ranks-vs-b.csv"} | {
         f"{stem}.{ext}" for stem in figures for ext in ("png", "svg")}
     assert names == written | {".bayesrep-files.json", ".bayesrep.lock"}
     assert set(json.loads((tmp_path / ".bayesrep-files.json").read_text())["files"]) == written
     parsed = list(csv.DictReader(paths["csv"].open()))
-    assert len(parsed) == len(report.rows) == 8
+    assert len(parsed) == len(report.rows) == 16   # 3 models and 5 references, under tv and js
     assert [float(r["value"]) for r in parsed] == [r["value"] for r in report.rows]
     data = json.loads(paths["json"].read_text())
-    assert data["n_stimuli"] == 60 and len(data["rows"]) == 8
+    assert data["n_stimuli"] == 60 and len(data["rows"]) == 16 and data["b"] == report.b
     assert np.allclose(data["matrices"]["tv"]["values"], report.matrices["tv"].values)
     html = paths["html"].read_text()
-    assert html.count("<img ") == len(figures) and html.count("<table>") == 3  # tv, js, posterior over models
+    assert html.count("<img ") == len(figures) and html.count("<table>") == 4  # tv, js, posterior, ranks against b
     assert [row["model"] for row in data["evidence"]] == [row["model"] for row in report.evidence_rows]
     assert [float(r["posterior"]) for r in csv.DictReader(paths["evidence"].open())] == [
         row["posterior"] for row in report.evidence_rows]
@@ -115,9 +164,9 @@ def test_write_report_files_agree_with_the_rows(report, tmp_path):
 def test_posterior_over_models_is_the_core_evidence_of_the_brains_mean_responses(files, report):
     brain = load_responses(Source(files["brain"]))
     data = signals(60, 0)
-    spectra = [readout_spectrum(br.Representation.from_activations(data[name], name=name))
+    spectra = [readout_spectrum(br.Representation.from_activations(data[name], name=name, center="features"))
                for name in ("near", "mid", "far")]
-    expected = model_evidence(spectra, brain.means, SETTINGS.b)
+    expected = model_evidence(spectra, brain.means, report.b)
     (dataset,) = report.evidence
     assert dataset.dataset == "V4" and dataset.n_neuroids == 30
     rows = {row["model"]: row for row in dataset.rows()}
@@ -132,12 +181,18 @@ def test_posterior_over_models_is_the_core_evidence_of_the_brains_mean_responses
 
 def test_comparison_of_files(files, tmp_path):
     sources = [Source(files["near"]), Source(files["mid"]), Source(files["brain"], name="brain mean")]
-    report = build_comparison(sources, Settings(measures=("tv",), n_bootstrap=0), output=tmp_path, progress=False)
+    report = build_comparison(sources, Settings(measures=("tv",), n_bootstrap=0, center="none"), output=tmp_path,
+                              progress=False)
     data = signals(60, 0)
-    brain_mean = load_responses(Source(files["brain"])).means
-    row = next(r for r in report.rows if r["first"] == "near" and r["second"] == "brain mean")
-    assert row["value"] == pytest.approx(float(br.distance(data["near"], brain_mean, "tv")), rel=1e-9)
-    assert len(report.rows) == 3 and np.isnan(row["ci_low"])
+    models = {r["first"] + " vs " + r["second"]: r["value"] for r in report.rows}
+    assert models["near vs mid"] == pytest.approx(float(br.distance(data["near"], data["mid"], "tv", b=report.b)),
+                                                  rel=1e-9)
+    # the recording among the inputs: b is its resolving b, and its noise goes to the other side
+    brain = responses_from_assembly(load_assembly(Source(files["brain"])), name="brain mean")
+    assert report.b == recording_resolution(brain, br.get_measure("tv"), {"method": "exact"}, center="none").b
+    expected = br.compare(br.Representation.from_activations(data["near"]), representation(brain), "tv", b=report.b)
+    assert models["near vs brain mean"] == pytest.approx(float(expected), rel=1e-9)
+    assert len(report.rows) == 3 and all(np.isnan(r["ci_low"]) for r in report.rows)
     assert [e.kind for e in report.entries] == ["model", "model", "brain"]  # it has repetitions
     assert set(report.classic) == {"cka", "rsa"}
     assert report.classic["cka"].values[0, 1] == pytest.approx(float(br.compare(data["near"], data["mid"], "cka")))
@@ -150,9 +205,11 @@ def test_several_neural_datasets(files, tmp_path):
     report = build_leaderboard(config, progress=False)
     by_dataset = {name: [(r["representation"].removeprefix(name), r["value"]) for r in report.rows if r["dataset"] == name]
                   for name in ("IT", "IT again")}
-    assert by_dataset["IT"] == by_dataset["IT again"]  # same data, same split: same table
-    assert [name for name, _ in by_dataset["IT"]] == ["near", " · other half (split-half)", "mid"]
-    assert [e.kind for e in report.entries] == ["model", "model", "brain", "brain", "brain", "brain"]
+    assert by_dataset["IT"] == by_dataset["IT again"]  # same data, same seeds: same table
+    ranked = [name for name, _ in by_dataset["IT"]]
+    assert ranked.index(" · ceiling (a perfect model, 20 simulated recordings)") < ranked.index("near") \
+        < ranked.index("mid") < ranked.index(" · chance (stimuli shuffled, 20 permutations)")
+    assert [e.kind for e in report.entries] == ["model", "model", "brain", "brain"]
 
 
 # ------------------------------------------------------------------ config files
@@ -210,15 +267,15 @@ def test_interrupted_leaderboard_leaves_no_partial_file_and_resumes(files, tmp_p
 
     def interrupt_after_some(*args, **kwargs):
         calls.append(args)
-        if len(calls) == 13:  # the fifth pair: see the order below
+        if len(calls) == 9:  # the fifth pair: see the order below
             raise KeyboardInterrupt
         return real_compare(*args, **kwargs)
 
-    # Entries: 3 models, then the 2 halves of the brain. Only pairs with a brain are resampled
-    # (1 + 4 evaluations, each of tv and js at once); model–model pairs are measured on all stimuli only.
-    order = [(i, j) for i in range(5) for j in range(i + 1, 5)]
-    calls_per_pair = [5 if j >= 3 else 1 for i, j in order]
-    assert np.cumsum(calls_per_pair)[3] == 12  # four pairs finished when call 13 interrupts
+    # Entries: 3 models, then the brain. Only pairs with a brain are resampled (1 + 4 evaluations,
+    # each of tv and js at once); model–model pairs are measured on all stimuli only.
+    order = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    calls_per_pair = [5 if j == 3 else 1 for i, j in order]
+    assert np.cumsum(calls_per_pair)[3] == 8  # four pairs finished when call 9 interrupts
 
     monkeypatch.setattr(pairs, "compare_measures", interrupt_after_some)
     with pytest.raises(KeyboardInterrupt):
