@@ -45,7 +45,7 @@ from bayesrep_plugin.core.evidence import readout_spectrum
 from . import figures
 from .atomic import write_text
 from .folder import Manifest, report_folder
-from .inputs import InputError, Source, align_all, load_input
+from .inputs import InputError, Source, align_all, load_input, read_text
 from .settings import Settings
 from .pairs import Entry, PairCache, PairMatrix, pair_matrices, summarize
 from .tables import FigureFile, Table, to_csv, to_html, to_markdown
@@ -122,10 +122,9 @@ def _notes(notes, where: Path) -> list[str]:
 def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
     """Read and check a leaderboard YAML file; paths in it are relative to the file."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: config file not found")
+    text = read_text(path, "config file")
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xarray as xr
 
 import bayesrep_plugin as br
 from bayesrep_plugin import cli
@@ -306,6 +307,59 @@ def test_compare_refuses_a_small_overlap_as_the_metrics_do(tmp_path, capsys):
     np.savez(tmp_path / "b.npz", activations=rng.normal(size=(300, 5)), stimulus_id=ids[270:])
     assert_one_line_exit_3(["compare", str(tmp_path / "a.npz"), str(tmp_path / "b.npz")], capsys,
                            r"a \(300 stimuli\) and b \(300 stimuli\) share only 30 stimulus ids; at least 150")
+
+
+def test_integer_ids_of_a_netcdf_meet_the_string_ids_of_an_npz(tmp_path, capsys):
+    """The issue's case: .nc ids 1..40 and 99 (integers) against .npz ids "1".."30" (strings). The
+    values are those of the rows with equal ids (a sort of mixed types once paired wrong rows)."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(41, 20)), rng.normal(size=(41, 10))
+    Y[:, :5] += X[:, :5]
+    ids = np.array([*range(1, 41), 99])
+    xr.DataArray(X, dims=("presentation", "neuroid"),
+                 coords={"stimulus_id": ("presentation", ids)}).to_netcdf(tmp_path / "x41_int.nc")
+    order = rng.permutation(30)
+    np.savez(tmp_path / "y30_str.npz", activations=Y[:30][order], stimulus_id=np.array([str(i + 1) for i in order]))
+    code = cli.main(["compare", str(tmp_path / "x41_int.nc"), str(tmp_path / "y30_str.npz"), "-m", "tv", "cka",
+                     "--n-bootstrap", "0", "--out", str(tmp_path / "out"), "--json", "-q"])
+    rows = {row["measure"]: row["value"] for row in json.loads(capsys.readouterr().out)["rows"]}
+    assert code == 0
+    assert rows["tv"] == pytest.approx(float(br.distance(X[:30], Y[:30], "tv")), rel=1e-12)
+    assert rows["cka"] == pytest.approx(float(br.compare(X[:30], Y[:30], "cka")), rel=1e-12)
+
+
+def test_a_byte_order_mark_in_an_ids_file_keeps_the_first_stimulus(files, tmp_path, capsys):
+    with_mark = tmp_path / "ids-bom.txt"
+    with_mark.write_bytes(files["far_ids"].read_text().encode("utf-8-sig"))
+    values = []
+    for ids in (files["far_ids"], with_mark):
+        assert cli.main(["compare", str(files["near"]), str(files["far"]), "--stimulus-ids", str(ids), "-m", "tv",
+                         "--n-bootstrap", "0", "--out", str(tmp_path / ids.stem), "--json", "-q"]) == 0
+        result = json.loads(capsys.readouterr().out)
+        values.append((result["n_stimuli"], result["rows"][0]["value"]))
+    assert values[0] == values[1] and values[0][0] == 60
+
+
+@pytest.mark.parametrize("make_args, message", [
+    (lambda f, t: ["compare", str(f["near"]), str(f["far"]), "--stimulus-ids", str(latin1(t, "ids.txt", "img0000\ncafé\n"))],
+     r"ids\.txt: not UTF-8 text \(byte 0xe9 at position 11\); save the stimulus ids for far\.npy as UTF-8"),
+    (lambda f, t: ["leaderboard", str(latin1(t, "board.yaml", f"title: café\nmodels: [{f['near']}]\nneural: [{f['brain']}]\n"))],
+     r"board\.yaml: not UTF-8 text \(byte 0xe9 at position 10\); save the config file as UTF-8"),
+    (lambda f, t: ["compare", str(f["near"]), str(empty_npz(t))], r"empty\.npz: .*no stimuli \(0 presentations\)"),
+])
+def test_text_and_archives_that_cannot_be_read_are_named(files, tmp_path, capsys, make_args, message):
+    assert_one_line_exit_3(make_args(files, tmp_path), capsys, message)
+
+
+def latin1(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_bytes(text.encode("latin-1"))
+    return path
+
+
+def empty_npz(folder: Path) -> Path:
+    np.savez(folder / "empty.npz", activations=np.zeros((0, 5)), stimulus_id=np.array([], dtype=str))
+    return folder / "empty.npz"
 
 
 def test_notes_given_as_one_string_are_one_note(files, tmp_path):
