@@ -52,7 +52,13 @@ class Estimate(float):
 
 class EstimateMatrix(np.ndarray):
     """An array of estimates that also carries their standard errors (``stderr``, same shape;
-    zeros where exact) and how they were computed (``method``): what :func:`pairwise` returns."""
+    zeros where exact) and how they were computed (``method``): what :func:`pairwise` returns.
+
+    Indexing slices ``stderr`` the same way (a single element is an :class:`Estimate`), and
+    transposing and copying carry it; arithmetic, comparisons and reductions give plain numpy
+    arrays, and other views (reshape, ravel) have ``stderr`` None: the errors of those results
+    are not known.
+    """
 
     stderr: np.ndarray
     method: str
@@ -73,9 +79,29 @@ class EstimateMatrix(np.ndarray):
         obj.stderr, obj.method = np.asarray(stderr, dtype=np.float64), method
         return obj
 
+    def __getitem__(self, key):
+        values = np.asarray(self)[key]
+        if np.ndim(values) == 0:
+            return Estimate(values, self.stderr[key], self.method)
+        return EstimateMatrix(values, self.stderr[key], self.method)
+
+    @property
+    def T(self) -> "EstimateMatrix":
+        return EstimateMatrix(np.asarray(self).T, self.stderr.T, self.method)
+
+    def copy(self, order="C") -> "EstimateMatrix":
+        return EstimateMatrix(np.asarray(self).copy(order), self.stderr.copy(order), self.method)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """Arithmetic, comparisons and reductions on the values alone: a plain array (or number)."""
+        plain = [np.asarray(x) if isinstance(x, EstimateMatrix) else x for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(np.asarray(x) if isinstance(x, EstimateMatrix) else x for x in kwargs["out"])
+        return getattr(ufunc, method)(*plain, **kwargs)
+
     def __array_finalize__(self, obj) -> None:
-        if obj is not None:
-            self.stderr, self.method = getattr(obj, "stderr", None), getattr(obj, "method", "exact")
+        # A view made by numpy itself (reshape, ravel, ...): its errors are not known here.
+        self.stderr, self.method = None, getattr(obj, "method", "exact")
 
 
 @dataclass(frozen=True)
