@@ -147,10 +147,10 @@ class PosteriorPair:
 
 
 class _SpectrumOnly:
-    """What a spectrum measure reads from a pair: its spectrum."""
+    """What a spectrum measure reads from a pair: its spectrum, and the number of stimuli compared."""
 
-    def __init__(self, spectrum: Spectrum):
-        self.spectrum = spectrum
+    def __init__(self, spectrum: Spectrum, n: int):
+        self.spectrum, self.n = spectrum, n
 
 
 def posterior_distance(rep1: Representation, rep2: Representation, responses: ArrayLike, observed: ArrayLike,
@@ -182,6 +182,6 @@ def posterior_distance(rep1: Representation, rep2: Representation, responses: Ar
                          f"use one of {', '.join(POSTERIOR_MEASURES)}")
     m = get_measure(measure)
     pair = PosteriorPair(rep1, rep2, observed, b)
-    return np.array([float(m(_SpectrumOnly(spectrum))) for spectrum in pair.spectra(responses)])
+    return np.array([float(m(_SpectrumOnly(spectrum, pair.rest.size))) for spectrum in pair.spectra(responses)])
 
 

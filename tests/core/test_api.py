@@ -281,5 +281,4 @@ def test_estimate_matrix_slices_and_drops_its_errors_with_its_values(three):
     for derived in (D + 1, D * 2, D - D, D == D, np.sqrt(D)):
         assert type(derived) is np.ndarray and not hasattr(derived, "stderr")
     assert type(D.mean()) is np.float64 and float(D.sum()) == pytest.approx(float(np.asarray(D).sum()))
-    assert D.reshape(9).stderr is None  # numpy's own views: errors not known
-    np.testing.assert_array_equal(D.copy().stderr, D.stderr)
+    assert D.reshape(9).stderr is None and D.copy().stderr is None  # numpy's own: errors not known
