@@ -16,8 +16,8 @@ import xarray as xr
 from brainscore_core.metrics import Metric, Score
 
 from bayesrep_plugin.assemblies.align import align
-from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_resampling, resample_indices,
-                                                  single_blas_thread)
+from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_interval, bootstrap_values, check_resampling,
+                                                  resample_indices, single_blas_thread)
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representation
 from bayesrep_plugin.assemblies.noise import signal_estimate, simulated_recording
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
@@ -31,6 +31,8 @@ from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
 from .scores import resampled_score
 
 TimeBins = Literal["mean", "each"]
+#: The range of every score of the readout similarity: a similarity in [0, 1], or 1 − a distance in [0, 1].
+SCORE_RANGE = (0.0, 1.0)
 
 
 def similarity_measure(name: str) -> Measure:
@@ -50,7 +52,7 @@ def similarity_measure(name: str) -> Measure:
         For an unknown measure or one with no similarity in [0, 1].
     """
     measure = get_measure(name)
-    if measure.value_range != (0.0, 1.0) or measure.kind not in ("distance", "similarity"):
+    if measure.value_range != SCORE_RANGE or measure.kind not in ("distance", "similarity"):
         raise ValueError(f"measure {name!r} ({measure.kind} in {measure.value_range}) has no similarity in "
                          "[0, 1]; use tv, js, hellinger (similarity = 1 − distance) or cka")
     return measure
@@ -145,8 +147,10 @@ class BayesianReadoutSimilarity(Metric):
     ``n_bootstrap``, ``raw`` (the bootstrap similarities over dim ``bootstrap``), ``interval`` (95%
     percentile interval of the bootstrap values, re-centred on the score: the shift
     ``bootstrap_bias`` = mean(bootstrap) − score comes from the resample size, see
-    docs/guide-brainscore.md), ``distance``, the parameters, ``n_stimuli``, ``stimuli_lost``,
-    ``dropped_neuroids`` and the ``kernels`` used for each side.
+    docs/guide-brainscore.md; an end that the shift carries out of [0, 1] is clipped to it,
+    :func:`~bayesrep_plugin.assemblies.bootstrap.bootstrap_interval`), ``distance``, the
+    parameters, ``n_stimuli``, ``stimuli_lost``, ``dropped_neuroids`` and the ``kernels`` used for
+    each side.
     """
 
     def __init__(self, measure: str = "js", *, b: float = DEFAULT_B, center: Centering = "none",
@@ -222,12 +226,10 @@ class BayesianReadoutSimilarity(Metric):
         point = c.similarity(rep1, rep2)
         indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap_scheme, seed=c.seed)
         values = bootstrap_values(rep1, rep2, c.similarity, indices)
-        shift = float(values.mean()) - point
-        low, high = np.percentile(values, [2.5, 97.5]) - shift
         distance = {"distance": 1.0 - point} if c.measure.kind == "distance" else {}
         return resampled_score(
-            point, values, dim="bootstrap", over=["stimulus"], interval=[float(low), float(high)],
-            bootstrap_bias=shift, bootstrap_scheme=self.bootstrap_scheme, bootstrap_size=int(indices.shape[1]),
+            point, values, dim="bootstrap", over=["stimulus"], interval=list(bootstrap_interval(point, values, SCORE_RANGE)),
+            bootstrap_bias=float(values.mean()) - point, bootstrap_scheme=self.bootstrap_scheme, bootstrap_size=int(indices.shape[1]),
             **distance, **c.parameters(), **aligned.report(),
             kernels={responses1.name: kind1, responses2.name: kind2},
             dropped_neuroids={r.name: len(r.dropped_neuroids) for r in (responses1, responses2)})

@@ -47,7 +47,7 @@ from .atomic import write_text
 from .folder import Manifest, report_folder
 from .inputs import InputError, Source, align_all, load_input, read_text
 from .settings import Settings
-from .pairs import Entry, PairCache, PairMatrix, pair_matrices, summarize
+from .pairs import Entry, PairCache, PairMatrix, pair_matrices
 from .tables import FigureFile, Table, to_csv, to_html, to_markdown
 
 if TYPE_CHECKING:  # Dask is imported only when a cluster is asked for
@@ -334,7 +334,7 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
             for j in range(m):
                 if i < j or (i != j and not get_measure(name).symmetric):
                     rows.append({"measure": name, "first": entries[i].label, "second": entries[j].label,
-                                 **matrix.summary(i, j)})
+                                 **matrix.summary([i], [j])})
     return Report("comparison", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
                   [*_kernel_notes(inputs, settings), *_simulation_notes(inputs)])
 
@@ -352,12 +352,6 @@ def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache
                 brains=[Brain(load_input(source), source.group) for source in config.neural],
                 settings=config.settings, title=config.title, notes=config.notes,
                 output=config.output if cache else None, progress=progress, client=client, device=device)
-
-
-def _mean_over(matrix: PairMatrix, rows: list[int], columns: list[int]) -> dict:
-    """Value and interval of the mean of ``matrix`` over the pairs rows × columns (the same resamples)."""
-    grid = np.ix_(rows, columns)
-    return summarize(matrix.values[grid].mean(), matrix.resampled[grid].mean(axis=(0, 1)))
 
 
 def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title: str = "bayesrep leaderboard",
@@ -416,11 +410,12 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
         candidates += [(other.name, "brain", parts[o]) for o, (rival, other) in enumerate(zip(brains, brain_data))
                        if o != d and None not in (rival.group, brain.group) and rival.group != brain.group]
         for name, matrix in matrices.items():
-            table = [{"representation": label, "kind": kind, **_mean_over(matrix, indices, parts[d])}
+            table = [{"representation": label, "kind": kind, **matrix.summary(indices, parts[d])}
                      for label, kind, indices in candidates]
             reference = None
             if references[d] is not None:
-                reference = {"representation": references[d], "kind": "brain", **matrix.summary(*parts[d])}
+                first, second = parts[d]
+                reference = {"representation": references[d], "kind": "brain", **matrix.summary([first], [second])}
                 table.append(reference)
             descending = get_measure(name).kind == "similarity"
             table.sort(key=lambda row: row["value"], reverse=descending)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 from tqdm.auto import tqdm
 
-from bayesrep_plugin.assemblies.bootstrap import single_blas_thread
+from bayesrep_plugin.assemblies.bootstrap import bootstrap_interval, single_blas_thread
 from bayesrep_plugin.brainscore.vendor import code_version
 from bayesrep_plugin.core import compare_measures, get_measure
 from bayesrep_plugin.core.prior import Representation
@@ -198,20 +198,14 @@ def pair_values(measures: dict[str, dict], table: np.ndarray) -> dict[str, PairV
     return {name: PairValue(float(table[0, k]), table[1:, k]) for k, name in enumerate(measures)}
 
 
-def summarize(value: float, resampled: np.ndarray) -> dict:
-    """The value on all stimuli, its bootstrap SD, and a 95% interval re-centred on the value.
-
-    The interval is the 2.5–97.5 percentiles of the resampled values shifted by
-    mean(resampled) − value, the convention of the Brain-Score metric's ``interval`` attribute:
-    resamples of half the stimuli (the default scheme) estimate the spread well, but readout
-    distances depend on the number of stimuli, so the resamples' own location is biased.
-    """
+def summarize(value: float, resampled: np.ndarray, value_range: tuple[float, float]) -> dict:
+    """The value on all stimuli, its bootstrap SD, and a 95% interval re-centred on the value and
+    inside the measure's ``value_range`` (:func:`~bayesrep_plugin.assemblies.bootstrap.bootstrap_interval`,
+    the Brain-Score metric's ``interval``)."""
     if resampled.size < 2 or np.isnan(resampled).any():  # no resamples for this pair
         return {"value": float(value), "ci_low": math.nan, "ci_high": math.nan, "bootstrap_sd": math.nan}
-    shift = float(resampled.mean()) - float(value)
-    low, high = np.percentile(resampled, [2.5, 97.5]) - shift
-    return {"value": float(value), "ci_low": float(low), "ci_high": float(high),
-            "bootstrap_sd": float(np.std(resampled, ddof=1))}
+    low, high = bootstrap_interval(value, resampled, value_range)
+    return {"value": float(value), "ci_low": low, "ci_high": high, "bootstrap_sd": float(np.std(resampled, ddof=1))}
 
 
 def measure_on_cluster(client: Client, representations: list[Representation],
@@ -247,9 +241,12 @@ class PairMatrix:
     values: np.ndarray
     resampled: np.ndarray
 
-    def summary(self, i: int, j: int) -> dict:
-        """Value, interval and bootstrap SD of pair (i, j)."""
-        return summarize(self.values[i, j], self.resampled[i, j])
+    def summary(self, rows: list[int], columns: list[int]) -> dict:
+        """Value, interval and bootstrap SD of the mean over the pairs ``rows`` × ``columns`` (the
+        same resamples for all; one row and one column: that pair's)."""
+        grid = np.ix_(rows, columns)
+        return summarize(self.values[grid].mean(), self.resampled[grid].mean(axis=(0, 1)),
+                         get_measure(self.measure).value_range)
 
 
 def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, resamples: np.ndarray | None = None,

@@ -184,3 +184,18 @@ def test_posterior_options_are_checked_when_built(options, match):
 def test_posterior_comparison_has_no_ceiling_and_says_so():
     with pytest.raises(ValueError, match="no noise ceiling for the posterior comparison"):
         BayesianReadoutSimilarity("tv", n_observed=10).ceiling()
+
+
+@pytest.mark.parametrize("measure", ["tv", "js", "hellinger", "cka"])
+@pytest.mark.parametrize("n", [6, 12])
+def test_intervals_stay_in_the_scores_range_at_few_stimuli(measure, n):
+    """Near 0 the re-centring shift carried the lower end below it (1 − TV down to −0.11 at n = 6):
+    an end past [0, 1] is clipped to it, and the score stays inside its interval."""
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(n, 2)), rng.normal(size=(n, 3))
+    score = BayesianReadoutSimilarity(measure, b=0.001, n_bootstrap=50)(neuroid_assembly(X), neuroid_assembly(Y))
+    raw = score.attrs["raw"].values
+    recentred = np.percentile(raw, [2.5, 97.5]) - (raw.mean() - float(score))
+    low, high = score.attrs["interval"]
+    assert recentred[0] < 0 and low == 0.0 and high == pytest.approx(recentred[1])
+    assert 0 <= low <= float(score) <= high <= 1

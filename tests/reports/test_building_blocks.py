@@ -213,7 +213,7 @@ def test_only_chosen_pairs_are_resampled(entries):
     np.testing.assert_array_equal(chosen.values, full.values)
     np.testing.assert_array_equal(chosen.resampled[0, 2], full.resampled[0, 2])
     assert np.isnan(chosen.resampled[0, 1]).all() and np.isnan(chosen.resampled[1, 0]).all()
-    assert math.isnan(chosen.summary(0, 1)["ci_low"]) and not math.isnan(chosen.summary(1, 2)["ci_low"])
+    assert math.isnan(chosen.summary([0], [1])["ci_low"]) and not math.isnan(chosen.summary([1], [2])["ci_low"])
 
 
 def test_cache_reuses_finished_pairs_and_keys_follow_the_data(entries, tmp_path, monkeypatch):
@@ -308,7 +308,15 @@ def test_the_cache_key_version_is_the_exported_plugins_version(tmp_path):
 
 def test_summary_interval_is_recentred_on_the_value():
     resampled = np.linspace(0.2, 0.4, 101)  # mean 0.3, percentiles 0.205 and 0.395
-    summary = summarize(0.5, resampled)
+    summary = summarize(0.5, resampled, (0.0, 1.0))
     assert summary["ci_low"] == pytest.approx(0.405) and summary["ci_high"] == pytest.approx(0.595)
     assert summary["bootstrap_sd"] == pytest.approx(np.std(resampled, ddof=1))
-    assert math.isnan(summarize(0.5, np.array([]))["ci_low"])
+    assert math.isnan(summarize(0.5, np.array([]), (0.0, 1.0))["ci_low"])
+
+
+def test_summary_interval_stays_in_the_measures_range():
+    """Re-centring shifts the percentiles by value − mean; an end it carries past the declared range
+    is clipped to it (here TV 0.98 from resamples around 0.9: the upper end would be 1.03)."""
+    resampled = np.linspace(0.85, 0.95, 101)  # mean 0.9, percentiles 0.8525 and 0.9475
+    summary = summarize(0.98, resampled, (0.0, 1.0))
+    assert summary["ci_low"] == pytest.approx(0.9325) and summary["ci_high"] == 1.0
