@@ -476,6 +476,7 @@ def _run(args: argparse.Namespace) -> int:
     from bayesrep_plugin.brainscore.install import InstallError
     from bayesrep_plugin.core.gaussian import UnresolvedError
     from bayesrep_plugin.datasets import CorruptDataError, MissingDataError
+    from bayesrep_plugin.datasets.location import CacheError
     from bayesrep_plugin.reports.inputs import InputError
 
     try:
@@ -485,7 +486,8 @@ def _run(args: argparse.Namespace) -> int:
             raise
         print("bayesrep: interrupted; finished pairs are kept, rerun to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (InputError, AssemblyError, InstallError, MissingDataError, CorruptDataError, UnresolvedError) as error:
+    except (InputError, AssemblyError, InstallError, MissingDataError, CorruptDataError, CacheError,
+            UnresolvedError) as error:
         if args.debug:
             raise
         print(f"bayesrep: error: {' '.join(str(error).split())}", file=sys.stderr)

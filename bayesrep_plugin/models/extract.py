@@ -54,11 +54,12 @@ import xarray as xr
 from tqdm.auto import tqdm
 
 from bayesrep_plugin.core.kernels import feature_factor, kernel_factor, linear_kernel
-from bayesrep_plugin.datasets.location import CacheWarning
+from bayesrep_plugin.datasets.location import CacheWarning, code_digest
 from bayesrep_plugin.reports.atomic import write_text
 
-#: Written into every assembly and part of every cache key: change it when the stored numbers change.
-CODE_VERSION = "models-1"
+#: Written into every assembly and part of every cache key: the source of the code that computes the
+#: stored activations (this package: sources, batches, resizing, the assembly's layout).
+CODE_VERSION = code_digest("bayesrep_plugin.models")
 
 
 def resize(images: np.ndarray, size: int) -> np.ndarray:

@@ -4,8 +4,8 @@ The unit of work is one pair under one measure: its value on all stimuli and on 
 of stimuli (the same resamples for every pair, so differences between pairs are paired). Each
 finished pair is written at once, atomically, to a cache folder as a small JSON file named by a
 hash of everything the result depends on (the two kernels, the measure, b, the method, the
-resamples and the version of the code that computes it,
-:func:`~bayesrep_plugin.brainscore.vendor.code_version`); an interrupted run therefore loses at
+resamples and the source of the code that computes it, :data:`PAIR_CODE`: all of the core, the
+torch versions among it, and this module); an interrupted run therefore loses at
 most the pair in progress, and a rerun computes only what is missing. Change the data, a setting
 or the code and the key changes with it. A cached file that cannot be read (emptied, cut short,
 edited) is reported by a :class:`~bayesrep_plugin.datasets.location.CacheWarning` naming it,
@@ -27,10 +27,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bayesrep_plugin.assemblies.bootstrap import bootstrap_interval, single_blas_thread
-from bayesrep_plugin.brainscore.vendor import code_version
 from bayesrep_plugin.core import compare_measures, get_measure
 from bayesrep_plugin.core.prior import Representation
-from bayesrep_plugin.datasets.location import CacheWarning
+from bayesrep_plugin.datasets.location import CacheWarning, cache_file, code_digest
 
 from .atomic import write_text
 from .distributed import measure_pairs
@@ -39,6 +38,9 @@ from .inputs import InputError
 if TYPE_CHECKING:
     from distributed import Client
 
+
+#: The code that computes a pair's values (numpy or torch), whose source keys the cache of pairs.
+PAIR_CODE = ("bayesrep_plugin.core", __name__)
 
 #: Resamples per task on a cluster. A resample of half the stimuli costs about a quarter of its
 #: pair on all stimuli, tens of milliseconds at n = 1,000, and a task costs Dask a few: parts of 8
@@ -77,11 +79,12 @@ class PairCache:
         self.directory = directory
 
     def _path(self, key: str) -> Path:
-        return self.directory / f"{key}.json"
+        return cache_file(self.directory / f"{key}.json")
 
     def get(self, key: str, n_resamples: int) -> PairValue | None:
         """The cached pair (with ``n_resamples`` resampled values), or None when absent or
-        unreadable (then warned about and deleted)."""
+        unreadable (then warned about and deleted); a :class:`~bayesrep_plugin.datasets.location.CacheError`
+        when a folder stands in its place, before anything is computed."""
         path = None if self.directory is None else self._path(key)
         if path is None or not path.is_file():
             return None
@@ -272,7 +275,7 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
     specs = {name: get_measure(name) for name in measures}
     values = {name: np.full((count, count), spec.identity_value) for name, spec in specs.items()}
     resampled = {name: np.full((count, count, len(resamples)), spec.identity_value) for name, spec in specs.items()}
-    version = code_version()
+    version = code_digest(*PAIR_CODE)
     work = {}
     for i, j in ((i, j) for i in range(count) for j in range(count) if i != j):
         names = [name for name, spec in specs.items() if i < j or not spec.symmetric]

@@ -475,6 +475,19 @@ def test_a_damaged_cached_pair_is_named_and_recomputed(files, tmp_path, capsys):
     assert all("unreadable cached pair" in line for line in warned)
 
 
+def test_a_folder_where_a_cached_pair_belongs_is_named_before_any_pair_is_computed(files, tmp_path, capsys,
+                                                                                   monkeypatch):
+    args = ["compare", str(files["near"]), str(files["mid"]), "--measure", "tv", "--n-bootstrap", "0",
+            "--out", str(tmp_path)]
+    assert cli.main([*args, "-q"]) == 0
+    cached = next((tmp_path / ".cache").glob("*.json"))
+    cached.unlink()
+    cached.mkdir()
+    monkeypatch.setattr("bayesrep_plugin.reports.pairs.measure_rows",
+                        lambda *a, **k: pytest.fail("a pair was computed before the cache was checked"))
+    assert_one_line_exit_3(args, capsys, f"{cached}: a folder stands where a cached file belongs; remove it")
+
+
 # ------------------------------------------------------------------ Ctrl-C and resume
 
 def test_ctrl_c_leaves_only_complete_files_and_a_rerun_resumes_to_the_clean_table(files, tmp_path, capsys):

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -294,16 +295,21 @@ def test_another_code_version_never_serves_cached_pairs(entries, tmp_path, monke
     calls = []
     real_compare = pairs.compare_measures
     monkeypatch.setattr(pairs, "compare_measures", lambda *a, **k: calls.append(a) or real_compare(*a, **k))
-    monkeypatch.setattr(pairs, "code_version", lambda: "0.0.0+another")
+    monkeypatch.setattr(pairs, "code_digest", lambda *modules: "another")
     pair_matrices(entries, {"tv": {}}, cache=cache, b=0.01, progress=False)
     assert len(calls) == 3 and len(list(tmp_path.glob("*.json"))) == 6
 
 
-def test_the_cache_key_version_is_the_exported_plugins_version(tmp_path):
-    """One version helper: the pair cache and the exported folder's VERSION agree."""
-    from bayesrep_plugin.brainscore import vendor
+def test_cached_pairs_are_keyed_by_all_the_code_that_computes_them():
+    """Every module of the core, the torch versions of --device among them, and the module that
+    measures the pairs: a change to any of them changes the key."""
+    from bayesrep_plugin.datasets.location import code_files
 
-    assert vendor.write_plugin("brainscore_vision", tmp_path / "bayesrep") == pairs.code_version()
+    package = Path(pairs.__file__).parents[1]
+    keyed = set(code_files(*pairs.PAIR_CODE))
+    assert {package / "core" / "torch.py", Path(pairs.__file__)} <= keyed
+    assert set((package / "core").glob("*.py")) <= keyed
+    assert not {path for path in keyed if path.parent.name not in ("core", "reports")}
 
 
 def test_summary_interval_is_recentred_on_the_value():
