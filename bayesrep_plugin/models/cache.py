@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 import xarray as xr
 
+from bayesrep_plugin.assemblies.responses import canonical_stimulus_ids
 from bayesrep_plugin.datasets.location import CacheWarning, cache_dir, cache_file
 from bayesrep_plugin.reports.atomic import replacing
 
@@ -108,7 +109,7 @@ def cached_assembly(name: str, fingerprint: str, load_source: Callable[[], objec
         When a folder stands where the file belongs (checked before the model runs).
     """
     images = check_images(images)
-    stimulus_ids = np.asarray(stimulus_ids).astype(str)
+    stimulus_ids = canonical_stimulus_ids(stimulus_ids, name)
     if len(stimulus_ids) != len(images) or len(set(stimulus_ids)) != len(stimulus_ids):
         raise ValueError(f"{name}: need one distinct stimulus id per image; got {len(set(stimulus_ids))} distinct "
                          f"ids for {len(images)} images")

@@ -53,6 +53,7 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
+from bayesrep_plugin.assemblies.responses import canonical_stimulus_ids
 from bayesrep_plugin.core.kernels import feature_factor, kernel_factor, linear_kernel
 from bayesrep_plugin.datasets.location import CacheWarning, code_digest
 from bayesrep_plugin.reports.atomic import write_text
@@ -271,7 +272,7 @@ def model_assembly(name: str, stimulus_ids, factors: list[LayerFactor], attrs: d
     ``features_<layer>`` say whether the columns are activations or principal components and of
     how many activations (with the layer's shape).
     """
-    stimulus_ids = np.asarray(stimulus_ids).astype(str)
+    stimulus_ids = canonical_stimulus_ids(stimulus_ids, name)
     for factor in factors:
         if len(factor.values) != len(stimulus_ids):
             raise ValueError(f"{name}: layer {factor.layer} has {len(factor.values)} rows for "
