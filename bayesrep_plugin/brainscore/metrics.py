@@ -9,6 +9,7 @@ depends on the order.
 
 from __future__ import annotations
 
+import warnings
 from typing import Literal
 
 import numpy as np
@@ -22,6 +23,7 @@ from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representati
 from bayesrep_plugin.assemblies.noise import signal_estimate, simulated_recording
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
                                                   responses_from_assembly)
+from bayesrep_plugin.core.evidence import constant_neuroids
 from bayesrep_plugin.core.gaussian import Pair
 from bayesrep_plugin.core.kernels import CENTERINGS, Centering
 from bayesrep_plugin.core.measures import METHODS, Measure, get_measure
@@ -134,7 +136,8 @@ class BayesianReadoutSimilarity(Metric):
         conditioned on assembly2's mean responses to k stimuli drawn with ``seed``, compared on the
         others, one distance per neuroid of assembly2
         (:func:`bayesrep_plugin.core.posterior_distance`); the score is 1 − their mean, resampled
-        over neuroids.
+        over neuroids. A neuroid with the same response to all k observed stimuli has nothing to
+        condition on: it is left out, with a warning, and listed in ``attrs["constant_neuroids"]``.
 
     Raises
     ------
@@ -243,12 +246,24 @@ class BayesianReadoutSimilarity(Metric):
         rng = np.random.default_rng(c.seed)
         observed = np.sort(rng.choice(aligned.n, self.n_observed, replace=False))
         responses = aligned.second.means[observed]
-        similarities = 1.0 - posterior_distance(rep1, rep2, responses, observed, c.measure.name, b=c.b)
+        # A neuroid with the same response to every observed stimulus has no standardised responses
+        # to condition on: left out and reported, as in the posterior over models.
+        constant = constant_neuroids(responses)
+        neural = aligned.second.name
+        if constant.all():
+            raise AssemblyError(f"{neural}: every neuroid has the same response to all {self.n_observed} observed "
+                                "stimuli; nothing to condition the readouts on (observe more stimuli)")
+        if constant.any():
+            warnings.warn(f"{neural}: left {int(constant.sum())} of {constant.size} neuroids out of the posterior "
+                          f"comparison (the same response to every one of the {self.n_observed} observed stimuli)",
+                          stacklevel=3)
+        similarities = 1.0 - posterior_distance(rep1, rep2, responses[:, ~constant], observed, c.measure.name, b=c.b)
         draws = rng.integers(0, similarities.size, size=(self.n_bootstrap, similarities.size))
         values = similarities[draws].mean(axis=1)
         return resampled_score(
             float(similarities.mean()), values, dim="bootstrap", over=["neuroid"], n_observed=self.n_observed,
-            per_neuroid=similarities.tolist(), **c.parameters(), **aligned.report())
+            per_neuroid=similarities.tolist(), constant_neuroids=aligned.second.neuroid_ids[constant].tolist(),
+            **c.parameters(), **aligned.report())
 
 
 class BayesianReadoutCeiling(Metric):

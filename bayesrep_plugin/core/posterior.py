@@ -25,6 +25,7 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike
 
+from .evidence import constant_neuroids
 from .exact import Spectrum
 from .gaussian import UnresolvedError
 from .measures import get_measure
@@ -63,10 +64,10 @@ def standardize(y: ArrayLike, name: str = "responses") -> np.ndarray:
     if not np.isfinite(y).all():
         row, col = np.argwhere(~np.isfinite(y))[0]
         raise ValueError(f"{name}: non-finite value {y[row, col]} at observed stimulus {row}, neuroid {col}")
-    sd = y.std(axis=0)
-    if (sd == 0).any():
-        raise ValueError(f"{name}: neuroid {int(np.argmin(sd))} has the same response to every observed stimulus")
-    return (y - y.mean(axis=0)) / sd
+    constant = np.flatnonzero(constant_neuroids(y))
+    if constant.size:  # the one rule of the posterior over models: the same response, to rounding
+        raise ValueError(f"{name}: neuroid {constant[0]} has the same response to every observed stimulus (drop it)")
+    return (y - y.mean(axis=0)) / y.std(axis=0)
 
 
 class Conditioned:

@@ -171,6 +171,26 @@ def test_posterior_comparison_equals_the_core_per_neuroid(data):
     assert abs(float(score) - float(BayesianReadoutSimilarity("tv", n_bootstrap=2)(neuroid_assembly(model), neural))) > 1e-3
 
 
+def test_posterior_comparison_leaves_out_a_neuroid_constant_on_the_observed_stimuli(data):
+    """Spike counts of a quiet neuron can be equal over the 10 drawn images: that neuroid is left out
+    and named, as in the posterior over models, instead of failing the whole score."""
+    from bayesrep_plugin.core import Representation, posterior_distance
+
+    model, _, neural = data
+    means = neural.values.reshape(3, 120, 25).mean(axis=0)
+    observed = np.sort(np.random.default_rng(3).choice(120, 10, replace=False))
+    quiet = neural.copy(data=neural.values.copy())
+    quiet.values[:, 7] = 0.0
+    quiet.values[np.setdiff1d(np.arange(120), observed)[0], 7] = 1.0  # it fired once, to an image not observed
+    with pytest.warns(UserWarning, match="assembly2: left 1 of 25 neuroids out of the posterior comparison"):
+        score = BayesianReadoutSimilarity("tv", n_observed=10, n_bootstrap=20, seed=3)(neuroid_assembly(model), quiet)
+    kept = np.delete(means, 7, axis=1)
+    expected = 1 - posterior_distance(Representation.from_activations(model), Representation.from_activations(
+        quiet.values.reshape(3, 120, 25).mean(axis=0)), kept[observed], observed, "tv")
+    assert score.attrs["constant_neuroids"] == ["n7"] and len(score.attrs["per_neuroid"]) == 24
+    np.testing.assert_allclose(score.attrs["per_neuroid"], expected, atol=1e-10)
+
+
 @pytest.mark.parametrize("options,match", [
     ({"n_observed": 1}, "at least 2 observed stimuli"),
     ({"n_observed": 10, "measure": "cka"}, "posterior comparison .* needs"),
