@@ -32,6 +32,8 @@ from threadpoolctl import ThreadpoolController
 
 from bayesrep_plugin.core.prior import Representation
 
+from .responses import AssemblyError
+
 Scheme = Literal["half", "replacement"]
 SCHEMES: tuple[str, ...] = ("half", "replacement")
 
@@ -57,15 +59,43 @@ def resample_indices(n: int, n_bootstrap: int, *, scheme: Scheme = "half", seed:
     Raises
     ------
     ValueError
-        For ``n_bootstrap`` < 2, an unknown scheme, or half samples of fewer than 6 stimuli.
+        For ``n_bootstrap`` < 2 or an unknown scheme; an :class:`AssemblyError` for half samples
+        of fewer than 6 stimuli (:func:`resample_size`).
     """
     check_resampling(n_bootstrap, scheme)
+    size = resample_size(n, scheme)
     rng = np.random.default_rng(seed)
     if scheme == "half":
-        if n < 6:
-            raise ValueError(f"half-sampling needs at least 6 stimuli; got {n}")
-        return np.stack([rng.choice(n, n // 2, replace=False) for _ in range(n_bootstrap)])
-    return rng.integers(0, n, size=(n_bootstrap, n))
+        return np.stack([rng.choice(n, size, replace=False) for _ in range(n_bootstrap)])
+    return rng.integers(0, n, size=(n_bootstrap, size))
+
+
+#: The fewest stimuli that half samples are drawn from (each then has 3).
+MIN_HALF_SAMPLED = 6
+
+
+def resample_size(n: int, scheme: Scheme = "half") -> int:
+    """How many stimuli each resample of ``n`` holds: ⌊n/2⌋ (half) or n (replacement).
+
+    Parameters
+    ----------
+    n : int
+        Number of stimuli.
+    scheme : {"half", "replacement"}
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    AssemblyError
+        For half samples of fewer than :data:`MIN_HALF_SAMPLED` stimuli.
+    """
+    if scheme == "half" and n < MIN_HALF_SAMPLED:
+        raise AssemblyError(f"half-sampling needs at least {MIN_HALF_SAMPLED} stimuli; got {n} shared stimuli "
+                            "(use more stimuli, or no resamples: n_bootstrap 0)")
+    return n // 2 if scheme == "half" else n
 
 
 def check_resampling(n_bootstrap: int, scheme: str) -> None:

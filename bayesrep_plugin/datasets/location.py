@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import tempfile
 from pathlib import Path
 
 DATA_ENV = "BAYESREP_DATA"
@@ -207,3 +208,22 @@ def code_digest(*modules: str) -> str:
     for path in code_files(*modules):
         digest.update(f"{path.parent.name}/{path.name}\n".encode() + path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def check_writable(folder: Path) -> None:
+    """Raise the OSError of creating a file in ``folder`` (a trial file, removed at once), if any.
+
+    ``os.access`` is not enough: it says yes to root on file systems where nothing can be created.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        An existing folder.
+
+    Raises
+    ------
+    OSError
+        With the reason (``strerror``): read-only, no permission, ...
+    """
+    with tempfile.TemporaryFile(dir=folder):
+        pass

@@ -188,12 +188,11 @@ def _select(assembly: xr.DataArray, select: dict[str, str], where: Path) -> xr.D
 
 
 def _stimulus_key(assembly: xr.DataArray, source: Source) -> str:
-    if source.stimulus_key:
-        return source.stimulus_key
-    for key in STIMULUS_KEYS:
+    keys = [source.stimulus_key] if source.stimulus_key else STIMULUS_KEYS
+    for key in keys:
         if key in assembly.coords:
             return key
-    raise InputError(f"{source.path}: no stimulus coordinate (looked for {', '.join(STIMULUS_KEYS)}; "
+    raise InputError(f"{source.path}: no stimulus coordinate (looked for {', '.join(keys)}; "
                      f"coordinates: {sorted(map(str, assembly.coords))})")
 
 

@@ -74,7 +74,7 @@ class LeaderboardConfig:
 # ---------------------------------------------------------------- config files
 
 _SETTING_KEYS = ("measures", "b", "method", "n_bootstrap", "bootstrap_scheme", "seed", "max_stimuli",
-                 "response_kernel")  # the Settings fields, under their own names
+                 "response_kernel", "measure_options")  # the Settings fields, under their own names
 _TOP_KEYS = {"title", "output", "models", "neural", "notes", *_SETTING_KEYS}
 _RENAMED = {"bootstrap": "n_bootstrap", "scheme": "bootstrap_scheme"}  # before version 0.2
 _SOURCE_KEYS = {"path", "name", "layers", "select", "stimulus_ids", "stimulus_key", "group"}
@@ -301,6 +301,9 @@ def _measure_all(entries: list[Entry], settings: Settings, output: Path | None, 
     and RSA (no resamples) when one of ours is chosen; on ``client``'s cluster when one is given,
     the exact readout measures on the torch ``device`` when one is given."""
     n = entries[0].representation.n
+    settings.check_stimuli(n)
+    for entry in entries:  # b = 0 with a singular kernel is refused now, before any pair
+        entry.representation.prior(settings.b)
     resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.bootstrap_scheme, seed=settings.seed)
                  if settings.n_bootstrap else None)
     cache = PairCache(None if output is None else output / CACHE_FOLDER)

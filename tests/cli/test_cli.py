@@ -488,6 +488,121 @@ def test_a_folder_where_a_cached_pair_belongs_is_named_before_any_pair_is_comput
     assert_one_line_exit_3(args, capsys, f"{cached}: a folder stands where a cached file belongs; remove it")
 
 
+# ------------------------------------------------------------------ output paths
+
+def read_only_folder(tmp_path: Path) -> Path:
+    """A folder where no file can be created. Root writes into any folder whatever its mode, so as
+    root it is /sys (sysfs: nothing can be created there, even by root); otherwise a folder of mode 0o555."""
+    if os.geteuid() == 0:
+        return Path("/sys")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+#: Where each kind of bad output path points, and what the one line says about it.
+BAD_OUTPUTS = {
+    "file": (lambda t: t / "taken.txt", r"taken\.txt: the output must be a folder, and this is a file"),
+    "folder": (lambda t: t / "taken", r"taken: the output must be a file, and this is a folder"),
+    "missing parent": (lambda t: t / "absent" / "out", r"absent/out: the folder .*absent does not exist"),
+    "under a file": (lambda t: t / "taken.txt" / "out", r"taken\.txt/out: .*taken\.txt is a file, not a folder"),
+    "read-only": (lambda t: read_only_folder(t) / "bayesrep-out", r"bayesrep-out: cannot write in .*\((Permission denied|"
+                                                                  r"Operation not permitted|Read-only file system)\)"),
+}
+#: Every command that writes, the kind of its output, and its arguments around the output path.
+WRITERS = {
+    "compare": ("folder", lambda f, t, out: ["compare", str(f["near"]), str(f["mid"]), "--out", out]),
+    "leaderboard": ("folder", lambda f, t, out: ["leaderboard", "--model", str(f["near"]), "--neural", str(f["brain"]),
+                                                 "--out", out]),
+    "leaderboard config": ("folder", lambda f, t, out: ["leaderboard", config_with(t, f, f"output: {out}")]),
+    "score": ("file", lambda f, t, out: ["score", str(f["near"]), str(f["brain"]), "--out", out]),
+    "v4": ("folder", lambda f, t, out: ["v4", "--data-dir", str(t), "--out", out]),
+    "it92": ("folder", lambda f, t, out: ["it92", "--data-dir", str(t), "--out", out]),
+    "demo": ("folder", lambda f, t, out: ["demo", "--out", out]),
+    "brainscore export": ("folder", lambda f, t, out: ["brainscore", "export", out]),
+}
+
+
+@pytest.mark.parametrize("command, kind", [(command, kind) for command, (output, _) in WRITERS.items()
+                                           for kind in BAD_OUTPUTS if kind != output])  # an existing folder is a folder output
+def test_every_bad_output_path_is_one_line_and_exit_3_before_any_work(files, tmp_path, capsys, monkeypatch,
+                                                                      command, kind):
+    """Each command that writes, with each kind of output path that cannot be written: exit 3 and one
+    line naming the path, before any input is read (reading is made to fail the test)."""
+    _, make_args = WRITERS[command]
+    (tmp_path / "taken.txt").write_text("a file")
+    (tmp_path / "taken").mkdir()
+    where, message = BAD_OUTPUTS[kind]
+    args = make_args(files, tmp_path, str(where(tmp_path)))
+    monkeypatch.setattr("bayesrep_plugin.reports.inputs._read", lambda *a: pytest.fail("an input was read first"))
+    assert_one_line_exit_3(args, capsys, message)
+
+
+def test_install_into_a_package_folder_that_cannot_be_written_is_one_line_and_exit_3(tmp_path, capsys, monkeypatch):
+    folder = read_only_folder(tmp_path)
+    monkeypatch.setattr(install, "metrics_dir", lambda framework: folder)
+    monkeypatch.setattr(install, "benchmarks_dir", lambda framework: None)
+    assert_one_line_exit_3(["brainscore", "install"], capsys,
+                           f"{folder}: cannot write in the installed package's folder")
+
+
+def test_score_options_are_checked_before_the_data_are_read(files, capsys, monkeypatch):
+    monkeypatch.setattr("bayesrep_plugin.reports.inputs._read", lambda *a: pytest.fail("an input was read first"))
+    for count in ("0", "1"):
+        assert_one_line_exit_3(["score", str(files["near"]), str(files["brain"]), "--n-bootstrap", count], capsys,
+                               f"--metric bayes_js with {{'n_bootstrap': {count}}}: n_bootstrap must be at least 2")
+
+
+# ------------------------------------------------------------------ few stimuli, options, b
+
+def npz_pair(folder: Path, n: int) -> list[str]:
+    rng = np.random.default_rng(n)
+    ids = np.array([f"s{i}" for i in range(n)])
+    for name, d in (("a", 8), ("b", 9)):
+        np.savez(folder / f"{name}.npz", activations=rng.normal(size=(n, d)), stimulus_id=ids)
+    return [str(folder / "a.npz"), str(folder / "b.npz")]
+
+
+@pytest.mark.parametrize("extra, n, message", [
+    ([], 5, r"half-sampling needs at least 6 stimuli; got 5 shared stimuli \(use more stimuli, or no resamples"),
+    (["-m", "knn_jaccard"], 20, r"measure 'knn_jaccard' needs at least 11 stimuli; got 10 \(each resample holds 10 "
+                                r"of the 20 shared stimuli"),
+    (["-m", "cka_unbiased"], 6, r"measure 'cka_unbiased' needs at least 4 stimuli; got 3"),
+    (["-m", "tv", "--b", "0"], 20, r"a: the prior covariance is singular; b = 0 needs a nonsingular kernel"),
+    (["-m", "gulp", "--measure-option", "gulp.ridge='0.1'"], 20, r"measure 'gulp': ridge='0\.1' must be a finite number"),
+    (["-m", "tv", "--measure-option", "knn_jaccard.k=3"], 20, r"measure_options names 'knn_jaccard', which is not among"),
+])
+def test_what_the_stimuli_cannot_support_is_refused_before_any_pair(tmp_path, capsys, monkeypatch, extra, n, message):
+    """Too few stimuli for the resamples or a measure, and b = 0 with singular kernels: exit 3 and one
+    line before any pair is measured (these were 'internal error' exit 1, or a refusal mid-run)."""
+    monkeypatch.setattr("bayesrep_plugin.reports.pairs.measure_rows", lambda *a, **k: pytest.fail("a pair was measured"))
+    assert_one_line_exit_3(["compare", *npz_pair(tmp_path, n), *extra, "--out", str(tmp_path / "out")], capsys, message)
+
+
+def test_a_measures_options_come_from_the_command_line_and_the_config(files, tmp_path, capsys):
+    """knn_jaccard's k (its default 10 needs 11 stimuli on every resample) can be set as
+    --measure-option knn_jaccard.k=3 or in the config's measure_options; the value is the core's."""
+    args = ["compare", *npz_pair(tmp_path, 20), "-m", "knn_jaccard", "--n-bootstrap", "4", "--json", "-q"]
+    assert cli.main([*args, "--measure-option", "knn_jaccard.k=3", "--out", str(tmp_path / "flag")]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    arrays = [np.load(tmp_path / f"{name}.npz")["activations"] for name in "ab"]
+    assert row["value"] == float(br.compare(*arrays, "knn_jaccard", k=3)) != float(br.compare(*arrays, "knn_jaccard"))
+    config = config_with(tmp_path, files, "measure_options: {tv: {method: mc}}")
+    assert_one_line_exit_3(["leaderboard", config], capsys, "measure_options of 'tv': the method is a setting of its own")
+    config = config_with(tmp_path, files, "measures: [knn_jaccard]\nmeasure_options: {knn_jaccard: {k: 3}}")
+    assert cli.main(["leaderboard", config, "--n-bootstrap", "0", "--out", str(tmp_path / "board"), "--json", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["measure_options"] == {"knn_jaccard": {"k": 3}}
+
+
+def test_a_stimulus_key_the_file_lacks_is_named_with_the_coordinates_it_has(files, tmp_path, capsys):
+    path = tmp_path / "board.yaml"
+    path.write_text(f"models: [{{path: {files['near']}, stimulus_key: image_path}}]\nneural: [{files['brain']}]\n")
+    assert_one_line_exit_3(["leaderboard", str(path), "--out", str(tmp_path / "out")], capsys,
+                           r"near\.nc: no stimulus coordinate \(looked for image_path; coordinates: \['layer', 'neuroid_id', "
+                           r"'stimulus_id'\]\)")
+
+
 # ------------------------------------------------------------------ Ctrl-C and resume
 
 def test_ctrl_c_leaves_only_complete_files_and_a_rerun_resumes_to_the_clean_table(files, tmp_path, capsys):
