@@ -339,7 +339,7 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
                     rows.append({"measure": name, "first": entries[i].label, "second": entries[j].label,
                                  **matrix.summary([i], [j])})
     return Report("comparison", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
-                  [*_kernel_notes(inputs, settings), *_simulation_notes(inputs)])
+                  [*_kernel_notes(inputs, settings), *_dropped_notes(inputs), *_simulation_notes(inputs)])
 
 
 def _recorded(data: Input) -> bool:
@@ -430,7 +430,8 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
                     "nothing on its board says how close a model could get." for data, reference in
                     zip(brain_data, references) if reference is None]
     return Report("leaderboard", title, settings, entries, entries[0].representation.n, matrices, classic, rows,
-                  [*notes, *unreferenced, *evidence_notes, *_kernel_notes(aligned, settings), *_simulation_notes(aligned)],
+                  [*notes, *unreferenced, *evidence_notes, *_kernel_notes(aligned, settings), *_dropped_notes(aligned),
+                   *_simulation_notes(aligned)],
                   evidence=evidence)
 
 
@@ -450,6 +451,13 @@ def _posterior_over_models(models: list[Entry], brain_data: list[Input],
     notes += [f"{dataset.dataset}: {len(dataset.constant_neuroids)} neuroid(s) with the same response to every "
               "stimulus left out of the posterior over models." for dataset in evidence if dataset.constant_neuroids]
     return evidence, notes
+
+
+def _dropped_notes(inputs: list) -> list[str]:
+    """A note per input that lost neuroids to NaN responses (the warning alone went only to stderr)."""
+    return [f"{data.name}: {len(data.dropped_neuroids)} neuroid(s) with NaN responses left out "
+            f"({', '.join(map(str, data.dropped_neuroids[:5]))}{', ...' if len(data.dropped_neuroids) > 5 else ''})."
+            for data in inputs if getattr(data, "dropped_neuroids", ())]
 
 
 def _simulation_notes(inputs: list) -> list[str]:
