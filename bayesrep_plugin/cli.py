@@ -19,10 +19,12 @@ import contextlib
 import dataclasses
 import json
 import math
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -488,6 +490,38 @@ def _one_line_warnings(message, category, filename, lineno, file=None, line=None
     print(f"bayesrep: warning: {str(message).splitlines()[0]}", file=sys.stderr)
 
 
+class _Interrupts:
+    """The SIGINT handler while a command runs: raises KeyboardInterrupt, and remembers the signal.
+
+    Python raises it wherever the main thread is, and one raised inside a finalizer (a ``__del__``
+    run by the garbage collector, e.g. while figures are drawn) is printed as ignored and lost: the
+    run went on and exited 0. A remembered interrupt ends the command with exit 130 all the same.
+    """
+
+    def __init__(self) -> None:
+        self.received = False
+
+    def __call__(self, signum, frame) -> None:
+        self.received = True
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _handling_interrupts() -> Iterator[_Interrupts]:
+    """:class:`_Interrupts` as the SIGINT handler for the block, where Python's own would be (not
+    where SIGINT is ignored, as for a job started in the background, nor outside the main thread)."""
+    interrupts = _Interrupts()
+    ours = threading.current_thread() is threading.main_thread() and \
+        signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ours:
+        signal.signal(signal.SIGINT, interrupts)
+    try:
+        yield interrupts
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``bayesrep``; returns the exit code (see the module docstring)."""
     with warnings.catch_warnings():  # the warning settings below end with the command
@@ -498,10 +532,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if not args.debug:
             warnings.showwarning = _one_line_warnings
-        return _run(args)
+        with _handling_interrupts() as interrupts:
+            return _run(args, interrupts)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
     from bayesrep_plugin.assemblies.responses import AssemblyError
     from bayesrep_plugin.brainscore.install import InstallError
     from bayesrep_plugin.core.gaussian import UnresolvedError
@@ -510,7 +545,10 @@ def _run(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports.inputs import InputError
 
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        if interrupts.received:  # raised where it was lost (see _Interrupts)
+            raise KeyboardInterrupt
+        return code
     except KeyboardInterrupt:
         if args.debug:
             raise

@@ -636,6 +636,51 @@ def test_ctrl_c_leaves_only_complete_files_and_a_rerun_resumes_to_the_clean_tabl
     assert capsys.readouterr().err == ""
 
 
+def test_ctrl_c_to_a_run_with_workers_is_one_line(files, tmp_path):
+    """A terminal's Ctrl-C reaches every process of the run: the local cluster's workers printed their
+    tracebacks (four with two workers) before the run's own line. They ignore SIGINT now."""
+    args = ["compare", str(files["near"]), str(files["mid"]), str(files["far"]), "--stimulus-ids",
+            str(files["far_ids"]), "--n-bootstrap", "3", "--workers", "2", "-q"]
+    out, ready = tmp_path / "cmp", tmp_path / "held"
+    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("interruptible.py")), str(ready),
+                                *args, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)  # its own process group, as a terminal's foreground job
+    deadline = time.monotonic() + 240
+    while not ready.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the comparison was not held within 240 s"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole group
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == cli.EXIT_INTERRUPTED, err
+    assert err.strip() == "bayesrep: interrupted; finished pairs are kept, rerun to resume"
+
+
+def test_an_interrupt_lost_in_a_finalizer_still_ends_the_run_as_interrupted(files, tmp_path, capsys, monkeypatch):
+    """Python raises KeyboardInterrupt wherever the main thread is; raised inside a __del__ (the garbage
+    collector runs them at any allocation, e.g. while figures are drawn) it is printed as ignored and
+    lost, and the run went on to exit 0."""
+    import signal as signals
+
+    from bayesrep_plugin.reports import figures
+
+    save_figure = figures.save_figure
+
+    class InterruptedWhileFinalized:
+        def __del__(self):
+            os.kill(os.getpid(), signals.SIGINT)  # the handler runs here, inside __del__
+
+    def drawn_during_an_interrupt(*args, **kwargs):
+        InterruptedWhileFinalized()  # finalized at once
+        return save_figure(*args, **kwargs)
+
+    monkeypatch.setattr(figures, "save_figure", drawn_during_an_interrupt)
+    code = cli.main(["compare", str(files["near"]), str(files["mid"]), "-m", "tv", "--n-bootstrap", "0",
+                     "--out", str(tmp_path), "-q"])
+    assert code == cli.EXIT_INTERRUPTED
+    assert capsys.readouterr().err.strip().endswith("bayesrep: interrupted; finished pairs are kept, rerun to resume")
+
+
 def test_real_data_commands_say_where_to_get_the_data(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("BAYESREP_DATA")
     for command in (["v4", "--out", str(tmp_path / "v4")], ["it92"]):
