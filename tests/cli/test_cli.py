@@ -656,6 +656,7 @@ def test_ctrl_c_to_a_run_with_workers_is_one_line(files, tmp_path):
     assert err.strip() == "bayesrep: interrupted; finished pairs are kept, rerun to resume"
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the lost interrupt, as meant
 def test_an_interrupt_lost_in_a_finalizer_still_ends_the_run_as_interrupted(files, tmp_path, capsys, monkeypatch):
     """Python raises KeyboardInterrupt wherever the main thread is; raised inside a __del__ (the garbage
     collector runs them at any allocation, e.g. while figures are drawn) it is printed as ignored and
