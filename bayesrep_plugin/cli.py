@@ -19,10 +19,12 @@ import contextlib
 import dataclasses
 import json
 import math
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -47,6 +49,7 @@ config file (paths are relative to it; every key but models and neural is option
   measures: [tv, js]          # any of bayesrep's measures
   b: 0.01                     # the readout's noise-to-signal ratio
   n_bootstrap: 20             # resamples of stimuli (0: no intervals)
+  measure_options: {knn_jaccard: {k: 5}}   # a measure's own options
   bootstrap_scheme: half      # half | replacement
   seed: 0
   max_stimuli: 600            # optional random subset of the shared stimuli
@@ -125,8 +128,23 @@ def _settings_options(parser: argparse.ArgumentParser, defaults: bool, base=None
     parser.add_argument("--seed", type=int, default=default(base.seed), help="seed of the resamples")
     parser.add_argument("--max-stimuli", type=int, default=None, metavar="N",
                         help="use a random subset of N of the shared stimuli (faster)")
+    parser.add_argument("--measure-option", action="append", default=[], type=_measure_option,
+                        metavar="MEASURE.OPTION=VALUE",
+                        help="an option of one measure, e.g. knn_jaccard.k=5 or gulp.ridge=0.1 (repeat for several)")
     parser.add_argument("--stimulus-ids", type=Path, metavar="FILE",
                         help="text file of stimulus ids, one per line, for .npy inputs (row order)")
+
+
+def _measure_option(text: str) -> tuple[str, str, object]:
+    """``MEASURE.OPTION=VALUE`` → (measure, option, value), the value read as YAML reads it (5 an
+    int, 0.1 a float, cosine a string), so that it means what it would in a config file."""
+    import yaml
+
+    name, dot, rest = text.partition(".")
+    option, equals, value = rest.partition("=")
+    if not (dot and equals and name and option):
+        raise argparse.ArgumentTypeError(f"{text!r} is not MEASURE.OPTION=VALUE (e.g. knn_jaccard.k=5)")
+    return name, option, yaml.safe_load(value)
 
 
 def _cluster_options(parser: argparse.ArgumentParser) -> None:
@@ -169,7 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 bad input, 130 interrupted.\n"
                "Inputs: netCDF assemblies (.nc, brainio or plain xarray; stimulus coordinate stimulus_id, "
                "stimulus_path or image_id), .npz (arrays 'activations', 'stimulus_id', optional 'repetition'), "
-               ".npy with --stimulus-ids (memory-mapped, not read whole).")
+               ".npy with --stimulus-ids (memory-mapped, not read whole). Outputs (--out, DIR): a folder is "
+               "created if absent, inside a folder that exists; every output is checked before anything is "
+               "computed.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     compare = commands.add_parser(
@@ -202,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--n-bootstrap", type=int, default=None, metavar="N",
                        help="resamples of stimuli (default: the metric's)")
     score.add_argument("--stimulus-ids", type=Path, metavar="FILE", help="stimulus ids for a .npy MODEL")
-    score.add_argument("--out", type=Path, metavar="FILE", help="also write the result as JSON to FILE")
+    score.add_argument("--out", type=Path, metavar="FILE",
+                       help="also write the result as JSON to FILE (in an existing folder; checked before scoring)")
     score.add_argument("--json", action="store_true", help="print the result as JSON")
     _common(score)
 
@@ -315,10 +336,15 @@ def _print_report(args: argparse.Namespace, report, paths: dict) -> None:
 def _settings(args: argparse.Namespace, base=None):
     from bayesrep_plugin.reports.settings import Settings
 
+    base = base or Settings()
+    options = {name: dict(each) for name, each in base.measure_options.items()}
+    for name, option, value in args.measure_option:  # flags add to (or override) the config's
+        options.setdefault(name, {})[option] = value
     given = {"measures": args.measure and tuple(args.measure), "b": args.b, "center": args.center,
              "method": args.method, "n_bootstrap": args.n_bootstrap, "bootstrap_scheme": args.bootstrap_scheme,
-             "seed": args.seed, "max_stimuli": args.max_stimuli}
-    return dataclasses.replace(base or Settings(), **{k: v for k, v in given.items() if v is not None})
+             "seed": args.seed, "max_stimuli": args.max_stimuli,
+             "measure_options": options if args.measure_option else None}
+    return dataclasses.replace(base, **{k: v for k, v in given.items() if v is not None})
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -378,17 +404,23 @@ def _score_value(score) -> dict:
 def run_score(args: argparse.Namespace) -> int:
     from bayesrep_plugin.brainscore.scores import ceil_score
     from bayesrep_plugin.brainscore.registry import factory, load_registry
+    from bayesrep_plugin.reports.folder import check_output
     from bayesrep_plugin.reports.inputs import InputError, Source, load_assembly
 
     entries = load_registry().entries
     scorable = [i for i, e in entries.items() if e.cls.endswith(":BayesianReadoutSimilarity")]
     if args.metric not in scorable:
         raise InputError(f"unknown metric {args.metric!r}; metrics with a ceiling: {', '.join(scorable)}")
+    if args.out:
+        check_output(args.out, "file")
     options = {} if args.n_bootstrap is None else {"n_bootstrap": args.n_bootstrap}
+    try:  # the metric checks its options when built: before any data is read
+        metric = factory(args.metric)(**options)
+    except ValueError as error:
+        raise InputError(f"--metric {args.metric} with {options or 'its defaults'}: {error}") from None
     model = load_assembly(Source(args.model, stimulus_ids=args.stimulus_ids))
     neural = load_assembly(Source(args.neural))
     _say(args, f"scoring {args.model.name} against {args.neural.name} with {args.metric} ...")
-    metric = factory(args.metric)(**options)
     score = metric(model, neural)
     ceiling = metric.ceiling()(neural)   # the ceiling under the metric's own options
     ceiled = ceil_score(score, ceiling)
@@ -415,9 +447,9 @@ def run_v4(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports import recording
     from bayesrep_plugin.reports.folder import report_folder
 
-    cowley2026.load_responses(args.data_dir)  # a missing or bad recording fails now, not after the models
     settings = dataclasses.replace(recording.SETTINGS, b=args.b, n_bootstrap=args.n_bootstrap, seed=args.seed)
     with report_folder(args.out):
+        cowley2026.load_responses(args.data_dir)  # a missing or bad recording fails now, not after the models
         sources = recording.v4_sources(args.data_dir, progress=not args.quiet)
         report, paths = recording.build_v4_report(args.out, sources, data_dir=args.data_dir, settings=settings,
                                                   progress=not args.quiet)
@@ -432,9 +464,9 @@ def run_it92(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports.leaderboard import write_report
     from bayesrep_plugin.reports.tables import to_markdown
 
-    it92.brains(args.data_dir)  # a missing or bad RDM file fails now, not after the models
     settings = dataclasses.replace(it92.default_settings(), b=args.b, n_bootstrap=args.n_bootstrap, seed=args.seed)
     with report_folder(args.out) if args.out else contextlib.nullcontext():
+        it92.brains(args.data_dir)  # a missing or bad RDM file fails now, not after the models
         models = {} if args.no_models else it92.it92_models(args.data_dir, progress=not args.quiet)
         report = it92.build_92_leaderboard(models, settings, path=args.data_dir, subjects=args.subjects,
                                            output=args.out, progress=not args.quiet)
@@ -455,9 +487,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def run_brainscore(args: argparse.Namespace) -> int:
     from bayesrep_plugin.brainscore import install
+    from bayesrep_plugin.reports.folder import check_output
 
     if args.action == "export":
-        written = install.export(args.directory)
+        written = install.export(check_output(args.directory))
     else:
         written = getattr(install, args.action)()
     for path in written or []:
@@ -477,6 +510,38 @@ def _one_line_warnings(message, category, filename, lineno, file=None, line=None
     print(f"bayesrep: warning: {str(message).splitlines()[0]}", file=sys.stderr)
 
 
+class _Interrupts:
+    """The SIGINT handler while a command runs: raises KeyboardInterrupt, and remembers the signal.
+
+    Python raises it wherever the main thread is, and one raised inside a finalizer (a ``__del__``
+    run by the garbage collector, e.g. while figures are drawn) is printed as ignored and lost: the
+    run went on and exited 0. A remembered interrupt ends the command with exit 130 all the same.
+    """
+
+    def __init__(self) -> None:
+        self.received = False
+
+    def __call__(self, signum, frame) -> None:
+        self.received = True
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _handling_interrupts() -> Iterator[_Interrupts]:
+    """:class:`_Interrupts` as the SIGINT handler for the block, where Python's own would be (not
+    where SIGINT is ignored, as for a job started in the background, nor outside the main thread)."""
+    interrupts = _Interrupts()
+    ours = threading.current_thread() is threading.main_thread() and \
+        signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ours:
+        signal.signal(signal.SIGINT, interrupts)
+    try:
+        yield interrupts
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``bayesrep``; returns the exit code (see the module docstring)."""
     with warnings.catch_warnings():  # the warning settings below end with the command
@@ -487,24 +552,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if not args.debug:
             warnings.showwarning = _one_line_warnings
-        return _run(args)
+        with _handling_interrupts() as interrupts:
+            return _run(args, interrupts)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
     from bayesrep_plugin.assemblies.responses import AssemblyError
     from bayesrep_plugin.brainscore.install import InstallError
     from bayesrep_plugin.core.gaussian import UnresolvedError
     from bayesrep_plugin.datasets import CorruptDataError, MissingDataError
+    from bayesrep_plugin.datasets.location import CacheError
     from bayesrep_plugin.reports.inputs import InputError
 
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        if interrupts.received:  # raised where it was lost (see _Interrupts)
+            raise KeyboardInterrupt
+        return code
     except KeyboardInterrupt:
         if args.debug:
             raise
         print("bayesrep: interrupted; finished pairs are kept, rerun to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (InputError, AssemblyError, InstallError, MissingDataError, CorruptDataError, UnresolvedError) as error:
+    except (InputError, AssemblyError, InstallError, MissingDataError, CorruptDataError, CacheError,
+            UnresolvedError) as error:
         if args.debug:
             raise
         print(f"bayesrep: error: {' '.join(str(error).split())}", file=sys.stderr)

@@ -2,7 +2,9 @@
 
 Both sides are restricted to the stimulus ids they share and put in the same (sorted) order, as
 Brain-Score's own metrics do; how many stimuli each side lost is reported, and too little overlap
-is an error (a mismatch of stimulus keys usually shows up as a small overlap, not as none).
+is an error (a mismatch of stimulus keys usually shows up as a small overlap, not as none). Ids
+are compared as text (:func:`~.responses.canonical_stimulus_ids`), whatever type each input
+holds them in, and every alignment finds its rows with :func:`stimulus_positions`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .responses import AssemblyError, Responses
+from .responses import AssemblyError, Responses, canonical_stimulus_ids
 
 #: Least number of shared stimuli for a kernel comparison to mean anything.
 MIN_STIMULI = 3
@@ -51,24 +53,54 @@ class Aligned:
                 "stimuli_lost": {self.first.name: self.lost_first, self.second.name: self.lost_second}}
 
 
+def stimulus_positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The position in ``ids`` of each of ``wanted``: the rows that put an input in another order.
+
+    Parameters
+    ----------
+    ids : numpy.ndarray of str, shape (n,)
+        An input's canonical stimulus ids, unique, in any order.
+    wanted : numpy.ndarray of str, shape (m,)
+        Canonical ids, each of them in ``ids``.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (m,)
+
+    Raises
+    ------
+    ValueError
+        When some wanted id is not in ``ids`` (a bug of the caller, never a silent wrong row).
+    """
+    if not len(wanted):
+        return np.empty(0, dtype=int)
+    order = np.argsort(ids)
+    found = order[np.minimum(np.searchsorted(ids[order], wanted), len(ids) - 1)]
+    if not np.array_equal(ids[found], wanted):
+        raise ValueError("stimulus_positions: some wanted ids are not among the input's ids")
+    return found
+
+
 def shared_stimuli(inputs: list, *, min_overlap: float = 0.5) -> np.ndarray:
-    """The stimulus ids every input has (sorted), under the one rule of this package.
+    """The canonical stimulus ids every input has (sorted), under the one rule of this package.
 
     ``min_overlap`` is the least fraction of the *smallest* input's stimuli that must be shared
     (and at least :data:`MIN_STIMULI` stimuli always): a mismatch of stimulus keys or a wrong file
     usually shows up as a small overlap, not as none. Inputs are anything with ``name``, ``n`` and
-    sorted unique ``stimulus_ids`` (Responses, StimulusKernel). Losing stimuli is reported by a
-    warning that says how many each input lost, never silent.
+    unique ``stimulus_ids`` (Responses, StimulusKernel), compared as text
+    (:func:`~.responses.canonical_stimulus_ids`). Losing stimuli is reported by a warning that
+    says how many each input lost, never silent.
     """
     if not 0 < min_overlap <= 1:
         raise ValueError(f"min_overlap must be a fraction in (0, 1]; got {min_overlap}")
-    common = inputs[0].stimulus_ids
-    for other in inputs[1:]:
-        common = np.intersect1d(common, other.stimulus_ids, assume_unique=True)
+    ids = [canonical_stimulus_ids(data.stimulus_ids, data.name) for data in inputs]
+    common = ids[0]
+    for other in ids[1:]:
+        common = np.intersect1d(common, other, assume_unique=True)
     needed = max(MIN_STIMULI, int(np.ceil(min_overlap * min(data.n for data in inputs))))
     counts = " and ".join(f"{data.name} ({data.n} stimuli)" for data in inputs)
     if len(common) < needed:
-        examples = " vs ".join(str(data.stimulus_ids[:2].tolist()) for data in inputs[:2])
+        examples = "; ".join(f"{data.name}: {each[:2].tolist()}" for data, each in zip(inputs, ids))
         raise AssemblyError(f"{counts} share only {len(common)} stimulus ids; at least {needed} are needed "
                             f"(min_overlap={min_overlap}). Do they use the same stimulus key? Examples: {examples}")
     lost = [f"{data.name} lost {data.n - len(common)}" for data in inputs if data.n > len(common)]
@@ -98,7 +130,8 @@ def align_all(inputs: list, *, min_overlap: float = 0.5) -> list:
         When too few stimuli are shared.
     """
     common = shared_stimuli(inputs, min_overlap=min_overlap)
-    return [data.subset(np.searchsorted(data.stimulus_ids, common)) for data in inputs]
+    return [data.subset(stimulus_positions(canonical_stimulus_ids(data.stimulus_ids, data.name), common))
+            for data in inputs]
 
 
 def align(first: Responses, second: Responses, *, min_overlap: float = 0.5) -> Aligned:
@@ -119,6 +152,5 @@ def align(first: Responses, second: Responses, *, min_overlap: float = 0.5) -> A
     AssemblyError
         When too few stimuli are shared; a warning says how many each side lost otherwise.
     """
-    common = shared_stimuli([first, second], min_overlap=min_overlap)
-    index1, index2 = (np.searchsorted(data.stimulus_ids, common) for data in (first, second))
-    return Aligned(first.subset(index1), second.subset(index2), first.n - len(common), second.n - len(common))
+    aligned = align_all([first, second], min_overlap=min_overlap)
+    return Aligned(aligned[0], aligned[1], first.n - aligned[0].n, second.n - aligned[1].n)

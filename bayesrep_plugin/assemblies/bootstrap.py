@@ -13,7 +13,8 @@ Two schemes:
   bootstrap SDs (docs/guide-brainscore.md has the measurement).
 
 Either way each resample is ``Representation.subset(index)``: a submatrix of K (and the rows of
-the low-rank factor when there is one), never the activations again.
+the low-rank factor when there is one), never the activations again. :func:`bootstrap_interval`
+turns the resampled values into the 95% interval that the metrics and reports give.
 
 Resamples are many small eigenproblems, which multithreaded BLAS slows down: on this project's
 2-core machines under load, one 500 × 500 generalized eigenproblem took 0.25 s with 2 OpenBLAS
@@ -30,6 +31,8 @@ import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from bayesrep_plugin.core.prior import Representation
+
+from .responses import AssemblyError
 
 Scheme = Literal["half", "replacement"]
 SCHEMES: tuple[str, ...] = ("half", "replacement")
@@ -56,15 +59,43 @@ def resample_indices(n: int, n_bootstrap: int, *, scheme: Scheme = "half", seed:
     Raises
     ------
     ValueError
-        For ``n_bootstrap`` < 2, an unknown scheme, or half samples of fewer than 6 stimuli.
+        For ``n_bootstrap`` < 2 or an unknown scheme; an :class:`AssemblyError` for half samples
+        of fewer than 6 stimuli (:func:`resample_size`).
     """
     check_resampling(n_bootstrap, scheme)
+    size = resample_size(n, scheme)
     rng = np.random.default_rng(seed)
     if scheme == "half":
-        if n < 6:
-            raise ValueError(f"half-sampling needs at least 6 stimuli; got {n}")
-        return np.stack([rng.choice(n, n // 2, replace=False) for _ in range(n_bootstrap)])
-    return rng.integers(0, n, size=(n_bootstrap, n))
+        return np.stack([rng.choice(n, size, replace=False) for _ in range(n_bootstrap)])
+    return rng.integers(0, n, size=(n_bootstrap, size))
+
+
+#: The fewest stimuli that half samples are drawn from (each then has 3).
+MIN_HALF_SAMPLED = 6
+
+
+def resample_size(n: int, scheme: Scheme = "half") -> int:
+    """How many stimuli each resample of ``n`` holds: ⌊n/2⌋ (half) or n (replacement).
+
+    Parameters
+    ----------
+    n : int
+        Number of stimuli.
+    scheme : {"half", "replacement"}
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    AssemblyError
+        For half samples of fewer than :data:`MIN_HALF_SAMPLED` stimuli.
+    """
+    if scheme == "half" and n < MIN_HALF_SAMPLED:
+        raise AssemblyError(f"half-sampling needs at least {MIN_HALF_SAMPLED} stimuli; got {n} shared stimuli "
+                            "(use more stimuli, or no resamples: n_bootstrap 0)")
+    return n // 2 if scheme == "half" else n
 
 
 def check_resampling(n_bootstrap: int, scheme: str) -> None:
@@ -73,6 +104,34 @@ def check_resampling(n_bootstrap: int, scheme: str) -> None:
         raise ValueError(f"n_bootstrap must be at least 2 to estimate a spread; got {n_bootstrap}")
     if scheme not in SCHEMES:
         raise ValueError(f"scheme={scheme!r} is not one of {SCHEMES}")
+
+
+def bootstrap_interval(value: float, resampled: np.ndarray, value_range: tuple[float, float]) -> tuple[float, float]:
+    """The 95% interval of ``value`` from its resampled values, inside the measure's declared range.
+
+    The 2.5–97.5 percentiles of the resampled values, shifted by value − mean(resampled): the
+    resamples estimate the spread well, but a readout distance depends on the number of stimuli,
+    so their own location is biased (docs/guide-brainscore.md). Near an end of the range (a TV
+    close to 1, an RSA close to −1 at few stimuli) that shift can carry an end past it; the end is
+    then clipped to the range, since no value can lie beyond it.
+
+    Parameters
+    ----------
+    value : float
+        The measure on all stimuli.
+    resampled : numpy.ndarray, shape (n_bootstrap,)
+        The measure on each resample.
+    value_range : tuple of float
+        The measure's declared (lowest, highest) value.
+
+    Returns
+    -------
+    tuple of float
+        (low, high), within ``value_range``.
+    """
+    shift = float(resampled.mean()) - float(value)
+    low, high = np.clip(np.percentile(resampled, [2.5, 97.5]) - shift, *value_range)
+    return float(low), float(high)
 
 
 def bootstrap_values(rep1: Representation, rep2: Representation, compare: Callable[[Representation, Representation], float],

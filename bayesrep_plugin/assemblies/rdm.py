@@ -26,7 +26,7 @@ from bayesrep_plugin.core.kernels import center_kernel, check_kernel
 from bayesrep_plugin.core.prior import Representation
 from bayesrep_plugin.core.rdm import RDM_KINDS, correlation_kernel, kernel_from_rdm
 
-from .responses import STIMULUS_KEY, AssemblyError, Responses
+from .responses import STIMULUS_KEY, AssemblyError, Responses, canonical_stimulus_ids
 
 #: What the matrix of a labelled input is: an RDM of one of these kinds, or already a kernel.
 MATRIX_KINDS: tuple[str, ...] = (*RDM_KINDS, "kernel")
@@ -145,7 +145,7 @@ def stimulus_kernel(name: str, stimulus_ids, matrices, kind: str, part_names: tu
     """
     if kind not in MATRIX_KINDS:
         raise AssemblyError(f"{name}: {KIND_ATTR}={kind!r} is not one of {MATRIX_KINDS}")
-    ids = np.asarray(stimulus_ids).astype(str)
+    ids = canonical_stimulus_ids(stimulus_ids, name)
     matrices = np.asarray(matrices, dtype=np.float64)
     stacked = matrices[None] if matrices.ndim == 2 else matrices
     if stacked.ndim != 3 or len(stacked) not in (1, 2) or stacked.shape[1:] != (len(ids), len(ids)):
@@ -200,7 +200,7 @@ def stimulus_kernel_from_dataarray(matrix: xr.DataArray, name: str) -> StimulusK
     if matrix.dims not in (square, (PART_DIM, *square)):
         raise AssemblyError(f"{name}: an RDM or kernel needs dims {square} or {(PART_DIM, *square)}; "
                             f"got {matrix.dims}")
-    rows, columns = (np.asarray(matrix[dim].values).astype(str) for dim in square)
+    rows, columns = (canonical_stimulus_ids(matrix[dim].values, name) for dim in square)
     if sorted(rows) != sorted(columns) or len(set(rows)) != len(rows):
         raise AssemblyError(f"{name}: the rows' and the columns' stimulus ids must be the same unique ids")
     column_of = {stimulus: j for j, stimulus in enumerate(columns)}

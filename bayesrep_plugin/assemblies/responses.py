@@ -11,6 +11,9 @@ dimension is whichever dimension carries the stimulus key coordinate (default ``
 the activations shipped with brainscore-vision use ``stimulus_path``); the feature dimension must
 be ``neuroid``; ``time_bin`` is optional. Any other dimension is an error.
 
+Stimulus ids are text: every input's ids are read through :func:`canonical_stimulus_ids`, the one
+rule by which ids of any origin (a brainio assembly, an .npz array, an ids file) are compared.
+
 Repetitions: only a ``repetition`` coordinate makes them; its values label the repetitions (a
 pair (stimulus, repetition) may occur only once). Without one, a repeated stimulus id is an error
 that names the ids: averaging rows that merely share an id would silently turn a model into a
@@ -26,6 +29,7 @@ error. Infinite values are always an error (they are a bug, not missing data).
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -44,6 +48,59 @@ REPETITION_COORD = "repetition"
 
 class AssemblyError(ValueError):
     """An assembly cannot be used as given; the message names the assembly and the problem."""
+
+
+#: A byte-order mark: what a text file's encoding leaves before its first line, never part of an id.
+BYTE_ORDER_MARK = "\ufeff"
+
+
+def _id_text(value, name: str) -> str:
+    """One stimulus id as text (see :func:`canonical_stimulus_ids`)."""
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise AssemblyError(f"{name}: stimulus id {value!r} is not UTF-8 text") from None
+    if isinstance(value, str):
+        return value.removeprefix(BYTE_ORDER_MARK)
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    raise AssemblyError(f"{name}: stimulus ids must be text or whole numbers (they are compared as text, so 7 and "
+                        f"'7' are one stimulus); got {value!r} ({type(value).__name__})")
+
+
+def canonical_stimulus_ids(ids, name: str) -> np.ndarray:
+    """Stimulus ids as text: the one type in which the ids of every input are compared.
+
+    Whole numbers become their decimal text, so the integer 7 of one file and the string "7" of
+    another are the same stimulus; bytes are decoded as UTF-8; a leading byte-order mark is
+    dropped. Anything else (floats, booleans, missing values) is refused, since 7.0 would
+    otherwise be "7.0" in one input and 7 in another.
+
+    Parameters
+    ----------
+    ids : array_like, shape (n,)
+        Stimulus ids of any of those types, mixed or not.
+    name : str
+        The input's name, in errors.
+
+    Returns
+    -------
+    numpy.ndarray of str, shape (n,)
+
+    Raises
+    ------
+    AssemblyError
+        Naming the input and an id of a refused type.
+    """
+    values = np.asarray(ids)
+    if values.ndim != 1:
+        raise AssemblyError(f"{name}: stimulus ids must be one-dimensional; got shape {values.shape}")
+    if values.dtype.kind == "U":
+        return np.char.lstrip(values, BYTE_ORDER_MARK) if values.size else values
+    if values.dtype.kind in "iu":
+        return values.astype(str)
+    return np.array([_id_text(value, name) for value in values.tolist()], dtype=str)
 
 
 @dataclass(frozen=True, eq=False)
@@ -274,7 +331,9 @@ def responses_from_assembly(assembly: xr.DataArray, *, stimulus_key: str = STIMU
     _check_dims(assembly, stim_dim, name)
     neuroids = _neuroid_ids(assembly, name)
     assembly = _select_time(assembly, time_bin, name)
-    ids = np.asarray(assembly[stimulus_key].values)
+    ids = canonical_stimulus_ids(assembly[stimulus_key].values, name)
+    if not len(ids):
+        raise AssemblyError(f"{name}: no stimuli (0 presentations)")
     _check_stimulus_coords(assembly, stim_dim, ids, name)
     reps = _repetition_index(assembly, stim_dim, ids, name)
 
@@ -282,6 +341,8 @@ def responses_from_assembly(assembly: xr.DataArray, *, stimulus_key: str = STIMU
     if not np.issubdtype(values.dtype, np.number) or np.iscomplexobj(values):
         raise AssemblyError(f"{name}: responses must be real numbers; got dtype {values.dtype}")
     values = values.astype(np.result_type(values.dtype, np.float32), copy=False)
+    if not values.shape[1]:
+        raise AssemblyError(f"{name}: no neuroids (0 features)")
     infinite, nan_neuroids = 0, np.zeros(values.shape[1], dtype=bool)
     for start, block in column_blocks(values):  # chunk by chunk: a memory-mapped file is never read whole
         infinite += int(np.isinf(block).sum())

@@ -33,7 +33,7 @@ from brainscore_core.metrics import Metric, Score
 from scipy.optimize import minimize_scalar
 
 from bayesrep_plugin.assemblies.align import align
-from bayesrep_plugin.assemblies.responses import STIMULUS_KEY, Responses, responses_from_assembly
+from bayesrep_plugin.assemblies.responses import STIMULUS_KEY, AssemblyError, Responses, responses_from_assembly
 from bayesrep_plugin.core.kernels import CENTERINGS, Centering
 from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
 
@@ -57,15 +57,22 @@ def _prior_spectrum(rep: Representation, b: float) -> tuple[np.ndarray, np.ndarr
     return U[:, keep], prior.scale * s2[keep] + prior.noise
 
 
+#: A noise variance below this fraction of a neuroid's mean squared response is the rounding of the
+#: mean of identical repetitions (≈ ε² of it), not noise: identical float and integer data agree.
+ROUNDING_NOISE = (64 * np.finfo(float).eps) ** 2
+
+
 def _noise_of_means(responses: Responses) -> np.ndarray:
-    """σⱼ² = meanᵢ s²ᵢⱼ / rᵢ per neuroid, from the repetitions."""
+    """σⱼ² = meanᵢ s²ᵢⱼ / rᵢ per neuroid, from the repetitions; 0 where that is rounding
+    (:data:`ROUNDING_NOISE`)."""
     responses.require_repetitions(2, "the encoding score's noise estimate")
     r = responses.repetitions.astype(np.float64)
     trials = responses.trials.astype(np.float64)
     means = responses.means
     deviations = (trials - means[None]) * responses.present[..., None]
     variance = (deviations**2).sum(axis=0) / (r - 1)[:, None]
-    return (variance / r[:, None]).mean(axis=0)
+    noise = (variance / r[:, None]).mean(axis=0)
+    return np.where(noise <= ROUNDING_NOISE * (means**2).mean(axis=0), 0.0, noise)
 
 
 def _log_ml(log_tau2: np.ndarray, mu: np.ndarray, a: float, z2: np.ndarray, rest: np.ndarray,
@@ -101,8 +108,8 @@ def encoding_log_bayes_factors(model: Representation, neural: Responses, b: floa
 
     Raises
     ------
-    ValueError
-        For a neuroid with zero variance over repetitions.
+    AssemblyError
+        For a neuroid with no variance over repetitions (identical repetitions, to rounding).
     """
     n = neural.n
     U, mu = _prior_spectrum(model, b)
@@ -110,8 +117,8 @@ def encoding_log_bayes_factors(model: Representation, neural: Responses, b: floa
     Y = neural.means - neural.means.mean(axis=0)
     noise = _noise_of_means(neural)
     if not (noise > 0).all():
-        raise ValueError(f"{neural.name}: {int((noise <= 0).sum())} neuroids have zero variance over "
-                         "repetitions; their likelihood is degenerate")
+        raise AssemblyError(f"{neural.name}: {int((noise <= 0).sum())} neuroids have no variance over repetitions "
+                         "(identical repetitions, to rounding); their likelihood is degenerate")
     z2 = (U.T @ Y) ** 2
     total = (Y**2).sum(axis=0)
     rest = np.clip(total - z2.sum(axis=0), 0, None)

@@ -14,6 +14,8 @@ import importlib.util
 import shutil
 from pathlib import Path
 
+from bayesrep_plugin.datasets.location import check_writable
+
 from . import vendor
 from .registry import BENCHMARK_FRAMEWORK, PLUGIN_NAME, benchmark_plugin_source, load_registry, plugin_source
 
@@ -69,12 +71,22 @@ def _frameworks(frameworks) -> tuple[str, ...]:
     return chosen
 
 
+def _check_writable(parent: Path) -> None:
+    """Refuse, before anything is written, a ``metrics/`` (or ``benchmarks/``) folder that cannot be written."""
+    try:
+        check_writable(parent)
+    except OSError as error:
+        raise InstallError(f"{parent}: cannot write in the installed package's folder ({error.strerror}); install "
+                           "into an environment you can write to (e.g. a virtual environment)") from None
+
+
 def _remove_ours(target: Path) -> bool:
     """Remove ``target`` if it is our folder (an error if it is someone else's); True if removed."""
     if not target.exists():
         return False
     if not _is_ours(target):
         raise InstallError(f"{target} is not a bayesrep-plugin folder; not removing it")
+    _check_writable(target.parent)
     shutil.rmtree(target)
     return True
 
@@ -85,8 +97,9 @@ def install(frameworks=None) -> list[Path]:
 
     Idempotent: an earlier copy of ours is replaced. Frameworks that are not installed are
     skipped (``frameworks=None`` means all we support; naming one that is not installed is an
-    error). Raises :class:`InstallError` if a folder of that name that is not ours is in the way, or
-    if another plugin registers one of our identifiers. No requirements.txt is copied: this
+    error). Raises :class:`InstallError` if a folder of that name that is not ours is in the way,
+    if another plugin registers one of our identifiers, or if the package's folder cannot be
+    written (all checked before anything is written). No requirements.txt is copied: this
     package is already installed, and Brain-Score would otherwise pip-install it again on every
     ``load_metric`` unless ``BS_INSTALL_DEPENDENCIES=no``. Returns the folders written (the
     metrics folder, then the benchmarks folder where there is one).
@@ -108,6 +121,7 @@ def install(frameworks=None) -> list[Path]:
                 raise InstallError(f"{parent / PLUGIN_NAME} exists and is not a bayesrep-plugin folder; "
                                    "not overwriting it")
             _check_collisions(parent, ids, registry_name)
+            _check_writable(parent)
         for source, parent, _, _ in folders:
             shutil.rmtree(parent / PLUGIN_NAME, ignore_errors=True)
             shutil.copytree(source, parent / PLUGIN_NAME, ignore=_COPY_IGNORE)

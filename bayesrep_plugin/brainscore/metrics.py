@@ -16,6 +16,7 @@ recording stands furthest above chance.
 
 from __future__ import annotations
 
+import warnings
 from typing import Literal
 
 import numpy as np
@@ -23,12 +24,13 @@ import xarray as xr
 from brainscore_core.metrics import Metric, Score
 
 from bayesrep_plugin.assemblies.align import align
-from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_resampling, resample_indices,
-                                                  single_blas_thread)
+from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_interval, bootstrap_values, check_resampling,
+                                                  resample_indices, single_blas_thread)
 from bayesrep_plugin.assemblies.ceiling import recording_resolution, yardsticks
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representation
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
                                                   responses_from_assembly)
+from bayesrep_plugin.core.evidence import constant_neuroids
 from bayesrep_plugin.core.gaussian import Pair
 from bayesrep_plugin.core.kernels import CENTERINGS, Centering
 from bayesrep_plugin.core.measures import METHODS, Measure, get_measure
@@ -40,6 +42,8 @@ from .scores import resampled_score
 TimeBins = Literal["mean", "each"]
 #: b="auto": the recording's resolving b (:func:`~bayesrep_plugin.assemblies.ceiling.resolving_b`).
 AUTO = "auto"
+#: The range of every score of the readout similarity: a similarity in [0, 1], or 1 − a distance in [0, 1].
+SCORE_RANGE = (0.0, 1.0)
 
 
 def similarity_measure(name: str) -> Measure:
@@ -59,7 +63,7 @@ def similarity_measure(name: str) -> Measure:
         For an unknown measure or one with no similarity in [0, 1].
     """
     measure = get_measure(name)
-    if measure.value_range != (0.0, 1.0) or measure.kind not in ("distance", "similarity"):
+    if measure.value_range != SCORE_RANGE or measure.kind not in ("distance", "similarity"):
         raise ValueError(f"measure {name!r} ({measure.kind} in {measure.value_range}) has no similarity in "
                          "[0, 1]; use tv, js, hellinger (similarity = 1 − distance) or cka")
     return measure
@@ -160,7 +164,8 @@ class BayesianReadoutSimilarity(Metric):
         conditioned on assembly2's mean responses to k stimuli drawn with ``seed``, compared on the
         others, one distance per neuroid of assembly2
         (:func:`bayesrep_plugin.core.posterior_distance`); the score is 1 − their mean, resampled
-        over neuroids.
+        over neuroids. A neuroid with the same response to all k observed stimuli has nothing to
+        condition on: it is left out, with a warning, and listed in ``attrs["constant_neuroids"]``.
 
     Raises
     ------
@@ -173,9 +178,11 @@ class BayesianReadoutSimilarity(Metric):
     ``n_bootstrap``, ``raw`` (the bootstrap similarities over dim ``bootstrap``), ``interval`` (95%
     percentile interval of the bootstrap values, re-centred on the score: the shift
     ``bootstrap_bias`` = mean(bootstrap) − score comes from the resample size, see
-    docs/guide-brainscore.md), ``distance``, the parameters (``b`` the value used, ``b_setting``
-    the one given, ``b_choice`` how b was chosen), ``noise_share`` of each side, ``n_stimuli``,
-    ``stimuli_lost``, ``dropped_neuroids`` and the ``kernels`` used for each side.
+    docs/guide-brainscore.md; an end that the shift carries out of [0, 1] is clipped to it,
+    :func:`~bayesrep_plugin.assemblies.bootstrap.bootstrap_interval`), ``distance``, the
+    parameters (``b`` the value used, ``b_setting`` the one given, ``b_choice`` how b was chosen),
+    ``noise_share`` of each side, ``n_stimuli``, ``stimuli_lost``, ``dropped_neuroids`` and the
+    ``kernels`` used for each side.
     """
 
     #: Set by the registry's factory (:func:`~.registry.factory`): the id and version it was loaded as.
@@ -255,12 +262,11 @@ class BayesianReadoutSimilarity(Metric):
         point = c.similarity(rep1, rep2, b)
         indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap_scheme, seed=c.seed)
         values = bootstrap_values(rep1, rep2, lambda first, second: c.similarity(first, second, b), indices)
-        shift = float(values.mean()) - point
-        low, high = np.percentile(values, [2.5, 97.5]) - shift
         distance = {"distance": 1.0 - point} if c.measure.kind == "distance" else {}
         return resampled_score(
-            point, values, dim="bootstrap", over=["stimulus"], interval=[float(low), float(high)],
-            bootstrap_bias=shift, bootstrap_scheme=self.bootstrap_scheme, bootstrap_size=int(indices.shape[1]),
+            point, values, dim="bootstrap", over=["stimulus"],
+            interval=list(bootstrap_interval(point, values, SCORE_RANGE)), bootstrap_bias=float(values.mean()) - point,
+            bootstrap_scheme=self.bootstrap_scheme, bootstrap_size=int(indices.shape[1]),
             **distance, **c.parameters(b), b_choice=choice, **aligned.report(), **self.registered,
             kernels={responses1.name: kind1, responses2.name: kind2},
             noise_share={responses1.name: rep1.noise_share, responses2.name: rep2.noise_share},
@@ -274,12 +280,24 @@ class BayesianReadoutSimilarity(Metric):
         rng = np.random.default_rng(c.seed)
         observed = np.sort(rng.choice(aligned.n, self.n_observed, replace=False))
         responses = aligned.second.means[observed]
-        similarities = 1.0 - posterior_distance(rep1, rep2, responses, observed, c.measure.name, b=b)
+        # A neuroid with the same response to every observed stimulus has no standardised responses
+        # to condition on: left out and reported, as in the posterior over models.
+        constant = constant_neuroids(responses)
+        neural = aligned.second.name
+        if constant.all():
+            raise AssemblyError(f"{neural}: every neuroid has the same response to all {self.n_observed} observed "
+                                "stimuli; nothing to condition the readouts on (observe more stimuli)")
+        if constant.any():
+            warnings.warn(f"{neural}: left {int(constant.sum())} of {constant.size} neuroids out of the posterior "
+                          f"comparison (the same response to every one of the {self.n_observed} observed stimuli)",
+                          stacklevel=3)
+        similarities = 1.0 - posterior_distance(rep1, rep2, responses[:, ~constant], observed, c.measure.name, b=b)
         draws = rng.integers(0, similarities.size, size=(self.n_bootstrap, similarities.size))
         values = similarities[draws].mean(axis=1)
         return resampled_score(
             float(similarities.mean()), values, dim="bootstrap", over=["neuroid"], n_observed=self.n_observed,
-            per_neuroid=similarities.tolist(), **c.parameters(b), b_choice=choice, **aligned.report(), **self.registered)
+            per_neuroid=similarities.tolist(), constant_neuroids=aligned.second.neuroid_ids[constant].tolist(),
+            **c.parameters(b), b_choice=choice, **aligned.report(), **self.registered)
 
 
 class BayesianReadoutCeiling(Metric):

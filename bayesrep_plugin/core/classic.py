@@ -25,6 +25,9 @@ Euclidean RDM D = k1ᵀ + 1kᵀ − 2GGᵀ (k the squared row norms) has the sum
 
 and the diagonal of D is zero, so these are twice the upper triangle's sums: the same Pearson and
 cosine as from the RDMs (the ``*_thin`` functions; the measures choose them when both sides are thin).
+
+The options' values and the number of stimuli are checked where the measures are declared
+(:mod:`.measures`: ``Option``, ``min_stimuli``), before any of these functions runs.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ from .rdm import normalize_stimuli
 
 RDM_COMPARISONS = ("pearson", "spearman", "cosine")
 KNN_NEIGHBOURS = ("cosine", "euclidean")
+KNN_DEFAULT_K = 10
+#: Unbiased HSIC divides by n(n − 3) and (n − 1)(n − 2): it needs this many stimuli.
+UNBIASED_HSIC_STIMULI = 4
 
 
 def cka(K1: np.ndarray, K2: np.ndarray) -> float:
@@ -56,8 +62,6 @@ def hsic_unbiased(K1: np.ndarray, K2: np.ndarray) -> float:
         [tr(K̃₁K̃₂) + 1ᵀK̃₁1·1ᵀK̃₂1/((n−1)(n−2)) − 2/(n−2)·1ᵀK̃₁K̃₂1] / (n(n−3))
     """
     n = K1.shape[0]
-    if n < 4:
-        raise ValueError(f"unbiased HSIC needs at least 4 stimuli; got {n}")
     A, B = K1.copy(), K2.copy()
     np.fill_diagonal(A, 0)
     np.fill_diagonal(B, 0)
@@ -113,8 +117,6 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
 
 def rsa(K1: np.ndarray, K2: np.ndarray, rdm_comparison: str = "pearson") -> float:
     """Similarity of the two RDMs' upper triangles."""
-    if rdm_comparison not in RDM_COMPARISONS:
-        raise ValueError(f"rdm_comparison={rdm_comparison!r} is not one of {RDM_COMPARISONS}")
     a, b = _rdm_upper_triangle(K1), _rdm_upper_triangle(K2)
     if rdm_comparison == "cosine":
         norm = np.linalg.norm(a) * np.linalg.norm(b)
@@ -152,9 +154,6 @@ def _hsic_unbiased_thin(F1: np.ndarray, F2: np.ndarray, cross: np.ndarray | None
 
 def cka_unbiased_thin(rep1: Representation, rep2: Representation) -> float:
     """:func:`cka_unbiased` of two thin representations, from their factors."""
-    n = rep1.n
-    if n < 4:
-        raise ValueError(f"unbiased HSIC needs at least 4 stimuli; got {n}")
     F1, F2 = rep1.factor, rep2.factor
     h11, h22 = _hsic_unbiased_thin(F1, F1, rep1.gram), _hsic_unbiased_thin(F2, F2, rep2.gram)
     if h11 <= 0 or h22 <= 0:
@@ -166,8 +165,6 @@ def cka_unbiased_thin(rep1: Representation, rep2: Representation) -> float:
 def rsa_thin(rep1: Representation, rep2: Representation, rdm_comparison: str = "pearson") -> float:
     """:func:`rsa` of two thin representations: Pearson and cosine from the RDMs' sums over stimulus
     pairs (module docstring); Spearman needs the ranks of every entry, so it builds the RDMs."""
-    if rdm_comparison not in RDM_COMPARISONS:
-        raise ValueError(f"rdm_comparison={rdm_comparison!r} is not one of {RDM_COMPARISONS}")
     if rdm_comparison == "spearman":
         return rsa(rep1.kernel, rep2.kernel, rdm_comparison)
     G1, G2 = rep1.centered_factor, rep2.centered_factor
@@ -235,8 +232,6 @@ def distance_correlation(K1: np.ndarray, K2: np.ndarray, exponent: float = 1.0) 
     -------
     float
     """
-    if not 0 < exponent <= 2:
-        raise ValueError(f"exponent={exponent!r} must lie in (0, 2] (the power of the Euclidean distances)")
     A, B = (center_kernel(rdm(K) ** (exponent / 2)) for K in (K1, K2))
     variances = (A * A).sum() * (B * B).sum()
     if variances == 0:
@@ -255,7 +250,7 @@ def _nearest_neighbours(K: np.ndarray, k: int, neighbours: str, name: str) -> np
     return marks
 
 
-def knn_jaccard(K1: np.ndarray, K2: np.ndarray, k: int = 10, neighbours: str = "cosine") -> float:
+def knn_jaccard(K1: np.ndarray, K2: np.ndarray, k: int = KNN_DEFAULT_K, neighbours: str = "cosine") -> float:
     """Mean over stimuli of the Jaccard similarity of their k-nearest-neighbour sets, ∈ [0, 1].
 
     For stimulus i let Nᵢ(X) be the k other stimuli closest to it in representation X; then
@@ -281,11 +276,6 @@ def knn_jaccard(K1: np.ndarray, K2: np.ndarray, k: int = 10, neighbours: str = "
     -------
     float
     """
-    n = K1.shape[0]
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n - 1:
-        raise ValueError(f"k={k!r} must be a whole number of neighbours in [1, n − 1] = [1, {n - 1}]")
-    if neighbours not in KNN_NEIGHBOURS:
-        raise ValueError(f"neighbours={neighbours!r} is not one of {KNN_NEIGHBOURS}")
     first = _nearest_neighbours(K1, k, neighbours, "knn_jaccard, first representation")
     second = _nearest_neighbours(K2, k, neighbours, "knn_jaccard, second representation")
     shared = (first & second).sum(axis=1)
@@ -335,8 +325,6 @@ def gulp(K1: np.ndarray, K2: np.ndarray, ridge: float = 0.01) -> float:
     float
         d_λ (the paper's code returns d²_λ).
     """
-    if not (np.isfinite(ridge) and ridge > 0):
-        raise ValueError(f"ridge={ridge!r} must be a finite number > 0 (the ridge penalty λ)")
     return float(np.linalg.norm(_ridge_smoother(K1, ridge) - _ridge_smoother(K2, ridge)))
 
 

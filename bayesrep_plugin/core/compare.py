@@ -67,12 +67,6 @@ def prepare(x: RepresentationLike, center: Centering = "none", name: str = "X") 
         Representation (its centering was fixed when it was built: centring here would centre
         one side only).
     """
-    if hasattr(x, "dims") and hasattr(x, "coords"):  # xarray, without importing it
-        raise ValueError(
-            f"{name}: a labelled array (xarray) was given, but the core compares stimuli by row position, and two "
-            "assemblies need not list their stimuli in the same order. Align them by stimulus id first "
-            "(bayesrep_plugin.assemblies.align, as the Brain-Score metrics and `bayesrep compare` do), or pass "
-            "plain arrays whose rows you have put in the same order")
     if isinstance(x, Representation):
         if center != "none":
             raise ValueError(f"{name}: center={center!r} applies to activations; a prepared Representation was "

@@ -28,7 +28,7 @@ import scipy.linalg
 from numpy.typing import ArrayLike
 
 from .exact import Spectrum
-from .prior import DEFAULT_B, Prior, Representation, check_b, matched_priors
+from .prior import DEFAULT_B, Prior, Representation, UnresolvedError, check_b, matched_priors, noise_fraction
 
 #: Driver for the full generalized eigenproblem (eigenvalues only); 'gv' measured fastest here
 #: (benchmarks/bench_core.py prints the comparison of drivers).
@@ -121,12 +121,15 @@ def complement_eigenvalues(prior1: Prior, prior2: Prior, span: int) -> np.ndarra
     return np.full(count, a2 / a1)
 
 
-class UnresolvedError(ValueError):
-    """b is too small for double precision to resolve the pair's generalized eigenvalues."""
-
-
-def unresolved(b: float, name1: str, name2: str, n: int) -> UnresolvedError:
-    """The error for a pair whose generalized eigenvalues rounding made ≤ 0: b is too small."""
+def unresolved(b: float, name1: str, name2: str, n: int, noise_weights: np.ndarray | None = None) -> UnresolvedError:
+    """The error for a pair whose generalized eigenvalues rounding made ≤ 0: the readout noise is
+    too small, through b or, where the noise is a/w, through large noise weights w."""
+    if noise_weights is not None and noise_weights.max() > 1:
+        return UnresolvedError(
+            f"the readout noise of {name1} vs {name2} is below what double precision resolves: with b = {b:g} and "
+            f"noise weights up to {noise_weights.max():.3g}, stimulus noise a/w goes down to "
+            f"{noise_fraction(n, b) / noise_weights.max():.3g}. The weights' overall scale acts as 1/b: rescale "
+            "them (e.g. to mean 1) and set b for the noise level")
     return UnresolvedError(
         f"b = {b:g} is below what double precision resolves for {name1} vs {name2}: "
         f"as b -> 0 their generalized eigenvalues spread beyond it, and rounding made some <= 0 "
@@ -142,17 +145,31 @@ def resolvable_b(n: int) -> float:
     return a / (n * (1 - a))
 
 
+def identical(prior1: Prior, prior2: Prior) -> bool:
+    """Whether two priors are one distribution by construction: the same kernel data (or factor),
+    scale, noise and weights. Their λ are all exactly 1, which an eigensolver returns only to
+    rounding (1 ± nε), so that a representation would be at 1e-15, not 0, from itself."""
+    rep1, rep2 = prior1.representation, prior2.representation
+    if (prior1.scale, prior1.noise, prior1.ridge, prior1.centered) != (
+            prior2.scale, prior2.noise, prior2.ridge, prior2.centered):
+        return False
+    if rep1 is rep2:
+        return True
+    if rep1.factor is not None and rep2.factor is not None:
+        return np.array_equal(rep1.factor, rep2.factor)
+    return rep1.factor is None and rep2.factor is None and np.array_equal(rep1.kernel, rep2.kernel)
+
+
 def generalized_eigenvalues(prior1: Prior, prior2: Prior) -> np.ndarray:
     """λ of Σ₂ v = λ Σ₁ v. On the low-rank path only the eigenvalues on span([F₁, F₂]) are
-    returned: the n − r others are exactly 1.
+    returned: the n − r others are exactly 1; for :func:`identical` priors, none.
 
     Raises :class:`UnresolvedError` when b is so small that rounding makes some λ ≤ 0: as
     a = n b/(1 + n b) → 0, directions in one kernel's span and not the other's get λ ~ a and
     1/a, a spread beyond what the eigensolver resolves (the limit of TV and JSD is then 1)."""
     rep1, rep2 = prior1.representation, prior2.representation
-    if prior1.b == 0:  # Σ = c·K: each Cholesky raises a clear error when its kernel is singular
-        for prior in (prior1, prior2):
-            prior.cholesky
+    if identical(prior1, prior2):
+        return np.empty(0)
     try:
         if uses_low_rank(prior1, prior2):
             if rep1.factor.shape[1] >= rep2.factor.shape[1]:
@@ -166,7 +183,7 @@ def generalized_eigenvalues(prior1: Prior, prior2: Prior) -> np.ndarray:
     except np.linalg.LinAlgError:
         lam = np.array([-1.0])  # Σ₁ not positive definite in floating point: the same failure
     if not (np.isfinite(lam) & (lam > 0)).all():
-        raise unresolved(prior1.b, rep1.name, rep2.name, rep1.n)
+        raise unresolved(prior1.b, rep1.name, rep2.name, rep1.n, prior1.noise_weights)
     return lam
 
 

@@ -36,12 +36,31 @@ def _check_center(center: str) -> None:
         raise ValueError(f"center={center!r} is not one of {CENTERINGS}")
 
 
+def refuse_labelled(X, name: str = "X") -> None:
+    """Refuse a labelled array (xarray): the core compares stimuli by row position, and two
+    assemblies need not list their stimuli in the same order. Every way into the core (activations,
+    kernels, the torch versions) goes through this check, so none compares assemblies by position.
+
+    Raises
+    ------
+    ValueError
+        Saying how to align labelled data by stimulus id.
+    """
+    if hasattr(X, "dims") and hasattr(X, "coords"):  # xarray, without importing it
+        raise ValueError(
+            f"{name}: a labelled array (xarray) was given, but the core compares stimuli by row position, and two "
+            "assemblies need not list their stimuli in the same order. Align them by stimulus id first "
+            "(bayesrep_plugin.assemblies.responses_from_assembly and align, as the Brain-Score metrics and "
+            "`bayesrep compare` do), or pass plain arrays (.values) whose rows you have put in the same order")
+
+
 def as_matrix(X, name: str = "X") -> np.ndarray:
     """View activations of shape (n stimuli, ...) as an (n, d) matrix without copying.
 
-    Memory-mapped arrays stay memory-mapped. Raises ``ValueError`` for fewer than 2 stimuli,
-    no features, or a non-numeric dtype.
+    Memory-mapped arrays stay memory-mapped. Raises ``ValueError`` for a labelled array
+    (:func:`refuse_labelled`), fewer than 2 stimuli, no features, or a non-numeric dtype.
     """
+    refuse_labelled(X, name)
     X = np.asarray(X) if not isinstance(X, np.ndarray) else X
     if X.ndim < 2:
         raise ValueError(f"{name}: activations need shape (n_stimuli, n_features, ...); got shape {X.shape}")
@@ -203,8 +222,10 @@ def check_kernel(K, name: str = "K") -> np.ndarray:
 
     Symmetry is checked to 1e-8 relative to the largest entry; positive semi-definiteness by a
     Cholesky factorisation of K + 1e-10·(tr K / n)·I, which fails when an eigenvalue is clearly
-    negative. The returned kernel is exactly symmetric, float64.
+    negative. The returned kernel is exactly symmetric, float64. A labelled array is refused
+    (:func:`refuse_labelled`).
     """
+    refuse_labelled(K, name)
     K = np.asarray(K, dtype=np.float64)
     if K.ndim != 2 or K.shape[0] != K.shape[1]:
         raise ValueError(f"{name}: a kernel must be a square matrix; got shape {K.shape}")

@@ -25,6 +25,7 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike
 
+from .evidence import constant_neuroids
 from .exact import Spectrum
 from .gaussian import UnresolvedError
 from .measures import get_measure
@@ -63,10 +64,10 @@ def standardize(y: ArrayLike, name: str = "responses") -> np.ndarray:
     if not np.isfinite(y).all():
         row, col = np.argwhere(~np.isfinite(y))[0]
         raise ValueError(f"{name}: non-finite value {y[row, col]} at observed stimulus {row}, neuroid {col}")
-    sd = y.std(axis=0)
-    if (sd == 0).any():
-        raise ValueError(f"{name}: neuroid {int(np.argmin(sd))} has the same response to every observed stimulus")
-    return (y - y.mean(axis=0)) / sd
+    constant = np.flatnonzero(constant_neuroids(y))
+    if constant.size:  # the one rule of the posterior over models: the same response, to rounding
+        raise ValueError(f"{name}: neuroid {constant[0]} has the same response to every observed stimulus (drop it)")
+    return (y - y.mean(axis=0)) / y.std(axis=0)
 
 
 class Conditioned:
@@ -147,10 +148,10 @@ class PosteriorPair:
 
 
 class _SpectrumOnly:
-    """What a spectrum measure reads from a pair: its spectrum."""
+    """What a spectrum measure reads from a pair: its spectrum, and the number of stimuli compared."""
 
-    def __init__(self, spectrum: Spectrum):
-        self.spectrum = spectrum
+    def __init__(self, spectrum: Spectrum, n: int):
+        self.spectrum, self.n = spectrum, n
 
 
 def posterior_distance(rep1: Representation, rep2: Representation, responses: ArrayLike, observed: ArrayLike,
@@ -182,6 +183,6 @@ def posterior_distance(rep1: Representation, rep2: Representation, responses: Ar
                          f"use one of {', '.join(POSTERIOR_MEASURES)}")
     m = get_measure(measure)
     pair = PosteriorPair(rep1, rep2, observed, b)
-    return np.array([float(m(_SpectrumOnly(spectrum))) for spectrum in pair.spectra(responses)])
+    return np.array([float(m(_SpectrumOnly(spectrum, pair.rest.size))) for spectrum in pair.spectra(responses)])
 
 

@@ -50,7 +50,8 @@ import scipy.linalg
 
 from numpy.typing import ArrayLike
 
-from .kernels import Centering, as_matrix, center_kernel, check_kernel, feature_factor, linear_kernel
+from .kernels import (Centering, as_matrix, center_kernel, check_kernel, feature_factor, linear_kernel,
+                      refuse_labelled)
 
 DEFAULT_B = 0.01
 #: The noise-to-signal ratio a side is raised to, as a multiple of the other side's (module docstring).
@@ -147,6 +148,8 @@ class Representation:
 
     def __init__(self, kernel: ArrayLike | None = None, *, factor: ArrayLike | None = None, name: str = "X",
                  noise: ArrayLike | None = None):
+        for given in (kernel, factor):
+            refuse_labelled(given, name)
         # Copies, so that no array the caller still holds can change what was computed from it.
         self._init(None if kernel is None else np.array(kernel, dtype=np.float64),
                    None if factor is None else np.array(factor, dtype=np.float64), name, noise)
@@ -498,6 +501,11 @@ class Prior:
     centered : bool
         P = H (the added noise has no component along the constant) instead of I.
 
+    Raises
+    ------
+    UnresolvedError
+        For b = 0 with a singular kernel (Σ = c·K has no Cholesky factor), when built.
+
     Notes
     -----
     With weights, Σ is congruent to c·K̃ + a·I with K̃ = W^½ K W^½ (W = diag w): every measure
@@ -521,6 +529,11 @@ class Prior:
         self.ridge = self.scale * added_noise                          # c·ν: the added noise's variance along P
         self.representation = (representation if self.noise_weights is None
                                else representation.rows_scaled(np.sqrt(self.noise_weights)))
+        if self.b == 0:  # Σ = c·(K + ν·P): refused when the prior is built, not deep inside a measure
+            thin = representation.factor is not None and representation.factor.shape[1] < representation.n
+            if thin and not self.added_noise:  # rank K ≤ d < n, known without forming the n × n covariance
+                raise singular_prior(representation.name)
+            self.cholesky
 
     def __repr__(self) -> str:
         options = ("" if self.normalize else ", normalize=False") + (
@@ -554,7 +567,7 @@ class Prior:
     @cached_property
     def cholesky(self) -> np.ndarray:
         """Lower Cholesky factor of Σ, in Fortran order for the BLAS of the Monte Carlo estimator
-        (raises ValueError when Σ is singular, i.e. b = 0 with a singular kernel)."""
+        (raises :class:`UnresolvedError` when Σ is singular, i.e. b = 0 with a singular kernel)."""
         try:
             L = scipy.linalg.cholesky(self.covariance, lower=True, check_finite=False)
         except np.linalg.LinAlgError:
@@ -562,9 +575,14 @@ class Prior:
         return _read_only(L)
 
 
-def singular_prior(name: str) -> ValueError:
+class UnresolvedError(ValueError):
+    """b is too small for this comparison: 0 with a singular kernel, or below what double precision
+    resolves for the pair's generalized eigenvalues."""
+
+
+def singular_prior(name: str) -> UnresolvedError:
     """The error for b = 0 with a singular kernel, whose prior covariance has no Cholesky factor."""
-    return ValueError(f"{name}: the prior covariance is singular; b = 0 needs a nonsingular kernel (use b > 0)")
+    return UnresolvedError(f"{name}: the prior covariance is singular; b = 0 needs a nonsingular kernel (use b > 0)")
 
 
 def check_noise(noise: ArrayLike | None, n: int, name: str) -> np.ndarray | None:

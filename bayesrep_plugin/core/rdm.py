@@ -31,7 +31,8 @@ distance only fixes the patterns up to a translation, so the readout sees each u
 relative to its mean over the stimuli, never the mean. When D is not a squared Euclidean distance
 (noise, or a squared RDM passed as ``"euclidean"`` and so squared twice) −½ H D H has negative
 eigenvalues; they are set to 0 (the nearest PSD kernel in Frobenius norm), with a warning saying how
-much of the trace that lost. The converse mistake cannot be caught: the square root of a squared
+much of the trace that lost when they are beyond what the RDM's own precision explains (float32
+entries are off by 6e-8 of themselves, which moves K's eigenvalues by up to n·2ε·max D). The converse mistake cannot be caught: the square root of a squared
 Euclidean RDM is again a squared Euclidean RDM (Schoenberg 1938), so a Euclidean RDM passed as
 squared gives a valid kernel, of other patterns: say the kind right.
 rsatoolbox's ``method="euclidean"`` RDMs are already squared distances divided by the number of
@@ -161,6 +162,8 @@ def kernel_from_rdm(D: ArrayLike, kind: RdmKind, name: str = "RDM") -> np.ndarra
     """
     if kind not in RDM_KINDS:
         raise ValueError(f"{name}: kind={kind!r} is not one of {RDM_KINDS}")
+    given = np.asarray(D)
+    precision = np.finfo(given.dtype if np.issubdtype(given.dtype, np.floating) else np.float64).eps
     D = check_rdm(D, name)
     if kind == "correlation":
         if D.max() > 2 * (1 + RDM_TOLERANCE):
@@ -168,18 +171,24 @@ def kernel_from_rdm(D: ArrayLike, kind: RdmKind, name: str = "RDM") -> np.ndarra
             raise ValueError(f"{name}: a correlation distance 1 − r lies in [0, 2]; D[{i}, {j}] = {D[i, j]:.6g}. "
                              "Is it a Euclidean RDM?")
         K = 1.0 - D
+        stored = D
     else:
-        K = -0.5 * center_kernel(D * D if kind == "euclidean" else D)
-    return _clip_negative_eigenvalues(K, name)
+        stored = D * D if kind == "euclidean" else D
+        K = -0.5 * center_kernel(stored)
+    # Each stored entry is off by up to ε·|entry| (2ε once squared), and so K by at most that matrix's
+    # spectral norm, ≤ n·2ε·max|entry|: negative eigenvalues within it are the RDM's own rounding.
+    rounding = len(D) * 2 * precision * np.abs(stored).max()
+    return _clip_negative_eigenvalues(K, name, rounding)
 
 
-def _clip_negative_eigenvalues(K: np.ndarray, name: str) -> np.ndarray:
+def _clip_negative_eigenvalues(K: np.ndarray, name: str, rounding: float) -> np.ndarray:
     """Symmetric K with its negative eigenvalues set to 0: the PSD matrix nearest in Frobenius norm
     (as :func:`bayesrep_plugin.assemblies.kernels.nearest_psd`, but saying what it removed).
 
-    Eigenvalues above −1e-10 × the largest are rounding and leave K as it is (exactly); larger
-    negative ones are clipped with a warning that says which share of the trace that removed
-    (Σ|λ₋| / Σ λ₊).
+    Eigenvalues above −1e-10 × the largest are rounding of the computation and leave K as it is
+    (exactly); larger negative ones are clipped, with a warning that says which share of the trace
+    that removed (Σ|λ₋| / Σ λ₊) when the most negative one is beyond ``rounding``, the bound of what
+    the RDM's own precision (e.g. float32) can explain.
     """
     K = (K + K.T) / 2
     w, V = scipy.linalg.eigh(K, driver="evr")
@@ -188,10 +197,11 @@ def _clip_negative_eigenvalues(K: np.ndarray, name: str) -> np.ndarray:
     if w[0] >= -ROUNDING * w[-1]:
         return K
     negative = w < 0
-    lost = -w[negative].sum() / w[~negative].sum()
-    warnings.warn(f"{name}: {int(negative.sum())} negative eigenvalues (down to {w[0]:.3g}; largest {w[-1]:.3g}) "
-                  f"set to 0, {lost:.2%} of the trace: the dissimilarities are not exactly of the stated kind "
-                  "(or are noisy)", stacklevel=2)
+    if -w[0] > rounding:
+        lost = -w[negative].sum() / w[~negative].sum()
+        warnings.warn(f"{name}: {int(negative.sum())} negative eigenvalues (down to {w[0]:.3g}; largest {w[-1]:.3g}) "
+                      f"set to 0, {100 * lost:.2g}% of the trace: the dissimilarities are not exactly of the stated "
+                      "kind (or are noisy)", stacklevel=3)
     return (V[:, ~negative] * w[~negative]) @ V[:, ~negative].T
 
 

@@ -30,7 +30,7 @@ import torch
 
 from . import exact
 from .gaussian import unresolved
-from .kernels import CENTERINGS
+from .kernels import CENTERINGS, refuse_labelled
 from .montecarlo import DEFAULT_SAMPLES
 from .prior import DEFAULT_B, check_b, noise_fraction, singular_prior
 
@@ -157,10 +157,12 @@ def _bures(S1: torch.Tensor, S2: torch.Tensor) -> torch.Tensor:
     cross = torch.linalg.eigvalsh(L1.mT @ S2 @ L1)
     traces = torch.diagonal(S1, dim1=-2, dim2=-1).sum(-1) + torch.diagonal(S2, dim1=-2, dim2=-1).sum(-1)
     w2 = traces - 2 * torch.sqrt(cross.clamp_min(torch.finfo(cross.dtype).tiny)).sum(-1)
-    return torch.sqrt(w2.clamp_min(0) / S1.shape[-1])
+    w2 = torch.where(w2 <= 64 * torch.finfo(w2.dtype).eps * traces, 0 * w2, w2)  # rounding level is zero, as in numpy
+    return torch.sqrt(w2 / S1.shape[-1])
 
 
 def _as_tensor(X, device, dtype) -> torch.Tensor:
+    refuse_labelled(X)
     X = X if isinstance(X, torch.Tensor) else torch.from_numpy(np.array(X))  # a copy: the core's arrays are read-only
     return X.to(device=device if device is not None else X.device, dtype=dtype or X.dtype)
 
@@ -248,7 +250,10 @@ def measures_from_kernels(K1, K2, measures: Sequence[str], *, b: float = DEFAULT
             if torch.linalg.cholesky_ex(S).info.item() != 0:
                 raise singular_prior(name)
     try:
-        lam = generalized_eigenvalues(S1, S2) if set(measures) - {"bures"} else None
+        if torch.equal(S1, S2):  # one distribution: every λ is exactly 1 (as gaussian.identical)
+            lam = torch.ones(1, dtype=S1.dtype, device=S1.device)
+        else:
+            lam = generalized_eigenvalues(S1, S2) if set(measures) - {"bures"} else None
     except torch.linalg.LinAlgError:  # Σ₁ not positive definite in floating point
         lam = torch.tensor([-1.0])
     if lam is not None and not (torch.isfinite(lam) & (lam > 0)).all():

@@ -3,7 +3,8 @@
 A file ``<cache>/model-assemblies/<model>.<key>.nc`` is reused when its key matches: the key is a
 SHA-256 of the model's fingerprint (its weights file's SHA-256, or the package version and
 weights for EfficientNet), of the images (stimulus ids, shape and pixel bytes) and of
-:data:`~bayesrep_plugin.models.extract.CODE_VERSION`; a changed input gives another key, so it is
+:data:`~bayesrep_plugin.models.extract.CODE_VERSION`, the source of this package's code; a changed
+input or code gives another key, so it is
 recomputed. A cached file that cannot be read, or does not hold what its name promises, is
 reported with a :class:`CacheWarning` naming it and recomputed. Files are written atomically (a
 reader or an interrupted run never sees half a file). An interrupted computation leaves its
@@ -24,7 +25,8 @@ from typing import Callable
 import numpy as np
 import xarray as xr
 
-from bayesrep_plugin.datasets.location import CacheWarning, cache_dir
+from bayesrep_plugin.assemblies.responses import canonical_stimulus_ids
+from bayesrep_plugin.datasets.location import CacheWarning, cache_dir, cache_file
 from bayesrep_plugin.reports.atomic import replacing
 
 from .extract import CODE_VERSION, check_images, layer_factors, model_assembly
@@ -103,17 +105,19 @@ def cached_assembly(name: str, fingerprint: str, load_source: Callable[[], objec
     ------
     ValueError
         For images that are not uint8 RGB, or stimulus ids not one distinct id per image.
+    CacheError
+        When a folder stands where the file belongs (checked before the model runs).
     """
     images = check_images(images)
-    stimulus_ids = np.asarray(stimulus_ids).astype(str)
+    stimulus_ids = canonical_stimulus_ids(stimulus_ids, name)
     if len(stimulus_ids) != len(images) or len(set(stimulus_ids)) != len(stimulus_ids):
         raise ValueError(f"{name}: need one distinct stimulus id per image; got {len(set(stimulus_ids))} distinct "
                          f"ids for {len(images)} images")
     folder = Path(folder) if folder is not None else cache_dir(CACHE_FOLDER)
-    folder.mkdir(parents=True, exist_ok=True)
     image_digest = images_hash(stimulus_ids, images)
     key = hashlib.sha256(f"{fingerprint}\n{image_digest}\n{CODE_VERSION}".encode()).hexdigest()
-    path = folder / f"{name}.{key[:16]}.nc"
+    path = cache_file(folder / f"{name}.{key[:16]}.nc")
+    folder.mkdir(parents=True, exist_ok=True)
     if path.exists():
         problem = _problem(path, key, stimulus_ids)
         if problem is None:

@@ -53,12 +53,14 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
+from bayesrep_plugin.assemblies.responses import canonical_stimulus_ids
 from bayesrep_plugin.core.kernels import feature_factor, kernel_factor, linear_kernel
-from bayesrep_plugin.datasets.location import CacheWarning
+from bayesrep_plugin.datasets.location import CacheWarning, code_digest
 from bayesrep_plugin.reports.atomic import write_text
 
-#: Written into every assembly and part of every cache key: change it when the stored numbers change.
-CODE_VERSION = "models-1"
+#: Written into every assembly and part of every cache key: the source of the code that computes the
+#: stored activations (this package: sources, batches, resizing, the assembly's layout).
+CODE_VERSION = code_digest("bayesrep_plugin.models")
 
 
 def resize(images: np.ndarray, size: int) -> np.ndarray:
@@ -270,7 +272,7 @@ def model_assembly(name: str, stimulus_ids, factors: list[LayerFactor], attrs: d
     ``features_<layer>`` say whether the columns are activations or principal components and of
     how many activations (with the layer's shape).
     """
-    stimulus_ids = np.asarray(stimulus_ids).astype(str)
+    stimulus_ids = canonical_stimulus_ids(stimulus_ids, name)
     for factor in factors:
         if len(factor.values) != len(stimulus_ids):
             raise ValueError(f"{name}: layer {factor.layer} has {len(factor.values)} rows for "

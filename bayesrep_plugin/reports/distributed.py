@@ -18,11 +18,19 @@ Workers run one thread each and BLAS one thread inside each (:data:`WORKER_ENVIR
 local cluster's worker processes, and :func:`single_blas_thread` inside every task for
 any cluster): a pair is many small eigenproblems, on which more BLAS threads only compete with
 the other workers (see :mod:`bayesrep_plugin.assemblies.bootstrap`).
+
+Ctrl-C: a terminal sends SIGINT to every process of the run, the local cluster's workers too.
+They ignore it once started (:func:`dask_setup`, their preload): the run's own process is
+interrupted, says so once, and closes the cluster, whose shutdown is then not logged. A Ctrl-C
+during the cluster's start (a second or two) is held until it is up (:func:`_interrupt_deferred`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
+import threading
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Mapping
@@ -99,11 +107,30 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         raise InputError("a Dask cluster was asked for, but dask.distributed is not installed: "
                          "pip install 'bayesrep-plugin[distributed]'") from None
     if scheduler in (None, "local"):
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}):  # read as the workers start
-            cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-        with cluster, Client(cluster) as client:
-            yield client
+        # After Ctrl-C the cluster's closing (workers killed mid-task, connections cut) is expected: Dask's and
+        # tornado's log of it would bury the run's one-line report of the interrupt, so it is not logged.
+        try:
+            with _interrupt_deferred() as interrupted, \
+                    dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}):  # read as they start
+                try:
+                    cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1,
+                                           processes=True, preload=[__name__],
+                                           dashboard_address=":0")  # any free port: never "8787 is already in use"
+                except Exception:
+                    if interrupted():  # Ctrl-C reached the workers before their preload: that is why
+                        logging.disable(logging.CRITICAL)
+                        raise KeyboardInterrupt from None
+                    raise
+            with cluster, Client(cluster) as client:
+                try:
+                    if interrupted():  # a Ctrl-C during the start lands here, where the cluster closes in order
+                        raise KeyboardInterrupt
+                    yield client
+                except KeyboardInterrupt:
+                    logging.disable(logging.CRITICAL)
+                    raise
+        finally:
+            logging.disable(logging.NOTSET)
         return
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
@@ -111,6 +138,30 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         raise InputError(f"no Dask scheduler at {scheduler!r} ({SCHEDULER_VARIABLE} or --scheduler): {error}") from None
     with client:
         yield client
+
+
+@contextmanager
+def _interrupt_deferred() -> Iterator[Callable[[], bool]]:
+    """SIGINT recorded, not raised, while the block runs (Dask's start, cut short, left it half made:
+    "Nanny failed to start"); yields whether one came. Only where Python raises it (the main thread,
+    a Python handler installed): an ignored SIGINT stays ignored."""
+    received = []
+    if threading.current_thread() is not threading.main_thread() or not callable(signal.getsignal(signal.SIGINT)):
+        yield lambda: False
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield lambda: bool(received)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def dask_setup(worker) -> None:
+    """A local worker's preload (also of a worker restarted later): SIGINT ignored, the run's own
+    process handles it; and only errors logged, not the warnings of tasks cancelled when an
+    interrupted run closes the cluster."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.getLogger("distributed.worker").setLevel(logging.ERROR)
 
 
 #: The work of a task: (first, second, *further arguments) → result.

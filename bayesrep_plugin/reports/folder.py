@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import warnings
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from typing import Iterator, Literal
+
+from bayesrep_plugin.datasets.location import check_writable
 
 from .atomic import write_text
 from .inputs import InputError
@@ -34,17 +35,43 @@ MANIFEST_FILE = ".bayesrep-files.json"
 _held: set[Path] = set()  # the folders whose lock this process holds
 
 
-def check_output(output: Path) -> Path:
-    """The report folder, created if needed; an InputError (not a traceback) when it cannot be."""
+def check_output(output: Path, kind: Literal["folder", "file"] = "folder") -> Path:
+    """An output path, checked before anything is computed: a report folder (created if absent) or
+    a file to be written later. Either way its parent folder must exist (a mistyped path is not
+    turned into a chain of new folders) and a file must be creatable where it will be written.
+
+    Parameters
+    ----------
+    output : pathlib.Path
+    kind : {"folder", "file"}
+
+    Returns
+    -------
+    pathlib.Path
+        ``output``; a folder is created.
+
+    Raises
+    ------
+    InputError
+        One line naming the path and what is wrong: a file where a folder is wanted or the
+        reverse, a parent that is missing or a file, a folder that cannot be created or written.
+    """
     output = Path(output)
-    if output.exists() and not output.is_dir():
+    if kind == "folder" and output.exists() and not output.is_dir():
         raise InputError(f"{output}: the output must be a folder, and this is a file")
+    if kind == "file" and output.is_dir():
+        raise InputError(f"{output}: the output must be a file, and this is a folder")
+    parent = output.absolute().parent
+    if parent.exists() and not parent.is_dir():
+        raise InputError(f"{output}: {parent} is a file, not a folder")
+    if not parent.exists():
+        raise InputError(f"{output}: the folder {parent} does not exist (create it first)")
+    folder = output if kind == "folder" else parent
     try:
-        output.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
+        check_writable(folder)
     except OSError as error:
-        raise InputError(f"{output}: cannot create the output folder ({error.strerror})") from None
-    if not os.access(output, os.W_OK):
-        raise InputError(f"{output}: the output folder is not writable")
+        raise InputError(f"{output}: cannot write in {folder} ({error.strerror})") from None
     return output
 
 

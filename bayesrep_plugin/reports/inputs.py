@@ -86,10 +86,26 @@ def _read_netcdf(path: Path) -> xr.DataArray:
         raise InputError(f"{path}: not a readable netCDF file") from None
 
 
-def _read_lines(path: Path, purpose: str) -> np.ndarray:
+def read_text(path: Path, purpose: str) -> str:
+    """A text file given by the user (a stimulus-id list, a config), decoded as UTF-8 with or
+    without a byte-order mark.
+
+    Raises
+    ------
+    InputError
+        When the file is absent or not UTF-8 (e.g. Latin-1), naming it and the first bad byte.
+    """
     if not path.is_file():
         raise InputError(f"{path}: file not found ({purpose})")
-    return np.array([line.strip() for line in path.read_text("utf-8").splitlines() if line.strip()])
+    try:
+        return path.read_text("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not UTF-8 text (byte {error.object[error.start]:#04x} at position {error.start}); "
+                         f"save the {purpose} as UTF-8") from None
+
+
+def _read_lines(path: Path, purpose: str) -> np.ndarray:
+    return np.array([line.strip() for line in read_text(path, purpose).splitlines() if line.strip()])
 
 
 def _array_assembly(values: np.ndarray, ids: np.ndarray, repetition: np.ndarray | None, where: Path) -> xr.DataArray:
@@ -97,10 +113,10 @@ def _array_assembly(values: np.ndarray, ids: np.ndarray, repetition: np.ndarray 
     if values.ndim < 2:
         raise InputError(f"{where}: activations must have a stimulus axis and at least one feature axis; "
                          f"shape is {values.shape}")
-    values = values.reshape(len(values), -1)
+    values = values.reshape(len(values), int(np.prod(values.shape[1:])))  # -1 fails on 0 rows
     if len(ids) != len(values):
         raise InputError(f"{where}: {len(values)} rows of activations but {len(ids)} stimulus ids")
-    coords = {"stimulus_id": ("presentation", ids.astype(str)), "neuroid_id": ("neuroid", np.arange(values.shape[1]))}
+    coords = {"stimulus_id": ("presentation", ids), "neuroid_id": ("neuroid", np.arange(values.shape[1]))}
     if repetition is not None:
         if len(repetition) != len(values):
             raise InputError(f"{where}: {len(values)} rows of activations but {len(repetition)} repetition labels")
@@ -120,7 +136,7 @@ def _matrix_array(archive: dict[str, np.ndarray], path: Path) -> xr.DataArray:
         raise InputError(f"{path}: an 'rdm' needs 'rdm_kind' (correlation, squared_euclidean or euclidean)")
     else:
         values, kind = archive["rdm"], str(archive["rdm_kind"])
-    ids = archive["stimulus_id"].astype(str)
+    ids = archive["stimulus_id"]
     dims = (ROW_DIM, COLUMN_DIM) if values.ndim == 2 else (PART_DIM, ROW_DIM, COLUMN_DIM)
     if values.ndim not in (2, 3) or values.shape[-2:] != (len(ids), len(ids)):
         raise InputError(f"{path}: the matrix has shape {values.shape}; expected (n, n) or (2, n, n) "
@@ -172,12 +188,11 @@ def _select(assembly: xr.DataArray, select: dict[str, str], where: Path) -> xr.D
 
 
 def _stimulus_key(assembly: xr.DataArray, source: Source) -> str:
-    if source.stimulus_key:
-        return source.stimulus_key
-    for key in STIMULUS_KEYS:
+    keys = [source.stimulus_key] if source.stimulus_key else STIMULUS_KEYS
+    for key in keys:
         if key in assembly.coords:
             return key
-    raise InputError(f"{source.path}: no stimulus coordinate (looked for {', '.join(STIMULUS_KEYS)}; "
+    raise InputError(f"{source.path}: no stimulus coordinate (looked for {', '.join(keys)}; "
                      f"coordinates: {sorted(map(str, assembly.coords))})")
 
 

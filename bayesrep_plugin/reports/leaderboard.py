@@ -48,9 +48,9 @@ from bayesrep_plugin.core.evidence import readout_spectrum
 from . import figures
 from .atomic import write_text
 from .folder import Manifest, report_folder
-from .inputs import InputError, Source, align_all, load_input
+from .inputs import InputError, Source, align_all, load_input, read_text
 from .settings import Settings
-from .pairs import Entry, PairCache, PairMatrix, pair_matrices, summarize
+from .pairs import Entry, PairCache, PairMatrix, pair_matrices
 from .references import reference_rows
 from .settings import AUTO
 from .tables import FigureFile, Table, to_csv, to_html, to_markdown
@@ -79,7 +79,7 @@ class LeaderboardConfig:
 # ---------------------------------------------------------------- config files
 
 _SETTING_KEYS = ("measures", "b", "center", "method", "n_bootstrap", "bootstrap_scheme", "seed", "max_stimuli",
-                 "response_kernel")  # the Settings fields, under their own names
+                 "response_kernel", "measure_options")  # the Settings fields, under their own names
 _TOP_KEYS = {"title", "output", "models", "neural", "notes", *_SETTING_KEYS}
 _RENAMED = {"bootstrap": "n_bootstrap", "scheme": "bootstrap_scheme"}  # before version 0.2
 _SOURCE_KEYS = {"path", "name", "layers", "select", "stimulus_ids", "stimulus_key", "group"}
@@ -127,10 +127,9 @@ def _notes(notes, where: Path) -> list[str]:
 def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
     """Read and check a leaderboard YAML file; paths in it are relative to the file."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: config file not found")
+    text = read_text(path, "config file")
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark else ""
@@ -344,6 +343,9 @@ def _measure_all(entries: list[Entry], settings: Settings, b: float, output: Pat
     all); CKA and RSA (no resamples) when one of ours is chosen; on ``client``'s cluster when one is
     given, the exact readout measures on the torch ``device`` when one is given."""
     n = entries[0].representation.n
+    settings.check_stimuli(n)
+    for entry in entries:  # b = 0 with a singular kernel is refused now, before any pair
+        entry.representation.prior(b)
     resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.bootstrap_scheme, seed=settings.seed)
                  if settings.n_bootstrap else None)
     cache = PairCache(None if output is None else output / CACHE_FOLDER)
@@ -378,9 +380,9 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
             for j in range(m):
                 if i < j or (i != j and not get_measure(name).symmetric):
                     rows.append({"measure": name, "first": entries[i].label, "second": entries[j].label,
-                                 **matrix.summary(i, j)})
+                                 **matrix.summary([i], [j])})
     return Report("comparison", title, settings, b, choice, entries, entries[0].representation.n, matrices, classic,
-                  rows, [*_kernel_notes(inputs, settings), *_simulation_notes(inputs)])
+                  rows, [*_kernel_notes(inputs, settings), *_dropped_notes(inputs), *_simulation_notes(inputs)])
 
 
 def _recorded(data: Input) -> bool:
@@ -396,12 +398,6 @@ def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache
                 brains=[Brain(load_input(source), source.group) for source in config.neural],
                 settings=config.settings, title=config.title, notes=config.notes,
                 output=config.output if cache else None, progress=progress, client=client, device=device)
-
-
-def _mean_over(matrix: PairMatrix, rows: list[int], columns: list[int]) -> dict:
-    """Value and interval of the mean of ``matrix`` over the pairs rows × columns (the same resamples)."""
-    grid = np.ix_(rows, columns)
-    return summarize(matrix.values[grid].mean(), matrix.resampled[grid].mean(axis=(0, 1)))
 
 
 def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title: str = "bayesrep leaderboard",
@@ -465,10 +461,11 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
         own = reference_rows(data, entries[parts[d][0]].representation, measures, b=b, center=settings.center,
                              seed=settings.seed, recording=_recording(data, settings)) if len(parts[d]) == 1 else {}
         for name, matrix in matrices.items():
-            table = [{"representation": label, "kind": kind, **_mean_over(matrix, indices, parts[d])}
+            table = [{"representation": label, "kind": kind, **matrix.summary(indices, parts[d])}
                      for label, kind, indices in candidates]
             if references[d] is not None:
-                table.append({"representation": references[d], "kind": "brain", **matrix.summary(*parts[d])})
+                first, second = parts[d]
+                table.append({"representation": references[d], "kind": "brain", **matrix.summary([first], [second])})
             table += own.get(name, [])
             ceiling = next((row["value"] for row in table if row["kind"] == "reference"), math.nan)
             descending = get_measure(name).kind == "similarity"
@@ -487,7 +484,7 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
                                  ["dataset", "measure", "b", "model", "value", "rank"], sweep)} if sweep else {}
     return Report("leaderboard", title, settings, b, choice, entries, entries[0].representation.n, matrices, classic,
                   rows, [*notes, *unreferenced, *evidence_notes, *_kernel_notes(aligned, settings),
-                         *_simulation_notes(aligned)], extra_tables=extra, evidence=evidence)
+                         *_dropped_notes(aligned), *_simulation_notes(aligned)], extra_tables=extra, evidence=evidence)
 
 
 def _ceiled(measure: str, value: float, ceiling: float) -> float:
@@ -535,6 +532,13 @@ def _posterior_over_models(models: list[Entry], brain_data: list[Input], setting
     notes += [f"{dataset.dataset}: {len(dataset.constant_neuroids)} neuroid(s) with the same response to every "
               "stimulus left out of the posterior over models." for dataset in evidence if dataset.constant_neuroids]
     return evidence, notes
+
+
+def _dropped_notes(inputs: list) -> list[str]:
+    """A note per input that lost neuroids to NaN responses (the warning alone went only to stderr)."""
+    return [f"{data.name}: {len(data.dropped_neuroids)} neuroid(s) with NaN responses left out "
+            f"({', '.join(map(str, data.dropped_neuroids[:5]))}{', ...' if len(data.dropped_neuroids) > 5 else ''})."
+            for data in inputs if getattr(data, "dropped_neuroids", ())]
 
 
 def _simulation_notes(inputs: list) -> list[str]:

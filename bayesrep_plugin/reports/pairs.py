@@ -4,8 +4,8 @@ The unit of work is one pair under one measure: its value on all stimuli and on 
 of stimuli (the same resamples for every pair, so differences between pairs are paired). Each
 finished pair is written at once, atomically, to a cache folder as a small JSON file named by a
 hash of everything the result depends on (the two kernels, the measure, b, the method, the
-resamples and the version of the code that computes it,
-:func:`~bayesrep_plugin.brainscore.vendor.code_version`); an interrupted run therefore loses at
+resamples and the source of the code that computes it, :data:`PAIR_CODE`: all of the core, the
+torch versions among it, and this module); an interrupted run therefore loses at
 most the pair in progress, and a rerun computes only what is missing. Change the data, a setting
 or the code and the key changes with it. A cached file that cannot be read (emptied, cut short,
 edited) is reported by a :class:`~bayesrep_plugin.datasets.location.CacheWarning` naming it,
@@ -26,11 +26,10 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 from tqdm.auto import tqdm
 
-from bayesrep_plugin.assemblies.bootstrap import single_blas_thread
-from bayesrep_plugin.brainscore.vendor import code_version
+from bayesrep_plugin.assemblies.bootstrap import bootstrap_interval, single_blas_thread
 from bayesrep_plugin.core import compare_measures, get_measure
 from bayesrep_plugin.core.prior import Representation, matched_priors
-from bayesrep_plugin.datasets.location import CacheWarning
+from bayesrep_plugin.datasets.location import CacheWarning, cache_file, code_digest
 
 from .atomic import write_text
 from .distributed import measure_pairs
@@ -39,6 +38,9 @@ from .inputs import InputError
 if TYPE_CHECKING:
     from distributed import Client
 
+
+#: The code that computes a pair's values (numpy or torch), whose source keys the cache of pairs.
+PAIR_CODE = ("bayesrep_plugin.core", __name__)
 
 #: Resamples per task on a cluster. A resample of half the stimuli costs about a quarter of its
 #: pair on all stimuli, tens of milliseconds at n = 1,000, and a task costs Dask a few: parts of 8
@@ -79,11 +81,12 @@ class PairCache:
         self.directory = directory
 
     def _path(self, key: str) -> Path:
-        return self.directory / f"{key}.json"
+        return cache_file(self.directory / f"{key}.json")
 
     def get(self, key: str, n_resamples: int) -> PairValue | None:
         """The cached pair (with ``n_resamples`` resampled values), or None when absent or
-        unreadable (then warned about and deleted)."""
+        unreadable (then warned about and deleted); a :class:`~bayesrep_plugin.datasets.location.CacheError`
+        when a folder stands in its place, before anything is computed."""
         path = None if self.directory is None else self._path(key)
         if path is None or not path.is_file():
             return None
@@ -202,20 +205,14 @@ def pair_values(measures: dict[str, dict], table: np.ndarray) -> dict[str, PairV
     return {name: PairValue(float(table[0, k]), table[1:, k]) for k, name in enumerate(measures)}
 
 
-def summarize(value: float, resampled: np.ndarray) -> dict:
-    """The value on all stimuli, its bootstrap SD, and a 95% interval re-centred on the value.
-
-    The interval is the 2.5–97.5 percentiles of the resampled values shifted by
-    mean(resampled) − value, the convention of the Brain-Score metric's ``interval`` attribute:
-    resamples of half the stimuli (the default scheme) estimate the spread well, but readout
-    distances depend on the number of stimuli, so the resamples' own location is biased.
-    """
+def summarize(value: float, resampled: np.ndarray, value_range: tuple[float, float]) -> dict:
+    """The value on all stimuli, its bootstrap SD, and a 95% interval re-centred on the value and
+    inside the measure's ``value_range`` (:func:`~bayesrep_plugin.assemblies.bootstrap.bootstrap_interval`,
+    the Brain-Score metric's ``interval``)."""
     if resampled.size < 2 or np.isnan(resampled).any():  # no resamples for this pair
         return {"value": float(value), "ci_low": math.nan, "ci_high": math.nan, "bootstrap_sd": math.nan}
-    shift = float(resampled.mean()) - float(value)
-    low, high = np.percentile(resampled, [2.5, 97.5]) - shift
-    return {"value": float(value), "ci_low": float(low), "ci_high": float(high),
-            "bootstrap_sd": float(np.std(resampled, ddof=1))}
+    low, high = bootstrap_interval(value, resampled, value_range)
+    return {"value": float(value), "ci_low": low, "ci_high": high, "bootstrap_sd": float(np.std(resampled, ddof=1))}
 
 
 def measure_on_cluster(client: Client, representations: list[Representation],
@@ -251,9 +248,12 @@ class PairMatrix:
     values: np.ndarray
     resampled: np.ndarray
 
-    def summary(self, i: int, j: int) -> dict:
-        """Value, interval and bootstrap SD of pair (i, j)."""
-        return summarize(self.values[i, j], self.resampled[i, j])
+    def summary(self, rows: list[int], columns: list[int]) -> dict:
+        """Value, interval and bootstrap SD of the mean over the pairs ``rows`` × ``columns`` (the
+        same resamples for all; one row and one column: that pair's)."""
+        grid = np.ix_(rows, columns)
+        return summarize(self.values[grid].mean(), self.resampled[grid].mean(axis=(0, 1)),
+                         get_measure(self.measure).value_range)
 
 
 def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, resamples: np.ndarray | None = None,
@@ -279,7 +279,7 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
     specs = {name: get_measure(name) for name in measures}
     values = {name: np.full((count, count), spec.identity_value) for name, spec in specs.items()}
     resampled = {name: np.full((count, count, len(resamples)), spec.identity_value) for name, spec in specs.items()}
-    version = code_version()
+    version = code_digest(*PAIR_CODE)
     work = {}
     for i, j in ((i, j) for i in range(count) for j in range(count) if i != j):
         names = [name for name, spec in specs.items() if i < j or not spec.symmetric]

@@ -6,9 +6,10 @@ plotting or Brain-Score.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bayesrep_plugin.assemblies.bootstrap import SCHEMES
+from bayesrep_plugin.assemblies.bootstrap import SCHEMES, resample_size
+from bayesrep_plugin.assemblies.responses import AssemblyError
 from bayesrep_plugin.core import MEASURES, get_measure
 from bayesrep_plugin.core.kernels import CENTERINGS
 from bayesrep_plugin.core.measures import METHODS
@@ -34,7 +35,9 @@ def _whole(value) -> bool:
 @dataclass(frozen=True)
 class Settings:
     """How to measure: which measures, the readout's b, the centring, the method, the resampling of
-    stimuli, and how responses become kernels (:data:`RESPONSE_KERNELS`)."""
+    stimuli, how responses become kernels (:data:`RESPONSE_KERNELS`), and the measures' own options
+    (``measure_options``: measure → {option: value}, e.g. ``{"knn_jaccard": {"k": 5}}``), each
+    checked by the measure when the settings are made."""
 
     measures: tuple[str, ...] = ("tv", "js")
     b: float | str = AUTO
@@ -45,6 +48,7 @@ class Settings:
     seed: int = 0
     max_stimuli: int | None = None
     response_kernel: str = "linear"
+    measure_options: dict[str, dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.measures:
@@ -77,10 +81,52 @@ class Settings:
                              f"{', '.join(RESPONSE_KERNELS)}")
         if self.max_stimuli is not None and not (_whole(self.max_stimuli) and self.max_stimuli >= 10):
             raise InputError(f"max_stimuli must be a whole number of at least 10; got {self.max_stimuli!r}")
+        self._check_measure_options()
+
+    def _check_measure_options(self) -> None:
+        if not isinstance(self.measure_options, dict) or not all(
+                isinstance(options, dict) for options in self.measure_options.values()):
+            raise InputError(f"measure_options must map measures to their options, e.g. {{knn_jaccard: {{k: 5}}}}; "
+                             f"got {self.measure_options!r}")
+        for name, options in self.measure_options.items():
+            if name not in self.measures:
+                raise InputError(f"measure_options names {name!r}, which is not among the measures {list(self.measures)}")
+            if "method" in options:
+                raise InputError(f"measure_options of {name!r}: the method is a setting of its own (method: ...)")
+            try:
+                get_measure(name).check_options(options)
+            except ValueError as error:
+                raise InputError(str(error)) from None
 
     def options(self, measure: str) -> dict:
-        """Keyword options of ``measure`` (the method, for the readout measures)."""
-        return {"method": self.method} if "method" in get_measure(measure).options else {}
+        """Keyword options of ``measure``: the method, for the readout measures, and its ``measure_options``."""
+        method = {"method": self.method} if "method" in get_measure(measure).options else {}
+        return {**method, **self.measure_options.get(measure, {})}
+
+    def check_stimuli(self, n: int) -> None:
+        """Refuse, before anything is measured, ``n`` shared stimuli too few for the resamples or for
+        a measure (e.g. knn_jaccard's k + 1 on each resample).
+
+        Parameters
+        ----------
+        n : int
+            The stimuli all inputs share (after ``max_stimuli``).
+
+        Raises
+        ------
+        InputError
+            Saying how many stimuli are needed, and what to change.
+        """
+        try:
+            size = resample_size(n, self.bootstrap_scheme) if self.n_bootstrap else n
+        except AssemblyError as error:
+            raise InputError(str(error)) from None
+        where = f"each resample holds {size} of the {n} shared stimuli" if size != n else f"{n} shared stimuli"
+        for name in self.measures:
+            try:
+                get_measure(name).check_stimuli(size, self.options(name))
+            except ValueError as error:
+                raise InputError(f"{error} ({where}; use more stimuli, other measure_options, or n_bootstrap 0)") from None
 
 
 #: ``bayesrep compare``'s defaults: the reference package's readout, uncentred, as the core API's

@@ -45,8 +45,11 @@ def measures_markdown() -> str:
     lines = ["| name | kind | metric | symmetric | range | uses b | description |", "|---|---|---|---|---|---|---|"]
     for m in MEASURES.values():
         low, high = m.value_range
+        ranges = f"[{low:g}, {high:g}]"
+        if m.range_for(normalize=False) != m.value_range:
+            ranges += " ([{:g}, {:g}] with normalize=False)".format(*m.range_for(normalize=False))
         lines.append(f"| `{m.name}` | {m.kind} | {'yes' if m.is_metric else 'no'} | {'yes' if m.symmetric else 'no'} "
-                     f"| [{low:g}, {high:g}] | {'yes' if m.bayesian else 'no'} | {m.description} |")
+                     f"| {ranges} | {'yes' if m.bayesian else 'no'} | {m.description} |")
     return "\n".join(lines)
 
 

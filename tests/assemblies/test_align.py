@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from bayesrep_plugin.assemblies import AssemblyError, align, responses_from_assembly
 from bayesrep_plugin.brainscore.simulate import neuroid_assembly
@@ -46,3 +47,48 @@ def test_no_overlap():
     second = read(np.ones((5, 2)), "neural", stimulus_ids=list("vwxyz"))
     with pytest.raises(AssemblyError, match="share only 0 stimulus ids"):
         align(first, second)
+
+
+def test_integer_and_string_ids_are_one_stimulus_whatever_the_order():
+    """The integer 7 of one input and the string "7" of another are the same stimulus (ids are
+    compared as text): the rows paired are the ones with equal ids, never neighbours in a sort."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(41, 4))
+    integers = np.array([*range(1, 41), 99])
+    strings = [str(i) for i in range(30, 0, -1)]  # "1".."30", in another order
+    first = read(values, "model", stimulus_ids=integers)
+    second = read(values[[i - 1 for i in range(30, 0, -1)]], "neural", stimulus_ids=strings)
+    with pytest.warns(UserWarning, match="model lost 11"):
+        aligned = align(first, second)
+    assert aligned.n == 30
+    np.testing.assert_array_equal(aligned.first.means, aligned.second.means)
+    assert aligned.first.stimulus_ids.tolist() == aligned.second.stimulus_ids.tolist() == sorted(strings)
+
+
+@pytest.mark.parametrize("ids, example", [([1.0, 2.0, 3.0], "1.0"), ([True, False, True], "True"),
+                                          (["a", None, "c"], "None")])
+def test_ids_that_are_neither_text_nor_whole_numbers_are_refused_naming_the_input(ids, example):
+    assembly = xr.DataArray(np.ones((3, 2)), dims=("presentation", "neuroid"),
+                            coords={"stimulus_id": ("presentation", np.array(ids, dtype=object))})
+    with pytest.raises(AssemblyError, match=f"model: stimulus ids must be text or whole numbers .* got {example}"):
+        responses_from_assembly(assembly, name="model")
+
+
+def test_an_id_given_as_number_and_as_text_in_one_input_is_one_repeated_id():
+    with pytest.raises(AssemblyError, match="model: stimulus '7' has repetition 0 more than once"):
+        read(np.ones((3, 2)), "model", stimulus_ids=np.array([7, "7", "8"], dtype=object))
+
+
+def test_a_byte_order_mark_is_not_part_of_an_id():
+    first = read(np.eye(4), "model", stimulus_ids=["\ufeffa", "b", "c", "d"])
+    second = read(np.eye(4), "neural", stimulus_ids=list("abcd"))
+    aligned = align(first, second)
+    assert aligned.n == 4 and aligned.first.stimulus_ids.tolist() == list("abcd")
+
+
+def test_too_little_overlap_lists_examples_of_every_input():
+    from bayesrep_plugin.assemblies import align_all
+
+    inputs = [read(np.ones((5, 2)), name, stimulus_ids=[f"{name}{i}" for i in range(5)]) for name in ("a", "b", "c")]
+    with pytest.raises(AssemblyError, match=r"Examples: a: \['a0', 'a1'\]; b: \['b0', 'b1'\]; c: \['c0', 'c1'\]"):
+        align_all(inputs)

@@ -42,3 +42,15 @@ def test_needs_repetitions_for_the_noise():
     model, signal = linear_views(n=50, dims=(10, 8))
     with pytest.raises(AssemblyError, match="assembly2: the encoding score's noise estimate needs at least 2"):
         BayesianEncoding()(neuroid_assembly(model), neuroid_assembly(signal))
+
+
+def test_noiseless_repetitions_are_refused_alike_as_floats_and_as_integers():
+    """Identical float repetitions left a rounding-level noise (~1e-33) and a score built on it;
+    the same data as integers had exactly zero noise and were refused. Both are refused now."""
+    rng = np.random.default_rng(0)
+    model = rng.normal(size=(30, 6))
+    signal = model @ rng.normal(size=(6, 5)) + 0.1
+    for values in (signal, np.round(100 * signal)):
+        with pytest.raises(AssemblyError, match="assembly2: 5 neuroids have no variance over repetitions "
+                                                r"\(identical repetitions, to rounding\)"):
+            BayesianEncoding()(neuroid_assembly(model), neuroid_assembly(np.stack([values] * 3)))

@@ -209,6 +209,27 @@ def test_posterior_comparison_equals_the_core_per_neuroid(data):
     assert abs(float(score) - float(BayesianReadoutSimilarity("tv", n_bootstrap=2)(neuroid_assembly(model), neural))) > 1e-3
 
 
+def test_posterior_comparison_leaves_out_a_neuroid_constant_on_the_observed_stimuli(data):
+    """Spike counts of a quiet neuron can be equal over the 10 drawn images: that neuroid is left out
+    and named, as in the posterior over models, instead of failing the whole score."""
+    from bayesrep_plugin.core import Representation, posterior_distance
+
+    model, _, neural = data
+    means = neural.values.reshape(3, 120, 25).mean(axis=0)
+    observed = np.sort(np.random.default_rng(3).choice(120, 10, replace=False))
+    quiet = neural.copy(data=neural.values.copy())
+    quiet.values[:, 7] = 0.0
+    quiet.values[np.setdiff1d(np.arange(120), observed)[0], 7] = 1.0  # it fired once, to an image not observed
+    with pytest.warns(UserWarning, match="assembly2: left 1 of 25 neuroids out of the posterior comparison"):
+        score = BayesianReadoutSimilarity("tv", n_observed=10, n_bootstrap=20, seed=3)(neuroid_assembly(model), quiet)
+    kept = np.delete(means, 7, axis=1)
+    trials = quiet.values.reshape(3, 120, 25)
+    recording = Representation.from_activations(trials.mean(axis=0), noise=mean_noise_by_hand(trials))
+    expected = 1 - posterior_distance(Representation.from_activations(model), recording, kept[observed], observed, "tv")
+    assert score.attrs["constant_neuroids"] == ["n7"] and len(score.attrs["per_neuroid"]) == 24
+    np.testing.assert_allclose(score.attrs["per_neuroid"], expected, atol=1e-10)
+
+
 @pytest.mark.parametrize("options,match", [
     ({"n_observed": 1}, "at least 2 observed stimuli"),
     ({"n_observed": 10, "measure": "cka"}, "posterior comparison .* needs"),
@@ -222,3 +243,18 @@ def test_posterior_options_are_checked_when_built(options, match):
 def test_posterior_comparison_has_no_ceiling_and_says_so():
     with pytest.raises(ValueError, match="no noise ceiling for the posterior comparison"):
         BayesianReadoutSimilarity("tv", n_observed=10).ceiling()
+
+
+@pytest.mark.parametrize("measure", ["tv", "js", "hellinger", "cka"])
+@pytest.mark.parametrize("n", [6, 12])
+def test_intervals_stay_in_the_scores_range_at_few_stimuli(measure, n):
+    """Near 0 the re-centring shift carried the lower end below it (1 − TV down to −0.11 at n = 6):
+    an end past [0, 1] is clipped to it, and the score stays inside its interval."""
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(n, 2)), rng.normal(size=(n, 3))
+    score = BayesianReadoutSimilarity(measure, b=0.001, n_bootstrap=50)(neuroid_assembly(X), neuroid_assembly(Y))
+    raw = score.attrs["raw"].values
+    recentred = np.percentile(raw, [2.5, 97.5]) - (raw.mean() - float(score))
+    low, high = score.attrs["interval"]
+    assert recentred[0] < 0 and low == 0.0 and high == pytest.approx(recentred[1])
+    assert 0 <= low <= float(score) <= high <= 1

@@ -16,7 +16,6 @@ from bayesrep_plugin import cli
 from bayesrep_plugin.reports import atomic, pairs
 
 FILES_BEFORE_HOLDING = 2  # the first pair's tv and js
-ready = Path(sys.argv[1])
 files_written = itertools.count(1)
 write_text = pairs.write_text
 
@@ -26,13 +25,14 @@ def write_text_held_after_the_first_pair(path: Path, text: str) -> Path:
         return write_text(path, text)
     with atomic.replacing(path) as temporary:
         temporary.write_text(text[: len(text) // 2])
-        ready.touch()
+        Path(sys.argv[1]).touch()  # READY
         while True:  # held until SIGINT: it cuts the sleep short and raises KeyboardInterrupt here
             time.sleep(1)
 
 
-pairs.write_text = write_text_held_after_the_first_pair
-# A test run started in the background of a non-interactive shell has SIGINT ignored, and Python
-# then leaves it so in its children: restore the KeyboardInterrupt that a terminal's Ctrl-C gives.
-signal.signal(signal.SIGINT, signal.default_int_handler)
-sys.exit(cli.main(sys.argv[2:]))
+if __name__ == "__main__":  # not again in the processes a local Dask cluster spawns (they import this file)
+    pairs.write_text = write_text_held_after_the_first_pair
+    # A test run started in the background of a non-interactive shell has SIGINT ignored, and Python
+    # then leaves it so in its children: restore the KeyboardInterrupt that a terminal's Ctrl-C gives.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sys.exit(cli.main(sys.argv[2:]))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xarray as xr
 
 import bayesrep_plugin as br
 from bayesrep_plugin import cli
@@ -310,6 +311,59 @@ def test_compare_refuses_a_small_overlap_as_the_metrics_do(tmp_path, capsys):
                            r"a \(300 stimuli\) and b \(300 stimuli\) share only 30 stimulus ids; at least 150")
 
 
+def test_integer_ids_of_a_netcdf_meet_the_string_ids_of_an_npz(tmp_path, capsys):
+    """The issue's case: .nc ids 1..40 and 99 (integers) against .npz ids "1".."30" (strings). The
+    values are those of the rows with equal ids (a sort of mixed types once paired wrong rows)."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(41, 20)), rng.normal(size=(41, 10))
+    Y[:, :5] += X[:, :5]
+    ids = np.array([*range(1, 41), 99])
+    xr.DataArray(X, dims=("presentation", "neuroid"),
+                 coords={"stimulus_id": ("presentation", ids)}).to_netcdf(tmp_path / "x41_int.nc")
+    order = rng.permutation(30)
+    np.savez(tmp_path / "y30_str.npz", activations=Y[:30][order], stimulus_id=np.array([str(i + 1) for i in order]))
+    code = cli.main(["compare", str(tmp_path / "x41_int.nc"), str(tmp_path / "y30_str.npz"), "-m", "tv", "cka",
+                     "--n-bootstrap", "0", "--out", str(tmp_path / "out"), "--json", "-q"])
+    rows = {row["measure"]: row["value"] for row in json.loads(capsys.readouterr().out)["rows"]}
+    assert code == 0
+    assert rows["tv"] == pytest.approx(float(br.distance(X[:30], Y[:30], "tv")), rel=1e-12)
+    assert rows["cka"] == pytest.approx(float(br.compare(X[:30], Y[:30], "cka")), rel=1e-12)
+
+
+def test_a_byte_order_mark_in_an_ids_file_keeps_the_first_stimulus(files, tmp_path, capsys):
+    with_mark = tmp_path / "ids-bom.txt"
+    with_mark.write_bytes(files["far_ids"].read_text().encode("utf-8-sig"))
+    values = []
+    for ids in (files["far_ids"], with_mark):
+        assert cli.main(["compare", str(files["near"]), str(files["far"]), "--stimulus-ids", str(ids), "-m", "tv",
+                         "--n-bootstrap", "0", "--out", str(tmp_path / ids.stem), "--json", "-q"]) == 0
+        result = json.loads(capsys.readouterr().out)
+        values.append((result["n_stimuli"], result["rows"][0]["value"]))
+    assert values[0] == values[1] and values[0][0] == 60
+
+
+@pytest.mark.parametrize("make_args, message", [
+    (lambda f, t: ["compare", str(f["near"]), str(f["far"]), "--stimulus-ids", str(latin1(t, "ids.txt", "img0000\ncafé\n"))],
+     r"ids\.txt: not UTF-8 text \(byte 0xe9 at position 11\); save the stimulus ids for far\.npy as UTF-8"),
+    (lambda f, t: ["leaderboard", str(latin1(t, "board.yaml", f"title: café\nmodels: [{f['near']}]\nneural: [{f['brain']}]\n"))],
+     r"board\.yaml: not UTF-8 text \(byte 0xe9 at position 10\); save the config file as UTF-8"),
+    (lambda f, t: ["compare", str(f["near"]), str(empty_npz(t))], r"empty\.npz: .*no stimuli \(0 presentations\)"),
+])
+def test_text_and_archives_that_cannot_be_read_are_named(files, tmp_path, capsys, make_args, message):
+    assert_one_line_exit_3(make_args(files, tmp_path), capsys, message)
+
+
+def latin1(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_bytes(text.encode("latin-1"))
+    return path
+
+
+def empty_npz(folder: Path) -> Path:
+    np.savez(folder / "empty.npz", activations=np.zeros((0, 5)), stimulus_id=np.array([], dtype=str))
+    return folder / "empty.npz"
+
+
 def test_notes_given_as_one_string_are_one_note(files, tmp_path):
     from bayesrep_plugin.reports.leaderboard import read_config
 
@@ -423,6 +477,134 @@ def test_a_damaged_cached_pair_is_named_and_recomputed(files, tmp_path, capsys):
     assert all("unreadable cached pair" in line for line in warned)
 
 
+def test_a_folder_where_a_cached_pair_belongs_is_named_before_any_pair_is_computed(files, tmp_path, capsys,
+                                                                                   monkeypatch):
+    args = ["compare", str(files["near"]), str(files["mid"]), "--measure", "tv", "--n-bootstrap", "0",
+            "--out", str(tmp_path)]
+    assert cli.main([*args, "-q"]) == 0
+    cached = next((tmp_path / ".cache").glob("*.json"))
+    cached.unlink()
+    cached.mkdir()
+    monkeypatch.setattr("bayesrep_plugin.reports.pairs.measure_rows",
+                        lambda *a, **k: pytest.fail("a pair was computed before the cache was checked"))
+    assert_one_line_exit_3(args, capsys, f"{cached}: a folder stands where a cached file belongs; remove it")
+
+
+# ------------------------------------------------------------------ output paths
+
+def read_only_folder(tmp_path: Path) -> Path:
+    """A folder where no file can be created. Root writes into any folder whatever its mode, so as
+    root it is /sys (sysfs: nothing can be created there, even by root); otherwise a folder of mode 0o555."""
+    if os.geteuid() == 0:
+        return Path("/sys")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder
+
+
+#: Where each kind of bad output path points, and what the one line says about it.
+BAD_OUTPUTS = {
+    "file": (lambda t: t / "taken.txt", r"taken\.txt: the output must be a folder, and this is a file"),
+    "folder": (lambda t: t / "taken", r"taken: the output must be a file, and this is a folder"),
+    "missing parent": (lambda t: t / "absent" / "out", r"absent/out: the folder .*absent does not exist"),
+    "under a file": (lambda t: t / "taken.txt" / "out", r"taken\.txt/out: .*taken\.txt is a file, not a folder"),
+    "read-only": (lambda t: read_only_folder(t) / "bayesrep-out", r"bayesrep-out: cannot write in .*\((Permission denied|"
+                                                                  r"Operation not permitted|Read-only file system)\)"),
+}
+#: Every command that writes, the kind of its output, and its arguments around the output path.
+WRITERS = {
+    "compare": ("folder", lambda f, t, out: ["compare", str(f["near"]), str(f["mid"]), "--out", out]),
+    "leaderboard": ("folder", lambda f, t, out: ["leaderboard", "--model", str(f["near"]), "--neural", str(f["brain"]),
+                                                 "--out", out]),
+    "leaderboard config": ("folder", lambda f, t, out: ["leaderboard", config_with(t, f, f"output: {out}")]),
+    "score": ("file", lambda f, t, out: ["score", str(f["near"]), str(f["brain"]), "--out", out]),
+    "v4": ("folder", lambda f, t, out: ["v4", "--data-dir", str(t), "--out", out]),
+    "it92": ("folder", lambda f, t, out: ["it92", "--data-dir", str(t), "--out", out]),
+    "demo": ("folder", lambda f, t, out: ["demo", "--out", out]),
+    "brainscore export": ("folder", lambda f, t, out: ["brainscore", "export", out]),
+}
+
+
+@pytest.mark.parametrize("command, kind", [(command, kind) for command, (output, _) in WRITERS.items()
+                                           for kind in BAD_OUTPUTS if kind != output])  # an existing folder is a folder output
+def test_every_bad_output_path_is_one_line_and_exit_3_before_any_work(files, tmp_path, capsys, monkeypatch,
+                                                                      command, kind):
+    """Each command that writes, with each kind of output path that cannot be written: exit 3 and one
+    line naming the path, before any input is read (reading is made to fail the test)."""
+    _, make_args = WRITERS[command]
+    (tmp_path / "taken.txt").write_text("a file")
+    (tmp_path / "taken").mkdir()
+    where, message = BAD_OUTPUTS[kind]
+    args = make_args(files, tmp_path, str(where(tmp_path)))
+    monkeypatch.setattr("bayesrep_plugin.reports.inputs._read", lambda *a: pytest.fail("an input was read first"))
+    assert_one_line_exit_3(args, capsys, message)
+
+
+def test_install_into_a_package_folder_that_cannot_be_written_is_one_line_and_exit_3(tmp_path, capsys, monkeypatch):
+    folder = read_only_folder(tmp_path)
+    monkeypatch.setattr(install, "metrics_dir", lambda framework: folder)
+    monkeypatch.setattr(install, "benchmarks_dir", lambda framework: None)
+    assert_one_line_exit_3(["brainscore", "install"], capsys,
+                           f"{folder}: cannot write in the installed package's folder")
+
+
+def test_score_options_are_checked_before_the_data_are_read(files, capsys, monkeypatch):
+    monkeypatch.setattr("bayesrep_plugin.reports.inputs._read", lambda *a: pytest.fail("an input was read first"))
+    for count in ("0", "1"):
+        assert_one_line_exit_3(["score", str(files["near"]), str(files["brain"]), "--n-bootstrap", count], capsys,
+                               f"--metric bayes_js with {{'n_bootstrap': {count}}}: n_bootstrap must be at least 2")
+
+
+# ------------------------------------------------------------------ few stimuli, options, b
+
+def npz_pair(folder: Path, n: int) -> list[str]:
+    rng = np.random.default_rng(n)
+    ids = np.array([f"s{i}" for i in range(n)])
+    for name, d in (("a", 8), ("b", 9)):
+        np.savez(folder / f"{name}.npz", activations=rng.normal(size=(n, d)), stimulus_id=ids)
+    return [str(folder / "a.npz"), str(folder / "b.npz")]
+
+
+@pytest.mark.parametrize("extra, n, message", [
+    ([], 5, r"half-sampling needs at least 6 stimuli; got 5 shared stimuli \(use more stimuli, or no resamples"),
+    (["-m", "knn_jaccard"], 20, r"measure 'knn_jaccard' needs at least 11 stimuli; got 10 \(each resample holds 10 "
+                                r"of the 20 shared stimuli"),
+    (["-m", "cka_unbiased"], 6, r"measure 'cka_unbiased' needs at least 4 stimuli; got 3"),
+    (["-m", "tv", "--b", "0"], 20, r"a: the prior covariance is singular; b = 0 needs a nonsingular kernel"),
+    (["-m", "gulp", "--measure-option", "gulp.ridge='0.1'"], 20, r"measure 'gulp': ridge='0\.1' must be a finite number"),
+    (["-m", "tv", "--measure-option", "knn_jaccard.k=3"], 20, r"measure_options names 'knn_jaccard', which is not among"),
+])
+def test_what_the_stimuli_cannot_support_is_refused_before_any_pair(tmp_path, capsys, monkeypatch, extra, n, message):
+    """Too few stimuli for the resamples or a measure, and b = 0 with singular kernels: exit 3 and one
+    line before any pair is measured (these were 'internal error' exit 1, or a refusal mid-run)."""
+    monkeypatch.setattr("bayesrep_plugin.reports.pairs.measure_rows", lambda *a, **k: pytest.fail("a pair was measured"))
+    assert_one_line_exit_3(["compare", *npz_pair(tmp_path, n), *extra, "--out", str(tmp_path / "out")], capsys, message)
+
+
+def test_a_measures_options_come_from_the_command_line_and_the_config(files, tmp_path, capsys):
+    """knn_jaccard's k (its default 10 needs 11 stimuli on every resample) can be set as
+    --measure-option knn_jaccard.k=3 or in the config's measure_options; the value is the core's."""
+    args = ["compare", *npz_pair(tmp_path, 20), "-m", "knn_jaccard", "--n-bootstrap", "4", "--json", "-q"]
+    assert cli.main([*args, "--measure-option", "knn_jaccard.k=3", "--out", str(tmp_path / "flag")]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    arrays = [np.load(tmp_path / f"{name}.npz")["activations"] for name in "ab"]
+    assert row["value"] == float(br.compare(*arrays, "knn_jaccard", k=3)) != float(br.compare(*arrays, "knn_jaccard"))
+    config = config_with(tmp_path, files, "measure_options: {tv: {method: mc}}")
+    assert_one_line_exit_3(["leaderboard", config], capsys, "measure_options of 'tv': the method is a setting of its own")
+    config = config_with(tmp_path, files, "measures: [knn_jaccard]\nmeasure_options: {knn_jaccard: {k: 3}}")
+    assert cli.main(["leaderboard", config, "--n-bootstrap", "0", "--out", str(tmp_path / "board"), "--json", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["measure_options"] == {"knn_jaccard": {"k": 3}}
+
+
+def test_a_stimulus_key_the_file_lacks_is_named_with_the_coordinates_it_has(files, tmp_path, capsys):
+    path = tmp_path / "board.yaml"
+    path.write_text(f"models: [{{path: {files['near']}, stimulus_key: image_path}}]\nneural: [{files['brain']}]\n")
+    assert_one_line_exit_3(["leaderboard", str(path), "--out", str(tmp_path / "out")], capsys,
+                           r"near\.nc: no stimulus coordinate \(looked for image_path; coordinates: \['layer', 'neuroid_id', "
+                           r"'stimulus_id'\]\)")
+
+
 # ------------------------------------------------------------------ Ctrl-C and resume
 
 def test_ctrl_c_leaves_only_complete_files_and_a_rerun_resumes_to_the_clean_table(files, tmp_path, capsys):
@@ -454,6 +636,52 @@ def test_ctrl_c_leaves_only_complete_files_and_a_rerun_resumes_to_the_clean_tabl
     assert cli.main([*args, "--out", str(tmp_path / "clean")]) == cli.EXIT_OK
     assert (out / "leaderboard.csv").read_text() == (tmp_path / "clean" / "leaderboard.csv").read_text()
     assert capsys.readouterr().err == ""
+
+
+def test_ctrl_c_to_a_run_with_workers_is_one_line(files, tmp_path):
+    """A terminal's Ctrl-C reaches every process of the run: the local cluster's workers printed their
+    tracebacks (four with two workers) before the run's own line. They ignore SIGINT now."""
+    args = ["compare", str(files["near"]), str(files["mid"]), str(files["far"]), "--stimulus-ids",
+            str(files["far_ids"]), "--n-bootstrap", "3", "--workers", "2", "-q"]
+    out, ready = tmp_path / "cmp", tmp_path / "held"
+    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("interruptible.py")), str(ready),
+                                *args, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)  # its own process group, as a terminal's foreground job
+    deadline = time.monotonic() + 240
+    while not ready.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the comparison was not held within 240 s"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole group
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == cli.EXIT_INTERRUPTED, err
+    assert err.strip() == "bayesrep: interrupted; finished pairs are kept, rerun to resume"
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the lost interrupt, as meant
+def test_an_interrupt_lost_in_a_finalizer_still_ends_the_run_as_interrupted(files, tmp_path, capsys, monkeypatch):
+    """Python raises KeyboardInterrupt wherever the main thread is; raised inside a __del__ (the garbage
+    collector runs them at any allocation, e.g. while figures are drawn) it is printed as ignored and
+    lost, and the run went on to exit 0."""
+    import signal as signals
+
+    from bayesrep_plugin.reports import figures
+
+    save_figure = figures.save_figure
+
+    class InterruptedWhileFinalized:
+        def __del__(self):
+            os.kill(os.getpid(), signals.SIGINT)  # the handler runs here, inside __del__
+
+    def drawn_during_an_interrupt(*args, **kwargs):
+        InterruptedWhileFinalized()  # finalized at once
+        return save_figure(*args, **kwargs)
+
+    monkeypatch.setattr(figures, "save_figure", drawn_during_an_interrupt)
+    code = cli.main(["compare", str(files["near"]), str(files["mid"]), "-m", "tv", "--n-bootstrap", "0",
+                     "--out", str(tmp_path), "-q"])
+    assert code == cli.EXIT_INTERRUPTED
+    assert capsys.readouterr().err.strip().endswith("bayesrep: interrupted; finished pairs are kept, rerun to resume")
 
 
 def test_real_data_commands_say_where_to_get_the_data(tmp_path, monkeypatch, capsys):

@@ -196,3 +196,89 @@ def test_labelled_arrays_are_refused_not_compared_by_position():
         br.distance(first.values, shuffled, "tv")
     with pytest.raises(ValueError, match="representation 0: a labelled array"):
         br.pairwise([first, first.values], "tv", progress=False)
+
+
+@pytest.mark.parametrize("way_in", [
+    lambda A, B: br.Representation.from_activations(B, name="B"),
+    lambda A, B: br.Representation.from_kernel(B @ B.T.rename(presentation="other"), name="B"),
+    lambda A, B: br.Representation(B.values @ B.values.T, factor=B, name="B"),
+    lambda A, B: br.distance_from_kernels(A.values @ A.values.T, B @ B.T.rename(presentation="other"), "tv"),
+    lambda A, B: br.linear_kernel(B, name="B"),
+    lambda A, B: __import__("bayesrep_plugin.core.torch", fromlist=["distance"]).distance(A.values, B, "tv"),
+], ids=["from_activations", "from_kernel", "Representation", "distance_from_kernels", "linear_kernel", "torch"])
+def test_every_way_into_the_core_refuses_labelled_arrays(way_in):
+    """The core compares rows by position: a shuffled assembly would give 0.9994 where the aligned
+    value is 0.8768. Every way in refuses it, as distance does, instead of using the row order."""
+    xr = pytest.importorskip("xarray")
+    rng = np.random.default_rng(0)
+    A = xr.DataArray(rng.normal(size=(20, 5)), dims=("presentation", "neuroid"),
+                     coords={"stimulus_id": ("presentation", np.arange(20))})
+    B = A.isel(presentation=rng.permutation(20))
+    with pytest.raises(ValueError, match="a labelled array .* Align them by stimulus id first"):
+        way_in(A, B)
+
+
+@pytest.mark.parametrize("measure", ["tv", "js", "jsd", "hellinger", "kl", "kl_symmetric", "bhattacharyya", "bures"])
+@pytest.mark.parametrize("features", [6, 90], ids=["low-rank", "full"])
+def test_a_representation_is_exactly_zero_from_itself(measure, features):
+    """Identical priors have every generalized eigenvalue exactly 1; an eigensolver gave 1 ± nε, so
+    TV, JS and Hellinger were 6e-16 (2.2e-15 between two files of the same activations)."""
+    X = np.random.default_rng(0).standard_normal((40, features))
+    assert br.distance(X, X, measure) == 0.0
+    assert br.distance(X, X.copy(), measure) == 0.0
+    assert br.distance(X, X.copy(), measure, noise_weights=np.arange(1, 41)) == 0.0
+    assert br.distance(X, X + 1e-9, measure) > 0 or measure == "bures"  # only identity is exactly 0
+
+
+def test_a_representation_is_exactly_zero_from_itself_on_the_torch_device():
+    torch_core = pytest.importorskip("bayesrep_plugin.core.torch")
+    X = np.random.default_rng(0).standard_normal((40, 6))
+    values = torch_core.measures_from_kernels(X @ X.T, (X @ X.T).copy(), torch_core.MEASURES, device="cpu")
+    assert values == dict.fromkeys(torch_core.MEASURES, 0.0)
+
+
+def test_b_zero_with_a_singular_kernel_is_refused_when_the_comparison_is_built(three):
+    """Every measure gets the core's message when the prior is built, never a LinAlgError (bures) or
+    "3-th leading minor not positive definite" (the posterior comparison) from deep inside."""
+    from bayesrep_plugin.core.gaussian import Pair
+    from bayesrep_plugin.core.prior import UnresolvedError
+
+    X, Y = three[0], three[1]  # 6 features < 40 stimuli: singular kernels
+    message = "X1: the prior covariance is singular; b = 0 needs a nonsingular kernel"
+    for measure in ("tv", "bures", "hellinger", "kl"):
+        with pytest.raises(UnresolvedError, match=message):
+            br.distance(X, Y, measure, b=0)
+    rep1, rep2 = (br.Representation.from_activations(Z, name=name) for Z, name in ((X, "X1"), (Y, "X2")))
+    with pytest.raises(UnresolvedError, match=message):
+        Pair(rep1, rep2, 0.0)
+    with pytest.raises(UnresolvedError, match=message):
+        br.posterior_distance(rep1, rep2, np.random.default_rng(0).normal(size=(10, 2)), np.arange(10), "tv", b=0)
+    kernel_only = br.Representation.from_kernel(X @ X.T, name="K")  # no factor: the Cholesky decides
+    with pytest.raises(UnresolvedError, match="K: the prior covariance is singular"):
+        kernel_only.prior(0.0)
+
+
+def test_huge_noise_weights_are_named_not_blamed_on_b(three):
+    """Noise a/w with w = 1e300 is below double precision: the weights' scale is the cause, not b."""
+    from bayesrep_plugin.core.prior import UnresolvedError
+
+    with pytest.raises(UnresolvedError, match=r"with b = 0\.01 and noise weights up to 1e\+300, stimulus noise a/w "
+                                              r"goes down to .*rescale them \(e\.g\. to mean 1\)"):
+        br.distance(three[0], three[1], "tv", noise_weights=np.full(40, 1e300))
+    assert br.distance(three[0], three[1], "tv", noise_weights=np.ones(40)) == br.distance(three[0], three[1], "tv")
+
+
+def test_estimate_matrix_slices_and_drops_its_errors_with_its_values(three):
+    """D[0] had the whole (3, 3) stderr and D + 1 kept D's: errors go where their values go, or nowhere."""
+    D = br.pairwise(three, "tv", method="mc", n_samples=500, progress=False)
+    row = D[0]
+    assert isinstance(row, br.EstimateMatrix) and row.stderr.shape == (3,)
+    np.testing.assert_array_equal(row.stderr, D.stderr[0])
+    element = D[0, 2]
+    assert isinstance(element, br.Estimate) and element.stderr == D.stderr[0, 2] > 0 and element.method == "mc"
+    np.testing.assert_array_equal(D[[1, 2]][:, [0]].stderr, D.stderr[[1, 2]][:, [0]])
+    np.testing.assert_array_equal(D.T.stderr, D.stderr.T)
+    for derived in (D + 1, D * 2, D - D, D == D, np.sqrt(D)):
+        assert type(derived) is np.ndarray and not hasattr(derived, "stderr")
+    assert type(D.mean()) is np.float64 and float(D.sum()) == pytest.approx(float(np.asarray(D).sum()))
+    assert D.reshape(9).stderr is None and D.copy().stderr is None  # numpy's own: errors not known

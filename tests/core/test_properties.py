@@ -68,6 +68,24 @@ def test_range_symmetry_and_identity(name, options, data):
     assert value(X, X, name, **options) == pytest.approx(m.identity_value, abs=1e-7)
 
 
+@pytest.mark.parametrize("name", [name for name in ALL if br.MEASURES[name].bayesian])
+@given(data=activations(count=2))
+def test_range_holds_under_each_prior_option(name, data):
+    """The declared range under normalize=False too (bures reached 163 against (0, √2) without it)."""
+    X, Y = data
+    m = br.MEASURES[name]
+    for normalize in (True, False):
+        lo, hi = m.range_for(normalize)
+        assert lo - 1e-12 <= float(br.compare(X, Y, name, normalize=normalize)) <= hi + 1e-12
+
+
+def test_unnormalized_bures_needs_its_own_range():
+    rng = np.random.default_rng(0)
+    X, Y = 100 * rng.standard_normal((N, 4)), rng.standard_normal((N, 4))
+    assert float(br.compare(X, Y, "bures", normalize=False)) > math.sqrt(2) == br.MEASURES["bures"].range_for(True)[1]
+    assert br.MEASURES["bures"].range_for(False) == (0.0, math.inf)
+
+
 @pytest.mark.parametrize("name, options", variants())
 @given(data=activations(count=2), scale=st.floats(0.01, 100))
 def test_declared_invariances_hold(name, options, data, scale):

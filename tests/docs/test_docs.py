@@ -183,6 +183,8 @@ def test_numbers_the_pages_quote_from_the_code_and_the_tests():
     assert f"relative error is below {asserted[1]}, from TV = 1e-12 up to 0.99" in index
     assert f"to a relative error below {asserted[1]}, from 1e-12 up to 0.99" in method
     assert f"relative tolerance of {exact.RTOL:.0e}".replace("e-0", "e-") in method and f"stops at `t = {exact.JS_T_MAX:g}`" in method
+    assert f"to a relative error below {exact.RTOL:.0e}:".replace("e-0", "e-") in index
+    assert f"is asked for {exact.RTOL * exact.TV_ESTIMATE_MARGIN:.0e}:".replace("e-0", "e-") in method
     assert f"`S = {DEFAULT_SAMPLES:,}` samples" in method
     assert f"never fewer than {MIN_STIMULI})" in brainscore
     defaults = inspect.signature(BayesianReadoutSimilarity).parameters

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bayesrep_plugin.datasets import cowley2026
-from bayesrep_plugin.datasets.location import MissingDataError
+from bayesrep_plugin.datasets.location import CacheError, MissingDataError
 from bayesrep_plugin.core.kernels import kernel_factor
 from bayesrep_plugin.models import compact, efficientnet
 from bayesrep_plugin.models.cache import CacheWarning, cached_assembly
@@ -215,6 +215,29 @@ def test_pixels_assembly_cached_reused_and_recomputed(tmp_path, v4_images):
         again = cached_assembly("pixels", PIXELS_FINGERPRINT, Pixels, ids, images, progress=False, folder=tmp_path)
     assert again == path
     np.testing.assert_array_equal(load_assembly(Source(path, select={"layer": "pixels"})).values, assembly.values)
+
+
+def test_a_folder_where_a_cached_assembly_belongs_is_named_before_the_model_runs(tmp_path):
+    images = np.random.default_rng(0).integers(0, 256, size=(6, 8, 8, 3), dtype=np.uint8)
+    ids = [f"s{i}" for i in range(6)]
+    path = cached_assembly("pixels", PIXELS_FINGERPRINT, Pixels, ids, images, progress=False, folder=tmp_path)
+    path.unlink()
+    path.mkdir()
+
+    def must_not_load():
+        raise AssertionError("the model ran although its result could not be stored")
+
+    with pytest.raises(CacheError, match=f"{path}: a folder stands where a cached file belongs; remove it"):
+        cached_assembly("pixels", PIXELS_FINGERPRINT, must_not_load, ids, images, folder=tmp_path)
+
+
+def test_a_file_where_the_cache_folder_belongs_is_named(tmp_path, monkeypatch):
+    from bayesrep_plugin.datasets.location import cache_dir
+
+    (tmp_path / "cache").write_text("not a folder")
+    monkeypatch.setenv("BAYESREP_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(CacheError, match=r"cache/model-assemblies: cannot create the cache folder .*BAYESREP_CACHE"):
+        cache_dir("model-assemblies")
 
 
 def test_another_image_size_is_resized_for_the_models(tmp_path, v4_images):

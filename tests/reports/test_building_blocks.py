@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -213,7 +214,7 @@ def test_only_chosen_pairs_are_resampled(entries):
     np.testing.assert_array_equal(chosen.values, full.values)
     np.testing.assert_array_equal(chosen.resampled[0, 2], full.resampled[0, 2])
     assert np.isnan(chosen.resampled[0, 1]).all() and np.isnan(chosen.resampled[1, 0]).all()
-    assert math.isnan(chosen.summary(0, 1)["ci_low"]) and not math.isnan(chosen.summary(1, 2)["ci_low"])
+    assert math.isnan(chosen.summary([0], [1])["ci_low"]) and not math.isnan(chosen.summary([1], [2])["ci_low"])
 
 
 def test_cache_reuses_finished_pairs_and_keys_follow_the_data(entries, tmp_path, monkeypatch):
@@ -294,21 +295,34 @@ def test_another_code_version_never_serves_cached_pairs(entries, tmp_path, monke
     calls = []
     real_compare = pairs.compare_measures
     monkeypatch.setattr(pairs, "compare_measures", lambda *a, **k: calls.append(a) or real_compare(*a, **k))
-    monkeypatch.setattr(pairs, "code_version", lambda: "0.0.0+another")
+    monkeypatch.setattr(pairs, "code_digest", lambda *modules: "another")
     pair_matrices(entries, {"tv": {}}, cache=cache, b=0.01, progress=False)
     assert len(calls) == 3 and len(list(tmp_path.glob("*.json"))) == 6
 
 
-def test_the_cache_key_version_is_the_exported_plugins_version(tmp_path):
-    """One version helper: the pair cache and the exported folder's VERSION agree."""
-    from bayesrep_plugin.brainscore import vendor
+def test_cached_pairs_are_keyed_by_all_the_code_that_computes_them():
+    """Every module of the core, the torch versions of --device among them, and the module that
+    measures the pairs: a change to any of them changes the key."""
+    from bayesrep_plugin.datasets.location import code_files
 
-    assert vendor.write_plugin("brainscore_vision", tmp_path / "bayesrep") == pairs.code_version()
+    package = Path(pairs.__file__).parents[1]
+    keyed = set(code_files(*pairs.PAIR_CODE))
+    assert {package / "core" / "torch.py", Path(pairs.__file__)} <= keyed
+    assert set((package / "core").glob("*.py")) <= keyed
+    assert not {path for path in keyed if path.parent.name not in ("core", "reports")}
 
 
 def test_summary_interval_is_recentred_on_the_value():
     resampled = np.linspace(0.2, 0.4, 101)  # mean 0.3, percentiles 0.205 and 0.395
-    summary = summarize(0.5, resampled)
+    summary = summarize(0.5, resampled, (0.0, 1.0))
     assert summary["ci_low"] == pytest.approx(0.405) and summary["ci_high"] == pytest.approx(0.595)
     assert summary["bootstrap_sd"] == pytest.approx(np.std(resampled, ddof=1))
-    assert math.isnan(summarize(0.5, np.array([]))["ci_low"])
+    assert math.isnan(summarize(0.5, np.array([]), (0.0, 1.0))["ci_low"])
+
+
+def test_summary_interval_stays_in_the_measures_range():
+    """Re-centring shifts the percentiles by value − mean; an end it carries past the declared range
+    is clipped to it (here TV 0.98 from resamples around 0.9: the upper end would be 1.03)."""
+    resampled = np.linspace(0.85, 0.95, 101)  # mean 0.9, percentiles 0.8525 and 0.9475
+    summary = summarize(0.98, resampled, (0.0, 1.0))
+    assert summary["ci_low"] == pytest.approx(0.9325) and summary["ci_high"] == 1.0

@@ -200,7 +200,7 @@ def test_compare_and_leaderboard_commands_on_a_cluster_print_the_serial_results(
     for name, command in commands.items():
         results = []
         for where in ([], ["--scheduler", client.scheduler.address]):
-            code = cli.main([*command, *where, "--out", str(tmp_path / name / str(len(where))), "--json", "-q"])
+            code = cli.main([*command, *where, "--out", str(tmp_path / f"{name}-{len(where)}"), "--json", "-q"])
             assert code == cli.EXIT_OK
             results.append(json.loads(capsys.readouterr().out))
         assert results[0]["rows"] and results[0] == results[1]

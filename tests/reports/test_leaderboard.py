@@ -307,3 +307,21 @@ def test_simulated_is_a_fact_of_the_file_never_of_a_name(files, tmp_path):
     config = dataclasses.replace(config, neural=[Source(simulated_path, name="IT")], output=tmp_path / "b")
     notes = [note for note in build_leaderboard(config, progress=False).notes if "SIMULATED" in note]
     assert notes == ["IT: SIMULATED neural data from a generative model, not recordings."]
+
+
+def test_a_neuroid_dropped_for_nan_responses_is_in_the_reports_notes(files, tmp_path):
+    """It was only a warning on stderr: the written report did not say that the brain lost a neuroid."""
+    import xarray as xr
+
+    with xr.open_dataarray(files["brain"]) as brain:
+        holey = brain.load()
+    holey.values[3, 7] = np.nan
+    holey_path = tmp_path / "holey.nc"
+    holey.to_netcdf(holey_path)
+    config = LeaderboardConfig(models=[Source(files["near"]), Source(files["mid"])],
+                               neural=[Source(holey_path, name="V4")], settings=SETTINGS, output=tmp_path / "board")
+    with pytest.warns(UserWarning, match="V4: dropped 1 of 30 neuroids with NaN responses"):
+        report = build_leaderboard(config, progress=False)
+    assert "V4: 1 neuroid(s) with NaN responses left out (n7)." in report.notes
+    write_report(report, config.output)
+    assert "V4: 1 neuroid(s) with NaN responses left out (n7)." in (config.output / "leaderboard.md").read_text()
