@@ -42,6 +42,9 @@ from .scores import resampled_score
 TimeBins = Literal["mean", "each"]
 #: b="auto": the recording's resolving b (:func:`~bayesrep_plugin.assemblies.ceiling.resolving_b`).
 AUTO = "auto"
+#: A recording has a ceiling only if a perfect model of it beats chance by more than this many times
+#: their spread over simulated recordings (else: no stimulus-driven signal).
+SIGNAL_MARGIN = 3
 #: The range of every score of the readout similarity: a similarity in [0, 1], or 1 − a distance in [0, 1].
 SCORE_RANGE = (0.0, 1.0)
 
@@ -421,6 +424,13 @@ class BayesianReadoutCeiling(Metric):
             perfect, chance = 1.0 - perfect, 1.0 - chance
         spread = float(perfect.std(ddof=1))
         mc_error = spread / np.sqrt(perfect.size)
+        margin = float(np.hypot(spread, chance.std(ddof=1)))
+        if not perfect.mean() - chance.mean() > SIGNAL_MARGIN * margin:
+            raise AssemblyError(
+                f"{responses.name}: no stimulus-driven signal: a perfect model of it scores {perfect.mean():.3f} and "
+                f"the same model with its stimuli shuffled {chance.mean():.3f}, within {SIGNAL_MARGIN} times their "
+                f"spread ({margin:.3f}): the repetitions vary as much as the stimuli do, so a ceiled score would "
+                "say nothing (the raw scores and the chance level still do)")
         score = resampled_score(perfect.mean(), perfect, dim="replicate", over=["noise"], spread=spread,
                                 mc_error=mc_error, chance=float(chance.mean()), chance_spread=float(chance.std(ddof=1)),
                                 n_replicates=self.n_replicates, n_stimuli=responses.n, **c.parameters(b),

@@ -240,3 +240,20 @@ def test_ceiling_per_time_bin(signal):
     second = BayesianReadoutCeiling("js", n_replicates=4)(neural.isel(time_bin=1))
     assert float(ceiling[1]) == pytest.approx(float(second))
     assert ceiling.attrs["spread"][1] == pytest.approx(second.attrs["spread"])         # per bin, not the first bin's
+
+
+def test_a_recording_without_stimulus_driven_signal_has_no_ceiling_and_says_so():
+    rng = np.random.default_rng(0)
+    noise_only = neuroid_assembly(rng.poisson(3.0, size=(4, 80, 30)).astype(float))   # no stimulus dependence
+    metric = BayesianReadoutSimilarity("js", n_bootstrap=5)
+    with pytest.raises(AssemblyError, match=r"neural assembly: no stimulus-driven signal: a perfect model of it "
+                                            r"scores 0\.\d+ and the same model with its stimuli shuffled 0\.\d+"):
+        metric.ceiling()(noise_only)
+    # the raw score still stands, at chance
+    model = neuroid_assembly(rng.normal(size=(80, 10)))
+    assert 0 < float(metric(model, noise_only)) < 1
+    # a weak signal (a shared gain per stimulus) is resolved far above chance
+    gain = np.exp(0.3 * rng.normal(size=(80, 1)))
+    weak = neuroid_assembly(rng.poisson(3.0 * gain * np.ones((1, 30)), size=(4, 80, 30)).astype(float))
+    ceiling = metric.ceiling()(weak)
+    assert float(ceiling) > ceiling.attrs["chance"] + 0.2
