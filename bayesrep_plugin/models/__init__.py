@@ -26,13 +26,17 @@ from .extract import PIXELS_FINGERPRINT, Pixels, layer_kernels
 from .hooks import IMAGENET_MEAN, IMAGENET_STD, TorchSource
 
 
-def _sources(data_dir, efficientnet: bool | None) -> list[tuple[str, str, object]]:
-    """(name, fingerprint, loader) of every model, pixels first."""
+def _sources(data_dir, efficientnet: bool | None, compact_layers: tuple[str, ...] | None) -> list[tuple[str, str, object]]:
+    """(name, fingerprint, loader) of every model, pixels first; the compact models' ``compact_layers``
+    only, when given (their fingerprint says which)."""
     from . import compact
 
     sources = [("pixels", PIXELS_FINGERPRINT, Pixels)]
+    layers = compact.LAYERS if compact_layers is None else tuple(compact_layers)
+    chosen = "" if compact_layers is None else f":layers={','.join(layers)}"
     for file in compact.list_models(data_dir):
-        sources.append((file.name, file.fingerprint(), lambda file=file: compact.CompactModel(file)))
+        sources.append((file.name, file.fingerprint() + chosen,
+                        lambda file=file: compact.CompactModel(file, layers)))
     if efficientnet is not False:
         from . import efficientnet as lite
         try:
@@ -45,7 +49,8 @@ def _sources(data_dir, efficientnet: bool | None) -> list[tuple[str, str, object
 
 
 def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.PathLike | None = None,
-                     efficientnet: bool | None = None, batch_size: int = 32, progress: bool = True,
+                     efficientnet: bool | None = None, compact_layers: Sequence[str] | None = None,
+                     batch_size: int = 32, progress: bool = True,
                      folder: str | os.PathLike | None = None) -> dict[str, Path]:
     """Model assemblies of an image set for the pixels, every compact model in the data directory
     and EfficientNet-Lite0.
@@ -61,6 +66,10 @@ def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.Pat
     efficientnet : bool, optional
         None: EfficientNet-Lite0 if its packages are installed, else a warning; True: required;
         False: left out.
+    compact_layers : sequence of str, optional
+        The compact models' layers to compute and cache (default: all of
+        :data:`~bayesrep_plugin.models.compact.LAYERS`); e.g. ``("output_responses",)`` for a
+        report on their outputs, a small fraction of the work and none of the scratch space.
     batch_size, progress, folder
         Images per forward pass, progress bars, the cache folder (see :mod:`.cache`).
 
@@ -70,7 +79,7 @@ def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.Pat
         {model name: its cached netCDF assembly}, pixels first; see :mod:`.cache` for reuse and
         resumption.
     """
-    sources = _sources(data_dir, efficientnet)
+    sources = _sources(data_dir, efficientnet, None if compact_layers is None else tuple(compact_layers))
     paths = {}
     for name, fingerprint, load in tqdm(sources, desc="model assemblies", unit="model", disable=not progress):
         paths[name] = cached_assembly(name, fingerprint, load, stimulus_ids, images, batch_size=batch_size,

@@ -154,18 +154,21 @@ def _keras_layer(model, layer: str):
 
 class CompactModel:
     """A loaded compact model as an activation source: :meth:`activations` maps a batch of uint8
-    images to the float32 activations of every layer in :data:`LAYERS`."""
+    images to the float32 activations of the layers asked for (default: every layer in
+    :data:`LAYERS`; a report that reads only the output asks for that, and the full-resolution
+    stages are then neither kept nor written)."""
 
-    layers = LAYERS
     input_size = INPUT_SIZE
     preprocessing = f"RGB 0-255 minus channel means {CHANNEL_MEANS}, {INPUT_SIZE}x{INPUT_SIZE}"
 
-    def __init__(self, file: CompactModelFile):
-        self.file = file
-        self.name = file.name
+    def __init__(self, file: CompactModelFile, layers: tuple[str, ...] = LAYERS):
+        unknown = [layer for layer in layers if layer not in LAYERS]
+        if unknown or not layers:
+            raise ValueError(f"{file.name}: no layer {unknown or '(none asked for)'}; the layers are {LAYERS}")
+        self.file, self.name, self.layers = file, file.name, tuple(layers)
         keras = import_keras()
         model = load_model(file.path)
-        self._extractor = keras.Model(model.inputs, [_keras_layer(model, layer).output for layer in LAYERS])
+        self._extractor = keras.Model(model.inputs, [_keras_layer(model, layer).output for layer in self.layers])
 
     def activations(self, images: np.ndarray) -> dict[str, np.ndarray]:
         import torch
@@ -173,4 +176,5 @@ class CompactModel:
         keras = import_keras()
         with torch.no_grad():
             outputs = self._extractor([preprocess(images)], training=False)
-        return {layer: keras.ops.convert_to_numpy(output) for layer, output in zip(LAYERS, outputs)}
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]   # keras returns one tensor bare
+        return {layer: keras.ops.convert_to_numpy(output) for layer, output in zip(self.layers, outputs)}

@@ -190,7 +190,7 @@ def v4_sources(data_dir=None, progress: bool = True) -> list[Source]:
     """The models on the V4 leaderboard, as Sources of their cached assemblies (computed if missing)."""
     from bayesrep_plugin.models import v4_model_assemblies
 
-    return model_sources(v4_model_assemblies(data_dir, progress=progress))
+    return model_sources(v4_model_assemblies(data_dir, progress=progress, compact_layers=(COMPACT_LAYER,)))
 
 
 def side_by_side(report: Report, scores: list[BrainScoreRow]) -> Table:
@@ -254,18 +254,21 @@ def posterior_figure(table: Table) -> Figure:
 
 
 def ceiling_table(report: Report, ceilings: dict) -> Table:
-    """The ceilings of the recording: Brain-Score's, ours, and the leaderboard's split-half row."""
-    split = {row["measure"]: row for row in report.rows if row["kind"] == "brain"}
+    """The recording's yardsticks: Brain-Score's ceiling, ours with its chance level, and the
+    leaderboard's reference rows (ceiling, chance band, constant, split-half, neuron split)."""
     ic, ours = ceilings["internal_consistency"], ceilings["bayes_js_ceiling"]
     rows = [
-        {"ceiling": "internal_consistency (Brain-Score; of the pls score r, Spearman–Brown corrected)",
+        {"reference": "internal_consistency (Brain-Score; of the pls score r, Spearman–Brown corrected)",
          "value": float(ic), "error": float(ic.attrs.get("error", math.nan))},
-        {"ceiling": "bayes_js_ceiling (ours; the bayes_js similarity a noise-free perfect model would reach)",
+        {"reference": f"bayes_js_ceiling (ours; the bayes_js similarity a perfect model reaches, b = {ours.attrs['b']:g})",
          "value": float(ours), "error": float(ours.attrs.get("error", math.nan))},
-        *({"ceiling": f"split-half {name} {get_measure(name).kind} (leaderboard row: one half of the repeats vs the other)",
-           "value": row["value"], "error": row["bootstrap_sd"]} for name, row in split.items()),
+        {"reference": "bayes_js chance (ours; the same perfect model with the images shuffled)",
+         "value": ours.attrs["chance"], "error": ours.attrs["chance_spread"]},
+        *({"reference": f"{row['representation'].split(' · ')[-1]} under {row['measure']} (leaderboard row)",
+           "value": row["value"], "error": row["bootstrap_sd"]}
+          for row in report.rows if row["kind"] != "model"),
     ]
-    return Table(f"{DATASET}: ceilings", ["ceiling", "value", "error"], rows)
+    return Table(f"{DATASET}: ceilings, chance and the brain's own references", ["reference", "value", "error"], rows)
 
 
 def size_figure(report: Report) -> Figure:
@@ -280,9 +283,11 @@ def size_figure(report: Report) -> Figure:
         facts = model_facts(row["representation"])
         if facts:
             teachers.setdefault(facts[0], []).append((facts[1], row["value"]))
-        elif row["kind"] == "brain":
-            axes.axhspan(row["ci_low"], row["ci_high"], color=figures.BRAIN_COLOR, alpha=0.15, lw=0)
-            axes.axhline(row["value"], color=figures.BRAIN_COLOR, ls="--", label="split-half (brain vs brain)")
+        elif row["kind"] != "model":   # the brain's references: ceiling, chance band, constant, splits
+            color, style, _ = figures.REFERENCE_STYLES[row["kind"]]
+            if row["ci_high"] > row["ci_low"]:
+                axes.axhspan(row["ci_low"], row["ci_high"], color=color, alpha=0.12, lw=0)
+            axes.axhline(row["value"], color=color, ls=style, label=row["representation"].split(" · ")[-1])
         else:
             color, style = next(references)
             axes.axhline(row["value"], color=color, ls=style, label=row["representation"])

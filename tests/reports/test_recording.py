@@ -63,8 +63,13 @@ def test_side_by_side_agrees_with_the_leaderboard_and_brainscore(built, sources)
                                             np.unique(assembly["stimulus_id"].values))
         direct = load_metric("bayes_js", n_bootstrap=recording.METRIC_BOOTSTRAP)(model, assembly)
         assert row["bayes_js"] == pytest.approx(float(direct), abs=1e-12)
-    ceilings = {row["ceiling"].split(" ")[0]: row["value"] for row in report.extra_tables["ceilings"].rows}
+    ceilings = {row["reference"].split(" ")[0]: row["value"] for row in report.extra_tables["ceilings"].rows}
     assert ceilings["internal_consistency"] == pytest.approx(ceiling, rel=1e-12)
+    # our metric's ceiling is the board's perfect model under JS, at the same b (the same simulation)
+    board = {r["representation"].split(" · ")[-1]: r for r in report.rows if r["measure"] == "js"}
+    assert ceilings["bayes_js_ceiling"] == pytest.approx(1 - board["ceiling (a perfect model, 20 simulated recordings)"]
+                                                         ["value"], rel=1e-12)
+    assert 1 - ceilings["bayes_js_ceiling"] < min(row["js"] for row in table.rows)
 
 
 def test_posterior_table_is_our_metric_after_observing_k_images(built, sources):
