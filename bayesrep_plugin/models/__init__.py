@@ -50,7 +50,7 @@ def _sources(data_dir, efficientnet: bool | None, compact_layers: tuple[str, ...
 
 def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.PathLike | None = None,
                      efficientnet: bool | None = None, compact_layers: Sequence[str] | None = None,
-                     batch_size: int = 32, progress: bool = True,
+                     models: Sequence[str] | None = None, batch_size: int = 32, progress: bool = True,
                      folder: str | os.PathLike | None = None) -> dict[str, Path]:
     """Model assemblies of an image set for the pixels, every compact model in the data directory
     and EfficientNet-Lite0.
@@ -70,6 +70,8 @@ def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.Pat
         The compact models' layers to compute and cache (default: all of
         :data:`~bayesrep_plugin.models.compact.LAYERS`); e.g. ``("output_responses",)`` for a
         report on their outputs, a small fraction of the work and none of the scratch space.
+    models : sequence of str, optional
+        Only the models of these names (e.g. ``"pixels"``, ``"from_vgg19-25filters"``); default all.
     batch_size, progress, folder
         Images per forward pass, progress bars, the cache folder (see :mod:`.cache`).
 
@@ -80,6 +82,11 @@ def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.Pat
         resumption.
     """
     sources = _sources(data_dir, efficientnet, None if compact_layers is None else tuple(compact_layers))
+    if models is not None:
+        unknown = sorted(set(models) - {name for name, _, _ in sources})
+        if unknown:
+            raise ValueError(f"no model named {unknown}; the models are {[name for name, _, _ in sources]}")
+        sources = [source for source in sources if source[0] in models]
     paths = {}
     for name, fingerprint, load in tqdm(sources, desc="model assemblies", unit="model", disable=not progress):
         paths[name] = cached_assembly(name, fingerprint, load, stimulus_ids, images, batch_size=batch_size,
@@ -131,7 +138,8 @@ def v4_model_assemblies(data_dir: str | os.PathLike | None = None, progress: boo
     progress : bool
         Progress bars.
     **options
-        Passed to :func:`model_assemblies` (``efficientnet``, ``batch_size``, ``folder``).
+        Passed to :func:`model_assemblies` (``efficientnet``, ``compact_layers``, ``models``,
+        ``batch_size``, ``folder``).
 
     Returns
     -------

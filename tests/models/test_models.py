@@ -217,6 +217,16 @@ def test_pixels_assembly_cached_reused_and_recomputed(tmp_path, v4_images):
     np.testing.assert_array_equal(load_assembly(Source(path, select={"layer": "pixels"})).values, assembly.values)
 
 
+def test_model_assemblies_computes_only_the_models_named(tmp_path, v4_images):
+    from bayesrep_plugin.models import model_assemblies
+
+    ids, images = v4_images[0][:6], v4_images[1][:6]
+    paths = model_assemblies(ids, images, models=["pixels"], efficientnet=False, progress=False, folder=tmp_path)
+    assert list(paths) == ["pixels"] and [p.name for p in tmp_path.glob("*.nc")] == [paths["pixels"].name]
+    with pytest.raises(ValueError, match=r"no model named \['from_nowhere-5filters'\]"):
+        model_assemblies(ids, images, models=["from_nowhere-5filters"], efficientnet=False, folder=tmp_path)
+
+
 def test_a_folder_where_a_cached_assembly_belongs_is_named_before_the_model_runs(tmp_path):
     images = np.random.default_rng(0).integers(0, 256, size=(6, 8, 8, 3), dtype=np.uint8)
     ids = [f"s{i}" for i in range(6)]
