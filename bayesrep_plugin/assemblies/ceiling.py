@@ -11,7 +11,12 @@ recording of it (B draws). Then, for a measure at a readout noise b,
   :mod:`bayesrep_plugin.core.prior`) separates even X̂ from its recordings;
 * **chance** is the same for X̂ with its stimuli shuffled, E m(P X̂, X̂ + ε̄): a model with the
   signal's spectrum (the same kernel eigenvalues, hence the same dimensionality) that knows nothing
-  of which stimulus is which.
+  of which stimulus is which;
+* the **estimation spread** is how much the ceiling would move had the recording's noise been drawn
+  again: X̂ depends on it, most where the signal's directions sit at the noise bulk's edge (flat
+  spectra at R = 2). A second level of the same simulation measures it
+  (:func:`estimation_values`): a recording of X̂ with trials, its signal estimated anew, compared
+  with a recording of that.
 
 The resolving b. b sets how fine a difference between two readouts' distributions counts: small b
 resolves weak directions of the kernels, where a recording's noise lives; large b compares only
@@ -61,11 +66,14 @@ class Yardsticks:
         X̂ plus draws of the recording's mean noise, each carrying that noise (``noise``).
     shuffled : tuple of Representation
         X̂ with its stimuli permuted, one permutation per recording.
+    signal : numpy.ndarray, shape (n, d)
+        X̂ itself.
     """
 
     perfect: Representation
     recordings: tuple[Representation, ...]
     shuffled: tuple[Representation, ...]
+    signal: np.ndarray
 
     def values(self, measure: Measure, b: float, options: dict, replicates: int | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -135,7 +143,47 @@ def yardsticks(responses: Responses, *, center: str, kernel: KernelKind = "mean"
     except ValueError as error:  # a signal estimate that centring leaves empty
         raise AssemblyError(f"{responses.name}: no stimulus-driven signal ({error})") from None
     shuffled = tuple(perfect.subset(shuffle_rng.permutation(responses.n)) for _ in range(n_replicates))
-    return Yardsticks(perfect, recordings, shuffled)
+    return Yardsticks(perfect, recordings, shuffled, signal)
+
+
+def estimation_values(responses: Responses, sticks: Yardsticks, measure: Measure, b: float, options: dict, *,
+                      center: str, kernel: KernelKind = "mean", replicates: int = 10, seed: int = 0) -> np.ndarray:
+    """A perfect model's values when its signal is estimated anew (module docstring): for each
+    replicate, a recording of X̂ with its trials, the signal X̂* estimated from it, and X̂* against a
+    recording of X̂*. Their variance is the noise draws' (as the ceiling's own replicates) plus what
+    re-estimating the signal adds.
+
+    Parameters
+    ----------
+    responses : Responses
+        The recording whose residuals give the noise.
+    sticks : Yardsticks
+        Its yardsticks (their X̂).
+    measure : Measure
+    b : float
+    options : dict
+        The measure's options.
+    center, kernel
+        As the metric builds each side.
+    replicates : int
+    seed : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (replicates,)
+    """
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2])   # a stream of its own
+    trials = kernel == "cross_validated"
+    values = []
+    for _ in range(replicates):
+        again = simulated_recording(responses, sticks.signal, rng, trials=True)
+        estimate = signal_estimate(again)
+        model = Responses("perfect model", responses.stimulus_ids, estimate[None],
+                          np.ones((1, responses.n), dtype=bool), responses.neuroid_ids)
+        recorded = representation(simulated_recording(again, estimate, rng, trials=trials), center=center,
+                                  kernel=kernel)
+        values.append(float(measure(Pair(representation(model, center=center), recorded, b), **options)))
+    return np.array(values)
 
 
 @dataclass(frozen=True)

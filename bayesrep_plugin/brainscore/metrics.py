@@ -26,7 +26,7 @@ from brainscore_core.metrics import Metric, Score
 from bayesrep_plugin.assemblies.align import align
 from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_interval, bootstrap_values, check_resampling,
                                                   resample_indices, single_blas_thread)
-from bayesrep_plugin.assemblies.ceiling import recording_resolution, yardsticks
+from bayesrep_plugin.assemblies.ceiling import estimation_values, recording_resolution, yardsticks
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representation
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
                                                   responses_from_assembly)
@@ -340,9 +340,12 @@ class BayesianReadoutCeiling(Metric):
     trials would be ± the same residual at R = 2).
 
     Score: the ceiling; ``spread`` = SD of the B simulated perfect scores, how much a perfect
-    model's own score varies with the noise; ``mc_error`` = spread/√B, the simulation error;
-    ``error`` = √(spread² + mc_error²), the uncertainty of where a perfect model's score falls,
-    which the ceiled score's interval uses; ``raw`` = the B values over dim ``replicate``;
+    model's own score varies with the noise; ``estimation_spread`` = how much more it varies when
+    the signal is estimated anew from a recording of it (B/2 second-level simulations,
+    :func:`~bayesrep_plugin.assemblies.ceiling.estimation_values`): the uncertainty the signal
+    estimate adds; ``mc_error`` = spread/√B, the simulation error; ``error`` = √(spread² +
+    estimation_spread² + mc_error²), the uncertainty of where a perfect model's score falls, which
+    the ceiled score's interval uses; ``raw`` = the B values over dim ``replicate``;
     ``chance`` and ``chance_spread``; ``b``. Cost: 2B comparisons (and the resolving b's search,
     about 20 b × 20 comparisons, once per recording) and one SVD of the n × d means.
 
@@ -420,10 +423,14 @@ class BayesianReadoutCeiling(Metric):
             sticks = yardsticks(responses, center=c.center, kernel=c.kernel, n_replicates=self.n_replicates,
                                 seed=c.seed)
             perfect, chance = sticks.values(c.measure, b, c.options)
+            estimated = estimation_values(responses, sticks, c.measure, b, c.options, center=c.center,
+                                          kernel=c.kernel, replicates=self.n_replicates // 2, seed=c.seed)
         if c.measure.kind == "distance":
             perfect, chance = 1.0 - perfect, 1.0 - chance
         spread = float(perfect.std(ddof=1))
         mc_error = spread / np.sqrt(perfect.size)
+        # the part of the re-estimated perfect scores' scatter that the noise draws alone do not explain
+        estimation = float(np.sqrt(max(estimated.var(ddof=1) - spread ** 2, 0.0)))
         margin = float(np.hypot(spread, chance.std(ddof=1)))
         if not perfect.mean() - chance.mean() > SIGNAL_MARGIN * margin:
             raise AssemblyError(
@@ -432,10 +439,12 @@ class BayesianReadoutCeiling(Metric):
                 f"spread ({margin:.3f}): the repetitions vary as much as the stimuli do, so a ceiled score would "
                 "say nothing (the raw scores and the chance level still do)")
         score = resampled_score(perfect.mean(), perfect, dim="replicate", over=["noise"], spread=spread,
-                                mc_error=mc_error, chance=float(chance.mean()), chance_spread=float(chance.std(ddof=1)),
+                                mc_error=mc_error, estimation_spread=estimation, chance=float(chance.mean()),
+                                chance_spread=float(chance.std(ddof=1)),
                                 n_replicates=self.n_replicates, n_stimuli=responses.n, **c.parameters(b),
                                 b_choice=choice, **self.registered)
-        score.attrs["error"] = float(np.hypot(spread, mc_error))   # a perfect model's scatter and the simulation error
+        # where a perfect model's score falls: its scatter over noise draws, the signal estimate's, the simulation's
+        score.attrs["error"] = float(np.sqrt(spread ** 2 + estimation ** 2 + mc_error ** 2))
         return score
 
 
@@ -462,7 +471,7 @@ def _stack_time_bins(scores: list[Score], labels: xr.DataArray) -> Score:
     """Per-time-bin scores → one Score over ``time_bin``: error and raw per bin, the rest shared."""
     index = labels.to_index()
     score = Score(np.array([float(s) for s in scores]), coords={TIME_DIM: index}, dims=[TIME_DIM])
-    listed = ("interval", "distance", "spread", "mc_error")   # one entry per bin
+    listed = ("interval", "distance", "spread", "estimation_spread", "mc_error", "chance", "chance_spread")   # per bin
     score.attrs = {k: v for k, v in scores[0].attrs.items() if k not in ("error", "raw", *listed)}
     for key in listed:
         if key in scores[0].attrs:

@@ -59,8 +59,11 @@ from bayesrep_plugin.datasets.location import CacheWarning, code_digest
 from bayesrep_plugin.reports.atomic import write_text
 
 #: Written into every assembly and part of every cache key: the source of the code that computes the
-#: stored activations (this package: sources, batches, resizing, the assembly's layout).
-CODE_VERSION = code_digest("bayesrep_plugin.models")
+#: stored activations (the sources, batches, resizing, the assembly's layout), and of nothing that only
+#: chooses which models to run (models/__init__.py, the cache's bookkeeping): editing those must not
+#: throw away an hour of computed activations.
+CODE_VERSION = code_digest("bayesrep_plugin.models.extract", "bayesrep_plugin.models.compact",
+                           "bayesrep_plugin.models.hooks", "bayesrep_plugin.models.efficientnet")
 
 
 def resize(images: np.ndarray, size: int) -> np.ndarray:

@@ -7,8 +7,6 @@ A page that contains one of the markers below gets it replaced by generated Mark
 - ``<!-- generated: measures -->``: every measure of ``bayesrep_plugin.MEASURES`` with its
   declared properties;
 - ``<!-- generated: cli -->``: the ``--help`` of ``bayesrep`` and of each of its commands;
-- ``<!-- generated: real-recording -->``: the tables and figures of the real V4 report (read from
-  the report folder at build time; nothing derived from the data lives in the repository);
 - ``<!-- generated: comparison-all -->`` and ``<!-- generated: comparison-subset -->``: the
   comparison page's tables, computed from the activations that ship with brainscore-vision.
 
@@ -127,60 +125,9 @@ def comparison_subset_markdown() -> str:
     return "\n".join(lines)
 
 
-#: Where the site build looks for the real-recording report (the first that exists).
-V4_REPORTS = ("bayesrep-demo/v4", "bayesrep-v4")
-V4_TABLES = (("side-by-side", "Every model under every measure"), ("ceilings", "Ceilings"),
-             ("rank-agreement", "Do the measures rank the models alike?"),
-             ("posterior", "After observing data: readouts conditioned on k images of each neuron"))
-V4_FIGURES = (("scores-by-size", "JS distance to V4 by model size and teacher; the red band is the brain's split half"),
-              ("pls-vs-js", "Brain-Score's ceiled pls against our JS distance, one point per model"),
-              ("posterior", "bayes_js after both readouts observe k images of each neuron (grey: other compact models)"),
-              ("scores-js", "Every model's JS distance to V4 with its 95% interval"),
-              ("mds-js", "A map of all representations under JS"))
-
-
-def _number_or_text(cell: str) -> str:
-    from bayesrep_plugin.reports.tables import format_cell
-
-    try:
-        return format_cell(float(cell))
-    except ValueError:
-        return cell
-
-
-def real_recording_markdown() -> str:
-    """The V4 report's tables and figures, read from the report folder (nothing from the data is
-    stored in the repository; the figures are embedded as data URIs)."""
-    import base64
-    import csv
-    from pathlib import Path
-
-    given = os.environ.get("BAYESREP_V4_REPORT")
-    folder = next((Path(p) for p in ([given] if given else V4_REPORTS) if (Path(p) / "leaderboard.html").is_file()),
-                  None)
-    if folder is None:
-        return ("!!! note \"No report here yet\"\n    This page is filled in from the report of `bayesrep v4` "
-                "(or `make demo` with the data directory present). None was found at "
-                f"{', '.join(f'`{p}`' for p in ([given] if given else V4_REPORTS))}.")
-    lines = [f"## The results\n\nFrom the report in `{folder}` (its `leaderboard.html` has every table).\n"]
-    for stem, title in V4_TABLES:
-        with open(folder / f"{stem}.csv", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
-        lines += [f"### {title}", "", "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-        for row in rows[1:]:
-            lines.append("| " + " | ".join(map(_number_or_text, row)) + " |")
-        lines.append("")
-    for stem, caption in V4_FIGURES:
-        data = base64.b64encode((folder / f"{stem}.png").read_bytes()).decode("ascii")
-        lines += [f'<figure><img alt="{caption}" src="data:image/png;base64,{data}"><figcaption>{caption}</figcaption>'
-                  "</figure>", ""]
-    return "\n".join(lines)
-
-
 GENERATORS = {"<!-- generated: metrics -->": metrics_markdown,
               "<!-- generated: measures -->": measures_markdown,
               "<!-- generated: cli -->": cli_markdown,
-              "<!-- generated: real-recording -->": real_recording_markdown,
               "<!-- generated: comparison-all -->": comparison_all_markdown,
               "<!-- generated: comparison-subset -->": comparison_subset_markdown}
 

@@ -50,7 +50,8 @@ def test_load_ceiling_is_registered_and_valid(vision_plugin, signal):
     assert ceiling.attrs["raw"].dims == ("replicate",) and ceiling.attrs["n_replicates"] == 5
     assert float(ceiling) == pytest.approx(float(ceiling.attrs["raw"].mean()))
     assert ceiling.attrs["spread"] == pytest.approx(float(ceiling.attrs["raw"].std(ddof=1)))
-    assert ceiling.attrs["error"] == pytest.approx(ceiling.attrs["spread"] * np.sqrt(1 + 1 / 5))
+    spread, estimation = ceiling.attrs["spread"], ceiling.attrs["estimation_spread"]
+    assert ceiling.attrs["error"] == pytest.approx(np.sqrt(spread ** 2 * (1 + 1 / 5) + estimation ** 2))
     assert_valid_uncertainty(ceiling)
 
 
