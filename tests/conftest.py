@@ -23,7 +23,11 @@ SHARED_DATA = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."
 os.environ.setdefault("BAYESREP_DATA", SHARED_DATA)
 # Files derived from the data (extracted images, activations) go to a fresh folder per test run:
 # no test may pass because of what an earlier run left behind.
+# The user's own cache (where benchmarks/replicate.py left its model assemblies) stays readable to the
+# tests that recompute a documented number from it: BAYESREP_USER_CACHE.
+os.environ.setdefault("BAYESREP_USER_CACHE", os.environ.get("BAYESREP_CACHE") or str(Path.home() / ".cache" / "bayesrep"))
 os.environ["BAYESREP_CACHE"] = tempfile.mkdtemp(prefix="bayesrep-test-cache-")
+atexit.register(shutil.rmtree, os.environ["BAYESREP_CACHE"], ignore_errors=True)
 
 # Property tests (hypothesis): by default the same 12 examples per test on every run, so that a
 # failure is reproducible; `make test` then runs them once more under "randomized", on 200 new

@@ -424,7 +424,7 @@ class BayesianReadoutCeiling(Metric):
                                 seed=c.seed)
             perfect, chance = sticks.values(c.measure, b, c.options)
             estimated = estimation_values(responses, sticks, c.measure, b, c.options, center=c.center,
-                                          kernel=c.kernel, replicates=self.n_replicates // 2, seed=c.seed)
+                                          kernel=c.kernel, replicates=max(2, self.n_replicates // 2), seed=c.seed)
         if c.measure.kind == "distance":
             perfect, chance = 1.0 - perfect, 1.0 - chance
         spread = float(perfect.std(ddof=1))

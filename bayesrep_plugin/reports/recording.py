@@ -352,7 +352,7 @@ def build_v4_report(output: Path, models: list[Source], *, data_dir=None, settin
     table = side_by_side(report, scores)
     posterior = posterior_table({s.label: (s.bayes_js, *s.bayes_js_posterior) for s in scores})
     report = dataclasses.replace(
-        report, extra_tables={"side-by-side": table, "rank-agreement": rank_agreement(table),
+        report, extra_tables={**report.extra_tables, "side-by-side": table, "rank-agreement": rank_agreement(table),
                               "ceilings": ceiling_table(report, ceilings), "posterior": posterior},
         extra_figures=[("scores-by-size", "JS distance to V4 by model size and teacher", size_figure(report)),
                        ("pls-vs-js", "Brain-Score's ceiled pls against our JS distance", agreement_figure(table)),

@@ -2,6 +2,7 @@
 
 import importlib.util
 import itertools
+import os
 import re
 import sys
 from pathlib import Path
@@ -142,9 +143,9 @@ def test_posterior_table_is_sorted_similarities_of_every_v4_model():
     assert (replicate.DOCS / "replication" / "v4-posterior.png").is_file()
 
 
-# Where the script, run without $BAYESREP_CACHE, left the model assemblies (the tests' own cache is a
-# fresh folder, see conftest.py).
-SCRIPT_CACHE = Path.home() / ".cache" / "bayesrep" / "model-assemblies"
+# Where the script left the model assemblies: the user's cache (the tests' own is a fresh folder, see
+# conftest.py).
+SCRIPT_CACHE = Path(os.environ["BAYESREP_USER_CACHE"]) / "model-assemblies"
 
 
 def _v4_layer(model: str, layer: str, ids: list[str]) -> np.ndarray:
@@ -154,7 +155,8 @@ def _v4_layer(model: str, layer: str, ids: list[str]) -> np.ndarray:
     for path in sorted(SCRIPT_CACHE.glob(f"{model}.*.nc")):
         assembly = xr.load_dataarray(path)
         stimuli = list(assembly["stimulus_id"].values.astype(str))
-        if sorted(stimuli) == ids:
+        # the cache also holds assemblies of only some layers (the V4 report computes just the output)
+        if sorted(stimuli) == ids and layer in assembly["layer"].values:
             rows = [stimuli.index(s) for s in ids]
             return assembly.values[rows][:, assembly["layer"].values == layer].astype(float)
     pytest.skip(f"the model assembly of {model} on the V4 images is not in {SCRIPT_CACHE} (benchmarks/replicate.py "
