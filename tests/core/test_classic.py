@@ -56,11 +56,13 @@ def test_thin_representations_give_the_kernels_values_without_them(XY, name, opt
     value = float(br.compare(*thin, name, **options))
     assert value == pytest.approx(float(br.compare(*kernels, name, **options)), rel=1e-10)
     assert "kernel" not in vars(thin[0]) or options.get("rdm_comparison") == "spearman"  # no n × n matrix made
-    # far from the origin (both routes lose the same digits to the large kernel entries there)
+    # Far from the origin both routes lose digits to the large kernel entries (~7·10⁴ here); the
+    # unbiased HSIC, which works on the uncentred kernel, loses most: with OpenBLAS's Haswell kernels each route is
+    # ~1.3e-7 (relative) from the 50-digit value 0.69168154106842801, in opposite directions.
     far = X + 100.0
     shifted = [br.Representation.from_activations(far), br.Representation.from_kernel(far @ far.T)]
     assert float(br.compare(shifted[0], thin[1], name, **options)) == pytest.approx(
-        float(br.compare(shifted[1], kernels[1], name, **options)), rel=1e-8)
+        float(br.compare(shifted[1], kernels[1], name, **options)), rel=1e-6 if name == "cka_unbiased" else 1e-8)
 
 
 def test_thin_unbiased_hsic_equals_its_u_statistic():
