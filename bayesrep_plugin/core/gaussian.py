@@ -101,7 +101,7 @@ def low_rank_eigenvalues(prior1: Prior, prior2: Prior) -> np.ndarray:
     (a second OpenBLAS with its own threads) made this step up to 1.5× slower on 2 cores."""
     rep1, rep2 = prior1.representation, prior2.representation
     s1 = rep1.singular_values
-    P, T = residual_root(rep1, rep2, rep1.coordinates(rep2.factor))
+    P, T = rep1.projection(rep2, lambda first, second: residual_root(first, second, first.coordinates(second.factor)))
     a1, a2 = prior1.noise + prior1.ridge, prior2.noise + prior2.ridge
     c1, c2 = prior1.scale, prior2.scale
     inv_sqrt = 1 / np.sqrt(np.concatenate([a1 + c1 * s1**2, np.full(T.shape[0], a1)]))
