@@ -37,7 +37,7 @@ unset PYTHONPATH  # the folder must work without our package, wherever this scri
 
 # The release the exported requirements.txt pins, as a wheel in a local package index.
 DIST=$ROOT/dist-upstream
-rm -rf "$DIST" && mkdir -p "$DIST"
+rm -rf "$DIST" "$ROOT/build" && mkdir -p "$DIST"   # build/: setuptools' in-tree leftovers would go into the wheel
 "$MAIN_PYTHON" -m pip wheel --quiet --no-deps -w "$DIST" "$ROOT"
 if [[ ! -x $ROOT/.venv-twine/bin/twine ]]; then
     "${PYTHON:-python3}" -m venv "$ROOT/.venv-twine"
@@ -58,8 +58,10 @@ test_framework() {
     local py="$ROOT/$venv/bin/python" src="$ROOT/$venv/src/$dist-$version" stamp="$ROOT/$venv/.installed"
     export PIP_CONSTRAINT="$ROOT/$constraints"  # also for the pip calls inside test_plugin.sh
 
-    # Rebuild only when the stamp is older than what decides the environment's contents.
-    if [[ ! -f $stamp || $ROOT/$constraints -nt $stamp || $ROOT/scripts/upstream-plugin.sh -nt $stamp ]]; then
+    # Rebuild only when what decides the environment's contents changed: the release, the constraints.
+    local wanted
+    wanted="$dist==$version $(sha256sum "$ROOT/$constraints" | cut -d' ' -f1)"
+    if [[ ! -f $stamp || $(cat "$stamp") != "$wanted" ]]; then
         rm -rf "${ROOT:?}/$venv"
         "${PYTHON:-python3}" -m venv "$ROOT/$venv"
         "$py" -m pip install --quiet --upgrade pip
@@ -68,7 +70,7 @@ test_framework() {
         "$py" -m pip download --quiet --no-deps --no-binary :all: "$dist==$version" -d "$ROOT/$venv/src"
         tar -xzf "$ROOT/$venv/src/$dist-$version.tar.gz" -C "$ROOT/$venv/src"
         "$py" -m pip install --quiet -e "$src[test]" junitparser
-        touch "$stamp"
+        echo "$wanted" >"$stamp"
     fi
 
     # A previous run's requirements install left our package there: the folder must bring it itself.
@@ -110,11 +112,15 @@ esac
 EOF
     chmod +x "$ROOT/$venv/conda/bin/conda"
 
+    # One call per folder: given several test files, run_args (brainscore_core 2.5.0) keeps only the
+    # last file's result, so a failing first folder would pass unnoticed.
     local changed
-    changed=$(cd "$src" && find "${plugins[@]}" -type f ! -path '*/__pycache__/*' | sort | tr '\n' ' ')
-    PATH="$ROOT/$venv/conda/bin:$ROOT/$venv/bin:$PATH" BRAINSCORE_KEEP_PLUGIN_ENV=1 BS_INSTALL_DEPENDENCIES=yes \
-        "$py" -c 'import sys; from brainscore_core.plugin_management import parse_plugin_changes as p
+    for plugin in "${plugins[@]}"; do
+        changed=$(cd "$src" && find "$plugin" -type f ! -path '*/__pycache__/*' | sort | tr '\n' ' ')
+        PATH="$ROOT/$venv/conda/bin:$ROOT/$venv/bin:$PATH" BRAINSCORE_KEEP_PLUGIN_ENV=1 BS_INSTALL_DEPENDENCIES=yes \
+            "$py" -c 'import sys; from brainscore_core.plugin_management import parse_plugin_changes as p
 p.run_changed_plugin_tests(sys.argv[1], sys.argv[2])' "$changed" "$dist"
+    done
     cd "$ROOT"
     echo "upstream-plugin.sh: $dist: the exported folders (${plugins[*]}, requiring $(cat "$src/${plugins[0]}/requirements.txt"))" \
          "passed Brain-Score's plugin tests in an environment that had no bayesrep-plugin before"
