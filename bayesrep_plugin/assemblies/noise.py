@@ -86,12 +86,18 @@ def residuals(responses: Responses) -> np.ndarray:
 def _compute_residuals(responses: Responses) -> np.ndarray:
     counts = responses.repetitions.astype(np.float64)
     present = responses.present[..., None]
-    deviations = (responses.trials - responses.means) * present * np.sqrt(counts / (counts - 1))[:, None]
+    # in place, in the order the formula reads: one (R, n, d) array instead of six temporaries
+    deviations = responses.trials - responses.means
+    deviations *= present
+    deviations *= np.sqrt(counts / (counts - 1))[:, None]
     per_repetition = responses.present.sum(axis=1).astype(np.float64)              # nₜ
     drifting = per_repetition >= 2
     drift = deviations.sum(axis=1) / np.maximum(per_repetition, 1)[:, None]         # δ⁽ᵗ⁾ − δ̄, (R, d)
     rescale = np.where(drifting, np.sqrt(per_repetition / np.maximum(per_repetition - 1, 1)), 1.0)
-    return (deviations - drift[:, None] * drifting[:, None, None]) * present * rescale[:, None, None]
+    deviations -= drift[:, None] * drifting[:, None, None]
+    deviations *= present
+    deviations *= rescale[:, None, None]
+    return deviations
 
 
 def trial_noise(responses: Responses) -> np.ndarray | None:
@@ -271,7 +277,11 @@ def simulated_recording(responses: Responses, signal: np.ndarray, rng: np.random
         mean = signal + signs[0] * r[order[0], np.arange(n)] / np.sqrt(counts)[:, None]
         return Responses(name, responses.stimulus_ids, mean[None], np.ones((1, n), dtype=bool),
                          responses.neuroid_ids, responses.dropped_neuroids, trial_noise=mean_noise(responses))
-    noise = signs * r[order, np.arange(n)]
+    trials = r[order, np.arange(n)]                                    # in place from here: trials of R × n × d
+    trials *= signs
+    trials += signal[None]
     present = np.arange(R)[:, None] < counts[None, :]                  # stimulus i's first R_i rows
-    return Responses(name, responses.stimulus_ids, (signal[None] + noise) * present[..., None], present,
+    if not present.all():
+        trials *= present[..., None]
+    return Responses(name, responses.stimulus_ids, trials, present,
                      responses.neuroid_ids, responses.dropped_neuroids)
