@@ -299,8 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
         _common(action.add_parser(name, help=text, description=text[0].upper() + text[1:] + "."))
     export = action.add_parser("export", help="write the plugin folders to DIR",
                                description="Write the plugin folders to DIR, ready to submit upstream: "
-                                           "self-contained (the metric code vendored in), so they work where "
-                                           "bayesrep-plugin is not installed.")
+                                           "Brain-Score's layout (metrics and benchmarks), requiring this "
+                                           "release of bayesrep-plugin (docs/guide-upstream.md).")
     export.add_argument("directory", type=Path, metavar="DIR")
     _common(export)
     return parser

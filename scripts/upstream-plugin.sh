@@ -2,16 +2,22 @@
 # Test the exported plugin folders the way Brain-Score's CI tests a plugin pull request, in clean
 # environments in which bayesrep-plugin is NOT installed.
 #
-# For each framework (vision, language): build .venv-upstream[-language] once (idempotent, stamped)
-# from the framework's source distribution on PyPI, installed editable as its CI does; export our
-# folder with the main venv's python (`bayesrep brainscore export`); put it into that source tree at
-# <framework>/metrics/bayesrep/ as a pull request would add it; assert that bayesrep_plugin is not
-# importable there and that every line of its requirements.txt is on the package index; then run
-# Brain-Score's own CI entry point, unchanged:
+# First the release the folders require: build this package's wheel into dist-upstream/ (the local
+# package index the clean environments install it from, standing in for PyPI) and `twine check` it
+# (in .venv-twine, built once). Then for each framework (vision, language): build
+# .venv-upstream[-language] once (idempotent, stamped) from the framework's source distribution on
+# PyPI, installed editable as its CI does, and remove any bayesrep-plugin a previous run installed;
+# export our folders with the main venv's python (`bayesrep brainscore export`); put them into that
+# source tree at <framework>/metrics/bayesrep/ (and, for vision, benchmarks/bayesrep/) as a pull
+# request would add them; assert that bayesrep_plugin is not importable there and that every line of
+# their requirements.txt is on the package index (PyPI, or dist-upstream for our own release); then
+# run Brain-Score's own CI entry point, unchanged:
 #     run_changed_plugin_tests("<files the PR adds>", "<framework>")
 # (brainscore_core.plugin_management: parse the changed files, check the folder has a test file,
-# run test_plugin.sh: install the library, `pip install -r requirements.txt`, run the generic
-# tests of the plugin type if any, then `pytest -m "not slow" test.py`).
+# run test_plugin.sh: install the library, `pip install -r requirements.txt` (which installs the
+# wheel from dist-upstream), run the generic tests of the plugin type if any, then
+# `pytest -m "not slow" test.py`; tests marked private_access need Brain-Score's S3 and are
+# deselected there as in its public CI).
 #
 # test_plugin.sh makes a conda environment per plugin. Conda is not part of this project, so a
 # stand-in `conda` on PATH maps that environment onto the prebuilt venv (create/install/remove/clean
@@ -29,6 +35,17 @@ MAIN_PYTHON=${MAIN_PYTHON:-$ROOT/.venv/bin/python}
 unset PYTHONPATH  # the folder must work without our package, wherever this script is called from
 [[ -x $MAIN_PYTHON ]] || { echo "$MAIN_PYTHON not found: build the main venv first (make)" >&2; exit 2; }
 
+# The release the exported requirements.txt pins, as a wheel in a local package index.
+DIST=$ROOT/dist-upstream
+rm -rf "$DIST" "$ROOT/build" && mkdir -p "$DIST"   # build/: setuptools' in-tree leftovers would go into the wheel
+"$MAIN_PYTHON" -m pip wheel --quiet --no-deps -w "$DIST" "$ROOT"
+if [[ ! -x $ROOT/.venv-twine/bin/twine ]]; then
+    "${PYTHON:-python3}" -m venv "$ROOT/.venv-twine"
+    "$ROOT/.venv-twine/bin/python" -m pip install --quiet twine
+fi
+"$ROOT/.venv-twine/bin/twine" check --strict "$DIST"/*.whl
+export PIP_FIND_LINKS="$DIST${PIP_FIND_LINKS:+ $PIP_FIND_LINKS}"
+
 test_framework() {
     local name=$1 dist version constraints venv
     case $name in
@@ -41,8 +58,10 @@ test_framework() {
     local py="$ROOT/$venv/bin/python" src="$ROOT/$venv/src/$dist-$version" stamp="$ROOT/$venv/.installed"
     export PIP_CONSTRAINT="$ROOT/$constraints"  # also for the pip calls inside test_plugin.sh
 
-    # Rebuild only when the stamp is older than what decides the environment's contents.
-    if [[ ! -f $stamp || $ROOT/$constraints -nt $stamp || $ROOT/scripts/upstream-plugin.sh -nt $stamp ]]; then
+    # Rebuild only when what decides the environment's contents changed: the release, the constraints.
+    local wanted
+    wanted="$dist==$version $(sha256sum "$ROOT/$constraints" | cut -d' ' -f1)"
+    if [[ ! -f $stamp || $(cat "$stamp") != "$wanted" ]]; then
         rm -rf "${ROOT:?}/$venv"
         "${PYTHON:-python3}" -m venv "$ROOT/$venv"
         "$py" -m pip install --quiet --upgrade pip
@@ -51,15 +70,21 @@ test_framework() {
         "$py" -m pip download --quiet --no-deps --no-binary :all: "$dist==$version" -d "$ROOT/$venv/src"
         tar -xzf "$ROOT/$venv/src/$dist-$version.tar.gz" -C "$ROOT/$venv/src"
         "$py" -m pip install --quiet -e "$src[test]" junitparser
-        touch "$stamp"
+        echo "$wanted" >"$stamp"
     fi
 
-    # The folder, exported by the environment that has our package, added as a PR adds it.
-    local export_dir plugin="$src/$dist/metrics/bayesrep"
+    # A previous run's requirements install left our package there: the folder must bring it itself.
+    "$py" -m pip uninstall --quiet --yes bayesrep-plugin 2>/dev/null || true
+
+    # The folders, exported by the environment that has our package, added as a PR adds them.
+    local export_dir plugins=("$dist/metrics/bayesrep")
+    [[ $name == vision ]] && plugins+=("$dist/benchmarks/bayesrep")
     export_dir=$(mktemp -d)
     "$MAIN_PYTHON" -m bayesrep_plugin.cli brainscore export "$export_dir" >/dev/null
-    rm -rf "$plugin"
-    cp -r "$export_dir/$dist/metrics/bayesrep" "$plugin"
+    for plugin in "${plugins[@]}"; do
+        rm -rf "${src:?}/$plugin"
+        cp -r "$export_dir/$plugin" "$src/$plugin"
+    done
     rm -rf "$export_dir"
 
     cd "$src"
@@ -70,7 +95,9 @@ test_framework() {
     # Already-installed requirements are never looked up; ask the index for each one explicitly.
     local downloads
     downloads=$(mktemp -d)
-    "$py" -m pip download --quiet --no-deps -r "$plugin/requirements.txt" -d "$downloads"
+    for plugin in "${plugins[@]}"; do
+        "$py" -m pip download --quiet --no-deps -r "$plugin/requirements.txt" -d "$downloads"
+    done
     rm -rf "$downloads"
 
     # conda stand-in (see the header): one environment, the prebuilt venv.
@@ -85,14 +112,18 @@ esac
 EOF
     chmod +x "$ROOT/$venv/conda/bin/conda"
 
+    # One call per folder: given several test files, run_args (brainscore_core 2.5.0) keeps only the
+    # last file's result, so a failing first folder would pass unnoticed.
     local changed
-    changed=$(cd "$src" && find "$dist/metrics/bayesrep" -type f ! -path '*/__pycache__/*' | sort | tr '\n' ' ')
-    PATH="$ROOT/$venv/conda/bin:$ROOT/$venv/bin:$PATH" BRAINSCORE_KEEP_PLUGIN_ENV=1 BS_INSTALL_DEPENDENCIES=yes \
-        "$py" -c 'import sys; from brainscore_core.plugin_management import parse_plugin_changes as p
+    for plugin in "${plugins[@]}"; do
+        changed=$(cd "$src" && find "$plugin" -type f ! -path '*/__pycache__/*' | sort | tr '\n' ' ')
+        PATH="$ROOT/$venv/conda/bin:$ROOT/$venv/bin:$PATH" BRAINSCORE_KEEP_PLUGIN_ENV=1 BS_INSTALL_DEPENDENCIES=yes \
+            "$py" -c 'import sys; from brainscore_core.plugin_management import parse_plugin_changes as p
 p.run_changed_plugin_tests(sys.argv[1], sys.argv[2])' "$changed" "$dist"
+    done
     cd "$ROOT"
-    echo "upstream-plugin.sh: $dist: the exported folder ($(grep -o "^VERSION = .*" "$plugin/__init__.py")) passed" \
-         "Brain-Score's plugin tests without bayesrep-plugin"
+    echo "upstream-plugin.sh: $dist: the exported folders (${plugins[*]}, requiring $(cat "$src/${plugins[0]}/requirements.txt"))" \
+         "passed Brain-Score's plugin tests in an environment that had no bayesrep-plugin before"
 }
 
 for framework in ${@:-vision language}; do

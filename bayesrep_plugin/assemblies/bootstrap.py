@@ -1,11 +1,15 @@
 """Resampling stimuli for the uncertainty of a comparison, as submatrices of kernels already computed.
 
-Two schemes:
+Three schemes:
 
-* ``"half"`` (default): subsamples of ⌊n/2⌋ distinct stimuli, without replacement ("random image
-  samples", as in the paper). For a smooth statistic the variance over m-of-n subsamples without
-  replacement is about σ²(1/m − 1/n); at m = n/2 that is σ²/n, the variance of the statistic on
-  all n stimuli, which is what the with-replacement bootstrap aims at. No stimulus is duplicated.
+* ``"quarter"`` (default of the Brain-Score metrics): subsamples of m = max(⌊n/4⌋, 3) distinct
+  stimuli, without replacement. For a smooth statistic the variance over m-of-n subsamples without
+  replacement is about σ²(1/m − 1/n) (the finite-population correction), against σ²/n for the
+  statistic on all n stimuli, so the spread over subsamples, times √(m/(n − m)) (√(1/3) at a
+  quarter: :func:`spread_scale`), estimates the error of the full-sample value. A dense generalized
+  eigenproblem costs m³, so a quarter-size resample costs 1/8 of a half-size one.
+* ``"half"``: subsamples of ⌊n/2⌋ distinct stimuli ("random image samples", as in the paper); the
+  same correction is √(m/(n − m)) ≈ 1.
 * ``"replacement"``: the classic bootstrap, n stimuli drawn with replacement. A duplicated
   stimulus duplicates a row and column of both kernels; the two prior predictives then share
   exactly the directions xᵢ − xⱼ of duplicate pairs (pure readout noise in both), which pulls
@@ -13,8 +17,15 @@ Two schemes:
   bootstrap SDs (docs/guide-brainscore.md has the measurement).
 
 Either way each resample is ``Representation.subset(index)``: a submatrix of K (and the rows of
-the low-rank factor when there is one), never the activations again. :func:`bootstrap_interval`
-turns the resampled values into the 95% interval that the metrics and reports give.
+the low-rank factor when the resample is wider than the factor), never the activations again.
+
+Two intervals: :func:`t_interval` (the metrics): value ± t(0.975, B − 1)·error, the t quantile
+paying for an error estimated from B resamples; and :func:`bootstrap_interval` (the reports'
+pairwise tables): the percentiles of the resampled values re-centred on the value. How many
+resamples: with the t interval, B resamples give an interval t(0.975, B − 1)/1.96 times as wide as
+one with the error known exactly (1.07 at B = 20, 1.02 at B = 100); B = 20 is the smallest B within
+7% of that limit, and the coverage on simulated recordings is checked by
+benchmarks/bench_coverage.py (docs/guide-brainscore.md has its table).
 
 Resamples are many small eigenproblems, which multithreaded BLAS slows down: on this project's
 2-core machines under load, one 500 × 500 generalized eigenproblem took 0.25 s with 2 OpenBLAS
@@ -25,17 +36,21 @@ runs with BLAS limited to one thread (:func:`single_blas_thread`).
 from __future__ import annotations
 
 import functools
+import math
 from typing import Callable, Literal
 
 import numpy as np
+import scipy.stats
 from threadpoolctl import ThreadpoolController
 
 from bayesrep_plugin.core.prior import Representation
 
 from .responses import AssemblyError
 
-Scheme = Literal["half", "replacement"]
-SCHEMES: tuple[str, ...] = ("half", "replacement")
+Scheme = Literal["quarter", "half", "replacement"]
+SCHEMES: tuple[str, ...] = ("quarter", "half", "replacement")
+#: The fewest stimuli in a quarter-size resample.
+MIN_QUARTER = 3
 
 
 def resample_indices(n: int, n_bootstrap: int, *, scheme: Scheme = "half", seed: int = 0) -> np.ndarray:
@@ -47,25 +62,25 @@ def resample_indices(n: int, n_bootstrap: int, *, scheme: Scheme = "half", seed:
         Number of stimuli (at least 6 for half samples).
     n_bootstrap : int
         Number of resamples (≥ 2).
-    scheme : {"half", "replacement"}
-        ⌊n/2⌋ distinct stimuli, or n drawn with replacement.
+    scheme : {"quarter", "half", "replacement"}
+        max(⌊n/4⌋, 3) or ⌊n/2⌋ distinct stimuli, or n drawn with replacement.
     seed : int
 
     Returns
     -------
     numpy.ndarray, shape (n_bootstrap, m)
-        m = ⌊n/2⌋ (half) or n (replacement).
+        m = :func:`resample_size`.
 
     Raises
     ------
     ValueError
         For ``n_bootstrap`` < 2 or an unknown scheme; an :class:`AssemblyError` for half samples
-        of fewer than 6 stimuli (:func:`resample_size`).
+        or quarter samples of fewer than 6 stimuli (:func:`resample_size`).
     """
     check_resampling(n_bootstrap, scheme)
     size = resample_size(n, scheme)
     rng = np.random.default_rng(seed)
-    if scheme == "half":
+    if scheme != "replacement":
         return np.stack([rng.choice(n, size, replace=False) for _ in range(n_bootstrap)])
     return rng.integers(0, n, size=(n_bootstrap, size))
 
@@ -75,13 +90,14 @@ MIN_HALF_SAMPLED = 6
 
 
 def resample_size(n: int, scheme: Scheme = "half") -> int:
-    """How many stimuli each resample of ``n`` holds: ⌊n/2⌋ (half) or n (replacement).
+    """How many stimuli each resample of ``n`` holds: max(⌊n/4⌋, 3) (quarter), ⌊n/2⌋ (half) or
+    n (replacement).
 
     Parameters
     ----------
     n : int
         Number of stimuli.
-    scheme : {"half", "replacement"}
+    scheme : {"quarter", "half", "replacement"}
 
     Returns
     -------
@@ -90,12 +106,58 @@ def resample_size(n: int, scheme: Scheme = "half") -> int:
     Raises
     ------
     AssemblyError
-        For half samples of fewer than :data:`MIN_HALF_SAMPLED` stimuli.
+        For half or quarter samples of fewer than :data:`MIN_HALF_SAMPLED` stimuli.
     """
-    if scheme == "half" and n < MIN_HALF_SAMPLED:
-        raise AssemblyError(f"half-sampling needs at least {MIN_HALF_SAMPLED} stimuli; got {n} shared stimuli "
+    if scheme != "replacement" and n < MIN_HALF_SAMPLED:
+        raise AssemblyError(f"{scheme}-sampling needs at least {MIN_HALF_SAMPLED} stimuli; got {n} shared stimuli "
                             "(use more stimuli, or no resamples: n_bootstrap 0)")
-    return n // 2 if scheme == "half" else n
+    return {"quarter": max(n // 4, MIN_QUARTER), "half": n // 2}.get(scheme, n)
+
+
+def spread_scale(n: int, m: int, scheme: Scheme) -> float:
+    """The factor from the SD over resamples of m of n stimuli to the error of the value on all n.
+
+    √(m/(n − m)) for subsamples without replacement (the module docstring: their variance is about
+    σ²(1/m − 1/n), the full sample's σ²/n); 1 for the bootstrap with replacement.
+
+    Parameters
+    ----------
+    n, m : int
+        Stimuli in all, and in each resample.
+    scheme : {"quarter", "half", "replacement"}
+
+    Returns
+    -------
+    float
+    """
+    return 1.0 if scheme == "replacement" else math.sqrt(m / (n - m))
+
+
+def t_interval(value: float, error: float, n_bootstrap: int, value_range: tuple[float, float]) -> tuple[float, float]:
+    """The 95% interval value ± t(0.975, B − 1)·error, inside the measure's declared range.
+
+    The t quantile with B − 1 degrees of freedom accounts for ``error`` being estimated from B
+    resamples (module docstring). An end past the range is clipped to it.
+
+    Parameters
+    ----------
+    value : float
+        The measure on all stimuli.
+    error : float
+        Its standard error (the resamples' SD times :func:`spread_scale`).
+    n_bootstrap : int
+        The number of resamples the error comes from (≥ 2).
+    value_range : tuple of float
+        The measure's declared (lowest, highest) value.
+
+    Returns
+    -------
+    tuple of float
+        (low, high), within ``value_range``.
+    """
+    half = float(scipy.stats.t.ppf(0.975, n_bootstrap - 1)) * float(error)
+    low, high = np.clip([value - half, value + half], *value_range)
+    return float(low), float(high)
 
 
 def check_resampling(n_bootstrap: int, scheme: str) -> None:

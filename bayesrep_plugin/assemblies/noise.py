@@ -49,13 +49,21 @@ Then the whitening is undone.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .responses import Responses
 
+#: Residuals by Responses object (immutable): a recording's ceiling, resolving b and noise estimate
+#: each need them, and simulating a recording ten times used to recompute them ten times.
+_RESIDUALS: "weakref.WeakKeyDictionary[Responses, np.ndarray]" = weakref.WeakKeyDictionary()
+
 
 def residuals(responses: Responses) -> np.ndarray:
     """The residuals rᵢ⁽ᵗ⁾, each with covariance Σᵢ, drift removed (module docstring).
+
+    Computed once per ``responses`` object (it is immutable) and kept while it lives.
 
     Parameters
     ----------
@@ -65,16 +73,31 @@ def residuals(responses: Responses) -> np.ndarray:
     Returns
     -------
     numpy.ndarray, shape (R, n, d)
-        float64, zero where a repetition is absent.
+        float64, zero where a repetition is absent; read-only.
     """
+    cached = _RESIDUALS.get(responses)
+    if cached is None:
+        cached = _compute_residuals(responses)
+        cached.flags.writeable = False
+        _RESIDUALS[responses] = cached
+    return cached
+
+
+def _compute_residuals(responses: Responses) -> np.ndarray:
     counts = responses.repetitions.astype(np.float64)
     present = responses.present[..., None]
-    deviations = (responses.trials - responses.means) * present * np.sqrt(counts / (counts - 1))[:, None]
+    # in place, in the order the formula reads: one (R, n, d) array instead of six temporaries
+    deviations = responses.trials - responses.means
+    deviations *= present
+    deviations *= np.sqrt(counts / (counts - 1))[:, None]
     per_repetition = responses.present.sum(axis=1).astype(np.float64)              # nₜ
     drifting = per_repetition >= 2
     drift = deviations.sum(axis=1) / np.maximum(per_repetition, 1)[:, None]         # δ⁽ᵗ⁾ − δ̄, (R, d)
     rescale = np.where(drifting, np.sqrt(per_repetition / np.maximum(per_repetition - 1, 1)), 1.0)
-    return (deviations - drift[:, None] * drifting[:, None, None]) * present * rescale[:, None, None]
+    deviations -= drift[:, None] * drifting[:, None, None]
+    deviations *= present
+    deviations *= rescale[:, None, None]
+    return deviations
 
 
 def trial_noise(responses: Responses) -> np.ndarray | None:
@@ -162,16 +185,18 @@ def noise_covariance(r: np.ndarray, present: np.ndarray) -> np.ndarray:
     numpy.ndarray, shape (d, d)
         Zeros when the residuals are all zero.
     """
-    samples = r[present]                                               # (N, d)
+    # all present (the usual case): the residuals as they are, not a boolean-indexed copy of them
+    samples = r.reshape(-1, r.shape[2]) if present.all() else r[present]   # (N, d)
     N = samples.shape[0]
-    sd = np.sqrt((samples ** 2).mean(axis=0))
+    scatter = samples.T @ samples                                      # one product for both moments
+    sd = np.sqrt(np.diag(scatter) / N)
     if not sd.max() > 0:                                               # identical repetitions: no noise
         return np.zeros((r.shape[2], r.shape[2]))
     sd = np.maximum(sd, 1e-12 * sd.max())
-    z = samples / sd
-    rho = z.T @ z / N
-    squares = z ** 2
-    variance = (squares.T @ squares / N - rho ** 2) / N                # sampling variance of each ρᵢⱼ
+    rho = scatter / N / np.outer(sd, sd)
+    squares = samples ** 2
+    fourth = squares.T @ squares / N / np.outer(sd ** 2, sd ** 2)      # mean of z_i² z_j², z = r / sd
+    variance = (fourth - rho ** 2) / N                                 # sampling variance of each ρᵢⱼ
     off = ~np.eye(rho.shape[0], dtype=bool)
     denominator = (rho[off] ** 2).sum()
     shrink = 1.0 if denominator == 0 else float(np.clip(variance[off].sum() / denominator, 0.0, 1.0))
@@ -202,7 +227,9 @@ def signal_estimate(responses: Responses) -> np.ndarray:
     whiten, unwhiten = (V / np.sqrt(w)) @ V.T, (V * np.sqrt(w)) @ V.T
     row_scale = np.sqrt(counts)[:, None]
     white = means * row_scale @ whiten                                 # noise ≈ white, variance 1 per entry
-    noise_energy = (((r @ whiten) ** 2).sum(axis=(0, 2)) / counts).sum()  # E‖noise of y‖² = Σᵢ tr(C^{-½}ΣᵢC^{-½})
+    # E‖noise of y‖² = Σᵢ tr(C^{-½}ΣᵢC^{-½}) = tr(C^{-1} Σ_{t,i} rᵢ⁽ᵗ⁾rᵢ⁽ᵗ⁾ᵀ / Rᵢ): one d × d scatter, not r C^{-½}
+    weighted = (r / np.sqrt(counts)[None, :, None]).reshape(-1, r.shape[2])
+    noise_energy = float(np.sum((whiten @ whiten) * (weighted.T @ weighted)))
     U, s, Vt = np.linalg.svd(white, full_matrices=False)
     n, d = white.shape
     big, beta = max(n, d), min(n, d) / max(n, d)
@@ -243,13 +270,18 @@ def simulated_recording(responses: Responses, signal: np.ndarray, rng: np.random
     counts = responses.repetitions
     keys = rng.random((R, n))
     keys[~responses.present] = np.inf                                  # absent repetitions sort last
-    shuffled = r[np.argsort(keys, axis=0), np.arange(n)]               # each stimulus's residuals, random order
-    noise = rng.choice([-1.0, 1.0], size=(R, n))[..., None] * shuffled
+    order = np.argsort(keys, axis=0)                                   # each stimulus's residuals, random order
+    signs = rng.choice([-1.0, 1.0], size=(R, n))[..., None]
     name = f"{responses.name} (simulated)"
-    if not trials:
-        mean = signal + noise[0] / np.sqrt(counts)[:, None]
+    if not trials:  # only the first of the random order is used: no need to shuffle all R
+        mean = signal + signs[0] * r[order[0], np.arange(n)] / np.sqrt(counts)[:, None]
         return Responses(name, responses.stimulus_ids, mean[None], np.ones((1, n), dtype=bool),
                          responses.neuroid_ids, responses.dropped_neuroids, trial_noise=mean_noise(responses))
+    trials = r[order, np.arange(n)]                                    # in place from here: trials of R × n × d
+    trials *= signs
+    trials += signal[None]
     present = np.arange(R)[:, None] < counts[None, :]                  # stimulus i's first R_i rows
-    return Responses(name, responses.stimulus_ids, (signal[None] + noise) * present[..., None], present,
+    if not present.all():
+        trials *= present[..., None]
+    return Responses(name, responses.stimulus_ids, trials, present,
                      responses.neuroid_ids, responses.dropped_neuroids)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bayesrep_plugin.datasets.location import check_writable
 
-from . import vendor
+from . import upstream
 from .registry import BENCHMARK_FRAMEWORK, PLUGIN_NAME, benchmark_plugin_source, load_registry, plugin_source
 
 #: A plugin folder is ours when its __init__.py names this module (the registry factory).
@@ -142,18 +142,12 @@ def uninstall(frameworks=None) -> list[Path]:
 
 
 def export(directory) -> list[Path]:
-    """Write ``DIR/<framework>/metrics/bayesrep/`` for every framework, ready to submit upstream.
-
-    Each folder is self-contained (it works where bayesrep-plugin is not installed, as in
-    Brain-Score's CI): see :mod:`bayesrep_plugin.brainscore.vendor`. Overwrites an earlier export of
-    ours; returns the folders written.
+    """Write the folders submitted upstream: ``DIR/<framework>/metrics/bayesrep/`` for every framework
+    and ``DIR/brainscore_vision/benchmarks/bayesrep/``, in Brain-Score's plugin layout
+    (:mod:`bayesrep_plugin.brainscore.upstream`; their requirements.txt pins this package's release).
+    Overwrites an earlier export of ours; returns the folders written.
     """
-    written = []
-    for framework in _frameworks(None):
-        target = Path(directory) / framework / "metrics" / PLUGIN_NAME
-        if target.exists() and not vendor.is_generated(target):
-            raise InstallError(f"{target} exists and is not an exported bayesrep-plugin folder; not overwriting it")
-        shutil.rmtree(target, ignore_errors=True)
-        vendor.write_plugin(framework, target)
-        written.append(target)
-    return written
+    try:
+        return upstream.write(Path(directory))
+    except FileExistsError as error:
+        raise InstallError(str(error)) from None

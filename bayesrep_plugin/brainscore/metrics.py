@@ -24,8 +24,8 @@ import xarray as xr
 from brainscore_core.metrics import Metric, Score
 
 from bayesrep_plugin.assemblies.align import align
-from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_interval, bootstrap_values, check_resampling,
-                                                  resample_indices, single_blas_thread)
+from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_resampling, resample_indices,
+                                                  single_blas_thread, spread_scale, t_interval)
 from bayesrep_plugin.assemblies.ceiling import estimation_values, recording_resolution, yardsticks
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, representation
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
@@ -133,7 +133,9 @@ class BayesianReadoutSimilarity(Metric):
     build each side's kernel once (mean over repetitions, carrying the recording's expected noise,
     or the cross-validated kernel for a side with repetitions when ``kernel="cross_validated"``),
     choose b (the recording's resolving b by default), compare on all stimuli (the score), then on
-    ``n_bootstrap`` resamples of stimuli, each a submatrix of the two kernels, at the same b.
+    ``n_bootstrap`` resamples of stimuli, each a submatrix of the two kernels, at the same b (the
+    interval is conditional on b: with b="auto" it does not include how b would vary with the
+    stimuli, docs/guide-brainscore.md).
 
     Parameters
     ----------
@@ -152,9 +154,13 @@ class BayesianReadoutSimilarity(Metric):
         The kernel of a side with repetitions: of the means, or of products of different
         repetitions only.
     n_bootstrap : int
-        Resamples of stimuli (≥ 2).
-    bootstrap_scheme : {"half", "replacement"}
-        Subsamples of n/2 without replacement, or n with replacement.
+        Resamples of stimuli (≥ 2). Default 20: with the t interval, the smallest number whose
+        interval is within 7% of the width it would have with the error known exactly
+        (:mod:`bayesrep_plugin.assemblies.bootstrap`).
+    bootstrap_scheme : {"quarter", "half", "replacement"}
+        Subsamples of max(n/4, 3) or n/2 stimuli without replacement (their spread rescaled to the
+        full sample, :func:`~bayesrep_plugin.assemblies.bootstrap.spread_scale`), or n with
+        replacement.
     seed : int
     stimulus_key : str
         The stimulus coordinate of both assemblies.
@@ -177,12 +183,14 @@ class BayesianReadoutSimilarity(Metric):
 
     Notes
     -----
-    Score attrs: ``error`` (SD of the bootstrap similarities), ``error_over`` = ["stimulus"],
-    ``n_bootstrap``, ``raw`` (the bootstrap similarities over dim ``bootstrap``), ``interval`` (95%
-    percentile interval of the bootstrap values, re-centred on the score: the shift
-    ``bootstrap_bias`` = mean(bootstrap) − score comes from the resample size, see
-    docs/guide-brainscore.md; an end that the shift carries out of [0, 1] is clipped to it,
-    :func:`~bayesrep_plugin.assemblies.bootstrap.bootstrap_interval`), ``distance``, the
+    Score attrs: ``error`` (the standard error of the score: SD of the resampled similarities
+    times ``spread_scale`` = √(m/(n − m)) for resamples of m of the n stimuli without
+    replacement), ``error_over`` = ["stimulus"], ``n_bootstrap``, ``raw`` (the resampled
+    similarities over dim ``bootstrap``, on m stimuli each), ``interval`` (95%: score ±
+    t(0.975, n_bootstrap − 1)·error, an end past [0, 1] clipped to it,
+    :func:`~bayesrep_plugin.assemblies.bootstrap.t_interval`), ``bootstrap_bias`` =
+    mean(resampled) − score (a readout distance depends on the number of stimuli, so resamples of
+    fewer stimuli are shifted; docs/guide-brainscore.md), ``distance``, the
     parameters (``b`` the value used, ``b_setting`` the one given, ``b_choice`` how b was chosen),
     ``noise_share`` of each side, ``n_stimuli``, ``stimuli_lost``, ``dropped_neuroids`` and the
     ``kernels`` used for each side.
@@ -193,7 +201,7 @@ class BayesianReadoutSimilarity(Metric):
 
     def __init__(self, measure: str = "js", *, b: float | str = AUTO, center: Centering = "features",
                  method: str = "exact", n_samples: int = 10_000, kernel: KernelKind = "mean",
-                 n_bootstrap: int = 100, bootstrap_scheme: Scheme = "half", seed: int = 0,
+                 n_bootstrap: int = 20, bootstrap_scheme: Scheme = "quarter", seed: int = 0,
                  stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5, time_bins: TimeBins = "mean",
                  n_observed: int | None = None):
         self.comparison = _ReadoutComparison(measure, b, center, method, n_samples, kernel, stimulus_key,
@@ -266,14 +274,18 @@ class BayesianReadoutSimilarity(Metric):
         indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap_scheme, seed=c.seed)
         values = bootstrap_values(rep1, rep2, lambda first, second: c.similarity(first, second, b), indices)
         distance = {"distance": 1.0 - point} if c.measure.kind == "distance" else {}
-        return resampled_score(
+        scale = spread_scale(aligned.n, indices.shape[1], self.bootstrap_scheme)
+        error = float(values.std(ddof=1)) * scale
+        score = resampled_score(
             point, values, dim="bootstrap", over=["stimulus"],
-            interval=list(bootstrap_interval(point, values, SCORE_RANGE)), bootstrap_bias=float(values.mean()) - point,
-            bootstrap_scheme=self.bootstrap_scheme, bootstrap_size=int(indices.shape[1]),
+            interval=list(t_interval(point, error, values.size, SCORE_RANGE)), bootstrap_bias=float(values.mean()) - point,
+            bootstrap_scheme=self.bootstrap_scheme, bootstrap_size=int(indices.shape[1]), spread_scale=scale,
             **distance, **c.parameters(b), b_choice=choice, **aligned.report(), **self.registered,
             kernels={responses1.name: kind1, responses2.name: kind2},
             noise_share={responses1.name: rep1.noise_share, responses2.name: rep2.noise_share},
             dropped_neuroids={r.name: len(r.dropped_neuroids) for r in (responses1, responses2)})
+        score.attrs["error"] = error
+        return score
 
     def _posterior_score(self, aligned, rep1: Representation, rep2: Representation, b: float, choice: str) -> Score:
         c = self.comparison

@@ -43,6 +43,7 @@ same extra isotropic noise on both sides.
 
 from __future__ import annotations
 
+import weakref
 from functools import cached_property
 
 import numpy as np
@@ -174,7 +175,7 @@ class Representation:
             raise ValueError(f"{name}: tr K = {trace:.3g}; the activations are all zero "
                              "(or centering removed everything)")
         self._set(_kernel=kernel, factor=factor, name=name, n=n, trace=trace,
-                  noise=check_noise(noise, n, name), _priors={})
+                  noise=check_noise(noise, n, name), _priors={}, _projections=weakref.WeakKeyDictionary())
 
     def _set(self, **attributes) -> None:
         for key, value in attributes.items():
@@ -411,6 +412,27 @@ class Representation:
         B, _, through_factor = self._orthonormal
         return B.T @ (self.factor.T @ Y) if through_factor else B.T @ Y
 
+    def projection(self, other: "Representation", compute) -> tuple[np.ndarray, np.ndarray]:
+        """``compute(self, other)``, kept while ``other`` lives: the b-free part of a low-rank pair
+        (``other``'s factor in this one's basis and its residual), which a sweep over b (the
+        resolving b's search) would otherwise recompute for every b.
+
+        Parameters
+        ----------
+        other : Representation
+            The pair's other side (kept weakly: the entry goes when it does).
+        compute : callable
+            (self, other) → a tuple of arrays, called once per ``other``.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            What ``compute`` returned, read-only.
+        """
+        if other not in self._projections:
+            self._projections[other] = tuple(_read_only(np.asarray(a)) for a in compute(self, other))
+        return self._projections[other]
+
     @cached_property
     def basis(self) -> tuple[np.ndarray, np.ndarray]:
         """(U, s) with U (n × k) formed explicitly, for callers that need U itself."""
@@ -428,11 +450,14 @@ class Representation:
         Returns
         -------
         Representation
-            From a submatrix of K, or the factor's rows: never the activations again.
+            From the factor's rows when it has fewer columns than ``index`` has stimuli (the
+            low-rank path stays open), else from a submatrix of K: never the activations again.
         """
         index = np.asarray(index)
         noise = None if self.noise is None else self.noise[index]
-        if self.factor is not None:
+        # A factor at least as wide as the resample gives it no low-rank path: slice the kernel
+        # (formed once, cached) rather than have every resample form F[index] F[index]ᵀ again.
+        if self.factor is not None and self.factor.shape[1] < index.size:
             return Representation._wrap(factor=self.factor[index], name=self.name, noise=noise)
         return Representation._wrap(self.kernel[np.ix_(index, index)], name=self.name, noise=noise)
 

@@ -99,7 +99,7 @@ def test_rescored_cowley_session_scores_the_average_and_ceils_with_the_repetitio
     benchmark = rescored_session
     assert isinstance(benchmark, BayesianNeuralBenchmark)
     assert benchmark.identifier == "Cowley2026.210325.V4-bayes_js"
-    assert cowley_session.version == 1 and benchmark.version == 2   # the source's 1, and our metric's version 2
+    assert cowley_session.version == 1 and benchmark.version == 3   # the source's 1, and our metric's version 3
     assert benchmark.parent == "V4" and benchmark.bibtex == cowley.BIBTEX and benchmark.region == "V4"
     assert benchmark._visual_degrees == 11.2 and benchmark._number_of_trials == 14
     # scored: the source's repetition-averaged assembly, 640 images, no repetition coordinate
@@ -138,7 +138,7 @@ def test_the_combined_cowley_benchmark_rescored_session_by_session(local_s3, res
                                              parent="V4", bibtex=cowley.BIBTEX, version=1)
     benchmark = rescore(source, "bayes_js", n_bootstrap=N_BOOTSTRAP)
     assert isinstance(benchmark, BayesianSessionsBenchmark)
-    assert benchmark.identifier == "Cowley2026.V4-bayes_js" and benchmark.version == source.version + 1   # metric v2
+    assert benchmark.identifier == "Cowley2026.V4-bayes_js" and benchmark.version == source.version + 2   # metric v3
     assert [s.identifier for s in benchmark.sessions] == ["Cowley2026.210325.V4-bayes_js"]
     score = score_benchmark(benchmark, pixels)
     assert float(score) == float(pixels_score) and float(score.raw) == float(pixels_score.raw)
@@ -192,7 +192,7 @@ def test_rescored_majajhong_style_benchmark(vision_plugin, local_s3):
                                                    similarity_metric=None,
                                                    ceiler=load_ceiling("internal_consistency"))
     benchmark = rescore(source, "bayes_tv", n_bootstrap=N_BOOTSTRAP)
-    assert benchmark.identifier == "MajajHong2015.IT-bayes_tv" and source.version == 4 and benchmark.version == 5
+    assert benchmark.identifier == "MajajHong2015.IT-bayes_tv" and source.version == 4 and benchmark.version == 6   # metric v3
     assert benchmark._visual_degrees == 8 and benchmark._number_of_trials == 50 and benchmark.region == "IT"
     trials, stimulus_set = majajhong_like_assembly()
     assert benchmark._repetitions.sizes == {"presentation": trials.sizes["presentation"], "neuroid": 20}
@@ -259,7 +259,7 @@ def test_toy_benchmark_keeps_its_version_and_its_trials_for_the_ceiling(vision_p
                                visual_degrees=8, number_of_trials=1, ceiling_func=lambda: ceiler(neural),
                                version=3, parent="IT", bibtex="@misc{toy}")
     benchmark = rescore(original, "bayes_hellinger", n_bootstrap=N_BOOTSTRAP)
-    assert benchmark.identifier == "Toy2026.IT-bayes_hellinger" and benchmark.version == 4   # 3, and metric v2
+    assert benchmark.identifier == "Toy2026.IT-bayes_hellinger" and benchmark.version == 5   # 3, and metric v3
     assert benchmark._repetitions is neural and benchmark._assembly is averaged
     model = NeuroidAssembly(model_features, dims=["presentation", "neuroid"], coords={
         "stimulus_id": ("presentation", ids), "image_number": ("presentation", range(80)),

@@ -1,6 +1,7 @@
 """The readout metrics through brainscore_vision.load_metric, with values checked against the core."""
 
 import numpy as np
+import scipy.stats
 import pytest
 from brainscore_core.metrics import Score
 
@@ -61,11 +62,15 @@ def test_load_metric_returns_our_score_with_the_exact_value(vision_plugin, data)
     assert score.attrs["distance"] == pytest.approx(1 - float(score))
     assert_valid_uncertainty(score)
     raw = score.attrs["raw"]
-    assert raw.dims == ("bootstrap",) and raw.sizes["bootstrap"] == 100 == score.attrs["n_bootstrap"]
-    assert score.attrs["error"] == pytest.approx(float(np.std(raw.values, ddof=1)))
-    assert score.attrs["error_over"] == ["stimulus"] and score.attrs["bootstrap_size"] == 60
+    # version 3's defaults: 20 quarter-size resamples (30 of 120 stimuli), their SD rescaled to the
+    # full sample by √(m/(n − m)) = √(30/90), and the t interval (version 2: 100 half samples, percentiles)
+    assert raw.dims == ("bootstrap",) and raw.sizes["bootstrap"] == 20 == score.attrs["n_bootstrap"]
+    assert score.attrs["bootstrap_scheme"] == "quarter" and score.attrs["spread_scale"] == pytest.approx(np.sqrt(1 / 3))
+    assert score.attrs["error"] == pytest.approx(float(np.std(raw.values, ddof=1)) * np.sqrt(30 / 90))
+    assert score.attrs["error_over"] == ["stimulus"] and score.attrs["bootstrap_size"] == 30
     low, high = score.attrs["interval"]
-    assert low < float(score) < high
+    half = scipy.stats.t.ppf(0.975, 19) * score.attrs["error"]
+    assert (low, high) == pytest.approx((float(score) - half, float(score) + half))
     assert score.attrs["bootstrap_bias"] == pytest.approx(raw.values.mean() - float(score))
     assert {k: score.attrs[k] for k in ("measure", "center", "method", "kernel")} == \
         {"measure": "js", "center": "features", "method": "exact", "kernel": "mean"}
@@ -248,13 +253,13 @@ def test_posterior_comparison_has_no_ceiling_and_says_so():
 @pytest.mark.parametrize("measure", ["tv", "js", "hellinger", "cka"])
 @pytest.mark.parametrize("n", [6, 12])
 def test_intervals_stay_in_the_scores_range_at_few_stimuli(measure, n):
-    """Near 0 the re-centring shift carried the lower end below it (1 − TV down to −0.11 at n = 6):
-    an end past [0, 1] is clipped to it, and the score stays inside its interval."""
+    """Near 0 an interval's lower end fell below it (1 − TV down to −0.11 at n = 6 with the
+    re-centred percentiles of version 2; the t interval of version 3 too): an end past [0, 1] is
+    clipped to it, and the score stays inside its interval."""
     rng = np.random.default_rng(1)
     X, Y = rng.normal(size=(n, 2)), rng.normal(size=(n, 3))
     score = BayesianReadoutSimilarity(measure, b=0.001, n_bootstrap=50)(neuroid_assembly(X), neuroid_assembly(Y))
-    raw = score.attrs["raw"].values
-    recentred = np.percentile(raw, [2.5, 97.5]) - (raw.mean() - float(score))
+    half = scipy.stats.t.ppf(0.975, 49) * score.attrs["error"]
     low, high = score.attrs["interval"]
-    assert recentred[0] < 0 and low == 0.0 and high == pytest.approx(recentred[1])
+    assert low == max(0.0, float(score) - half) and high == pytest.approx(min(1.0, float(score) + half))
     assert 0 <= low <= float(score) <= high <= 1

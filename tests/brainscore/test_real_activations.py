@@ -36,4 +36,4 @@ def test_resnets_are_the_most_similar_pair_with_separated_intervals(vision_plugi
     assert all(0.78 < other.attrs["distance"] < 0.92 for other in others)
     assert all(float(resnets) > float(other) for other in others)
     assert all(resnets.attrs["interval"][0] > other.attrs["interval"][1] for other in others)
-    assert all(0 < score.attrs["error"] < 0.01 and score.attrs["n_bootstrap"] == 100 for score in scores.values())
+    assert all(0 < score.attrs["error"] < 0.01 and score.attrs["n_bootstrap"] == 20 for score in scores.values())

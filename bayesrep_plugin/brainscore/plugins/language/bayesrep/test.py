@@ -25,7 +25,7 @@ def test_identical_assemblies_score_one(identifier):
     assert float(score) == pytest.approx(1.0, abs=1e-9)
     assert score.attrs["n_bootstrap"] == 5 and score.attrs["error_over"] == ["stimulus"]
     # language data have no repetitions to choose b from: the framework's default is the reference's b
-    assert score.attrs["b"] == 0.01 and score.attrs["center"] == "features" and score.attrs["version"] == 2
+    assert score.attrs["b"] == 0.01 and score.attrs["center"] == "features" and score.attrs["version"] == 3
 
 
 def test_unrelated_assemblies_score_lower():

@@ -25,7 +25,7 @@ def test_identical_assemblies_score_one(identifier):
     score = load_metric(identifier, b=0.01, n_bootstrap=5)(_assembly(values), _assembly(values))
     assert float(score) == pytest.approx(1.0, abs=1e-9)
     assert score.attrs["n_bootstrap"] == 5 and score.attrs["error_over"] == ["stimulus"]
-    assert score.attrs["identifier"] == identifier and score.attrs["version"] == 2
+    assert score.attrs["identifier"] == identifier and score.attrs["version"] == 3
 
 
 def test_a_model_of_the_recording_scores_higher_than_an_unrelated_one():
