@@ -200,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "and figures (clustered heatmap, MDS map, scatter against CKA and RSA) to --out.")
     compare.add_argument("inputs", nargs="+", type=Path, metavar="FILE", help="two or more .nc/.npz/.npy files")
     compare.add_argument("--names", nargs="+", metavar="NAME",
-                         help="labels of the inputs, in order (default: the file names without extension)")
+                         help="labels of the inputs, in order (default: the file names without extension; a brainio-style "
+                              "name identifier=alexnet,stimuli_identifier=... is labelled alexnet)")
     _settings_options(compare, defaults=True, base=COMPARE_SETTINGS)
     compare.add_argument("--out", type=Path, default=Path("bayesrep-compare"), metavar="DIR",
                          help="folder for the report, one run at a time (finished pairs are cached there and "
@@ -283,6 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "brainscore-vision) against a SIMULATED neural population with repetitions; writes the full "
                     "leaderboard report. Nothing is downloaded.")
     demo.add_argument("--out", type=Path, default=Path("bayesrep-demo"), metavar="DIR", help="folder for the report")
+    demo.add_argument("--data-dir", type=Path, metavar="DIR",
+                      help="folder holding cowley2026-v4/, for the real-recording headline (default: the environment "
+                           "variable BAYESREP_DATA)")
     _common(demo)
 
     brainscore = commands.add_parser(
@@ -481,7 +485,7 @@ def run_it92(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from bayesrep_plugin import demo
 
-    demo.run(args.out, progress=not args.quiet)
+    demo.run(args.out, progress=not args.quiet, data_dir=args.data_dir)
     return EXIT_OK
 
 

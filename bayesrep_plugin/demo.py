@@ -31,7 +31,6 @@ presentation × neuroid with stimulus_id and repetition, attribute ``simulated =
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import sys
 import time
@@ -181,14 +180,13 @@ def run(out: Path = Path("bayesrep-demo"), progress: bool = True, data_dir=None)
     return paths["html"]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bayesrep_plugin.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("bayesrep-demo"), help="folder for the report")
-    parser.add_argument("--data-dir", type=Path, help="folder holding cowley2026-v4/ (default: $BAYESREP_DATA)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
-    run(args.out, progress=not args.quiet, data_dir=args.data_dir)
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bayesrep_plugin.demo [--out DIR] [--data-dir DIR] [--quiet]``: ``bayesrep demo``,
+    with the command's handling of library warnings, errors and Ctrl-C."""
+    from .cli import main as command
+
+    return command(["demo", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -48,7 +48,7 @@ from bayesrep_plugin.core.evidence import readout_spectrum
 from . import figures
 from .atomic import write_text
 from .folder import Manifest, report_folder
-from .inputs import InputError, Source, align_all, load_input, read_text
+from .inputs import InputError, Source, align_all, distinct_labels, load_input, read_text
 from .settings import Settings
 from .pairs import Entry, PairCache, PairMatrix, pair_matrices
 from .references import reference_rows
@@ -367,7 +367,7 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
     readout measures on the torch ``device`` when one is given (:func:`~.pairs.check_device`)."""
     if len(sources) < 2:
         raise InputError("compare needs at least two inputs")
-    inputs = _subsample([load_input(source) for source in sources], settings)
+    inputs = _subsample([load_input(source) for source in distinct_labels(sources)], settings)
     _check_unique([r.name for r in inputs])
     # Responses with repetitions (or kernels in two parts) are recordings, or simulated ones: coloured as brains.
     entries = [_entry(r, "brain" if _recorded(r) else "model", settings) for r in inputs]
@@ -394,8 +394,10 @@ def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache
     """Models and the brains' split halves on one axis, per neural dataset and measure (files in);
     the pairs run on ``client``'s Dask cluster when one is given, the exact readout measures on the
     torch ``device`` when one is given."""
-    return rank(models=[load_input(source) for source in config.models],
-                brains=[Brain(load_input(source), source.group) for source in config.neural],
+    sources = distinct_labels([*config.models, *config.neural])
+    models, neural = sources[:len(config.models)], sources[len(config.models):]
+    return rank(models=[load_input(source) for source in models],
+                brains=[Brain(load_input(source), source.group) for source in neural],
                 settings=config.settings, title=config.title, notes=config.notes,
                 output=config.output if cache else None, progress=progress, client=client, device=device)
 

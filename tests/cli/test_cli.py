@@ -116,6 +116,28 @@ def test_compare_table_on_the_terminal(files, tmp_path, capsys):
     assert out[3].split() == ["near", "mid", f"{expected:.4f}"]
 
 
+def test_brainio_file_names_are_labelled_by_their_identifier(files, tmp_path, capsys):
+    named = {}
+    for model, stimuli in (("alexnet", "objectome-240"), ("resnet18", "objectome-240"), ("resnet18", "other-60")):
+        named[model, stimuli] = tmp_path / f"identifier={model},stimuli_identifier={stimuli}.nc"
+        named[model, stimuli].symlink_to(files["near"])
+    code = cli.main(["compare", *map(str, named.values()), "--measure", "js", "--n-bootstrap", "0",
+                     "--out", str(tmp_path / "out"), "--json", "--quiet"])
+    assert code == 0
+    labels = {row[key] for row in json.loads(capsys.readouterr().out)["rows"] for key in ("first", "second")}
+    # short where that is unique; the two resnet18 files keep their full names, so that they stay apart
+    assert labels == {"alexnet", "identifier=resnet18,stimuli_identifier=objectome-240",
+                      "identifier=resnet18,stimuli_identifier=other-60"}
+
+
+def test_a_plain_library_call_draws_no_progress_bar(capsys):
+    three = [np.random.default_rng(seed).standard_normal((30, 5)) for seed in range(3)]
+    br.pairwise(three, "js")
+    assert capsys.readouterr().err == ""
+    br.pairwise(three, "js", progress=True)
+    assert "pairwise js" in capsys.readouterr().err
+
+
 def test_leaderboard_flags_only(files, tmp_path, capsys):
     code = cli.main(["leaderboard", "--model", str(files["near"]), "--model", str(files["mid"]),
                      "--neural", str(files["brain"]), "--measure", "tv", "--n-bootstrap", "2",
