@@ -52,8 +52,9 @@ from .inputs import InputError, Source, align_all, distinct_labels, load_input, 
 from .settings import Settings
 from .pairs import Entry, PairCache, PairMatrix, pair_matrices
 from .references import reference_rows
+from .summary import SummaryBlock, comparison_summary, leaderboard_summary
 from .settings import AUTO
-from .tables import FigureFile, Table, to_csv, to_html, to_markdown
+from .tables import FigureFile, Table, markdown_summary, to_csv, to_html, to_markdown
 
 if TYPE_CHECKING:  # Dask is imported only when a cluster is asked for
     from distributed import Client
@@ -304,15 +305,24 @@ class Report:
         return ["measure", "first", "second", "value", "ci_low", "ci_high", "bootstrap_sd"]
 
     def tables(self) -> list[Table]:
-        """One table per measure (and dataset), in reading order."""
+        """One table per measure (and dataset), in reading order; a ``dataset`` column with one value
+        (or ``measure``) column with one value is left out (the title names it; the CSV files keep it)."""
         groups: dict[str, list[dict]] = {}
         for row in self.rows:
             title = (f"{row['dataset']} — {row['measure']}" if self.kind == "leaderboard" else row["measure"])
             groups.setdefault(title, []).append(row)
         evidence = [Table(f"{dataset.dataset} — posterior over models", EVIDENCE_COLUMNS, dataset.rows())
                     for dataset in self.evidence]
-        return ([Table(title, self.columns, rows) for title, rows in groups.items()] + evidence
-                + list(self.extra_tables.values()))
+        return [_one_dataset_in_title(table) for table in
+                [Table(title, self.columns, rows) for title, rows in groups.items()] + evidence
+                + list(self.extra_tables.values())]
+
+    def summary(self) -> list[SummaryBlock]:
+        """The answer at the top of the page (:mod:`.summary`): per brain, the closest models, how
+        sure, the ceiling and chance; for a comparison, the closest pairs."""
+        if self.kind == "leaderboard":
+            return leaderboard_summary(self.rows, self.settings.measures, self.evidence_rows, self.b)
+        return comparison_summary(self.rows, self.settings.measures)
 
     def to_json(self) -> dict:
         matrices = {}
@@ -325,6 +335,18 @@ class Report:
                 "representations": [{"label": e.label, "kind": e.kind} for e in self.entries],
                 "matrices": matrices, "rows": [{k: _none_if_nan(v) for k, v in row.items()} for row in self.rows],
                 "evidence": self.evidence_rows, "notes": self.notes}
+
+
+def _one_dataset_in_title(table: Table) -> Table:
+    """``table`` without its ``dataset`` and ``measure`` columns where every row has the same one,
+    named in the title instead."""
+    for column in ("dataset", "measure"):
+        values = {row.get(column) for row in table.rows}
+        if column in table.columns and len(values) == 1:
+            value = str(values.pop())
+            title = table.title if value in table.title else f"{value} — {table.title}"
+            table = Table(title, [c for c in table.columns if c != column], table.rows)
+    return table
 
 
 def _slug(text: str) -> str:
@@ -619,7 +641,9 @@ def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, 
                                     [(kinds[i], kinds[j]) for i, j in zip(*upper)]),
              "scatter-vs-cka-rsa", "Our distances against CKA and RSA on the same pairs")
 
-    tables = report.tables()
+    tables, summary = report.tables(), report.summary()
+    # What must not be missed (a brain that is simulated) stands above the summary too.
+    warnings = [note for note in report.notes if "SIMULATED" in note]
     notes = [f"{report.n_stimuli} stimuli shared by all inputs; b = {report.b:g} ({report.b_choice}); features "
              f"centred: {report.settings.center}; 95% intervals from {report.settings.n_bootstrap} resamples of stimuli "
              f"({report.settings.bootstrap_scheme}), re-centred on the value; method: {report.settings.method}.",
@@ -642,8 +666,10 @@ def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, 
     paths = {
         "csv": write_text(manifest.add(output / f"{stem}.csv"),
                           to_csv(Table(report.title, report.columns, report.rows))),
-        "markdown": write_text(manifest.add(output / f"{stem}.md"), to_markdown(tables, report.title) + "\n" +
-                               "\n".join(f"> {note}\n" for note in notes)),
+        "markdown": write_text(manifest.add(output / f"{stem}.md"),
+                               f"# {report.title}\n\n" + markdown_summary(summary, warnings) + "\n"
+                               + to_markdown(tables, report.title).split("\n", 2)[2] + "\n"
+                               + "\n".join(f"> {note}\n" for note in notes)),
         "json": write_text(manifest.add(output / f"{stem}.json"), json.dumps(report.to_json(), indent=1)),
     }
     if report.evidence:
@@ -652,6 +678,6 @@ def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, 
     for extra_stem, table in report.extra_tables.items():
         paths[extra_stem] = write_text(manifest.add(output / f"{extra_stem}.csv"), to_csv(table))
     paths["html"] = write_text(manifest.add(output / f"{stem}.html"),
-                               to_html(tables, figure_files, report.title, notes))
+                               to_html(tables, figure_files, report.title, notes, summary, warnings))
     paths.update({f.png.stem: f.png for f in figure_files})
     return paths

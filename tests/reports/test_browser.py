@@ -28,28 +28,39 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
-def test_leaderboard_page_renders_tables_and_every_figure(tmp_path):
-    files = write_dataset(tmp_path / "data", n=40)
+def small_board(folder, title: str):
+    """Three models and a brain on 40 stimuli: the report and the paths of its files."""
+    files = write_dataset(folder / "data", n=40)
     config = LeaderboardConfig(
         models=[Source(files["near"]), Source(files["mid"]), Source(files["far"], stimulus_ids=files["far_ids"])],
-        neural=[Source(files["brain"], name="IT")], settings=Settings(n_bootstrap=3), output=tmp_path / "board",
-        title="Browser check")
-    paths = write_report(build_leaderboard(config, progress=False), config.output)
+        neural=[Source(files["brain"], name="IT")], settings=Settings(n_bootstrap=3), output=folder / "board",
+        title=title)
+    report = build_leaderboard(config, progress=False)
+    return report, write_report(report, config.output)
+
+
+def test_leaderboard_page_renders_tables_and_every_figure(tmp_path):
+    _, paths = small_board(tmp_path, "Browser check")
 
     page = render(paths["html"])
 
     assert page.errors == []
     assert page.dom["title"] == "Browser check"
-    # 3 models + 5 references, for tv and js; the 3 models' posterior; their ranks at 9 b
-    assert [t["rows"] for t in page.dom["tables"]] == [8, 8, 3, 27]
-    assert all(t["height"] > 50 for t in page.dom["tables"])
-    assert ["representation" in t["header"] for t in page.dom["tables"]] == [True, True, False, False]
-    assert "posterior" in page.dom["tables"][2]["header"]
+    summary = [t for t in page.dom["tables"] if t["inSummary"]]
+    full = [t for t in page.dom["tables"] if not t["inSummary"]]
+    # the summary: 3 models (all of them: fewer than its 5) + 5 references under js, open
+    assert [t["rows"] for t in summary] == [8] and summary[0]["height"] > 50 and not summary[0]["collapsed"]
+    # in full, collapsed: 3 models + 5 references, for tv and js; the 3 models' posterior; their ranks at 9 b
+    assert [t["rows"] for t in full] == [8, 8, 3, 27]
+    assert all(t["collapsed"] for t in full)
+    assert ["representation" in t["header"] for t in full] == [True, True, False, False]
+    assert "posterior" in full[2]["header"]
+    assert not any("dataset" in t["header"] for t in page.dom["tables"])  # one dataset: named in the titles
     assert len(page.dom["images"]) == 9
     assert page.broken_images == []
     for image in page.dom["images"]:
         assert image["naturalWidth"] > 300 and image["naturalHeight"] > 150 and image["width"] > 100
-    assert "IT · chance (stimuli shuffled, 20 permutations)" in page.dom["text"]
+    assert "chance (stimuli shuffled, 20 permutations)" in page.dom["summary"]["text"]  # the full tables: collapsed
     width, height = png_size(page.screenshot)
     assert width >= 1000 and height >= 1000
     assert len(page.screenshot) > 20_000  # a blank page compresses to a few kB
@@ -67,3 +78,23 @@ def test_checker_reports_a_broken_page(tmp_path):
     assert any("boom" in e for e in page.errors)
     assert any("undefinedFunction" in e for e in page.errors)
     assert any("missing.png" in e for e in page.errors)
+
+
+def test_the_first_screen_answers_which_model_is_closest_how_sure_and_where_chance_is(tmp_path):
+    report, paths = small_board(tmp_path, "First screen")
+
+    page = render(paths["html"], window=(1400, 900))
+
+    assert page.errors == [] and page.dom["viewport"]["width"] == 1400
+    summary = page.dom["summary"]
+    # all of it on the first screen (the window's inner height, about 760 px of its 900)
+    assert 0 < summary["top"] and summary["bottom"] <= page.dom["viewport"]["height"]
+    best = min((row for row in report.rows if row["measure"] == "js" and row["kind"] == "model"),
+               key=lambda row: row["value"])
+    text = summary["text"]
+    assert f"Closest under js (lower = closer, b = {report.b:g}): {best['representation']}" in text
+    assert "How sure:" in text and "Posterior over the models" in text
+    assert "Chance (stimuli shuffled)" in text and "models stand clear of it" in text
+    assert "A perfect model of the recording" in text
+    # then the figures, below the summary
+    assert min(image["top"] for image in page.dom["images"]) >= summary["bottom"]

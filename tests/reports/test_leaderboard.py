@@ -155,7 +155,9 @@ def test_write_report_files_agree_with_the_rows(report, tmp_path):
     assert data["n_stimuli"] == 60 and len(data["rows"]) == 16 and data["b"] == report.b
     assert np.allclose(data["matrices"]["tv"]["values"], report.matrices["tv"].values)
     html = paths["html"].read_text()
-    assert html.count("<img ") == len(figures) and html.count("<table>") == 4  # tv, js, posterior, ranks against b
+    # the summary's table; then, each under its title, tv, js, posterior, ranks against b
+    assert html.count("<img ") == len(figures) and html.count("<table>") == 5 and html.count("<details>") == 4
+    assert html.index('<section id="summary">') < html.index("<img ") < html.index("<details>")
     assert [row["model"] for row in data["evidence"]] == [row["model"] for row in report.evidence_rows]
     assert [float(r["posterior"]) for r in csv.DictReader(paths["evidence"].open())] == [
         row["posterior"] for row in report.evidence_rows]
