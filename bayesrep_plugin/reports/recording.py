@@ -241,10 +241,14 @@ def posterior_figure(table: Table) -> Figure:
     axes = figure.add_subplot()
     ks = [0, *POSTERIOR_OBSERVED]
     x = [max(k, 1) for k in ks]  # k = 0 on the log axis at 1
+    named = 0
     for rank, row in enumerate(table.rows):
         values = [row[c] for c in table.columns[1:]]
         if rank < 5 or not model_facts(row["model"]):
-            axes.plot(x, values, marker="o", label=row["model"], lw=1.5)
+            # a style and marker of its own, so that lines on top of one another stay told apart
+            style, marker = figures.distinct_style(named)
+            axes.plot(x, values, ls=style, marker=marker, label=row["model"], lw=1.5, alpha=0.9)
+            named += 1
         else:
             axes.plot(x, values, color="0.8", lw=0.8, zorder=0)
     axes.set_xscale("log")
@@ -283,23 +287,25 @@ def size_figure(report: Report) -> Figure:
     figure = Figure(figsize=(7.5, 4.5), layout="constrained")
     axes = figure.add_subplot()
     teachers: dict[str, list[tuple[int, float]]] = {}
-    references = iter([("0.25", ":"), ("0.45", "-."), ("0.6", (0, (5, 2))), ("0.35", (0, (1, 3))),
-                       ("0.5", (0, (3, 1, 1, 1)))] * 4)  # one look per non-compact model
+    lines = 0  # every horizontal line gets a dash pattern of its own (figures.distinct_style)
     for row in rows:
         facts = model_facts(row["representation"])
         if facts:
             teachers.setdefault(facts[0], []).append((facts[1], row["value"]))
-        elif row["kind"] != "model":   # the brain's references: ceiling, chance band, constant, splits
-            color, style, _ = figures.REFERENCE_STYLES[row["kind"]]
+            continue
+        style = figures.distinct_style(lines)[0]
+        lines += 1
+        if row["kind"] != "model":   # the brain's references: ceiling, chance band, constant, splits
+            color = figures.REFERENCE_STYLES[row["kind"]][0]
             if row["ci_high"] > row["ci_low"]:
                 axes.axhspan(row["ci_low"], row["ci_high"], color=color, alpha=0.12, lw=0)
             axes.axhline(row["value"], color=color, ls=style, label=row["representation"].split(" · ")[-1])
         else:
-            color, style = next(references)
-            axes.axhline(row["value"], color=color, ls=style, label=row["representation"])
-    for teacher, points in sorted(teachers.items()):
+            axes.axhline(row["value"], color="0.4", ls=style, label=row["representation"])
+    for number, (teacher, points) in enumerate(sorted(teachers.items())):
         points.sort()
-        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=teacher)
+        axes.plot([p[0] for p in points], [p[1] for p in points], marker=figures.MARKERS[number % len(figures.MARKERS)],
+                  label=teacher)
     axes.set_xscale("log")
     axes.set_xlabel("filters in the first three layers")
     axes.set_ylabel("JS distance to V4 (lower = closer)")

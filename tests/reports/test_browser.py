@@ -7,6 +7,7 @@ that is broken on purpose, so a broken report cannot pass unnoticed.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bayesrep_plugin.reports.inputs import Source
@@ -98,3 +99,55 @@ def test_the_first_screen_answers_which_model_is_closest_how_sure_and_where_chan
     assert "A perfect model of the recording" in text
     # then the figures, below the summary
     assert min(image["top"] for image in page.dom["images"]) >= summary["bottom"]
+
+
+def test_every_figure_is_readable_at_page_width(tmp_path, monkeypatch):
+    """A board of 40 models with long names, in a 1400 px window: every text of every figure (tick
+    labels, legends, annotations) is at least 8 CSS px tall as the page shows it, and no two labels
+    of the map or of the heatmap's rows overlap."""
+    from matplotlib.text import Text
+
+    from bayesrep_plugin.reports import figures
+    from bayesrep_plugin.reports.leaderboard import Brain, rank
+    from bayesrep_plugin.reports.inputs import load_input
+
+    files = write_dataset(tmp_path / "data", n=40)
+    brain = load_input(Source(files["brain"], name="V4 (a long dataset name, session 210325)"))
+    rng = np.random.default_rng(0)
+    signal = brain.means @ rng.standard_normal((brain.means.shape[1], 6))
+    folder = tmp_path / "models"
+    folder.mkdir()
+    models = []
+    for k in range(40):
+        path = folder / f"from_teacher{k % 4}-{(5, 10, 25, 50, 100, 200, 300, 400, 500, 600)[k // 4]}filters.npz"
+        noise = 0.0 if k < 6 else 0.3 * (1 + k % 7)  # six identical models: one point on the map
+        np.savez(path, activations=signal + noise * rng.standard_normal(signal.shape), stimulus_id=brain.stimulus_ids)
+        models.append(load_input(Source(path)))
+    drawn = []
+    real_save = figures.save_figure
+
+    def save(figure, stem):
+        texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text().strip()]
+        drawn.append((stem.name, min(t.get_fontsize() for t in texts), figure))
+        return real_save(figure, stem)
+
+    monkeypatch.setattr(figures, "save_figure", save)
+    report = rank(models, [Brain(brain)], Settings(n_bootstrap=3), title="Readable", progress=False)
+    paths = write_report(report, tmp_path / "board")
+
+    page = render(paths["html"], window=(1400, 900))
+
+    assert page.errors == [] and len(page.dom["images"]) == len(drawn)
+    for image, (stem, points, _) in zip(page.dom["images"], drawn):
+        shown = points * 130 / 72 * image["width"] / image["naturalWidth"]  # figures are written at 130 dpi
+        assert shown >= 8, f"{stem}: its smallest text is {shown:.1f} px tall at page width"
+    for stem, _, figure in drawn:
+        renderer = figures._renderer(figure)
+        if stem.startswith("mds-"):
+            boxes = [t.get_window_extent(renderer) for t in figure.axes[0].texts]
+            assert any("(+5 at this point)" in t.get_text() for t in figure.axes[0].texts)
+        elif stem.startswith("heatmap-"):
+            boxes = [t.get_window_extent(renderer) for t in figure.axes[0].get_yticklabels()]
+        else:
+            continue
+        assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)], stem
