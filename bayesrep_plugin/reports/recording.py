@@ -27,11 +27,14 @@ What it writes, into one folder:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 import os
 import re
 import warnings
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +46,12 @@ from tqdm.auto import tqdm
 
 from bayesrep_plugin.core import get_measure
 from bayesrep_plugin.datasets import cowley2026
+from bayesrep_plugin.datasets.location import cache_file, code_digest
 
 from . import figures
 from .atomic import replacing, write_text
 from .inputs import InputError, Source, load_assembly
-from .leaderboard import LeaderboardConfig, Report, build_leaderboard, write_report
+from .leaderboard import CACHE_FOLDER, LeaderboardConfig, Report, build_leaderboard, write_report
 from .settings import Settings
 from .tables import Table, to_markdown
 
@@ -107,12 +111,47 @@ def brainscore_model(assembly: xr.DataArray, stimulus_ids: np.ndarray):
         "region": ("neuroid", ["model"] * values.shape[1])})
 
 
-def brainscore_scores(models: list[Source], assembly, progress: bool = True) -> tuple[list[BrainScoreRow], dict]:
+#: The code behind a model's scores here (Brain-Score's own is named by its packages' versions).
+SCORE_CODE = ("bayesrep_plugin.core", "bayesrep_plugin.assemblies", "bayesrep_plugin.brainscore", __name__)
+SCORE_PACKAGES = ("brainscore-vision", "brainscore-core", "scikit-learn", "numpy", "scipy")
+
+
+def _score_key(source: Source, neural_digest: str) -> str:
+    """The hash that names a model's cached scores: its file's bytes and the part read, the
+    recording's, every setting of the scores, the packages' versions and our code."""
+    digest = hashlib.sha256()
+    with open(source.path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    content = json.dumps({"model": digest.hexdigest(), "select": source.select, "neural": neural_digest,
+                          "pls": PLS_OPTIONS, "bootstrap": METRIC_BOOTSTRAP, "observed": POSTERIOR_OBSERVED,
+                          "packages": [metadata.version(name) for name in SCORE_PACKAGES],
+                          "code": code_digest(*SCORE_CODE)}, sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()[:32]
+
+
+def _cached_row(path: Path | None, label: str) -> BrainScoreRow | None:
+    """A model's scores from ``path`` (None when absent; an unreadable file is deleted and recomputed)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text("utf-8"))
+        return BrainScoreRow(label, *(float(record[k]) for k in ("pls", "pls_ceiled", "bayes_js", "bayes_js_ceiled")),
+                             tuple(float(v) for v in record["bayes_js_posterior"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        path.unlink(missing_ok=True)
+        return None
+
+
+def brainscore_scores(models: list[Source], assembly, progress: bool = True,
+                      cache: Path | None = None) -> tuple[list[BrainScoreRow], dict]:
     """Brain-Score's pls and our bayes_js for every model, and the ceilings both are divided by.
 
     pls and internal_consistency are called exactly as brainscore_vision's Cowley2026 benchmark
     calls them for one session (repetition-averaged data; even/odd repeat halves for the ceiling;
-    ceiled score r²/c, its ``explained_variance``). Our metric takes the repeats itself.
+    ceiled score r²/c, its ``explained_variance``). Our metric takes the repeats itself. Given a
+    ``cache`` folder, each model's scores are kept there as JSON, keyed by :func:`_score_key`, and a
+    rerun on the same model, recording, settings, packages and code reads them instead of scoring.
     """
     # Brain-Score would shell out to pip for each plugin's requirements on every load; ours are installed.
     os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
@@ -130,8 +169,15 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True) -> 
     internal_consistency = load_ceiling("internal_consistency")(alternate_repetition_halves(assembly))
     bayes_js = factory("bayes_js")(n_bootstrap=METRIC_BOOTSTRAP)
     bayes_ceiling = bayes_js.ceiling()(assembly)
+    neural_digest = hashlib.sha256(np.ascontiguousarray(assembly.values).tobytes()
+                                   + "".join(map(str, assembly["stimulus_id"].values)).encode()).hexdigest()
     rows = []
     for source in tqdm(models, desc="Brain-Score pls and bayes_js", unit="model", disable=not progress, leave=False):
+        path = None if cache is None else cache_file(cache / f"{_score_key(source, neural_digest)}.json")
+        cached = _cached_row(path, source.label)
+        if cached is not None:
+            rows.append(cached)
+            continue
         model = brainscore_model(load_assembly(source), stimulus_ids)
         with warnings.catch_warnings():
             # Brain-Score's pls (sklearn's PLSRegression, its own max_iter) often stops before sklearn's
@@ -142,6 +188,8 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True) -> 
         rows.append(BrainScoreRow(source.label, float(raw), float(explained_variance(raw, internal_consistency)),
                                   float(ours), float(ceil_score(ours, bayes_ceiling)),
                                   posterior_similarities(model, assembly)))
+        if path is not None:
+            write_text(path, json.dumps({k: v for k, v in dataclasses.asdict(rows[-1]).items() if k != "label"}))
     return rows, {"internal_consistency": internal_consistency, "bayes_js_ceiling": bayes_ceiling}
 
 
@@ -360,7 +408,7 @@ def build_v4_report(output: Path, models: list[Source], *, data_dir=None, settin
     config = config_for(models, neural, settings, output)
     write_config(config, output / "inputs" / "leaderboard.yaml")
     report = build_leaderboard(config, progress=progress)
-    scores, ceilings = brainscore_scores(models, assembly, progress=progress)
+    scores, ceilings = brainscore_scores(models, assembly, progress=progress, cache=output / CACHE_FOLDER / "brainscore")
     table = side_by_side(report, scores)
     posterior = posterior_table({s.label: (s.bayes_js, *s.bayes_js_posterior) for s in scores})
     report = dataclasses.replace(
