@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -421,6 +422,10 @@ def test_progress_bars_only_without_quiet(files, tmp_path, capsys):
     assert cli.main(args) == 0
     loud = capsys.readouterr()
     assert "pairs" in loud.err and "report:" in loud.err
+    drawn = {}  # each bar's last drawn "n/total", even of a bar cleared at its end
+    for match in re.finditer(r"([^\r\n|]+?):\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)", loud.err):
+        drawn[match.group(1).strip()] = match.group(2, 3)
+    assert drawn and all(n == total for n, total in drawn.values()), drawn
     quiet = run(*args, "--quiet")  # a fresh process: no library's import-time warning gets through either
     assert quiet.returncode == 0 and quiet.stderr == "" and "tv" in quiet.stdout
 
