@@ -366,7 +366,7 @@ def run_compare(args: argparse.Namespace) -> int:
     with report_folder(args.out), connect(args.scheduler, args.workers) as client:
         report = build_comparison(sources, _settings(args), output=args.out, progress=not args.quiet, client=client,
                                   device=device)
-        _print_report(args, report, write_report(report, args.out))
+        _print_report(args, report, write_report(report, args.out, progress=not args.quiet))
     return EXIT_OK
 
 
@@ -393,7 +393,7 @@ def run_leaderboard(args: argparse.Namespace) -> int:
     device = check_device(args.device)
     with report_folder(config.output), connect(args.scheduler, args.workers) as client:
         report = build_leaderboard(config, progress=not args.quiet, client=client, device=device)
-        _print_report(args, report, write_report(report, config.output))
+        _print_report(args, report, write_report(report, config.output, progress=not args.quiet))
     return EXIT_OK
 
 
@@ -478,7 +478,7 @@ def run_it92(args: argparse.Namespace) -> int:
         for note in report.notes:
             print(f"> {note}\n")
         if args.out:
-            _say(args, f"report: {write_report(report, args.out)['html']}")
+            _say(args, f"report: {write_report(report, args.out, progress=not args.quiet)['html']}")
     return EXIT_OK
 
 

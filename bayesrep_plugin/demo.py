@@ -188,7 +188,7 @@ def run(out: Path = Path("bayesrep-demo"), progress: bool = True, data_dir=None)
         print(f"\nLeaderboard: the three networks vs a SIMULATED neural population ({DATASET}; "
               f"{LEADERBOARD_STIMULI} images, {BOOTSTRAP} resamples):")
         report = build_leaderboard(read_config(write_inputs(out)), progress=progress)
-        paths = write_report(report, out)
+        paths = write_report(report, out, progress=progress)
     print(f"\nb = {report.b:g} ({report.b_choice})")
     for table in report.tables():
         if any(table is extra for extra in report.extra_tables.values()):  # the ranks against b: in the files

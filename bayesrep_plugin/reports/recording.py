@@ -417,7 +417,7 @@ def build_v4_report(output: Path, models: list[Source], *, data_dir=None, settin
         extra_figures=[("scores-by-size", "JS distance to V4 by model size and teacher", size_figure(report)),
                        ("pls-vs-js", "Brain-Score's ceiled pls against our JS distance", agreement_figure(table)),
                        ("posterior", "bayes_js after both readouts observe k images", posterior_figure(posterior))])
-    return report, write_report(report, output)
+    return report, write_report(report, output, progress=progress)
 
 
 def summary(report: Report) -> str:

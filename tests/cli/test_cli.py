@@ -653,8 +653,9 @@ def test_ctrl_c_leaves_only_complete_files_and_a_rerun_resumes_to_the_clean_tabl
     assert process.returncode == cli.EXIT_INTERRUPTED, err
     assert err.strip() == "bayesrep: interrupted; finished pairs are kept, rerun to resume"
     assert sorted(p.name for p in out.iterdir()) == [".bayesrep.lock", ".cache"]
-    finished = {p.name: p.stat().st_ino for p in cache.iterdir()}
+    finished = {p.name: p.stat().st_ino for p in cache.iterdir() if p.is_file()}
     assert len(finished) == 2 and all(name.endswith(".json") for name in finished)  # the first pair; no .partial
+    assert [p.name for p in cache.iterdir() if p.is_dir()] == ["resolving-b"]  # the board's b, found before the pairs
     for name in finished:
         json.loads((cache / name).read_text())  # complete
 

@@ -327,3 +327,18 @@ def test_a_neuroid_dropped_for_nan_responses_is_in_the_reports_notes(files, tmp_
     assert "V4: 1 neuroid(s) with NaN responses left out (n7)." in report.notes
     write_report(report, config.output)
     assert "V4: 1 neuroid(s) with NaN responses left out (n7)." in (config.output / "leaderboard.md").read_text()
+
+
+def test_a_rerun_reads_the_recordings_resolving_b_from_the_cache(files, tmp_path, monkeypatch):
+    from bayesrep_plugin.reports import leaderboard
+
+    config = config_for(files, tmp_path / "board", dataclasses.replace(SETTINGS, n_bootstrap=0))
+    first = build_leaderboard(config, progress=False)
+    assert list((tmp_path / "board" / CACHE_FOLDER / "resolving-b").glob("*.json"))
+    monkeypatch.setattr(leaderboard, "recording_resolution", lambda *a, **k: pytest.fail("b resolved again"))
+    again = build_leaderboard(config, progress=False)
+    assert (again.b, again.b_choice) == (first.b, first.b_choice)
+    # another seed is another search, not the cached one
+    with pytest.raises(pytest.fail.Exception):
+        build_leaderboard(dataclasses.replace(config, settings=dataclasses.replace(config.settings, seed=7)),
+                          progress=False)
