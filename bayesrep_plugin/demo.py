@@ -90,6 +90,7 @@ def measure_table(b: float = 0.01, progress: bool = True,
         pair = Pair(reps[a], reps[c], b)
         with tqdm(MEASURES, desc=f"  {a} vs {c}", unit="measure", disable=not progress, leave=False) as bar:
             values[a, c] = {m: float(get_measure(m)(pair)) for m in bar}
+            bar.refresh()  # 16/16 drawn before the bar is cleared
         if progress:
             print(f"  {a} vs {c}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
     if path is not None:
