@@ -247,7 +247,6 @@ def _write_activations(source, images: np.ndarray, batch_size: int, progress: bo
             write_text(folder / CHECKPOINT, json.dumps({"layers": list(source.layers), "images": n, "done": done,
                                                         "shapes": shapes}))
             bar.update(len(values))
-        bar.refresh()  # its last state (n/n) drawn before it is cleared, not the last one tqdm's timer showed
     return shapes
 
 
