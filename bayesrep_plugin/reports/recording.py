@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -111,8 +112,10 @@ def brainscore_model(assembly: xr.DataArray, stimulus_ids: np.ndarray):
         "region": ("neuroid", ["model"] * values.shape[1])})
 
 
-#: The code behind a model's scores here (Brain-Score's own is named by its packages' versions).
-SCORE_CODE = ("bayesrep_plugin.core", "bayesrep_plugin.assemblies", "bayesrep_plugin.brainscore", __name__)
+#: The code behind a model's scores here (Brain-Score's own is named by its packages' versions); of
+#: this module, only the functions that score (:func:`_scoring_source`), so that editing a figure or
+#: a table keeps the scores.
+SCORE_CODE = ("bayesrep_plugin.core", "bayesrep_plugin.assemblies", "bayesrep_plugin.brainscore")
 SCORE_PACKAGES = ("brainscore-vision", "brainscore-core", "scikit-learn", "numpy", "scipy")
 
 
@@ -126,8 +129,14 @@ def _score_key(source: Source, neural_digest: str) -> str:
     content = json.dumps({"model": digest.hexdigest(), "select": source.select, "neural": neural_digest,
                           "pls": PLS_OPTIONS, "bootstrap": METRIC_BOOTSTRAP, "observed": POSTERIOR_OBSERVED,
                           "packages": [metadata.version(name) for name in SCORE_PACKAGES],
-                          "code": code_digest(*SCORE_CODE)}, sort_keys=True)
+                          "code": code_digest(*SCORE_CODE), "scoring": SCORING_DIGEST}, sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:32]
+
+
+def _scoring_source() -> str:
+    """A digest of the source of this module's scoring functions (part of the scores' cache key)."""
+    functions = (brainscore_scores, brainscore_model, posterior_similarities, neural_assembly)
+    return hashlib.sha256("".join(inspect.getsource(f) for f in functions).encode()).hexdigest()[:16]
 
 
 def _cached_row(path: Path | None, label: str) -> BrainScoreRow | None:
@@ -424,3 +433,6 @@ def summary(report: Report) -> str:
     """The side-by-side and ceiling tables as Markdown, for a terminal."""
     return to_markdown([report.extra_tables["side-by-side"], report.extra_tables["ceilings"]], report.title)
 
+
+#: The source of the scoring functions, taken once they are all defined (see :func:`_score_key`).
+SCORING_DIGEST = _scoring_source()
