@@ -34,9 +34,12 @@ test: $(STAMP) chromium
 test-models: $(STAMP)
 	$(PY) -m pytest -m hours tests/models
 
-# The report tests open the HTML page in a real headless browser: Debian's chromium.
+# The report tests open the HTML page in a real headless browser (chromium). One already on PATH
+# is used; only root, where it is missing, gets Debian's package from apt; anyone else is told how.
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null || \
+	{ if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "make: the report tests need a headless chromium on PATH (Debian: sudo apt-get install chromium); install it and rerun" >&2; exit 2; fi; }
 
 # The peer libraries (rsatoolbox, repsim) are the benchmarks extra, installed here only.
 benchmarks: $(STAMP)
@@ -48,5 +51,6 @@ benchmarks: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) benchmarks/replicate.py
 	$(PY) benchmarks/bench_peers.py
 
+# Every environment `make test` and scripts/ build, and the demo's report.
 clean:
-	rm -rf $(VENV) bayesrep-demo .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-upstream .venv-upstream-language .venv-language .venv-numpy2 bayesrep-demo .pytest_cache .hypothesis

@@ -200,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "and figures (clustered heatmap, MDS map, scatter against CKA and RSA) to --out.")
     compare.add_argument("inputs", nargs="+", type=Path, metavar="FILE", help="two or more .nc/.npz/.npy files")
     compare.add_argument("--names", nargs="+", metavar="NAME",
-                         help="labels of the inputs, in order (default: the file names without extension)")
+                         help="labels of the inputs, in order (default: the file names without extension; a brainio-style "
+                              "name identifier=alexnet,stimuli_identifier=... is labelled alexnet)")
     _settings_options(compare, defaults=True, base=COMPARE_SETTINGS)
     compare.add_argument("--out", type=Path, default=Path("bayesrep-compare"), metavar="DIR",
                          help="folder for the report, one run at a time (finished pairs are cached there and "
@@ -283,6 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "brainscore-vision) against a SIMULATED neural population with repetitions; writes the full "
                     "leaderboard report. Nothing is downloaded.")
     demo.add_argument("--out", type=Path, default=Path("bayesrep-demo"), metavar="DIR", help="folder for the report")
+    demo.add_argument("--data-dir", type=Path, metavar="DIR",
+                      help="folder holding cowley2026-v4/, for the real-recording headline (default: the environment "
+                           "variable BAYESREP_DATA)")
     _common(demo)
 
     brainscore = commands.add_parser(
@@ -362,7 +366,7 @@ def run_compare(args: argparse.Namespace) -> int:
     with report_folder(args.out), connect(args.scheduler, args.workers) as client:
         report = build_comparison(sources, _settings(args), output=args.out, progress=not args.quiet, client=client,
                                   device=device)
-        _print_report(args, report, write_report(report, args.out))
+        _print_report(args, report, write_report(report, args.out, progress=not args.quiet))
     return EXIT_OK
 
 
@@ -389,7 +393,7 @@ def run_leaderboard(args: argparse.Namespace) -> int:
     device = check_device(args.device)
     with report_folder(config.output), connect(args.scheduler, args.workers) as client:
         report = build_leaderboard(config, progress=not args.quiet, client=client, device=device)
-        _print_report(args, report, write_report(report, config.output))
+        _print_report(args, report, write_report(report, config.output, progress=not args.quiet))
     return EXIT_OK
 
 
@@ -474,14 +478,14 @@ def run_it92(args: argparse.Namespace) -> int:
         for note in report.notes:
             print(f"> {note}\n")
         if args.out:
-            _say(args, f"report: {write_report(report, args.out)['html']}")
+            _say(args, f"report: {write_report(report, args.out, progress=not args.quiet)['html']}")
     return EXIT_OK
 
 
 def run_demo(args: argparse.Namespace) -> int:
     from bayesrep_plugin import demo
 
-    demo.run(args.out, progress=not args.quiet)
+    demo.run(args.out, progress=not args.quiet, data_dir=args.data_dir)
     return EXIT_OK
 
 

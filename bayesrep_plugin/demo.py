@@ -5,7 +5,8 @@
    (:mod:`bayesrep_plugin.reports.recording`), written to ``./bayesrep-demo/v4/``. Without the
    data, the demo says how to get it and goes on with the sections below.
 1. Every measure between the real AlexNet, ResNet-18 and ResNet-34 activations to the same
-   2,400 objectome images (they ship inside brainscore-vision; nothing is downloaded).
+   2,400 objectome images (they ship inside brainscore-vision; nothing is downloaded), kept in
+   the report folder's ``.cache/`` so that a rerun reads them.
 2. A leaderboard of the three networks against a simulated neural population, beside the
    population's own references (a perfect model of it, the chance band of its shuffled
    responses, a constant, its split-half and its neuron split), at its resolving b, written with
@@ -31,8 +32,9 @@ presentation × neuroid with stimulus_id and repetition, attribute ``simulated =
 
 from __future__ import annotations
 
-import argparse
+import hashlib
 import itertools
+import json
 import sys
 import time
 from pathlib import Path
@@ -40,12 +42,14 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 import yaml
+from tqdm.auto import tqdm
 
 from . import data
-from .core import MEASURES, Representation, compare_measures
+from .core import MEASURES, Pair, Representation, get_measure
+from .datasets.location import cache_file, code_digest
 from .reports.atomic import replacing, write_text
 from .reports.folder import report_folder
-from .reports.leaderboard import build_leaderboard, read_config, write_report
+from .reports.leaderboard import CACHE_FOLDER, build_leaderboard, read_config, write_report
 
 NEURONS = 120
 REPETITIONS = 6
@@ -58,18 +62,39 @@ SEED = 0
 DATASET = "simulated IT"
 
 
-def measure_table(b: float = 0.01, progress: bool = True) -> tuple[list[str], list[tuple[str, str]], dict]:
-    """{(network1, network2): {measure: value}} for every pair of the shipped networks."""
-    reps = {name: Representation.from_activations(data.load_activations(name).values, name=name)
-            for name in data.NETWORKS}
+def measure_table(b: float = 0.01, progress: bool = True,
+                  cache: Path | None = None) -> tuple[list[str], list[tuple[str, str]], dict]:
+    """{(network1, network2): {measure: value}} for every pair of the shipped networks; kept in the
+    folder ``cache`` (when given) under a hash of the activations, b, the measures and the core's code,
+    so that a rerun reads them instead of spending minutes on the same numbers."""
+    activations = {name: data.load_activations(name).values for name in data.NETWORKS}
     pairs = list(itertools.combinations(data.NETWORKS, 2))
+    key = hashlib.sha256(json.dumps({
+        "activations": {name: hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()
+                        for name, values in activations.items()},
+        "b": b, "measures": list(MEASURES), "code": code_digest("bayesrep_plugin.core")}).encode()).hexdigest()[:32]
+    path = None if cache is None else cache_file(cache / f"measure-table-{key}.json")
+    if path is not None and path.is_file():
+        try:
+            stored = json.loads(path.read_text("utf-8"))
+            return list(MEASURES), pairs, {(a, c): {m: float(stored[f"{a} vs {c}"][m]) for m in MEASURES}
+                                           for a, c in pairs}
+        except (OSError, ValueError, KeyError, TypeError):
+            path.unlink(missing_ok=True)  # unreadable: computed again below
+    reps = {name: Representation.from_activations(values, name=name) for name, values in activations.items()}
     values = {}
     for a, c in pairs:
         start = time.perf_counter()
-        values[a, c] = {m: float(v) for m, v in compare_measures(reps[a], reps[c], dict.fromkeys(MEASURES, {}),
-                                                                  b=b).items()}
+        # One Pair for all measures, as compare_measures shares it (the eigenproblem is solved once), with a
+        # bar over the measures: a pair of the large networks takes a minute on two cores.
+        pair = Pair(reps[a], reps[c], b)
+        with tqdm(MEASURES, desc=f"  {a} vs {c}", unit="measure", disable=not progress, leave=False) as bar:
+            values[a, c] = {m: float(get_measure(m)(pair)) for m in bar}
+            bar.refresh()  # 16/16 drawn before the bar is cleared
         if progress:
             print(f"  {a} vs {c}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    if path is not None:
+        write_text(path, json.dumps({f"{a} vs {c}": row for (a, c), row in values.items()}))
     return list(MEASURES), pairs, values
 
 
@@ -160,11 +185,11 @@ def run(out: Path = Path("bayesrep-demo"), progress: bool = True, data_dir=None)
     with report_folder(out):  # one writer at a time (the v4 report locks out/v4 as it writes it)
         real_recording(out / "v4", data_dir, progress)
         print("Comparing the real AlexNet / ResNet-18 / ResNet-34 activations (2,400 objectome images, b = 0.01):")
-        print(format_table(*measure_table(progress=progress)))
+        print(format_table(*measure_table(progress=progress, cache=out / CACHE_FOLDER)))
         print(f"\nLeaderboard: the three networks vs a SIMULATED neural population ({DATASET}; "
               f"{LEADERBOARD_STIMULI} images, {BOOTSTRAP} resamples):")
         report = build_leaderboard(read_config(write_inputs(out)), progress=progress)
-        paths = write_report(report, out)
+        paths = write_report(report, out, progress=progress)
     print(f"\nb = {report.b:g} ({report.b_choice})")
     for table in report.tables():
         if any(table is extra for extra in report.extra_tables.values()):  # the ranks against b: in the files
@@ -181,14 +206,13 @@ def run(out: Path = Path("bayesrep-demo"), progress: bool = True, data_dir=None)
     return paths["html"]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bayesrep_plugin.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("bayesrep-demo"), help="folder for the report")
-    parser.add_argument("--data-dir", type=Path, help="folder holding cowley2026-v4/ (default: $BAYESREP_DATA)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
-    run(args.out, progress=not args.quiet, data_dir=args.data_dir)
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bayesrep_plugin.demo [--out DIR] [--data-dir DIR] [--quiet]``: ``bayesrep demo``,
+    with the command's handling of library warnings, errors and Ctrl-C."""
+    from .cli import main as command
+
+    return command(["demo", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -123,3 +123,22 @@ def vision_plugin() -> Path:
 @pytest.fixture(scope="session")
 def language_plugin() -> Path:
     return installed_plugin("brainscore_language")
+
+
+@pytest.fixture(autouse=True)
+def working_directory_of_its_own(tmp_path_factory, monkeypatch):
+    """Each test runs in an empty folder of its own, so that a command's default output folder
+    (``bayesrep-compare/``, ``bayesrep-leaderboard/``, even just their lock files) lands in a temp
+    folder, never in the repository the tests were started from."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repository_left_clean():
+    """The session fails if a test left a command's default output folder in the repository's root."""
+    root = Path(__file__).resolve().parents[1]
+    defaults = ("bayesrep-compare", "bayesrep-leaderboard", "bayesrep-v4", "bayesrep-demo", "it92")
+    before = {name for name in defaults if (root / name).exists()}
+    yield
+    left = sorted(name for name in defaults if (root / name).exists() and name not in before)
+    assert not left, f"tests wrote {left} into the repository ({root}); tests write only into their temp folders"

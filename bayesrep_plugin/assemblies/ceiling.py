@@ -211,7 +211,7 @@ class Resolution:
         return self.b in (B_GRID[0], B_GRID[-1])
 
 
-def resolving_b(sticks: Yardsticks, measure: Measure, options: dict) -> Resolution:
+def resolving_b(sticks: Yardsticks, measure: Measure, options: dict, tick=None) -> Resolution:
     """The b of :data:`B_GRID` where a perfect model stands furthest from chance (module docstring).
 
     Searched coarse to fine: every fifth b of the grid (half decades), then the grid's b within a
@@ -225,6 +225,8 @@ def resolving_b(sticks: Yardsticks, measure: Measure, options: dict) -> Resoluti
         A distance or a similarity; the gap is measured in its own direction.
     options : dict
         The measure's options.
+    tick : callable, optional
+        Called after each b is measured (a progress bar's ``update``).
 
     Returns
     -------
@@ -242,6 +244,8 @@ def resolving_b(sticks: Yardsticks, measure: Measure, options: dict) -> Resoluti
         if b not in curves:
             perfect, chance = sticks.values(measure, b, options, SEARCH_REPLICATES)
             curves[b] = (float(perfect.mean()), float(chance.mean()))
+            if tick is not None:
+                tick()
         return sign * (curves[b][0] - curves[b][1])
 
     coarse = list(range(0, len(B_GRID), 5))
@@ -278,7 +282,7 @@ _RESOLUTIONS_KEPT = 8   # a benchmark scores every model against the same record
 
 
 def recording_resolution(responses: Responses, measure: Measure, options: dict, *, center: str,
-                         kernel: KernelKind = "mean", seed: int = 0) -> Resolution:
+                         kernel: KernelKind = "mean", seed: int = 0, tick=None) -> Resolution:
     """:func:`resolving_b` of a recording (its :func:`yardsticks` with :data:`SEARCH_REPLICATES`
     replicates), cached in memory by the responses' :func:`fingerprint` and the options.
 
@@ -291,6 +295,8 @@ def recording_resolution(responses: Responses, measure: Measure, options: dict, 
         The measure's options.
     center, kernel, seed
         As the metric builds the recording's side (:func:`yardsticks`).
+    tick : callable, optional
+        Called after each b is measured (see :func:`resolving_b`).
 
     Returns
     -------
@@ -301,5 +307,5 @@ def recording_resolution(responses: Responses, measure: Measure, options: dict, 
         if len(_RESOLUTIONS) >= _RESOLUTIONS_KEPT:
             del _RESOLUTIONS[next(iter(_RESOLUTIONS))]
         sticks = yardsticks(responses, center=center, kernel=kernel, n_replicates=SEARCH_REPLICATES, seed=seed)
-        _RESOLUTIONS[key] = resolving_b(sticks, measure, options)
+        _RESOLUTIONS[key] = resolving_b(sticks, measure, options, tick)
     return _RESOLUTIONS[key]

@@ -223,7 +223,7 @@ def distance_from_kernels(K1: ArrayLike, K2: ArrayLike, measure: str = "js", *, 
 
 def pairwise(representations: Sequence[RepresentationLike], measure: str = "js", *, b: float = DEFAULT_B,
              center: Centering = "none", normalize: bool = True, noise_weights: ArrayLike | None = None,
-             progress: bool = True, **options) -> EstimateMatrix:
+             progress: bool = False, **options) -> EstimateMatrix:
     """The m × m matrix of ``measure`` between all pairs.
 
     Each representation is prepared once; symmetric measures compute each unordered pair once and
@@ -236,7 +236,7 @@ def pairwise(representations: Sequence[RepresentationLike], measure: str = "js",
     measure, b, center, normalize, noise_weights, **options
         As in :func:`compare`.
     progress : bool
-        Show a progress bar over pairs.
+        Show a progress bar over pairs (default: none; a library call draws nothing unless asked).
 
     Returns
     -------

@@ -88,9 +88,11 @@ def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.Pat
             raise ValueError(f"no model named {unknown}; the models are {[name for name, _, _ in sources]}")
         sources = [source for source in sources if source[0] in models]
     paths = {}
-    for name, fingerprint, load in tqdm(sources, desc="model assemblies", unit="model", disable=not progress):
-        paths[name] = cached_assembly(name, fingerprint, load, stimulus_ids, images, batch_size=batch_size,
-                                      progress=progress, folder=folder)
+    with tqdm(sources, desc="model assemblies", unit="model", disable=not progress) as bar:
+        for name, fingerprint, load in bar:
+            bar.set_postfix_str(name)  # what the seconds before its own bar (loading it) are spent on
+            paths[name] = cached_assembly(name, fingerprint, load, stimulus_ids, images, batch_size=batch_size,
+                                          progress=progress, folder=folder)
     return paths
 
 

@@ -59,25 +59,37 @@ def cluster_order(distances: np.ndarray) -> np.ndarray:
     return np.asarray(dendrogram(tree, no_plot=True)["leaves"])
 
 
+#: The heatmap's matrix is at most this many inches on a side: a page shows the figure at about its
+#: own width then, and the tick labels' size follows the rows (at most 9 pt, at least 6 pt).
+HEATMAP_MAX_INCHES = 10.0
+
+
 def heatmap(distances: np.ndarray, labels: list[str], kinds: list[str], title: str) -> Figure:
-    """Clustered heatmap of a symmetric distance matrix; brain labels in red, models in blue."""
+    """Clustered heatmap of a symmetric distance matrix; brain labels in red, models in blue.
+
+    The matrix is square, ``HEATMAP_MAX_INCHES`` on a side at most, with the dendrogram right above
+    it; the tick labels are as large as a row allows, so that they stay readable at page width.
+    """
     m = len(labels)
-    size = 2.5 + 0.55 * m
-    figure = Figure(figsize=(size + 1.5, size + 1.2))
-    grid = figure.add_gridspec(2, 2, height_ratios=[1, 4], width_ratios=[20, 1], hspace=0.02, wspace=0.05)
+    side = min(1.0 + 0.45 * m, HEATMAP_MAX_INCHES)
+    font = float(np.clip(0.75 * side * 72 / max(m, 1), 6, 9))
+    tree_height = 0.2 * side if m >= 3 else 0.0
+    figure = Figure(figsize=(side + 0.9, side + tree_height + 0.3))
+    # Inches → figure fractions: the matrix at the bottom left, the dendrogram on it, the colour bar beside.
+    width, height = figure.get_size_inches()
+    axes = figure.add_axes((0.0, 0.0, side / width, side / height))
     order = cluster_order(distances)
     if m >= 3:
-        tree_axes = figure.add_subplot(grid[0, 0])
+        tree_axes = figure.add_axes((0.0, side / height, side / width, tree_height / height))
         tree = linkage(squareform(distances, checks=False), method="average", optimal_ordering=True)
         dendrogram(tree, ax=tree_axes, color_threshold=0, above_threshold_color="0.4", no_labels=True)
         tree_axes.axis("off")
-    axes = figure.add_subplot(grid[1, 0])
     ordered = distances[np.ix_(order, order)]
     image = axes.imshow(ordered, cmap="viridis_r", vmin=0, vmax=max(float(distances.max()), 1e-12),
-                        aspect="equal", interpolation="nearest")
+                        aspect="auto", interpolation="nearest")
     ticks = np.arange(m)
-    axes.set_xticks(ticks, [labels[i] for i in order], rotation=60, ha="right")
-    axes.set_yticks(ticks, [labels[i] for i in order])
+    axes.set_xticks(ticks, [labels[i] for i in order], rotation=60, ha="right", rotation_mode="anchor", fontsize=font)
+    axes.set_yticks(ticks, [labels[i] for i in order], fontsize=font)
     for tick_labels in (axes.get_xticklabels(), axes.get_yticklabels()):
         for text, color in zip(tick_labels, _kind_colors([kinds[i] for i in order])):
             text.set_color(color)
@@ -88,8 +100,9 @@ def heatmap(distances: np.ndarray, labels: list[str], kinds: list[str], title: s
                 dark_cell = value > 0.5 * ordered.max()  # viridis_r: large distances are dark
                 axes.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=7,
                           color="white" if dark_cell else "black")
-    figure.colorbar(image, cax=figure.add_subplot(grid[1, 1]), label="distance")
-    figure.suptitle(title)
+    colorbar_axes = figure.add_axes(((side + 0.25) / width, 0.0, 0.2 / width, side / height))
+    figure.colorbar(image, cax=colorbar_axes, label="distance")
+    figure.text(0.5 * side / width, (side + tree_height + 0.05) / height, title, ha="center", va="bottom", fontsize=12)
     return figure
 
 
@@ -134,22 +147,64 @@ def metric_mds(distances: np.ndarray, dims: int = 2, iterations: int = 500,
     return X, float(np.sqrt(current / normaliser)) if normaliser > 0 else 0.0
 
 
+#: Where a map label may go, in points from its point: right-above, right-below, left-above, left-below.
+LABEL_OFFSETS = ((5, 4, "left"), (5, -11, "left"), (-5, 4, "right"), (-5, -11, "right"))
+
+
 def mds_map(distances: np.ndarray, labels: list[str], kinds: list[str], title: str) -> Figure:
-    """2-D metric-MDS map of all representations; distances on the map approximate the metric."""
+    """2-D metric-MDS map of all representations; distances on the map approximate the metric.
+
+    Representations at one point (distance 0) share one label ("a (+7 at this point)"). Labels never
+    overlap: the brains are labelled first, then shared points, then the models nearest a brain, each at the first of
+    :data:`LABEL_OFFSETS` where it overlaps no label already placed and stays inside the axes; a
+    point with no such place stays unlabelled, and the title says how many did.
+    """
     coordinates, stress = metric_mds(distances)
-    figure = Figure(figsize=(6.5, 5.5))
+    figure = Figure(figsize=(9.0, 7.0))
     axes = figure.add_subplot()
     colors = _kind_colors(kinds)
-    axes.scatter(coordinates[:, 0], coordinates[:, 1], c=colors, s=60, zorder=3)
-    for (x, y), label, color in zip(coordinates, labels, colors):
-        axes.annotate(label, (x, y), xytext=(5, 5), textcoords="offset points", fontsize=8, color=color)
+    axes.scatter(coordinates[:, 0], coordinates[:, 1], c=colors, s=50, zorder=3)
     axes.set_aspect("equal", adjustable="datalim")
-    axes.margins(0.25)
+    axes.margins(0.12)
     axes.set_xlabel("MDS 1")
     axes.set_ylabel("MDS 2")
     axes.grid(alpha=0.3)
-    axes.set_title(f"{title}\n(metric MDS, stress-1 = {stress:.3f}; red: brain, blue: model)", fontsize=10)
+    groups: dict[int, list[int]] = {}  # the first index at a point → every index there
+    for index in range(len(labels)):
+        first = next((g for g in groups if distances[g, index] <= 1e-12 and distances[index, g] <= 1e-12), index)
+        groups.setdefault(first, []).append(index)
+    brains = [i for i, kind in enumerate(kinds) if kind == "brain"]
+    nearest = {g: min((distances[g, b] for b in brains), default=0.0) for g in groups}
+    order = sorted(groups, key=lambda g: (kinds[g] != "brain", len(groups[g]) == 1, nearest[g], g))
+    renderer = _renderer(figure)
+    inside = axes.get_window_extent(renderer)
+    placed, unlabelled = [], 0
+    for g in order:
+        members = groups[g]
+        text = labels[g] if len(members) == 1 else f"{labels[g]} (+{len(members) - 1} at this point)"
+        for dx, dy, align in LABEL_OFFSETS:
+            note = axes.annotate(text, tuple(coordinates[g]), xytext=(dx, dy), textcoords="offset points", fontsize=8,
+                                 color=colors[g], ha=align)
+            box = note.get_window_extent(renderer)
+            if (box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0 and box.y1 <= inside.y1
+                    and not any(box.overlaps(other) for other in placed)):
+                placed.append(box)
+                break
+            note.remove()
+        else:
+            unlabelled += 1
+    left_out = f"; {unlabelled} points unlabelled where labels would overlap" if unlabelled else ""
+    axes.set_title(f"{title}\n(metric MDS, stress-1 = {stress:.3f}; red: brain, blue: model{left_out})", fontsize=10)
     return figure
+
+
+def _renderer(figure: Figure):
+    """A renderer for ``figure`` with its axes' limits settled (text extents are measured with it)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return canvas.get_renderer()
 
 
 @dataclass(frozen=True)
@@ -163,8 +218,21 @@ class ScoreBar:
     kind: str = "model"
 
 
-#: How each kind of reference row is drawn across a score panel: colour, line style, and whether its
-#: interval is shaded (the chance band is drawn as the band it is).
+#: Line styles that no two lines of one figure share (solid, dashed, dotted, dash-dot and longer
+#: patterns), and markers likewise: lines that lie on top of each other stay told apart.
+DASHES = ("-", "--", ":", "-.", (0, (6, 2)), (0, (1, 3)), (0, (4, 1, 1, 1, 1, 1)), (0, (8, 2, 2, 2)),
+          (0, (2, 2)), (0, (6, 1, 1, 1)), (0, (10, 3)), (0, (3, 3, 1, 3)))
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">", "p")
+
+
+def distinct_style(index: int) -> tuple[object, str]:
+    """The ``index``-th line's (line style, marker): different for every index below 144."""
+    return DASHES[index % len(DASHES)], MARKERS[(index // len(DASHES) + index) % len(MARKERS)]
+
+
+#: How each kind of reference row is drawn across a score panel: colour, the kind's first line style
+#: (each line of a figure then gets its own, :func:`distinct_style`), and whether its interval is
+#: shaded (the chance band is drawn as the band it is).
 REFERENCE_STYLES = {"reference": ("0.15", "-", True), "null": ("0.55", ":", True), "brain": (BRAIN_COLOR, "--", True)}
 
 
@@ -173,10 +241,10 @@ def score_bars(panels: dict[str, list[ScoreBar]], measure: str, lower_is_closer:
     rows across it.
 
     Rows of kind "model" are bars (the closest on top); the others are vertical lines with their
-    interval shaded: "reference" (the ceiling, a perfect model) solid black, "null" (the chance band
-    of shuffled stimuli, a constant) dotted grey, "brain" (a split of the brain itself, another
-    brain) dashed red. A model left of a line (right of it, for a similarity) is closer to the
-    brain than that reference.
+    interval shaded, coloured by kind: "reference" (the ceiling, a perfect model) black, "null" (the
+    chance band of shuffled stimuli, a constant) grey, "brain" (a split of the brain itself, another
+    brain) red; each line has a dash pattern of its own (:func:`distinct_style`). A model left of a
+    line (right of it, for a similarity) is closer to the brain than that reference.
     """
     height = sum(0.32 * max(len(bars), 2) + 1.4 for bars in panels.values())
     figure = Figure(figsize=(9.5, max(height, 3.0)), layout="constrained")
@@ -191,11 +259,11 @@ def score_bars(panels: dict[str, list[ScoreBar]], measure: str, lower_is_closer:
         axes.barh(positions, values, xerr=np.clip(errors, 0, None).reshape(2, -1), color=MODEL_COLOR, alpha=0.8,
                   capsize=2, error_kw={"elinewidth": 0.8})
         axes.set_yticks(positions, [bar.label for bar in models], fontsize=7 if len(models) > 25 else 9)
-        for reference in (bar for bar in bars if bar.kind != "model"):
-            color, style, shaded = REFERENCE_STYLES.get(reference.kind, REFERENCE_STYLES["brain"])
+        for number, reference in enumerate(bar for bar in bars if bar.kind != "model"):
+            color, _, shaded = REFERENCE_STYLES.get(reference.kind, REFERENCE_STYLES["brain"])
             if shaded and reference.high > reference.low:
                 axes.axvspan(reference.low, reference.high, color=color, alpha=0.12, lw=0)
-            axes.axvline(reference.value, color=color, ls=style, lw=1.5,
+            axes.axvline(reference.value, color=color, ls=distinct_style(number)[0], lw=1.5,
                          label=f"{reference.label.split(' · ')[-1]} = {reference.value:.3f}")
         if any(bar.kind != "model" for bar in bars):
             axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)

@@ -28,6 +28,7 @@ RDMs and kernels (see :mod:`bayesrep_plugin.assemblies.rdm` for the maths and th
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +53,8 @@ class Source:
     """A file to read, and which part of it.
 
     ``select`` keeps the neuroids whose coordinate equals the value (e.g. ``{"layer": "avgpool"}``
-    or ``{"region": "IT"}``); ``name`` defaults to the file's stem plus the selected values.
+    or ``{"region": "IT"}``); ``name`` defaults to the file's short name (:func:`short_name`) plus the
+    selected values.
     ``group`` (neural data on a leaderboard) names whose recordings these are, e.g. "human":
     each neural dataset is also ranked on the boards of the datasets of *other* groups, never on
     its own group's (they share data); without a group it is ranked on no other board.
@@ -69,7 +71,30 @@ class Source:
     def label(self) -> str:
         if self.name:
             return self.name
-        return ":".join([self.path.stem, *map(str, self.select.values())])
+        return ":".join([short_name(self.path), *map(str, self.select.values())])
+
+
+def short_name(path: Path) -> str:
+    """A file's name for people: its stem, or, for a brainio-style stem of ``key=value`` pairs
+    (``identifier=alexnet,stimuli_identifier=objectome-240.nc``), the value of its ``identifier``
+    (``alexnet``). Two inputs that end up with one name are refused, asking for ``--names``."""
+    stem = Path(path).stem
+    pairs = [part.partition("=") for part in stem.split(",")]
+    if all(key and sep and value for key, sep, value in pairs):
+        values = {key: value for key, _, value in pairs}
+        return values.get("identifier") or stem
+    return stem
+
+
+def distinct_labels(sources: list[Source]) -> list[Source]:
+    """``sources``, those without a given name whose short labels coincide named by their full file
+    stem instead (two brainio files of one identifier and different stimuli, say)."""
+    counts: dict[str, int] = {}
+    for source in sources:
+        counts[source.label] = counts.get(source.label, 0) + 1
+    return [source if source.name or counts[source.label] == 1 else
+            dataclasses.replace(source, name=":".join([source.path.stem, *map(str, source.select.values())]))
+            for source in sources]
 
 
 def _read_netcdf(path: Path) -> xr.DataArray:

@@ -27,6 +27,7 @@ kernel or RDM has no responses to score, and the report says so.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -35,25 +36,28 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
+from tqdm.auto import tqdm
 
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
-from bayesrep_plugin.assemblies.ceiling import recording_resolution
+from bayesrep_plugin.assemblies.ceiling import fingerprint, recording_resolution
 from bayesrep_plugin.assemblies.evidence import NeuralEvidence, neural_evidence
 from bayesrep_plugin.assemblies.kernels import representation
 from bayesrep_plugin.assemblies.rdm import CORRELATION_ORIGIN, StimulusKernel, correlation_stimulus_kernel
 from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
 from bayesrep_plugin.core import DEFAULT_B, Pair, get_measure
 from bayesrep_plugin.core.evidence import readout_spectrum
+from bayesrep_plugin.datasets.location import cache_file, code_digest
 
 from . import figures
 from .atomic import write_text
 from .folder import Manifest, report_folder
-from .inputs import InputError, Source, align_all, load_input, read_text
+from .inputs import InputError, Source, align_all, distinct_labels, load_input, read_text
 from .settings import Settings
 from .pairs import Entry, PairCache, PairMatrix, pair_matrices
 from .references import reference_rows
+from .summary import SummaryBlock, comparison_summary, leaderboard_summary
 from .settings import AUTO
-from .tables import FigureFile, Table, to_csv, to_html, to_markdown
+from .tables import FigureFile, Table, markdown_summary, to_csv, to_html, to_markdown
 
 if TYPE_CHECKING:  # Dask is imported only when a cluster is asked for
     from distributed import Client
@@ -243,10 +247,13 @@ def _recording(data: Input, settings: Settings) -> bool:
     return isinstance(data, Responses) and settings.response_kernel == "linear"
 
 
-def board_b(settings: Settings, inputs: list[Input]) -> tuple[float, str]:
+def board_b(settings: Settings, inputs: list[Input], cache: Path | None = None,
+            progress: bool = False) -> tuple[float, str]:
     """The board's b and how it was chosen: the b given; with b: auto, the largest resolving b of
     the recordings among ``inputs`` (under the first of the board's measures that has one, else JS),
-    or the reference package's 0.01 when none has repetitions."""
+    or the reference package's 0.01 when none has repetitions. Each recording's resolving b is kept
+    in the folder ``cache`` when one is given (a minute of simulations on two cores), keyed by the
+    recording, the measure and its options, the centring, the seed and the code that finds it."""
     if settings.b != AUTO:
         return float(settings.b), "given"
     recorded = [data for data in inputs if _recording(data, settings) and data.repetitions.max() > 1]
@@ -254,13 +261,32 @@ def board_b(settings: Settings, inputs: list[Input]) -> tuple[float, str]:
         return DEFAULT_B, "the reference package's default: no input has repetitions to read b from"
     name = next((m for m in settings.measures if get_measure(m).bayesian and get_measure(m).value_range == (0.0, 1.0)),
                 "js")
-    try:
-        resolved = [(recording_resolution(data, get_measure(name), settings.options(name), center=settings.center,
-                                          seed=settings.seed).b, data.name) for data in recorded]
-    except AssemblyError as error:
-        raise InputError(str(error)) from None
+    resolved = []
+    for data in recorded:
+        key = hashlib.sha256(json.dumps([fingerprint(data), name, settings.options(name), settings.center, settings.seed,
+                                         code_digest(*RESOLUTION_CODE)], sort_keys=True).encode()).hexdigest()[:32]
+        path = None if cache is None else cache_file(cache / "resolving-b" / f"{key}.json")
+        try:
+            b = float(json.loads(path.read_text("utf-8"))["b"]) if path is not None and path.is_file() else None
+        except (OSError, ValueError, KeyError, TypeError):
+            b = None  # unreadable: found again below
+        if b is None:
+            with tqdm(desc=f"resolving b of {data.name}", unit="b", disable=not progress, leave=False) as bar:
+                try:
+                    b = recording_resolution(data, get_measure(name), settings.options(name), center=settings.center,
+                                             seed=settings.seed, tick=bar.update).b
+                except AssemblyError as error:
+                    raise InputError(str(error)) from None
+                bar.refresh()
+            if path is not None:
+                write_text(path, json.dumps({"b": b}))
+        resolved.append((b, data.name))
     b, source = max(resolved)
     return b, f"the resolving b of {source} under {name}"
+
+
+#: The code that finds a recording's resolving b (part of its cache key).
+RESOLUTION_CODE = ("bayesrep_plugin.core", "bayesrep_plugin.assemblies")
 
 
 def _check_unique(labels: list[str]) -> None:
@@ -304,15 +330,24 @@ class Report:
         return ["measure", "first", "second", "value", "ci_low", "ci_high", "bootstrap_sd"]
 
     def tables(self) -> list[Table]:
-        """One table per measure (and dataset), in reading order."""
+        """One table per measure (and dataset), in reading order; a ``dataset`` column with one value
+        (or ``measure``) column with one value is left out (the title names it; the CSV files keep it)."""
         groups: dict[str, list[dict]] = {}
         for row in self.rows:
             title = (f"{row['dataset']} — {row['measure']}" if self.kind == "leaderboard" else row["measure"])
             groups.setdefault(title, []).append(row)
         evidence = [Table(f"{dataset.dataset} — posterior over models", EVIDENCE_COLUMNS, dataset.rows())
                     for dataset in self.evidence]
-        return ([Table(title, self.columns, rows) for title, rows in groups.items()] + evidence
-                + list(self.extra_tables.values()))
+        return [_one_dataset_in_title(table) for table in
+                [Table(title, self.columns, rows) for title, rows in groups.items()] + evidence
+                + list(self.extra_tables.values())]
+
+    def summary(self) -> list[SummaryBlock]:
+        """The answer at the top of the page (:mod:`.summary`): per brain, the closest models, how
+        sure, the ceiling and chance; for a comparison, the closest pairs."""
+        if self.kind == "leaderboard":
+            return leaderboard_summary(self.rows, self.settings.measures, self.evidence_rows, self.b)
+        return comparison_summary(self.rows, self.settings.measures)
 
     def to_json(self) -> dict:
         matrices = {}
@@ -325,6 +360,18 @@ class Report:
                 "representations": [{"label": e.label, "kind": e.kind} for e in self.entries],
                 "matrices": matrices, "rows": [{k: _none_if_nan(v) for k, v in row.items()} for row in self.rows],
                 "evidence": self.evidence_rows, "notes": self.notes}
+
+
+def _one_dataset_in_title(table: Table) -> Table:
+    """``table`` without its ``dataset`` and ``measure`` columns where every row has the same one,
+    named in the title instead."""
+    for column in ("dataset", "measure"):
+        values = {row.get(column) for row in table.rows}
+        if column in table.columns and len(values) == 1:
+            value = str(values.pop())
+            title = table.title if value in table.title else f"{value} — {table.title}"
+            table = Table(title, [c for c in table.columns if c != column], table.rows)
+    return table
 
 
 def _slug(text: str) -> str:
@@ -367,11 +414,11 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
     readout measures on the torch ``device`` when one is given (:func:`~.pairs.check_device`)."""
     if len(sources) < 2:
         raise InputError("compare needs at least two inputs")
-    inputs = _subsample([load_input(source) for source in sources], settings)
+    inputs = _subsample([load_input(source) for source in distinct_labels(sources)], settings)
     _check_unique([r.name for r in inputs])
     # Responses with repetitions (or kernels in two parts) are recordings, or simulated ones: coloured as brains.
     entries = [_entry(r, "brain" if _recorded(r) else "model", settings) for r in inputs]
-    b, choice = board_b(settings, inputs)
+    b, choice = board_b(settings, inputs, None if output is None else output / CACHE_FOLDER, progress)
     matrices, classic = _measure_all(entries, settings, b, output, progress, client, device)
     rows = []
     for name, matrix in matrices.items():
@@ -394,8 +441,10 @@ def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache
     """Models and the brains' split halves on one axis, per neural dataset and measure (files in);
     the pairs run on ``client``'s Dask cluster when one is given, the exact readout measures on the
     torch ``device`` when one is given."""
-    return rank(models=[load_input(source) for source in config.models],
-                brains=[Brain(load_input(source), source.group) for source in config.neural],
+    sources = distinct_labels([*config.models, *config.neural])
+    models, neural = sources[:len(config.models)], sources[len(config.models):]
+    return rank(models=[load_input(source) for source in models],
+                brains=[Brain(load_input(source), source.group) for source in neural],
                 settings=config.settings, title=config.title, notes=config.notes,
                 output=config.output if cache else None, progress=progress, client=client, device=device)
 
@@ -447,7 +496,7 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
         parts.append(list(range(len(entries), len(entries) + len(brain_entries))))
         references.append(reference)
         entries += brain_entries
-    b, choice = board_b(settings, brain_data)
+    b, choice = board_b(settings, brain_data, None if output is None else output / CACHE_FOLDER, progress)
     # Only pairs with a brain are ranked, so only they need resamples (the map uses the values).
     matrices, classic = _measure_all(entries, settings, b, output, progress, client, device,
                                      resample_if=lambda first, second: "brain" in (first.kind, second.kind))
@@ -474,7 +523,7 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
                 rows.append({"dataset": data.name, "measure": name, "rank": position, **row,
                              "ceiled": _ceiled(name, row["value"], ceiling)})
         if _recording(data, settings):
-            sweep += _ranks_against_b(data.name, entries[:len(models)], entries[parts[d][0]], settings, b)
+            sweep += _ranks_against_b(data.name, entries[:len(models)], entries[parts[d][0]], settings, b, progress)
     evidence, evidence_notes = _posterior_over_models(entries[:len(models)], brain_data, settings, b)
     unreferenced = [f"{data.name}: compared as a single kernel, with no split of its data and no noise model, so its "
                     "board has no ceiling (only the chance band): nothing on it says how close a model could get."
@@ -501,18 +550,25 @@ def _ceiled(measure: str, value: float, ceiling: float) -> float:
 SWEEP_FACTORS = (0.2, 0.315, 0.5, 0.8, 1.0, 1.25, 2.0, 3.15, 5.0)
 
 
-def _ranks_against_b(dataset: str, models: list[Entry], brain: Entry, settings: Settings, b: float) -> list[dict]:
+def _ranks_against_b(dataset: str, models: list[Entry], brain: Entry, settings: Settings, b: float,
+                     progress: bool = False) -> list[dict]:
     """Each model's value and rank against the recording at b × :data:`SWEEP_FACTORS`, under the
     board's first readout measure (JS if none): how much the ranking depends on b."""
     name = next((m for m in settings.measures if get_measure(m).bayesian), "js")
     measure, options = get_measure(name), settings.options(name)
     rows = []
+    bar = tqdm(total=len(SWEEP_FACTORS) * len(models), desc=f"{dataset}: ranks against b", unit="pair",
+               disable=not progress, leave=False)
     for factor in SWEEP_FACTORS:
-        values = {model.label: float(measure(Pair(model.representation, brain.representation, b * factor), **options))
-                  for model in models}
+        values = {}
+        for model in models:
+            values[model.label] = float(measure(Pair(model.representation, brain.representation, b * factor), **options))
+            bar.update()
         order = sorted(values, key=values.get, reverse=measure.kind == "similarity")
         rows += [{"dataset": dataset, "measure": name, "b": b * factor, "model": label, "value": value,
                   "rank": order.index(label) + 1} for label, value in values.items()]
+    bar.refresh()
+    bar.close()
     return rows
 
 
@@ -551,22 +607,24 @@ def _simulation_notes(inputs: list) -> list[str]:
 
 # ---------------------------------------------------------------- writing
 
-def write_report(report: Report, output: Path) -> dict[str, Path]:
+def write_report(report: Report, output: Path, progress: bool = False) -> dict[str, Path]:
     """Figures (PNG + SVG), CSV, Markdown, JSON and the HTML page; every file written atomically.
 
-    The HTML page is written last, so its presence means the report is complete. The folder is
+    ``progress`` shows a bar over the figures. The HTML page is written last, so its presence means
+    the report is complete. The folder is
     locked while it is written, and the files an earlier report left there that this one does not
     rewrite are removed (:mod:`.folder`).
     """
-    with report_folder(output):
+    with report_folder(output), tqdm(desc="figures", unit="figure", disable=not progress, leave=False) as bar:
         manifest = Manifest(output)
-        paths = _write_files(report, output, manifest)
+        paths = _write_files(report, output, manifest, bar.update)
         manifest.finish()
     return paths
 
 
-def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, Path]:
-    """The files of :func:`write_report`, each recorded in ``manifest`` before it is written."""
+def _write_files(report: Report, output: Path, manifest: Manifest, tick=lambda: None) -> dict[str, Path]:
+    """The files of :func:`write_report`, each recorded in ``manifest`` before it is written;
+    ``tick()`` after each figure."""
     labels = [entry.label for entry in report.entries]
     kinds = [entry.kind for entry in report.entries]
     figure_files: list[FigureFile] = []
@@ -576,6 +634,7 @@ def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, 
             manifest.add(output / f"{stem}.{fmt}")
         paths = figures.save_figure(figure, output / stem)
         figure_files.append(FigureFile(caption, paths["png"]))
+        tick()
 
     for name, matrix in report.matrices.items():
         if get_measure(name).kind != "distance":
@@ -617,7 +676,9 @@ def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, 
                                     [(kinds[i], kinds[j]) for i, j in zip(*upper)]),
              "scatter-vs-cka-rsa", "Our distances against CKA and RSA on the same pairs")
 
-    tables = report.tables()
+    tables, summary = report.tables(), report.summary()
+    # What must not be missed (a brain that is simulated) stands above the summary too.
+    warnings = [note for note in report.notes if "SIMULATED" in note]
     notes = [f"{report.n_stimuli} stimuli shared by all inputs; b = {report.b:g} ({report.b_choice}); features "
              f"centred: {report.settings.center}; 95% intervals from {report.settings.n_bootstrap} resamples of stimuli "
              f"({report.settings.bootstrap_scheme}), re-centred on the value; method: {report.settings.method}.",
@@ -640,8 +701,10 @@ def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, 
     paths = {
         "csv": write_text(manifest.add(output / f"{stem}.csv"),
                           to_csv(Table(report.title, report.columns, report.rows))),
-        "markdown": write_text(manifest.add(output / f"{stem}.md"), to_markdown(tables, report.title) + "\n" +
-                               "\n".join(f"> {note}\n" for note in notes)),
+        "markdown": write_text(manifest.add(output / f"{stem}.md"),
+                               f"# {report.title}\n\n" + markdown_summary(summary, warnings) + "\n"
+                               + to_markdown(tables, report.title).split("\n", 2)[2] + "\n"
+                               + "\n".join(f"> {note}\n" for note in notes)),
         "json": write_text(manifest.add(output / f"{stem}.json"), json.dumps(report.to_json(), indent=1)),
     }
     if report.evidence:
@@ -650,6 +713,6 @@ def _write_files(report: Report, output: Path, manifest: Manifest) -> dict[str, 
     for extra_stem, table in report.extra_tables.items():
         paths[extra_stem] = write_text(manifest.add(output / f"{extra_stem}.csv"), to_csv(table))
     paths["html"] = write_text(manifest.add(output / f"{stem}.html"),
-                               to_html(tables, figure_files, report.title, notes))
+                               to_html(tables, figure_files, report.title, notes, summary, warnings))
     paths.update({f.png.stem: f.png for f in figure_files})
     return paths

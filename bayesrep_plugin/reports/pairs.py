@@ -312,6 +312,7 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
         else:
             measure_on_cluster(client, [entry.representation for entry in entries], missing, b, device, finished,
                                progress=bar.update)
+        bar.refresh()  # its last state (every evaluation) drawn before it is cleared, not tqdm's last timed one
     for (i, j), (chosen, _) in work.items():
         for name, result in results[i, j].items():
             pair_resampled = result.resampled if len(chosen) == len(resamples) else np.nan

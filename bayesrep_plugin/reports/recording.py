@@ -27,10 +27,15 @@ What it writes, into one folder:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import inspect
+import json
 import math
 import os
 import re
+import warnings
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -42,11 +47,12 @@ from tqdm.auto import tqdm
 
 from bayesrep_plugin.core import get_measure
 from bayesrep_plugin.datasets import cowley2026
+from bayesrep_plugin.datasets.location import cache_file, code_digest
 
 from . import figures
 from .atomic import replacing, write_text
 from .inputs import InputError, Source, load_assembly
-from .leaderboard import LeaderboardConfig, Report, build_leaderboard, write_report
+from .leaderboard import CACHE_FOLDER, LeaderboardConfig, Report, build_leaderboard, write_report
 from .settings import Settings
 from .tables import Table, to_markdown
 
@@ -106,18 +112,62 @@ def brainscore_model(assembly: xr.DataArray, stimulus_ids: np.ndarray):
         "region": ("neuroid", ["model"] * values.shape[1])})
 
 
-def brainscore_scores(models: list[Source], assembly, progress: bool = True) -> tuple[list[BrainScoreRow], dict]:
+#: The code behind a model's scores here (Brain-Score's own is named by its packages' versions); of
+#: this module, only the functions that score (:func:`_scoring_source`), so that editing a figure or
+#: a table keeps the scores.
+SCORE_CODE = ("bayesrep_plugin.core", "bayesrep_plugin.assemblies", "bayesrep_plugin.brainscore")
+SCORE_PACKAGES = ("brainscore-vision", "brainscore-core", "scikit-learn", "numpy", "scipy")
+
+
+def _score_key(source: Source, neural_digest: str) -> str:
+    """The hash that names a model's cached scores: its file's bytes and the part read, the
+    recording's, every setting of the scores, the packages' versions and our code."""
+    digest = hashlib.sha256()
+    with open(source.path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    content = json.dumps({"model": digest.hexdigest(), "select": source.select, "neural": neural_digest,
+                          "pls": PLS_OPTIONS, "bootstrap": METRIC_BOOTSTRAP, "observed": POSTERIOR_OBSERVED,
+                          "packages": [metadata.version(name) for name in SCORE_PACKAGES],
+                          "code": code_digest(*SCORE_CODE), "scoring": SCORING_DIGEST}, sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()[:32]
+
+
+def _scoring_source() -> str:
+    """A digest of the source of this module's scoring functions (part of the scores' cache key)."""
+    functions = (brainscore_scores, brainscore_model, posterior_similarities, neural_assembly)
+    return hashlib.sha256("".join(inspect.getsource(f) for f in functions).encode()).hexdigest()[:16]
+
+
+def _cached_row(path: Path | None, label: str) -> BrainScoreRow | None:
+    """A model's scores from ``path`` (None when absent; an unreadable file is deleted and recomputed)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text("utf-8"))
+        return BrainScoreRow(label, *(float(record[k]) for k in ("pls", "pls_ceiled", "bayes_js", "bayes_js_ceiled")),
+                             tuple(float(v) for v in record["bayes_js_posterior"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        path.unlink(missing_ok=True)
+        return None
+
+
+def brainscore_scores(models: list[Source], assembly, progress: bool = True,
+                      cache: Path | None = None) -> tuple[list[BrainScoreRow], dict]:
     """Brain-Score's pls and our bayes_js for every model, and the ceilings both are divided by.
 
     pls and internal_consistency are called exactly as brainscore_vision's Cowley2026 benchmark
     calls them for one session (repetition-averaged data; even/odd repeat halves for the ceiling;
-    ceiled score r²/c, its ``explained_variance``). Our metric takes the repeats itself.
+    ceiled score r²/c, its ``explained_variance``). Our metric takes the repeats itself. Given a
+    ``cache`` folder, each model's scores are kept there as JSON, keyed by :func:`_score_key`, and a
+    rerun on the same model, recording, settings, packages and code reads them instead of scoring.
     """
     # Brain-Score would shell out to pip for each plugin's requirements on every load; ours are installed.
     os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
     from brainscore_vision import load_ceiling, load_metric
     from brainscore_vision.benchmark_helpers.neural_common import average_repetition, explained_variance
     from brainscore_vision.benchmarks.cowley2026.benchmark import alternate_repetition_halves
+    from sklearn.exceptions import ConvergenceWarning
 
     from bayesrep_plugin.brainscore.registry import factory
     from bayesrep_plugin.brainscore.scores import ceil_score
@@ -128,14 +178,27 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True) -> 
     internal_consistency = load_ceiling("internal_consistency")(alternate_repetition_halves(assembly))
     bayes_js = factory("bayes_js")(n_bootstrap=METRIC_BOOTSTRAP)
     bayes_ceiling = bayes_js.ceiling()(assembly)
+    neural_digest = hashlib.sha256(np.ascontiguousarray(assembly.values).tobytes()
+                                   + "".join(map(str, assembly["stimulus_id"].values)).encode()).hexdigest()
     rows = []
     for source in tqdm(models, desc="Brain-Score pls and bayes_js", unit="model", disable=not progress, leave=False):
+        path = None if cache is None else cache_file(cache / f"{_score_key(source, neural_digest)}.json")
+        cached = _cached_row(path, source.label)
+        if cached is not None:
+            rows.append(cached)
+            continue
         model = brainscore_model(load_assembly(source), stimulus_ids)
-        raw = pls(model, averaged)
+        with warnings.catch_warnings():
+            # Brain-Score's pls (sklearn's PLSRegression, its own max_iter) often stops before sklearn's
+            # tolerance on these models; that is how the benchmark scores them, not ours to report.
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            raw = pls(model, averaged)
         ours = bayes_js(model, assembly)
         rows.append(BrainScoreRow(source.label, float(raw), float(explained_variance(raw, internal_consistency)),
                                   float(ours), float(ceil_score(ours, bayes_ceiling)),
                                   posterior_similarities(model, assembly)))
+        if path is not None:
+            write_text(path, json.dumps({k: v for k, v in dataclasses.asdict(rows[-1]).items() if k != "label"}))
     return rows, {"internal_consistency": internal_consistency, "bayes_js_ceiling": bayes_ceiling}
 
 
@@ -235,10 +298,14 @@ def posterior_figure(table: Table) -> Figure:
     axes = figure.add_subplot()
     ks = [0, *POSTERIOR_OBSERVED]
     x = [max(k, 1) for k in ks]  # k = 0 on the log axis at 1
+    named = 0
     for rank, row in enumerate(table.rows):
         values = [row[c] for c in table.columns[1:]]
         if rank < 5 or not model_facts(row["model"]):
-            axes.plot(x, values, marker="o", label=row["model"], lw=1.5)
+            # a style and marker of its own, so that lines on top of one another stay told apart
+            style, marker = figures.distinct_style(named)
+            axes.plot(x, values, ls=style, marker=marker, label=row["model"], lw=1.5, alpha=0.9)
+            named += 1
         else:
             axes.plot(x, values, color="0.8", lw=0.8, zorder=0)
     axes.set_xscale("log")
@@ -277,23 +344,25 @@ def size_figure(report: Report) -> Figure:
     figure = Figure(figsize=(7.5, 4.5), layout="constrained")
     axes = figure.add_subplot()
     teachers: dict[str, list[tuple[int, float]]] = {}
-    references = iter([("0.25", ":"), ("0.45", "-."), ("0.6", (0, (5, 2))), ("0.35", (0, (1, 3))),
-                       ("0.5", (0, (3, 1, 1, 1)))] * 4)  # one look per non-compact model
+    lines = 0  # every horizontal line gets a dash pattern of its own (figures.distinct_style)
     for row in rows:
         facts = model_facts(row["representation"])
         if facts:
             teachers.setdefault(facts[0], []).append((facts[1], row["value"]))
-        elif row["kind"] != "model":   # the brain's references: ceiling, chance band, constant, splits
-            color, style, _ = figures.REFERENCE_STYLES[row["kind"]]
+            continue
+        style = figures.distinct_style(lines)[0]
+        lines += 1
+        if row["kind"] != "model":   # the brain's references: ceiling, chance band, constant, splits
+            color = figures.REFERENCE_STYLES[row["kind"]][0]
             if row["ci_high"] > row["ci_low"]:
                 axes.axhspan(row["ci_low"], row["ci_high"], color=color, alpha=0.12, lw=0)
             axes.axhline(row["value"], color=color, ls=style, label=row["representation"].split(" · ")[-1])
         else:
-            color, style = next(references)
-            axes.axhline(row["value"], color=color, ls=style, label=row["representation"])
-    for teacher, points in sorted(teachers.items()):
+            axes.axhline(row["value"], color="0.4", ls=style, label=row["representation"])
+    for number, (teacher, points) in enumerate(sorted(teachers.items())):
         points.sort()
-        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=teacher)
+        axes.plot([p[0] for p in points], [p[1] for p in points], marker=figures.MARKERS[number % len(figures.MARKERS)],
+                  label=teacher)
     axes.set_xscale("log")
     axes.set_xlabel("filters in the first three layers")
     axes.set_ylabel("JS distance to V4 (lower = closer)")
@@ -348,7 +417,7 @@ def build_v4_report(output: Path, models: list[Source], *, data_dir=None, settin
     config = config_for(models, neural, settings, output)
     write_config(config, output / "inputs" / "leaderboard.yaml")
     report = build_leaderboard(config, progress=progress)
-    scores, ceilings = brainscore_scores(models, assembly, progress=progress)
+    scores, ceilings = brainscore_scores(models, assembly, progress=progress, cache=output / CACHE_FOLDER / "brainscore")
     table = side_by_side(report, scores)
     posterior = posterior_table({s.label: (s.bayes_js, *s.bayes_js_posterior) for s in scores})
     report = dataclasses.replace(
@@ -357,10 +426,13 @@ def build_v4_report(output: Path, models: list[Source], *, data_dir=None, settin
         extra_figures=[("scores-by-size", "JS distance to V4 by model size and teacher", size_figure(report)),
                        ("pls-vs-js", "Brain-Score's ceiled pls against our JS distance", agreement_figure(table)),
                        ("posterior", "bayes_js after both readouts observe k images", posterior_figure(posterior))])
-    return report, write_report(report, output)
+    return report, write_report(report, output, progress=progress)
 
 
 def summary(report: Report) -> str:
     """The side-by-side and ceiling tables as Markdown, for a terminal."""
     return to_markdown([report.extra_tables["side-by-side"], report.extra_tables["ceilings"]], report.title)
 
+
+#: The source of the scoring functions, taken once they are all defined (see :func:`_score_key`).
+SCORING_DIGEST = _scoring_source()

@@ -65,7 +65,7 @@ def to_markdown(tables: list[Table], title: str) -> str:
     return "\n".join(lines)
 
 
-def _html_table(table: Table) -> str:
+def _html_rows(table: Table) -> str:
     header = "".join(f"<th>{html.escape(column)}</th>" for column in table.columns)
     body = []
     for row in table.rows:
@@ -76,8 +76,29 @@ def _html_table(table: Table) -> str:
             cells.append(f"<td{css}>{html.escape(format_cell(value))}</td>")
         css = ' class="brain"' if row.get("kind") == "brain" else ""
         body.append(f"<tr{css}>{''.join(cells)}</tr>")
-    return (f"<h2>{html.escape(table.title)}</h2>\n<table>\n<thead><tr>{header}</tr></thead>\n"
-            f"<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>")
+    return f"<table>\n<thead><tr>{header}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
+
+
+def _html_table(table: Table) -> str:
+    """A full table, collapsed under its title (the page opens on the summary and the figures)."""
+    count = f"{len(table.rows)} row{'s' if len(table.rows) != 1 else ''}"
+    return (f"<details>\n<summary><span class=\"table-title\">{html.escape(table.title)}</span> "
+            f"<span class=\"count\">({count})</span></summary>\n{_html_rows(table)}\n</details>")
+
+
+def _html_summary(block) -> str:
+    sentences = "\n".join(f"<p>{html.escape(sentence)}</p>" for sentence in block.sentences)
+    return (f'<div class="answer">\n<h2>{html.escape(block.heading)}</h2>\n{sentences}\n'
+            f'<p class="table-title">{html.escape(block.table.title)}</p>\n{_html_rows(block.table)}\n</div>')
+
+
+def markdown_summary(summary, warnings: list[str] = ()) -> str:
+    """The summary blocks (:mod:`.summary`) as Markdown, for the top of a report's ``.md``."""
+    lines = [f"> **{warning}**\n" for warning in warnings]
+    for block in summary:
+        lines += [f"## {block.heading}", "", *(f"- {sentence}" for sentence in block.sentences), "",
+                  to_markdown([block.table], "").split("\n", 2)[2]]
+    return "\n".join(lines)
 
 
 def _html_figure(figure: FigureFile) -> str:
@@ -87,11 +108,16 @@ def _html_figure(figure: FigureFile) -> str:
             f"<figcaption>{caption} (also as <code>{html.escape(figure.png.stem)}.svg</code>)</figcaption></figure>")
 
 
-def to_html(tables: list[Table], figures: list[FigureFile], title: str, notes: list[str]) -> str:
-    """One self-contained page: notes, every table, every figure (embedded)."""
+def to_html(tables: list[Table], figures: list[FigureFile], title: str, notes: list[str], summary=(),
+            warnings: list[str] = ()) -> str:
+    """One self-contained page: on its first screen ``warnings`` (e.g. that a brain is simulated) and
+    the ``summary`` blocks (:class:`~.summary.SummaryBlock`: which model is closest, how sure, where
+    chance is); then every figure (embedded), the notes, and every table, collapsed under its title."""
     template = Template(resources.files(__package__).joinpath("page.html").read_text("utf-8"))
     return template.substitute(
         title=html.escape(title),
+        summary="\n".join([*(f'<p class="warning">{html.escape(w)}</p>' for w in warnings),
+                           *map(_html_summary, summary)]),
         notes="\n".join(f'<p class="note">{html.escape(note)}</p>' for note in notes),
         tables="\n".join(_html_table(table) for table in tables),
         figures="\n".join(_html_figure(figure) for figure in figures),

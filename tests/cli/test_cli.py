@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -114,6 +115,28 @@ def test_compare_table_on_the_terminal(files, tmp_path, capsys):
     expected = float(br.distance(signals(60, 0)["near"], signals(60, 0)["mid"], "js"))
     assert out[1] == "js" and out[2].split() == ["first", "second", "value", "ci_low", "ci_high", "bootstrap_sd"]
     assert out[3].split() == ["near", "mid", f"{expected:.4f}"]
+
+
+def test_brainio_file_names_are_labelled_by_their_identifier(files, tmp_path, capsys):
+    named = {}
+    for model, stimuli in (("alexnet", "objectome-240"), ("resnet18", "objectome-240"), ("resnet18", "other-60")):
+        named[model, stimuli] = tmp_path / f"identifier={model},stimuli_identifier={stimuli}.nc"
+        named[model, stimuli].symlink_to(files["near"])
+    code = cli.main(["compare", *map(str, named.values()), "--measure", "js", "--n-bootstrap", "0",
+                     "--out", str(tmp_path / "out"), "--json", "--quiet"])
+    assert code == 0
+    labels = {row[key] for row in json.loads(capsys.readouterr().out)["rows"] for key in ("first", "second")}
+    # short where that is unique; the two resnet18 files keep their full names, so that they stay apart
+    assert labels == {"alexnet", "identifier=resnet18,stimuli_identifier=objectome-240",
+                      "identifier=resnet18,stimuli_identifier=other-60"}
+
+
+def test_a_plain_library_call_draws_no_progress_bar(capsys):
+    three = [np.random.default_rng(seed).standard_normal((30, 5)) for seed in range(3)]
+    br.pairwise(three, "js")
+    assert capsys.readouterr().err == ""
+    br.pairwise(three, "js", progress=True)
+    assert "pairwise js" in capsys.readouterr().err
 
 
 def test_leaderboard_flags_only(files, tmp_path, capsys):
@@ -399,6 +422,10 @@ def test_progress_bars_only_without_quiet(files, tmp_path, capsys):
     assert cli.main(args) == 0
     loud = capsys.readouterr()
     assert "pairs" in loud.err and "report:" in loud.err
+    drawn = {}  # each bar's last drawn "n/total", even of a bar cleared at its end
+    for match in re.finditer(r"([^\r\n|]+?):\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)", loud.err):
+        drawn[match.group(1).strip()] = match.group(2, 3)
+    assert drawn and all(n == total for n, total in drawn.values()), drawn
     quiet = run(*args, "--quiet")  # a fresh process: no library's import-time warning gets through either
     assert quiet.returncode == 0 and quiet.stderr == "" and "tv" in quiet.stdout
 
@@ -626,8 +653,9 @@ def test_ctrl_c_leaves_only_complete_files_and_a_rerun_resumes_to_the_clean_tabl
     assert process.returncode == cli.EXIT_INTERRUPTED, err
     assert err.strip() == "bayesrep: interrupted; finished pairs are kept, rerun to resume"
     assert sorted(p.name for p in out.iterdir()) == [".bayesrep.lock", ".cache"]
-    finished = {p.name: p.stat().st_ino for p in cache.iterdir()}
+    finished = {p.name: p.stat().st_ino for p in cache.iterdir() if p.is_file()}
     assert len(finished) == 2 and all(name.endswith(".json") for name in finished)  # the first pair; no .partial
+    assert [p.name for p in cache.iterdir() if p.is_dir()] == ["resolving-b"]  # the board's b, found before the pairs
     for name in finished:
         json.loads((cache / name).read_text())  # complete
 
@@ -702,5 +730,6 @@ def test_it92_board_with_the_pixels(tmp_path, capsys):
                                     progress=False)
     tv = {row["representation"]: row["value"] for row in expected.rows
           if row["measure"] == "tv" and row["dataset"] == "human IT"}
-    assert "| human IT | tv | " in out and f"{tv['pixels']:.4f}" in out
+    table = out[out.index("## human IT — tv"):]  # one table per dataset and measure, each named in its title
+    assert f"| pixels | model | {tv['pixels']:.4f} |" in table[:table.index("\n## ")]
     assert (tmp_path / "leaderboard.html").is_file()

@@ -63,3 +63,10 @@ def test_demo_end_to_end(tmp_path, monkeypatch, capsys):
     assert max(tv[m] for m in models) < tv["simulated IT · chance (stimuli shuffled, 20 permutations)"]
     page = (tmp_path / "leaderboard.html").read_text()
     assert page.count("SIMULATED") >= 3 and "100 stimuli shared by all inputs" in page
+
+    # a rerun reads the table of every measure from the report folder's cache, computing none of it
+    monkeypatch.setattr(demo, "Pair", lambda *args: pytest.fail("a pair of networks measured again"))
+    assert cli.main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
+    again = capsys.readouterr().out
+    table = out[out.index("measure "):out.index("kind: ")]
+    assert table in again

@@ -207,3 +207,19 @@ def test_benchmarks_page_shows_the_measured_table_and_figure(site):
     text = page_text(site, "benchmarks")
     assert "not yet measured" not in text and "Brain-Score cka_biased" in text
     assert re.search(r"\b(PASS|MISS)\b", text)
+
+
+def test_make_clean_removes_every_environment_the_tests_build():
+    """Every virtual environment the Makefile or scripts/ create is removed by `make clean`, and the
+    README says what `make test` installs."""
+    makefile = (ROOT / "Makefile").read_text()
+    built = set(re.findall(r"VENV\s*:?=\s*(\.venv[\w-]*)", makefile))
+    for script in (ROOT / "scripts").glob("*.sh"):
+        text = script.read_text()
+        built |= set(re.findall(r"VENV=(\.venv[\w-]*)", text)) | set(re.findall(r"venv=(\.venv[\w-]*)", text))
+    assert {".venv", ".venv-numpy2", ".venv-language", ".venv-upstream", ".venv-upstream-language"} <= built
+    recipe = makefile[makefile.index("\nclean:") + 1:].split("\n")[1]  # the line after "clean:"
+    removed = set(recipe.replace("$(VENV)", ".venv").split())
+    assert built <= removed, f"make clean leaves {sorted(built - removed)}"
+    readme = (ROOT / "README.md").read_text()
+    assert all(f"`{name}`" in readme for name in built - {".venv"})

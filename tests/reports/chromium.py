@@ -27,18 +27,26 @@ from urllib.parse import urlparse
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars", "--window-size=1280,2000"]
+                  "--hide-scrollbars"]
+WINDOW = (1280, 2000)  # the default window: width and height in CSS pixels
 
 # Run in the page after load: what a person would see, as JSON.
 INSPECT = """JSON.stringify({
   title: document.title,
+  viewport: {width: window.innerWidth, height: window.innerHeight},
+  pageHeight: document.documentElement.scrollHeight,
+  summary: (s => s ? {top: s.getBoundingClientRect().top, bottom: s.getBoundingClientRect().bottom,
+                      text: s.innerText} : null)(document.getElementById('summary')),
   tables: Array.from(document.querySelectorAll('table')).map(t => ({
       rows: t.tBodies.length ? t.tBodies[0].rows.length : 0,
       header: Array.from(t.querySelectorAll('thead th')).map(th => th.textContent),
+      inSummary: t.closest('#summary') !== null,
+      collapsed: t.closest('details') !== null && !t.closest('details').open,
       height: t.getBoundingClientRect().height})),
   images: Array.from(document.images).map(img => ({
       alt: img.alt, complete: img.complete, naturalWidth: img.naturalWidth,
-      naturalHeight: img.naturalHeight, width: img.getBoundingClientRect().width})),
+      naturalHeight: img.naturalHeight, width: img.getBoundingClientRect().width,
+      height: img.getBoundingClientRect().height, top: img.getBoundingClientRect().top})),
   text: document.body.innerText
 })"""
 
@@ -171,15 +179,17 @@ class DevTools:
             self._note(json.loads(self.ws.receive()))
 
 
-def render(page: Path, timeout: float = 60) -> PageReport:
-    """Load ``page`` (a local file) in headless Chromium; return the DOM facts, errors, screenshot."""
+def render(page: Path, timeout: float = 60, window: tuple[int, int] = WINDOW) -> PageReport:
+    """Load ``page`` (a local file) in headless Chromium in a ``window`` (width, height) of CSS
+    pixels; return the DOM facts, errors, and a screenshot of the window (the page's first screen)."""
     binary = find_chromium()
     if binary is None:
         raise FileNotFoundError("chromium is not installed (make chromium)")
     # Chromium's helper processes can still be writing to the profile as the directory is removed:
     # end the whole process group, and do not fail the test over a straggler's files in /tmp.
     with tempfile.TemporaryDirectory(prefix="bayesrep-chromium-", ignore_cleanup_errors=True) as profile:
-        process = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+        process = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--window-size={window[0]},{window[1]}",
+                                    f"--user-data-dir={profile}",
                                     "--remote-debugging-port=0", "about:blank"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:

@@ -155,7 +155,9 @@ def test_write_report_files_agree_with_the_rows(report, tmp_path):
     assert data["n_stimuli"] == 60 and len(data["rows"]) == 16 and data["b"] == report.b
     assert np.allclose(data["matrices"]["tv"]["values"], report.matrices["tv"].values)
     html = paths["html"].read_text()
-    assert html.count("<img ") == len(figures) and html.count("<table>") == 4  # tv, js, posterior, ranks against b
+    # the summary's table; then, each under its title, tv, js, posterior, ranks against b
+    assert html.count("<img ") == len(figures) and html.count("<table>") == 5 and html.count("<details>") == 4
+    assert html.index('<section id="summary">') < html.index("<img ") < html.index("<details>")
     assert [row["model"] for row in data["evidence"]] == [row["model"] for row in report.evidence_rows]
     assert [float(r["posterior"]) for r in csv.DictReader(paths["evidence"].open())] == [
         row["posterior"] for row in report.evidence_rows]
@@ -325,3 +327,18 @@ def test_a_neuroid_dropped_for_nan_responses_is_in_the_reports_notes(files, tmp_
     assert "V4: 1 neuroid(s) with NaN responses left out (n7)." in report.notes
     write_report(report, config.output)
     assert "V4: 1 neuroid(s) with NaN responses left out (n7)." in (config.output / "leaderboard.md").read_text()
+
+
+def test_a_rerun_reads_the_recordings_resolving_b_from_the_cache(files, tmp_path, monkeypatch):
+    from bayesrep_plugin.reports import leaderboard
+
+    config = config_for(files, tmp_path / "board", dataclasses.replace(SETTINGS, n_bootstrap=0))
+    first = build_leaderboard(config, progress=False)
+    assert list((tmp_path / "board" / CACHE_FOLDER / "resolving-b").glob("*.json"))
+    monkeypatch.setattr(leaderboard, "recording_resolution", lambda *a, **k: pytest.fail("b resolved again"))
+    again = build_leaderboard(config, progress=False)
+    assert (again.b, again.b_choice) == (first.b, first.b_choice)
+    # another seed is another search, not the cached one
+    with pytest.raises(pytest.fail.Exception):
+        build_leaderboard(dataclasses.replace(config, settings=dataclasses.replace(config.settings, seed=7)),
+                          progress=False)

@@ -154,3 +154,23 @@ def test_every_teachers_compact_model_of_v4_beats_the_chance_band_on_the_held_ou
         for file in smallest.values():
             assert ceiling["value"] < rows[file.name]["value"] < chance["ci_low"], (measure, file.name)
     assert report.b == 0.05   # V4's resolving b under TV, the board's first measure
+
+
+def test_a_rerun_reads_each_models_brainscore_scores_from_the_cache(built, sources, monkeypatch):
+    output, report, _ = built
+    cached = sorted((output / ".cache" / "brainscore").glob("*.json"))
+    assert len(cached) == len(sources)
+    assembly = recording.neural_assembly()
+    scored = []
+    monkeypatch.setattr(recording, "brainscore_model", lambda *args: scored.append(args) or pytest.fail("scored"))
+    rows, _ = recording.brainscore_scores(sources, assembly, progress=False, cache=output / ".cache" / "brainscore")
+    assert scored == []
+    table = {row["model"]: row for row in report.extra_tables["side-by-side"].rows}
+    for row in rows:
+        assert (row.pls, row.bayes_js, row.bayes_js_ceiled) == tuple(table[row.label][k] for k in
+                                                                     ("pls_r", "bayes_js", "bayes_js_ceiled"))
+    # another recording (here: one neuron's counts changed) is scored anew
+    changed = assembly.copy()
+    changed.values[0, 0] += 1
+    with pytest.raises(pytest.fail.Exception):
+        recording.brainscore_scores(sources[:1], changed, progress=False, cache=output / ".cache" / "brainscore")
