@@ -350,7 +350,21 @@ def agreement_verdict(stats_: dict, type_names=()) -> str:
     return f"does not hold: {which}, not 2 SE above 0 at every b{inside}."
 
 
-def agreement_section(family: Family, fv: FamilyValues, out: Path) -> tuple[list[str], str]:
+def agreement_headline(st: dict, type_names) -> str:
+    """One sentence for the page's summary: TV's range of ρ on all pairs, and the pair types where it vanishes."""
+    tv = {b: [st["tv", b, t, None][0] for t in CLASSIC] for b in B_VALUES}
+    text = ("TV's Spearman ρ with the classic measures on all pairs is "
+            + ", ".join(f"{min(r):.2f}–{max(r):.2f} at b = {b:g}" for b, r in tv.items()))
+    weak = []
+    for kind in type_names:
+        cells = {(b, t): st["tv", b, t, kind] for b in B_VALUES for t in CLASSIC}
+        if any(not r - 2 * se > 0 for r, se in cells.values()):
+            (b, t), (r, se) = min(cells.items(), key=lambda item: item[1][0])
+            weak.append(f"{kind} (down to {r:.2f} ± {se:.2f} against {LABELS[t]} at b = {b:g})")
+    return text + ("; within pair types it is not reliably above 0 for " + "; ".join(weak) if weak else "") + "."
+
+
+def agreement_section(family: Family, fv: FamilyValues, out: Path) -> tuple[list[str], str, str]:
     type_names = family.type_names
     st = agreement_statistics(fv, type_names)
     n_pairs = len(fv.types)
@@ -390,7 +404,7 @@ def agreement_section(family: Family, fv: FamilyValues, out: Path) -> tuple[list
     lines += ["", f"Claim 1 (broad agreement) {verdict}", "",
               f"![TV and JS against the classic measures, and ρ against b, {family.title}]"
               f"(replication/{family.key}-agreement.png)", ""]
-    return lines, verdict
+    return lines, verdict, agreement_headline(st, type_names)
 
 
 def stringency_margins(fv: FamilyValues) -> dict:
@@ -426,7 +440,7 @@ def stringency_verdict(margins: dict) -> str:
     return f"does not hold: at no b is its lower bound above 0; {what}."
 
 
-def stringency_section(family: Family, fv: FamilyValues, out: Path) -> tuple[list[str], str]:
+def stringency_section(family: Family, fv: FamilyValues, out: Path) -> tuple[list[str], str, str]:
     type_names = family.type_names
     rows = [(f"{LABELS[m]}, b = {b:g}", key(m, b)) for m in OURS for b in B_VALUES] + [(LABELS[m], m) for m in CLASSIC]
     everything = np.arange(len(fv.types))
@@ -459,7 +473,13 @@ def stringency_section(family: Family, fv: FamilyValues, out: Path) -> tuple[lis
     lines += ["", f"Claim 2 (more stringent) {verdict}", "",
               f"![Distributions of each measure over the same pairs, {family.title}]"
               f"(replication/{family.key}-stringency.png)", ""]
-    return lines, verdict
+    sides = {"more stringent": [b for b, m in margins.items() if m["interval"][0] > 0],
+             "less stringent": [b for b, m in margins.items() if m["interval"][1] < 0],
+             "not distinguishable": [b for b, m in margins.items() if m["interval"][0] <= 0 <= m["interval"][1]]}
+    headline = ("the median margin of TV/JS over the classic measures is " + ", ".join(
+        f"{m['margin']:+.2f} ({m['interval'][0]:+.2f} to {m['interval'][1]:+.2f}) at b = {b:g}" for b, m in margins.items())
+        + ": " + "; ".join(f"{side} at b = {', '.join(f'{b:g}' for b in bs)}" for side, bs in sides.items() if bs) + ".")
+    return lines, verdict, headline
 
 
 def variability_ratio(values: np.ndarray) -> np.ndarray:
@@ -510,7 +530,7 @@ def variability_verdict(point: np.ndarray, boots: np.ndarray) -> str:
     return f"does not hold: {what}; in no (b, n) cell is the lower bound above 1{below}."
 
 
-def variability_section(family: Family, out: Path) -> tuple[list[str], str]:
+def variability_section(family: Family, out: Path) -> tuple[list[str], str, str]:
     names = list(family.reps)
     rng = np.random.default_rng(1)
     chosen = [names[i] for i in sorted(rng.choice(len(names), min(VARIABILITY_REPS, len(names)), replace=False))]
@@ -531,12 +551,14 @@ def variability_section(family: Family, out: Path) -> tuple[list[str], str]:
              "| b | n | " + " | ".join(LABELS[m] for m in MEASURES) + " | margin | 95% interval |",
              "|---|---|" + "---|" * (len(MEASURES) + 2)]
     fig, axes = plt.subplots(1, len(B_VALUES), figsize=(4 * len(B_VALUES), 3.4), sharey=True)
+    steadiest = {}  # (b, n) → the classic measure with the lowest ratio
     for i, (ax, b) in enumerate(zip(axes, B_VALUES)):
         ratios = np.array([[variability_ratio(values[n][key(m, b)][:, :, None])[0] for m in MEASURES]
                            for n in SUBSET_SIZES])
         for k, m in enumerate(MEASURES):
             ax.plot(SUBSET_SIZES, ratios[:, k], "o-", label=LABELS[m])
         for j, (n, r) in enumerate(zip(SUBSET_SIZES, ratios)):
+            steadiest[b, n] = MEASURES[2 + int(np.argmin(r[2:]))]
             lo, hi = interval(boots[:, i, j])
             lines.append(f"| {b:g} | {n} | " + " | ".join(f"{v:.3f}" for v in r)
                          + f" | {point[i, j]:.2f} | {lo:.2f}–{hi:.2f} |")
@@ -548,7 +570,15 @@ def variability_section(family: Family, out: Path) -> tuple[list[str], str]:
     verdict = variability_verdict(point, boots)
     lines += ["", f"Claim 3 (less variable) {verdict}", "",
               f"![Variability across image subsets, {family.title}](replication/{family.key}-variability.png)", ""]
-    return lines, verdict
+    i, j = np.unravel_index(np.argmin(point), point.shape)
+    lo, hi = interval(boots.min(axis=(1, 2)))
+    headline = (f"the variability margin is {point.min():.2f} (95% interval {lo:.2f}–{hi:.2f}), lowest at b = "
+                f"{B_VALUES[i]:g}, n = {SUBSET_SIZES[j]}, where {LABELS[steadiest[B_VALUES[i], SUBSET_SIZES[j]]]} varies "
+                f"{'less' if point.min() < 1 else 'more'} than TV and JS; the margin is below 1 in "
+                f"{int(np.sum(point < 1))} of {point.size} (b, n) cells; at the paper's b = {B_VALUES[0]:g} it is "
+                + ", ".join(f"{point[0, j]:.2f} ({interval(boots[:, 0, j])[0]:.2f}–{interval(boots[:, 0, j])[1]:.2f}) "
+                            f"at n = {n}" for j, n in enumerate(SUBSET_SIZES)) + ".")
+    return lines, verdict, headline
 
 
 def lrt_simulation(X1: np.ndarray, X2: np.ndarray, b: float, n_test: int = 20000, n_train: int = 20000,
@@ -625,22 +655,24 @@ def numerics_section(family: Family) -> tuple[list[str], str]:
     return lines, verdict
 
 
-def family_sections(family: Family, out: Path) -> tuple[list[str], dict[str, str]]:
-    """Every claim's and check's section for one family, and its verdict per claim."""
+def family_sections(family: Family, out: Path) -> tuple[list[str], dict[int, str], dict[int, str]]:
+    """Every claim's and check's section for one family, its verdict per claim, and for claims 1–3 a
+    one-sentence headline of their key numbers."""
     start = time.perf_counter()
     pairs = family.pairs
     counts = {t: sum(family.pair_type(a, c) == t for a, c in pairs) for t in family.type_names}
     lines = [f"## {family.title}", "", family.description + f" {len(family.reps)} representations, {len(pairs)} pairs, "
              f"{family.n_images} images. Pair types: " + ", ".join(f"{t} ({k})" for t, k in counts.items()) + ".", ""]
     fv = family_values(family)
-    verdicts = {}
-    for claim, (section, verdict) in enumerate([
+    verdicts, headlines = {}, {}
+    for claim, (section, verdict, *headline) in enumerate([
             agreement_section(family, fv, out), stringency_section(family, fv, out),
             variability_section(family, out), distinguishability_section(family), numerics_section(family)], 1):
         lines += section
         verdicts[claim] = verdict
+        headlines.update({claim: headline[0]} if headline else {})
     lines += [f"Runtime of this family: about {round(time.perf_counter() - start, -1):.0f} s on one thread.", ""]
-    return lines, verdicts
+    return lines, verdicts, headlines
 
 
 def posterior_section(out: Path, data_dir=None) -> list[str]:
@@ -758,9 +790,9 @@ def main(argv=None) -> None:
     out = args.output / "replication"
     out.mkdir(parents=True, exist_ok=True)
     chosen = families(names)
-    body, verdicts = [], {}
+    body, verdicts, headlines = [], {}, {}
     for family in chosen:
-        lines, verdicts[family.key] = family_sections(family, out)
+        lines, verdicts[family.key], headlines[family.key] = family_sections(family, out)
         body += lines
     if "v4" in names:
         body += posterior_section(out)
@@ -773,6 +805,10 @@ def main(argv=None) -> None:
              "| claim | " + " | ".join(f.title for f in chosen) + " |", "|---|" + "---|" * len(chosen)]
     lines += [f"| {c}. {name} | " + " | ".join(verdicts[f.key][c].split(":")[0] for f in chosen) + " |"
               for c, name in CLAIMS.items()]
+    lines += ["", "In plain words (each sentence from the numbers of its section below):", ""]
+    for f in chosen:
+        lines += [f"- **{f.title}**, claim {c} ({CLAIMS[c]}) {verdicts[f.key][c].split(':')[0]}: {headline}"
+                  for c, headline in headlines[f.key].items()]
     lines += ["", *body, f"Total runtime: about {round(time.perf_counter() - start, -1):.0f} s on one thread "
               "(with the V4 models' assemblies cached; computing the ones it needs first takes about "
               f"{V4_ASSEMBLY_MINUTES} minutes on a shared CPU).", ""]

@@ -335,3 +335,14 @@ def _as_assembly(values: np.ndarray, ids: list[str], name: str):
     return xr.DataArray(values, dims=("presentation", "neuroid"),
                         coords={"stimulus_id": ("presentation", ids),
                                 "neuroid_id": ("neuroid", [f"{name}.{i}" for i in range(values.shape[1])])})
+
+
+def test_plain_words_repeat_each_verdict_and_its_numbers():
+    summary = _table(PAGE, "| claim |")
+    for column, (title, _) in enumerate(FAMILIES, 1):
+        for claim in (1, 2, 3):
+            bullet = re.search(rf"^- \*\*{re.escape(title)}\*\*, claim {claim} \(.*?\) {CATEGORY}: (.*)$", PAGE, re.M)
+            assert bullet and bullet.group(1) == summary[claim - 1][column], (title, claim)
+    v4 = _family("Models of V4 and the V4 session")
+    overall = re.search(rf"is ({NUMBER})× with 95% interval ({NUMBER})–({NUMBER})", _verdict(v4, 3)[1]).groups()
+    assert "the variability margin is {} (95% interval {}–{})".format(*overall) in PAGE
