@@ -15,6 +15,8 @@ import json
 import shutil
 from pathlib import Path
 
+from bayesrep_plugin.brainscore.registry import load_registry
+
 DOCS = Path(__file__).resolve().parents[1]
 PAGE = DOCS / "real-recording.md"
 FIGURES = DOCS / "real-recording"
@@ -35,9 +37,10 @@ def read(folder: Path, stem: str) -> list[dict]:
 
 def number(text: str, digits: int = 3) -> str:
     try:
-        return f"{float(text):.{digits}f}"
+        value = float(text)
     except ValueError:
         return text
+    return "" if value != value else f"{value:.{digits}f}"   # NaN (no interval): an empty cell
 
 
 def board(folder: Path, measure: str) -> list[dict]:
@@ -60,6 +63,7 @@ def facts(folder: Path) -> dict:
     report = json.loads((folder / "leaderboard.json").read_text("utf-8"))
     closest_to_chance = max(compact, key=lambda row: float(row["value"]))
     return {
+        "version": load_registry().entries["bayes_js"].version,   # this code's, which wrote the report
         "b": report["b"], "b_choice": report["b_choice"], "models": len(models), "compact": len(compact),
         "ceiling": reference(js, "simulated recordings)"), "chance": chance, "constant": constant,
         "split": reference(js, "(repetitions)"), "neurons": reference(js, "the other half)"),
@@ -97,7 +101,7 @@ def page(folder: Path) -> str:
         "## What is measured",
         "",
         f"Each model against V4's mean responses under the Bayesian readout distances, as `load_metric('bayes_js')` "
-        f"compares them (metrics version 2): features centred, V4's noise on the model's side, and b = {f['b']:g}, "
+        f"compares them (metrics version {f['version']}): features centred, V4's noise on the model's side, and b = {f['b']:g}, "
         f"{f['b_choice']} — where a perfect model of V4 stands furthest above chance "
         "([the method](method.md#comparing-with-a-recording-what-changes-and-why)). Beside the models, V4's "
         "references: the **ceiling** (a perfect model of V4, simulated from its own repetitions), the **chance band** "
@@ -129,7 +133,7 @@ def page(folder: Path) -> str:
         f"the neurons at {number(f['neurons']['value'])}: a model of *other* neurons (as these are) is best compared "
         "with the neuron split.",
         f"- **Agreement.** Across the models, JS ranks as Brain-Score's ceiled pls does with Spearman ρ = "
-        f"{-rho('js', 'pls_ceiled'):.2f}, as CKA does with ρ = {-rho('js', 'cka'):.2f}, as TV with "
+        f"{rho('js', 'pls_ceiled'):.2f}, as CKA does with ρ = {rho('js', 'cka'):.2f}, as TV with "
         f"ρ = {rho('js', 'tv'):.2f}.",
         "",
         "## The board under JS",
