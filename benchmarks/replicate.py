@@ -547,7 +547,8 @@ def variability_section(family: Family, out: Path) -> tuple[list[str], str, str]
              f"subsets of the {family.n_images} images of each size n. Ratio: the SD of a pair's value across subsets "
              "(mean over pairs) over the SD across pairs of the pair means. Margin: the lowest classic ratio over the "
              "higher of TV's and JS's (above 1 = ours less variable), with its 95% interval from "
-             f"{VARIABILITY_BOOT} bootstrap resamples of the representations and of the image subsets.", "",
+             f"{VARIABILITY_BOOT:,} bootstrap resamples of the representations and of the image subsets. The "
+             f"representations: {', '.join(chosen)}.", "",
              "| b | n | " + " | ".join(LABELS[m] for m in MEASURES) + " | margin | 95% interval |",
              "|---|---|" + "---|" * (len(MEASURES) + 2)]
     fig, axes = plt.subplots(1, len(B_VALUES), figsize=(4 * len(B_VALUES), 3.4), sharey=True)
