@@ -115,7 +115,7 @@ def page(folder: Path) -> str:
         "",
         f"- **Chance.** Every one of the {f['compact']} trained compact models is closer to V4 than the chance band "
         f"({f['above_chance']} of {f['compact']} below its lower edge, JS {number(f['chance']['ci_low'])}; the "
-        f"closest to chance is {f['closest_to_chance']['representation']} at {number(f['closest_to_chance']['value'])})"
+        f"closest to chance is {f['closest_to_chance']['representation']} at {number(f['closest_to_chance']['value'])})."
         if f["above_chance"] == f["compact"] else
         f"- **Chance.** {f['above_chance']} of the {f['compact']} trained compact models are closer to V4 than the "
         f"chance band's lower edge (JS {number(f['chance']['ci_low'])}).",
