@@ -181,7 +181,8 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True,
     neural_digest = hashlib.sha256(np.ascontiguousarray(assembly.values).tobytes()
                                    + "".join(map(str, assembly["stimulus_id"].values)).encode()).hexdigest()
     rows = []
-    for source in tqdm(models, desc="Brain-Score pls and bayes_js", unit="model", disable=not progress, leave=False):
+    bar = tqdm(models, desc="Brain-Score pls and bayes_js", unit="model", disable=not progress, leave=False)
+    for source in bar:
         path = None if cache is None else cache_file(cache / f"{_score_key(source, neural_digest)}.json")
         cached = _cached_row(path, source.label)
         if cached is not None:
@@ -199,6 +200,8 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True,
                                   posterior_similarities(model, assembly)))
         if path is not None:
             write_text(path, json.dumps({k: v for k, v in dataclasses.asdict(rows[-1]).items() if k != "label"}))
+    bar.refresh()  # n/n drawn before the bar is cleared (cached models go faster than tqdm redraws)
+    bar.close()
     return rows, {"internal_consistency": internal_consistency, "bayes_js_ceiling": bayes_ceiling}
 
 
