@@ -53,4 +53,4 @@ benchmarks: $(STAMP)
 
 # Every environment `make test` and scripts/ build, and the demo's report.
 clean:
-	rm -rf $(VENV) .venv-upstream .venv-upstream-language .venv-language .venv-numpy2 bayesrep-demo .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-upstream .venv-upstream-language .venv-language .venv-numpy2 bayesrep-demo dist-upstream .pytest_cache .hypothesis
