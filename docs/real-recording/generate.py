@@ -163,8 +163,8 @@ def page(folder: Path) -> str:
     lines += [f"| {row['reference']} | {number(row['value'])} | {number(row['error'])} |" for row in read(folder, "ceilings")]
     lines += ["", "## Figures", ""]
     lines += [f"![{caption}](real-recording/{stem}.png)\n\n*{caption}.*\n" for stem, caption in SHOWN]
-    lines += ["", "## Rerun it", "", "```bash", "bayesrep v4 --data-dir ../shared/data --out bayesrep-v4/   "
-              "# the report (HTML, CSV, figures), about 15 minutes the first time",
+    lines += ["", "## Rerun it", "", "```bash", ".venv/bin/bayesrep v4 --data-dir ../shared/data --out bayesrep-v4/   "
+              "# the report (HTML, CSV, figures): about 30 minutes on 2 cores the first time, about a minute again",
               "BAYESREP_DATA=../shared/data .venv/bin/python docs/real-recording/generate.py --report bayesrep-v4/",
               "```", ""]
     return "\n".join(lines)
