@@ -33,7 +33,6 @@ m = min(n, d) the dimensions its noise spans), so the ceiling stays near 1 once 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -259,24 +258,6 @@ def resolving_b(sticks: Yardsticks, measure: Measure, options: dict, tick=None) 
     return Resolution(B_GRID[best], grid, tuple(curves[b][0] for b in grid), tuple(curves[b][1] for b in grid))
 
 
-def fingerprint(responses: Responses) -> str:
-    """A digest of the responses (values, presence, stimulus ids): the key of a recording's cached resolution.
-
-    Parameters
-    ----------
-    responses : Responses
-
-    Returns
-    -------
-    str
-        A hexadecimal BLAKE2b digest.
-    """
-    digest = hashlib.blake2b(digest_size=16)
-    for array in (responses.trials, responses.present, responses.stimulus_ids.astype(str)):
-        digest.update(np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()
-
-
 _RESOLUTIONS: dict[tuple, Resolution] = {}
 _RESOLUTIONS_KEPT = 8   # a benchmark scores every model against the same recording: keep its resolution
 
@@ -284,7 +265,7 @@ _RESOLUTIONS_KEPT = 8   # a benchmark scores every model against the same record
 def recording_resolution(responses: Responses, measure: Measure, options: dict, *, center: str,
                          kernel: KernelKind = "mean", seed: int = 0, tick=None) -> Resolution:
     """:func:`resolving_b` of a recording (its :func:`yardsticks` with :data:`SEARCH_REPLICATES`
-    replicates), cached in memory by the responses' :func:`fingerprint` and the options.
+    replicates), cached in memory by the responses' ``fingerprint`` and the options.
 
     Parameters
     ----------
@@ -302,7 +283,7 @@ def recording_resolution(responses: Responses, measure: Measure, options: dict, 
     -------
     Resolution
     """
-    key = (fingerprint(responses), measure.name, tuple(sorted(options.items())), center, kernel, seed)
+    key = (responses.fingerprint, measure.name, tuple(sorted(options.items())), center, kernel, seed)
     if key not in _RESOLUTIONS:
         if len(_RESOLUTIONS) >= _RESOLUTIONS_KEPT:
             del _RESOLUTIONS[next(iter(_RESOLUTIONS))]

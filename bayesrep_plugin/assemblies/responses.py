@@ -29,9 +29,11 @@ error. Infinite values are always an error (they are a bug, not missing data).
 
 from __future__ import annotations
 
+import hashlib
 import numbers
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -143,6 +145,16 @@ class Responses:
     @property
     def n(self) -> int:
         return len(self.stimulus_ids)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A BLAKE2b digest of what a comparison reads (values, presence, stimulus ids, a known
+        ``trial_noise``): the key of a recording's cached work (computed once per object)."""
+        digest = hashlib.blake2b(digest_size=16)
+        arrays = (self.trials, self.present, self.stimulus_ids.astype(str))
+        for array in arrays + (() if self.trial_noise is None else (self.trial_noise,)):
+            digest.update(np.ascontiguousarray(array))  # the buffer itself: no copy of the trials
+        return digest.hexdigest()
 
     @property
     def repetitions(self) -> np.ndarray:

@@ -39,7 +39,7 @@ import yaml
 from tqdm.auto import tqdm
 
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
-from bayesrep_plugin.assemblies.ceiling import fingerprint, recording_resolution
+from bayesrep_plugin.assemblies.ceiling import recording_resolution
 from bayesrep_plugin.assemblies.evidence import NeuralEvidence, neural_evidence
 from bayesrep_plugin.assemblies.kernels import representation
 from bayesrep_plugin.assemblies.rdm import CORRELATION_ORIGIN, StimulusKernel, correlation_stimulus_kernel
@@ -263,7 +263,7 @@ def board_b(settings: Settings, inputs: list[Input], cache: Path | None = None,
                 "js")
     resolved = []
     for data in recorded:
-        key = hashlib.sha256(json.dumps([fingerprint(data), name, settings.options(name), settings.center, settings.seed,
+        key = hashlib.sha256(json.dumps([data.fingerprint, name, settings.options(name), settings.center, settings.seed,
                                          code_digest(*RESOLUTION_CODE)], sort_keys=True).encode()).hexdigest()[:32]
         path = None if cache is None else cache_file(cache / "resolving-b" / f"{key}.json")
         try:

@@ -115,6 +115,24 @@ def test_shuffled_presentation_order_gives_the_identical_score(data):
     np.testing.assert_array_equal(first.attrs["raw"].values, second.attrs["raw"].values)
 
 
+def test_a_recording_kept_between_calls_is_never_another_recordings(data):
+    """The recording's side is kept between calls (a benchmark scores every model against it): a
+    recording with the same means but twice the trial-to-trial spread is another recording."""
+    model, signal, neural = data
+    trials = neural.values.reshape(3, 120, 25)
+    means = trials.mean(axis=0)
+    noisier = neuroid_assembly(means + 2 * (trials - means))
+    metric = BayesianReadoutSimilarity("js", n_bootstrap=3)
+    first, second, again = (metric(neuroid_assembly(model), recording) for recording in (neural, noisier, neural))
+    for score, spread in ((first, 1), (second, 2), (again, 1)):
+        recording = Representation.from_activations(means, center="none", noise=mean_noise_by_hand(spread * (trials - means)))
+        assert score.attrs["noise_share"]["assembly2"] == pytest.approx(recording.noise_share, rel=1e-10)
+        expected = 1 - direct("js", Representation.from_activations(model), recording)
+        assert float(score) == pytest.approx(expected, abs=1e-10)
+    assert second.attrs["noise_share"]["assembly2"] > 2 * first.attrs["noise_share"]["assembly2"]
+    assert float(again) == float(first)
+
+
 def test_identical_assemblies_score_one_and_unrelated_ones_less(data):
     model, signal, _ = data
     metric = BayesianReadoutSimilarity("js", n_bootstrap=3)
