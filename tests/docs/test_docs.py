@@ -178,10 +178,9 @@ def test_numbers_the_pages_quote_from_the_code_and_the_tests():
     index, method = page_source("docs/index.md"), page_source("docs/method.md")
     brainscore, leaderboard = page_source("docs/guide-brainscore.md"), page_source("docs/guide-leaderboard.md")
     assert f"default, which we keep, is b = {DEFAULT_B:g}" in index and f"reference default {DEFAULT_B:g}" in method
-    # the accuracy of the exact computation is what test_exact asserts against 30 digits
-    asserted = re.search(r"reference\(eps \* V\), rel=([0-9.e-]+)", (ROOT / "tests/core/test_exact.py").read_text())
-    assert f"relative error is below {asserted[1]}, from TV = 1e-12 up to 0.99" in index
-    assert f"to a relative error below {asserted[1]}, from 1e-12 up to 0.99" in method
+    # the accuracy of the exact computation: what test_exact asserts against 30 digits
+    assert f"relative error is below {exact.MEASURED_RTOL:g}, from TV = 1e-12 up to 0.99" in index
+    assert f"to a relative error below {exact.MEASURED_RTOL:g}, from 1e-12 up to 0.99" in method
     assert f"relative tolerance of {exact.RTOL:.0e}".replace("e-0", "e-") in method and f"stops at `t = {exact.JS_T_MAX:g}`" in method
     assert f"to a relative error below {exact.RTOL:.0e}:".replace("e-0", "e-") in index
     assert f"is asked for {exact.RTOL * exact.TV_ESTIMATE_MARGIN:.0e}:".replace("e-0", "e-") in method
