@@ -26,8 +26,7 @@ import numpy as np
 import xarray as xr
 
 from bayesrep_plugin.assemblies.responses import canonical_stimulus_ids
-from bayesrep_plugin.datasets.location import CacheWarning, cache_dir, cache_file
-from bayesrep_plugin.reports.atomic import replacing
+from bayesrep_plugin._io import CacheWarning, cache_dir, cache_file, replacing
 
 from .extract import CODE_VERSION, check_images, layer_factors, model_assembly
 
