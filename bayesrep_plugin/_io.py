@@ -14,8 +14,8 @@ each of these is done one way:
   (extracted images, model assemblies) go to ``$BAYESREP_CACHE``, default ``~/.cache/bayesrep``;
   where the data themselves live is :mod:`bayesrep_plugin.datasets.location`. :func:`cache_file`
   checks the place of any cached file, also those a report keeps in its own folder.
-* **Code digests** (:func:`code_digest`): each cache is keyed by, among its inputs, the
-  source of the code that computes what it stores (:func:`code_digest`), so results of other code
+* **Hashes** (:func:`file_hash`, :func:`code_digest`): each cache is keyed by, among its inputs,
+  the source of the code that computes what it stores (:func:`code_digest`), so results of other code
   are never served.
 """
 
@@ -221,6 +221,25 @@ def cache_dir(subfolder: str) -> Path:
 
 
 # ------------------------------------------------------------------ hashes
+
+def file_hash(path: str | os.PathLike) -> str:
+    """The SHA-256 of a file's bytes, read in blocks of 1 MiB (a weights file need not fit in memory).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
 
 def code_files(*modules: str) -> list[Path]:
     """The source files of ``modules`` (dotted names; a package stands for every .py file under it), sorted.

@@ -53,9 +53,11 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
+from bayesrep_plugin._io import CacheWarning, code_digest, locked, write_text
 from bayesrep_plugin.assemblies.responses import canonical_stimulus_ids
 from bayesrep_plugin.core.kernels import feature_factor, kernel_factor, linear_kernel
-from bayesrep_plugin._io import CacheWarning, code_digest, locked, write_text
+
+from . import compact
 
 #: Written into every assembly and part of every cache key: the source of the code that computes the
 #: stored activations (the sources, batches, resizing, the assembly's layout), and of nothing that only
@@ -96,8 +98,6 @@ class Pixels:
     layers = ("pixels",)
 
     def __init__(self):
-        from . import compact
-
         self.input_size = compact.INPUT_SIZE
         self.preprocessing = compact.CompactModel.preprocessing
         self._preprocess = compact.preprocess

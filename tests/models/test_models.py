@@ -9,12 +9,12 @@ stored factor against the kernel of the full activations.
 import numpy as np
 import pytest
 
-from bayesrep_plugin._io import CacheError
+from bayesrep_plugin._io import CacheError, CacheWarning
 from bayesrep_plugin.datasets import cowley2026
 from bayesrep_plugin.datasets.location import MissingDataError
 from bayesrep_plugin.core.kernels import kernel_factor
 from bayesrep_plugin.models import compact, efficientnet
-from bayesrep_plugin.models.cache import CacheWarning, cached_assembly
+from bayesrep_plugin.models.cache import cached_assembly
 from bayesrep_plugin.models.extract import PIXELS_FINGERPRINT, Pixels, layer_factors, layer_kernels, resize
 from bayesrep_plugin.reports.inputs import Source, load_assembly, load_responses
 
