@@ -27,7 +27,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bayesrep_plugin._io import CacheWarning, cache_file, code_digest, write_text
-from bayesrep_plugin.assemblies.bootstrap import bootstrap_interval, single_blas_thread
+from bayesrep_plugin._runtime import single_blas_thread
+from bayesrep_plugin.assemblies.bootstrap import bootstrap_interval
 from bayesrep_plugin.core import compare_measures, get_measure
 from bayesrep_plugin.core.prior import Representation, matched_priors
 
@@ -194,7 +195,7 @@ def measure_rows(first: Representation, second: Representation, measures: dict[s
         return [float(values[name]) for name in measures]
 
     rows = [evaluate(first, second)] if with_all_stimuli else []
-    with single_blas_thread():  # many small eigenproblems: one BLAS thread is faster (see bootstrap)
+    with single_blas_thread():  # many small eigenproblems: one BLAS thread is faster (see _runtime)
         rows += [evaluate(first.subset(index), second.subset(index)) for index in resamples]
     return np.array(rows).reshape(len(rows), len(measures))
 
