@@ -433,7 +433,7 @@ def run_score(args: argparse.Namespace) -> int:
               "ceiled": {**_score_value(ceiled), "unclipped": float(ceiled.attrs["unclipped"])},
               "distance": score.attrs.get("distance"), "n_stimuli": int(score.attrs["n_stimuli"])}
     if args.out:
-        from bayesrep_plugin.reports.atomic import write_text
+        from bayesrep_plugin._io import write_text
         write_text(args.out, json.dumps(result, indent=1))
     if args.json:
         print(json.dumps(result, indent=1))
@@ -565,7 +565,7 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
     from bayesrep_plugin.brainscore.install import InstallError
     from bayesrep_plugin.core.gaussian import UnresolvedError
     from bayesrep_plugin.datasets import CorruptDataError, MissingDataError
-    from bayesrep_plugin.datasets.location import CacheError
+    from bayesrep_plugin._io import CacheError
     from bayesrep_plugin.reports.inputs import InputError
 
     try:

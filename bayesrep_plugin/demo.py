@@ -45,9 +45,8 @@ import yaml
 from tqdm.auto import tqdm
 
 from . import data
+from ._io import cache_file, code_digest, replacing, write_text
 from .core import MEASURES, Pair, Representation, get_measure
-from .datasets.location import cache_file, code_digest
-from .reports.atomic import replacing, write_text
 from .reports.folder import report_folder
 from .reports.leaderboard import CACHE_FOLDER, build_leaderboard, read_config, write_report
 

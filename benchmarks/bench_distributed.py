@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bayesrep_plugin.assemblies.bootstrap import single_blas_thread
+from bayesrep_plugin._runtime import single_blas_thread
 from bayesrep_plugin.core import compare_measures
 from bayesrep_plugin.core.prior import Representation
 from bayesrep_plugin.reports.distributed import available_cores, connect

@@ -27,22 +27,19 @@ one with the error known exactly (1.07 at B = 20, 1.02 at B = 100); B = 20 is th
 7% of that limit, and the coverage on simulated recordings is checked by
 benchmarks/bench_coverage.py (docs/guide-brainscore.md has its table).
 
-Resamples are many small eigenproblems, which multithreaded BLAS slows down: on this project's
-2-core machines under load, one 500 × 500 generalized eigenproblem took 0.25 s with 2 OpenBLAS
-threads and 0.03 s with 1, and 100 resamples at n = 1000 went from 51 s to 7.6 s. So the loop
-runs with BLAS limited to one thread (:func:`single_blas_thread`).
+Resamples are many small eigenproblems, which multithreaded BLAS slows down, so the loop runs with
+BLAS limited to one thread (:func:`bayesrep_plugin._runtime.single_blas_thread`, which has the
+measurements).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Callable, Literal
 
 import numpy as np
 import scipy.stats
-from threadpoolctl import ThreadpoolController
-
+from bayesrep_plugin._runtime import single_blas_thread
 from bayesrep_plugin.core.prior import Representation
 
 from .responses import AssemblyError
@@ -215,18 +212,3 @@ def bootstrap_values(rep1: Representation, rep2: Representation, compare: Callab
     """
     with single_blas_thread():
         return np.array([float(compare(rep1.subset(index), rep2.subset(index))) for index in indices])
-
-
-@functools.cache
-def _blas_libraries() -> ThreadpoolController:
-    """The process's BLAS libraries, listed once: listing them costs about 1.6 ms, which every pair
-    would otherwise pay (a pair of 1,000 stimuli takes about 70 ms). scipy.linalg is loaded first
-    because scipy brings its own BLAS, the one our eigensolvers use."""
-    import scipy.linalg  # noqa: F401
-
-    return ThreadpoolController()
-
-
-def single_blas_thread():
-    """Context in which BLAS/LAPACK use one thread: for loops of many small linear-algebra problems."""
-    return _blas_libraries().limit(limits=1, user_api="blas")

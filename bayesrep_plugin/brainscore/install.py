@@ -14,7 +14,7 @@ import importlib.util
 import shutil
 from pathlib import Path
 
-from bayesrep_plugin.datasets.location import check_writable
+from bayesrep_plugin._io import check_writable
 
 from . import upstream
 from .registry import BENCHMARK_FRAMEWORK, PLUGIN_NAME, benchmark_plugin_source, load_registry, plugin_source

@@ -23,9 +23,10 @@ import numpy as np
 import xarray as xr
 from brainscore_core.metrics import Metric, Score
 
+from bayesrep_plugin._runtime import single_blas_thread
 from bayesrep_plugin.assemblies.align import align
 from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_resampling, resample_indices,
-                                                  single_blas_thread, spread_scale, t_interval)
+                                                  spread_scale, t_interval)
 from bayesrep_plugin.assemblies.ceiling import estimation_values, recording_resolution, yardsticks
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, recording_representation, representation
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,

@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .location import CorruptDataError, MissingDataError, cache_dir, dataset_file
+from bayesrep_plugin._io import cache_dir
+
+from .location import CorruptDataError, MissingDataError, dataset_file
 
 if TYPE_CHECKING:
     from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly

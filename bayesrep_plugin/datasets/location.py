@@ -9,16 +9,12 @@ It is found from, in order: an explicit ``path`` argument (the CLI's ``--data-di
 environment variable ``BAYESREP_DATA``. There is no default: results must never depend on which
 copy of a dataset happens to lie nearby.
 
-Files computed from the data go to a cache folder (:func:`cache_dir`); each cache is keyed by,
-among its inputs, the source of the code that computes what it stores (:func:`code_digest`).
+Files computed from the data go elsewhere, to the cache folder (:func:`bayesrep_plugin._io.cache_dir`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import os
-import tempfile
 from pathlib import Path
 
 DATA_ENV = "BAYESREP_DATA"
@@ -97,133 +93,3 @@ def dataset_file(dataset: str, relative: str, path: str | os.PathLike | None = N
         raise MissingDataError(f"{file} is missing. Get the dataset '{dataset}' from {SOURCES[dataset]} "
                                f"and put it in {file.parent.parent}")
     return file
-
-
-CACHE_ENV = "BAYESREP_CACHE"
-
-
-class CacheWarning(UserWarning):
-    """A cached file was unusable (the message names the file and why); it is recomputed."""
-
-
-class CacheError(ValueError):
-    """Something other than a file stands where a cached file belongs (or a file where a cache
-    folder belongs); the message names it. Nothing is removed that the package did not write."""
-
-
-def cache_file(path: Path) -> Path:
-    """``path``, the place of a cached file, checked before anything is computed for it.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-
-    Returns
-    -------
-    pathlib.Path
-
-    Raises
-    ------
-    CacheError
-        When a folder stands at ``path``, or a file at one of its parents.
-    """
-    if path.exists() and not path.is_file():
-        raise CacheError(f"{path}: a folder stands where a cached file belongs; remove it")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise CacheError(f"{parent}: a file stands where the cache folder of {path.name} belongs; remove it")
-            break
-    return path
-
-
-def cache_dir(subfolder: str) -> Path:
-    """A folder for files derived from the data (extracted images, model activations), created on
-    demand: ``$BAYESREP_CACHE/<subfolder>``, default ``~/.cache/bayesrep/<subfolder>``. Never inside
-    the repository: derived data must not be committed.
-
-    Parameters
-    ----------
-    subfolder : str
-
-    Returns
-    -------
-    pathlib.Path
-        The folder, existing.
-
-    Raises
-    ------
-    CacheError
-        When it cannot be created (a file in the way, no permission).
-    """
-    root = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "bayesrep").expanduser()
-    folder = root / subfolder
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:  # a file in the way (a mistyped $BAYESREP_CACHE), or no permission
-        raise CacheError(f"{folder}: cannot create the cache folder ({error.strerror}; set {CACHE_ENV} to a "
-                         "writable folder)") from None
-    return folder
-
-
-def code_files(*modules: str) -> list[Path]:
-    """The source files of ``modules`` (dotted names; a package stands for every .py file under it), sorted.
-
-    Parameters
-    ----------
-    *modules : str
-        E.g. ``"bayesrep_plugin.core"``, ``"bayesrep_plugin.reports.pairs"``.
-
-    Returns
-    -------
-    list of pathlib.Path
-    """
-    files = set()
-    for name in modules:
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:
-            raise ValueError(f"{name} is not an importable module")
-        if spec.submodule_search_locations:  # a package: all of it
-            files.update(path for folder in spec.submodule_search_locations for path in Path(folder).rglob("*.py"))
-        else:
-            files.add(Path(spec.origin))
-    return sorted(files)
-
-
-def code_digest(*modules: str) -> str:
-    """A SHA-256 (16 hex digits) of the source of ``modules`` (:func:`code_files`): part of the key
-    of every cache, taken over the code that computes what the cache stores, so that results of
-    other code are never served.
-
-    Parameters
-    ----------
-    *modules : str
-        Dotted module or package names.
-
-    Returns
-    -------
-    str
-    """
-    digest = hashlib.sha256()
-    for path in code_files(*modules):
-        digest.update(f"{path.parent.name}/{path.name}\n".encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def check_writable(folder: Path) -> None:
-    """Raise the OSError of creating a file in ``folder`` (a trial file, removed at once), if any.
-
-    ``os.access`` is not enough: it says yes to root on file systems where nothing can be created.
-
-    Parameters
-    ----------
-    folder : pathlib.Path
-        An existing folder.
-
-    Raises
-    ------
-    OSError
-        With the reason (``strerror``): read-only, no permission, ...
-    """
-    with tempfile.TemporaryFile(dir=folder):
-        pass

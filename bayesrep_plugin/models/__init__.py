@@ -21,7 +21,10 @@ from typing import Mapping, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
-from .cache import CacheWarning, cached_assembly
+from bayesrep_plugin._io import CacheWarning
+
+from . import compact
+from .cache import cached_assembly
 from .extract import PIXELS_FINGERPRINT, Pixels, layer_kernels
 from .hooks import IMAGENET_MEAN, IMAGENET_STD, TorchSource
 
@@ -29,8 +32,6 @@ from .hooks import IMAGENET_MEAN, IMAGENET_STD, TorchSource
 def _sources(data_dir, efficientnet: bool | None, compact_layers: tuple[str, ...] | None) -> list[tuple[str, str, object]]:
     """(name, fingerprint, loader) of every model, pixels first; the compact models' ``compact_layers``
     only, when given (their fingerprint says which)."""
-    from . import compact
-
     sources = [("pixels", PIXELS_FINGERPRINT, Pixels)]
     layers = compact.LAYERS if compact_layers is None else tuple(compact_layers)
     chosen = "" if compact_layers is None else f":layers={','.join(layers)}"

@@ -25,22 +25,12 @@ from typing import Callable
 import numpy as np
 import xarray as xr
 
+from bayesrep_plugin._io import CacheWarning, cache_dir, cache_file, replacing
 from bayesrep_plugin.assemblies.responses import canonical_stimulus_ids
-from bayesrep_plugin.datasets.location import CacheWarning, cache_dir, cache_file
-from bayesrep_plugin.reports.atomic import replacing
 
 from .extract import CODE_VERSION, check_images, layer_factors, model_assembly
 
 CACHE_FOLDER = "model-assemblies"
-
-
-def file_hash(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(2**20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def images_hash(stimulus_ids, images: np.ndarray) -> str:

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bayesrep_plugin._io import file_hash
 from bayesrep_plugin.datasets import location
 from bayesrep_plugin.datasets.location import SOURCES, CorruptDataError, MissingDataError
 
@@ -95,8 +96,6 @@ class CompactModelFile:
 
     def fingerprint(self) -> str:
         """What identifies the model's weights: the SHA-256 of its file."""
-        from .cache import file_hash
-
         return f"{self.name}:keras-file-sha256={file_hash(self.path)}"
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import io
 
+from bayesrep_plugin._io import file_hash
+
 from .hooks import TorchSource
 
 NAME = "efficientnet-lite0"
@@ -44,8 +46,6 @@ def weights_file() -> str:
 def fingerprint() -> str:
     """What identifies the network: the implementation's version and the weights file's SHA-256."""
     from importlib.metadata import version
-
-    from .cache import file_hash
 
     return (f"{NAME}:efficientnet-lite-pytorch={version('efficientnet-lite-pytorch')}:"
             f"weights-sha256={file_hash(weights_file())}")

@@ -53,10 +53,11 @@ import numpy as np
 import xarray as xr
 from tqdm.auto import tqdm
 
+from bayesrep_plugin._io import CacheWarning, code_digest, locked, write_text
 from bayesrep_plugin.assemblies.responses import canonical_stimulus_ids
 from bayesrep_plugin.core.kernels import feature_factor, kernel_factor, linear_kernel
-from bayesrep_plugin.datasets.location import CacheWarning, code_digest
-from bayesrep_plugin.reports.atomic import write_text
+
+from . import compact
 
 #: Written into every assembly and part of every cache key: the source of the code that computes the
 #: stored activations (the sources, batches, resizing, the assembly's layout), and of nothing that only
@@ -97,8 +98,6 @@ class Pixels:
     layers = ("pixels",)
 
     def __init__(self):
-        from . import compact
-
         self.input_size = compact.INPUT_SIZE
         self.preprocessing = compact.CompactModel.preprocessing
         self._preprocess = compact.preprocess
@@ -179,15 +178,13 @@ def layer_factors(source, images: np.ndarray, batch_size: int = 32, progress: bo
 @contextmanager
 def _only_user(folder: Path) -> Iterator[None]:
     """Hold the scratch folder alone: two processes appending to the same files would interleave
-    their batches into wrong kernels, so the second one fails instead (POSIX advisory lock)."""
-    import fcntl
-
-    with open(folder / "lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RuntimeError(f"{folder}: another process is computing these activations; "
-                               "wait for it to finish") from None
+    their batches into wrong kernels, so the second one fails instead."""
+    try:
+        lock = locked(folder / "lock")
+    except BlockingIOError:
+        raise RuntimeError(f"{folder}: another process is computing these activations; "
+                           "wait for it to finish") from None
+    with lock:
         yield
 
 

@@ -7,5 +7,7 @@ self-contained HTML page, computed resumably from input files.
 - :mod:`.leaderboard`: comparisons and leaderboards (models and brains' split halves), written out
 - :mod:`.kriegeskorte2008`: the 92-image board (models beside monkey IT and human IT)
 - :mod:`.figures`, :mod:`.tables`: the pictures and the tables
-- :mod:`.atomic`: every file is written atomically
+- :mod:`.folder`: one writer per report folder, and only the last report's files in it
+
+Every file is written atomically (:mod:`bayesrep_plugin._io`).
 """

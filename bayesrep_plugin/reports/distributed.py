@@ -17,7 +17,7 @@ pair and part of its resamples):
 Workers run one thread each and BLAS one thread inside each (:data:`WORKER_ENVIRONMENT` for the
 local cluster's worker processes, and :func:`single_blas_thread` inside every task for
 any cluster): a pair is many small eigenproblems, on which more BLAS threads only compete with
-the other workers (see :mod:`bayesrep_plugin.assemblies.bootstrap`).
+the other workers (see :mod:`bayesrep_plugin._runtime`).
 
 Ctrl-C: a terminal sends SIGINT to every process of the run, the local cluster's workers too.
 They ignore it once started (:func:`dask_setup`, their preload): the run's own process is
@@ -35,7 +35,7 @@ from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Mapping
 
-from bayesrep_plugin.assemblies.bootstrap import single_blas_thread
+from bayesrep_plugin._runtime import single_blas_thread
 from bayesrep_plugin.core.prior import Representation
 
 from .inputs import InputError

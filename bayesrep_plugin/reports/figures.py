@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 from scipy.cluster.hierarchy import dendrogram, linkage
 from scipy.spatial.distance import squareform
 
-from .atomic import write_bytes
+from bayesrep_plugin._io import write_bytes
 
 FORMATS = ("png", "svg")
 MODEL_COLOR = "#1f77b4"

@@ -1,9 +1,9 @@
 """A report folder: one writer at a time, and only the files of the last report in it.
 
 Two runs writing one folder (``--out``) at once would leave a report whose tables and figures
-come from both. :func:`report_folder` therefore holds an exclusive, non-blocking ``fcntl.flock``
-on ``<folder>/.bayesrep.lock`` while a run lasts; a second run on the folder is refused at once
-with an :class:`~.inputs.InputError` naming it. The lock goes with the process (however it ends),
+come from both. :func:`report_folder` therefore holds an exclusive, non-blocking lock
+(:func:`bayesrep_plugin._io.locked`) on ``<folder>/.bayesrep.lock`` while a run lasts; a second run
+on the folder is refused at once with an :class:`~.inputs.InputError` naming it. The lock goes with the process (however it ends),
 and is re-entrant within one: the command holds it for the whole run and :func:`.leaderboard.write_report`
 takes it again for its own writing, so a report written from Python is protected too.
 
@@ -17,16 +17,14 @@ user's. The cache of finished pairs (``.cache/``) is keyed by content and outliv
 
 from __future__ import annotations
 
-import fcntl
 import json
 import warnings
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Iterator, Literal
 
-from bayesrep_plugin.datasets.location import check_writable
+from bayesrep_plugin._io import check_writable, locked, write_text
 
-from .atomic import write_text
 from .inputs import InputError
 
 LOCK_FILE = ".bayesrep.lock"
@@ -88,14 +86,14 @@ def report_folder(output: Path) -> Iterator[Path]:
     if folder in _held:  # taken further up in this process
         yield folder
         return
-    with open(folder / LOCK_FILE, "a") as handle:  # closing it releases the lock
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InputError(f"{folder}: another bayesrep run is writing this report folder; wait for it to "
-                             "finish, or choose another output folder") from None
-        except OSError as error:
-            raise InputError(f"{folder}: cannot lock the report folder ({error.strerror})") from None
+    try:
+        lock = locked(folder / LOCK_FILE)
+    except BlockingIOError:
+        raise InputError(f"{folder}: another bayesrep run is writing this report folder; wait for it to "
+                         "finish, or choose another output folder") from None
+    except OSError as error:
+        raise InputError(f"{folder}: cannot lock the report folder ({error.strerror})") from None
+    with lock:  # closing it releases the lock
         _held.add(folder)
         try:
             yield folder

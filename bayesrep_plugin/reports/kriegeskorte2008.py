@@ -31,7 +31,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from bayesrep_plugin.assemblies.bootstrap import single_blas_thread
+from bayesrep_plugin._runtime import single_blas_thread
 from bayesrep_plugin.assemblies.rdm import StimulusKernel, stimulus_kernel
 from bayesrep_plugin.assemblies.responses import AssemblyError, Responses, responses_from_assembly
 from bayesrep_plugin.datasets import kriegeskorte2008 as data

@@ -38,6 +38,7 @@ import numpy as np
 import yaml
 from tqdm.auto import tqdm
 
+from bayesrep_plugin._io import cache_file, code_digest, write_text
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.assemblies.ceiling import recording_resolution
 from bayesrep_plugin.assemblies.evidence import NeuralEvidence, neural_evidence
@@ -46,10 +47,8 @@ from bayesrep_plugin.assemblies.rdm import CORRELATION_ORIGIN, StimulusKernel, c
 from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
 from bayesrep_plugin.core import DEFAULT_B, Pair, get_measure
 from bayesrep_plugin.core.evidence import readout_spectrum
-from bayesrep_plugin.datasets.location import cache_file, code_digest
 
 from . import figures
-from .atomic import write_text
 from .folder import Manifest, report_folder
 from .inputs import InputError, Source, align_all, distinct_labels, load_input, read_text
 from .settings import Settings

@@ -8,7 +8,7 @@ resamples and the source of the code that computes it, :data:`PAIR_CODE`: all of
 torch versions among it, and this module); an interrupted run therefore loses at
 most the pair in progress, and a rerun computes only what is missing. Change the data, a setting
 or the code and the key changes with it. A cached file that cannot be read (emptied, cut short,
-edited) is reported by a :class:`~bayesrep_plugin.datasets.location.CacheWarning` naming it,
+edited) is reported by a :class:`~bayesrep_plugin._io.CacheWarning` naming it,
 deleted, and its pair recomputed.
 """
 
@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 from tqdm.auto import tqdm
 
-from bayesrep_plugin.assemblies.bootstrap import bootstrap_interval, single_blas_thread
+from bayesrep_plugin._io import CacheWarning, cache_file, code_digest, write_text
+from bayesrep_plugin._runtime import single_blas_thread
+from bayesrep_plugin.assemblies.bootstrap import bootstrap_interval
 from bayesrep_plugin.core import compare_measures, get_measure
 from bayesrep_plugin.core.prior import Representation, matched_priors
-from bayesrep_plugin.datasets.location import CacheWarning, cache_file, code_digest
 
-from .atomic import write_text
 from .distributed import measure_pairs
 from .inputs import InputError
 
@@ -85,7 +85,7 @@ class PairCache:
 
     def get(self, key: str, n_resamples: int) -> PairValue | None:
         """The cached pair (with ``n_resamples`` resampled values), or None when absent or
-        unreadable (then warned about and deleted); a :class:`~bayesrep_plugin.datasets.location.CacheError`
+        unreadable (then warned about and deleted); a :class:`~bayesrep_plugin._io.CacheError`
         when a folder stands in its place, before anything is computed."""
         path = None if self.directory is None else self._path(key)
         if path is None or not path.is_file():
@@ -195,7 +195,7 @@ def measure_rows(first: Representation, second: Representation, measures: dict[s
         return [float(values[name]) for name in measures]
 
     rows = [evaluate(first, second)] if with_all_stimuli else []
-    with single_blas_thread():  # many small eigenproblems: one BLAS thread is faster (see bootstrap)
+    with single_blas_thread():  # many small eigenproblems: one BLAS thread is faster (see _runtime)
         rows += [evaluate(first.subset(index), second.subset(index)) for index in resamples]
     return np.array(rows).reshape(len(rows), len(measures))
 

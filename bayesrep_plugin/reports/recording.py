@@ -45,12 +45,11 @@ from matplotlib.figure import Figure
 from scipy.stats import spearmanr
 from tqdm.auto import tqdm
 
+from bayesrep_plugin._io import cache_file, code_digest, replacing, write_text
 from bayesrep_plugin.core import get_measure
 from bayesrep_plugin.datasets import cowley2026
-from bayesrep_plugin.datasets.location import cache_file, code_digest
 
 from . import figures
-from .atomic import replacing, write_text
 from .inputs import InputError, Source, load_assembly
 from .leaderboard import CACHE_FOLDER, LeaderboardConfig, Report, build_leaderboard, write_report
 from .settings import Settings

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from bayesrep_plugin import cli
-from bayesrep_plugin.reports import atomic, pairs
+from bayesrep_plugin import _io
+from bayesrep_plugin.reports import pairs
 
 FILES_BEFORE_HOLDING = 2  # the first pair's tv and js
 files_written = itertools.count(1)
@@ -23,7 +24,7 @@ write_text = pairs.write_text
 def write_text_held_after_the_first_pair(path: Path, text: str) -> Path:
     if next(files_written) <= FILES_BEFORE_HOLDING:
         return write_text(path, text)
-    with atomic.replacing(path) as temporary:
+    with _io.replacing(path) as temporary:
         temporary.write_text(text[: len(text) // 2])
         Path(sys.argv[1]).touch()  # READY
         while True:  # held until SIGINT: it cuts the sleep short and raises KeyboardInterrupt here

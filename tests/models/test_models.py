@@ -9,11 +9,12 @@ stored factor against the kernel of the full activations.
 import numpy as np
 import pytest
 
+from bayesrep_plugin._io import CacheError, CacheWarning
 from bayesrep_plugin.datasets import cowley2026
-from bayesrep_plugin.datasets.location import CacheError, MissingDataError
+from bayesrep_plugin.datasets.location import MissingDataError
 from bayesrep_plugin.core.kernels import kernel_factor
 from bayesrep_plugin.models import compact, efficientnet
-from bayesrep_plugin.models.cache import CacheWarning, cached_assembly
+from bayesrep_plugin.models.cache import cached_assembly
 from bayesrep_plugin.models.extract import PIXELS_FINGERPRINT, Pixels, layer_factors, layer_kernels, resize
 from bayesrep_plugin.reports.inputs import Source, load_assembly, load_responses
 
@@ -242,7 +243,7 @@ def test_a_folder_where_a_cached_assembly_belongs_is_named_before_the_model_runs
 
 
 def test_a_file_where_the_cache_folder_belongs_is_named(tmp_path, monkeypatch):
-    from bayesrep_plugin.datasets.location import cache_dir
+    from bayesrep_plugin._io import cache_dir
 
     (tmp_path / "cache").write_text("not a folder")
     monkeypatch.setenv("BAYESREP_CACHE", str(tmp_path / "cache"))

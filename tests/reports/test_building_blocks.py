@@ -14,9 +14,8 @@ import pytest
 from scipy.spatial.distance import pdist, squareform
 
 import bayesrep_plugin as br
-from bayesrep_plugin.datasets.location import CacheWarning
+from bayesrep_plugin._io import TEMP_SUFFIX, CacheWarning, replacing, write_text
 from bayesrep_plugin.reports import figures, pairs
-from bayesrep_plugin.reports.atomic import TEMP_SUFFIX, replacing, write_text
 from bayesrep_plugin.reports.folder import MANIFEST_FILE, Manifest, report_folder
 from bayesrep_plugin.reports.inputs import InputError
 from bayesrep_plugin.reports.pairs import Entry, PairCache, pair_matrices, summarize
@@ -303,7 +302,7 @@ def test_another_code_version_never_serves_cached_pairs(entries, tmp_path, monke
 def test_cached_pairs_are_keyed_by_all_the_code_that_computes_them():
     """Every module of the core, the torch versions of --device among them, and the module that
     measures the pairs: a change to any of them changes the key."""
-    from bayesrep_plugin.datasets.location import code_files
+    from bayesrep_plugin._io import code_files
 
     package = Path(pairs.__file__).parents[1]
     keyed = set(code_files(*pairs.PAIR_CODE))

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import bayesrep_plugin as br
+from bayesrep_plugin._io import TEMP_SUFFIX
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.assemblies.ceiling import recording_resolution, yardsticks
 from bayesrep_plugin.assemblies.kernels import representation
@@ -18,7 +19,6 @@ from bayesrep_plugin.assemblies.noise import split_half
 from bayesrep_plugin.assemblies.responses import responses_from_assembly
 from bayesrep_plugin.core.evidence import model_evidence, readout_spectrum
 from bayesrep_plugin.reports import pairs
-from bayesrep_plugin.reports.atomic import TEMP_SUFFIX
 from bayesrep_plugin.reports.inputs import InputError, Source, load_assembly, load_responses
 from bayesrep_plugin.reports.leaderboard import (CACHE_FOLDER, LeaderboardConfig, build_comparison,
                                                  build_leaderboard, read_config, write_report)
