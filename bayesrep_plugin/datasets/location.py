@@ -21,6 +21,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from bayesrep_plugin.errors import BayesrepError
+
 DATA_ENV = "BAYESREP_DATA"
 
 #: Where each dataset comes from, for the error message when it is missing.
@@ -36,11 +38,11 @@ SOURCES = {
 }
 
 
-class MissingDataError(FileNotFoundError):
+class MissingDataError(BayesrepError, FileNotFoundError):
     """A dataset (or one of its files) is not in the data directory; the message says where to get it."""
 
 
-class CorruptDataError(ValueError):
+class CorruptDataError(BayesrepError, ValueError):
     """A data file exists but does not hold what it should; the message names the file."""
 
 
@@ -106,7 +108,7 @@ class CacheWarning(UserWarning):
     """A cached file was unusable (the message names the file and why); it is recomputed."""
 
 
-class CacheError(ValueError):
+class CacheError(BayesrepError, ValueError):
     """Something other than a file stands where a cached file belongs (or a file where a cache
     folder belongs); the message names it. Nothing is removed that the package did not write."""
 
