@@ -426,6 +426,16 @@ def benchmark_factory(identifier: str) -> Callable[[], BayesianNeuralBenchmark |
     the registry must not import it back. The benchmark plugin's ``__init__.py`` (rendered by
     :func:`.registry.render_benchmark_plugin_init`) imports it from here; brainscore_vision imports
     that file only to load one of our benchmarks, when brainscore_vision is loaded anyway.
+
+    Parameters
+    ----------
+    identifier : str
+        One of registry.yaml's re-scored benchmarks, e.g. ``MajajHong2015.IT-bayes_js``.
+
+    Returns
+    -------
+    callable
+        Without arguments: :func:`load_rescored` of the entry's source and metric.
     """
     entry = load_registry().benchmarks[identifier]
 
