@@ -11,8 +11,9 @@
 from .core import (DEFAULT_B, MEASURES, Estimate, EstimateMatrix, Measure, Pair, Prior, Representation, b_for_noise,
                    center_kernel, compare, compare_measures, correlation_kernel, distance, distance_from_kernels,
                    get_measure, kernel_from_rdm, linear_kernel, pairwise, posterior_distance)
+from .errors import BayesrepError
 
 __version__ = "0.1.0"
 __all__ = ["distance", "distance_from_kernels", "compare", "compare_measures", "pairwise", "Representation", "Prior",
            "Pair", "linear_kernel", "center_kernel", "MEASURES", "Measure", "Estimate", "EstimateMatrix", "get_measure",
-           "DEFAULT_B", "b_for_noise", "kernel_from_rdm", "correlation_kernel", "posterior_distance", "__version__"]
+           "DEFAULT_B", "b_for_noise", "kernel_from_rdm", "correlation_kernel", "posterior_distance", "BayesrepError", "__version__"]

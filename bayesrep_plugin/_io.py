@@ -30,6 +30,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
+from bayesrep_plugin.errors import BayesrepError
+
 # ------------------------------------------------------------------ writing files
 
 TEMP_SUFFIX = ".partial"
@@ -160,7 +162,7 @@ class CacheWarning(UserWarning):
     """A cached file was unusable (the message names the file and why); it is recomputed."""
 
 
-class CacheError(ValueError):
+class CacheError(BayesrepError, ValueError):
     """Something other than a file stands where a cached file belongs (or a file where a cache
     folder belongs); the message names it. Nothing is removed that the package did not write."""
 

@@ -26,6 +26,9 @@ import warnings
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from bayesrep_plugin.core.kernels import CENTERINGS
+from bayesrep_plugin.errors import BayesrepError
+
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 EXAMPLES = {
@@ -116,7 +119,7 @@ def _settings_options(parser: argparse.ArgumentParser, defaults: bool, base=None
                         help="noise-to-signal ratio of the readout prior, or 'auto': the resolving b of the recordings "
                              "among the inputs (where a perfect model of a recording stands furthest above chance), "
                              "0.01 (the reference's default) when no input has repetitions")
-    parser.add_argument("--center", choices=["features", "none", "stimuli"], default=default(base.center),
+    parser.add_argument("--center", choices=CENTERINGS, default=default(base.center),
                         help="centre the responses: 'features' (a readout ignores each unit's mean response), 'none' "
                              "(the reference package's convention), 'stimuli'")
     parser.add_argument("--method", choices=["exact", "mc"], default=default(base.method),
@@ -407,12 +410,11 @@ def _score_value(score) -> dict:
 
 def run_score(args: argparse.Namespace) -> int:
     from bayesrep_plugin.brainscore.scores import ceil_score
-    from bayesrep_plugin.brainscore.registry import factory, load_registry
+    from bayesrep_plugin.brainscore.registry import factory, readout_metrics
     from bayesrep_plugin.reports.folder import check_output
     from bayesrep_plugin.reports.inputs import InputError, Source, load_assembly
 
-    entries = load_registry().entries
-    scorable = [i for i, e in entries.items() if e.cls.endswith(":BayesianReadoutSimilarity")]
+    scorable = readout_metrics()
     if args.metric not in scorable:
         raise InputError(f"unknown metric {args.metric!r}; metrics with a ceiling: {', '.join(scorable)}")
     if args.out:
@@ -561,13 +563,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
-    from bayesrep_plugin.assemblies.responses import AssemblyError
-    from bayesrep_plugin.brainscore.install import InstallError
-    from bayesrep_plugin.core.gaussian import UnresolvedError
-    from bayesrep_plugin.datasets import CorruptDataError, MissingDataError
-    from bayesrep_plugin._io import CacheError
-    from bayesrep_plugin.reports.inputs import InputError
-
     try:
         code = COMMANDS[args.command](args)
         if interrupts.received:  # raised where it was lost (see _Interrupts)
@@ -578,8 +573,7 @@ def _run(args: argparse.Namespace, interrupts: _Interrupts) -> int:
             raise
         print("bayesrep: interrupted; finished pairs are kept, rerun to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (InputError, AssemblyError, InstallError, MissingDataError, CorruptDataError, CacheError,
-            UnresolvedError) as error:
+    except BayesrepError as error:  # explained in its message: one line, no traceback
         if args.debug:
             raise
         print(f"bayesrep: error: {' '.join(str(error).split())}", file=sys.stderr)

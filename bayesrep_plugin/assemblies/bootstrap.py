@@ -157,10 +157,35 @@ def t_interval(value: float, error: float, n_bootstrap: int, value_range: tuple[
     return float(low), float(high)
 
 
+def check_n_bootstrap(n_bootstrap: int, *, zero_means_no_interval: bool = False) -> None:
+    """The one rule for a number of resamples: a whole number ≥ 2, the fewest that estimate a spread.
+
+    Parameters
+    ----------
+    n_bootstrap : int
+        The number of resamples (of stimuli, or of neuroids for the encoding score).
+    zero_means_no_interval : bool
+        Also allow 0, meaning "no resamples, so no intervals": the reports' settings (``n_bootstrap:
+        0`` in a leaderboard config, ``--n-bootstrap 0``). A metric's score always carries an error,
+        so the metrics leave this False.
+
+    Raises
+    ------
+    ValueError
+        Saying what is allowed and naming the value given.
+    """
+    whole = isinstance(n_bootstrap, (int, np.integer)) and not isinstance(n_bootstrap, bool)
+    if whole and (n_bootstrap >= 2 or (zero_means_no_interval and n_bootstrap == 0)):
+        return
+    allowed = "0 (no intervals) or a whole number of at least 2" if zero_means_no_interval else \
+        "a whole number of at least 2"
+    raise ValueError(f"n_bootstrap must be {allowed} to estimate a spread; got {n_bootstrap!r}")
+
+
 def check_resampling(n_bootstrap: int, scheme: str) -> None:
-    """Raise ValueError unless ``n_bootstrap`` ≥ 2 and ``scheme`` is one of :data:`SCHEMES`."""
-    if n_bootstrap < 2:
-        raise ValueError(f"n_bootstrap must be at least 2 to estimate a spread; got {n_bootstrap}")
+    """Raise ValueError unless ``n_bootstrap`` passes :func:`check_n_bootstrap` and ``scheme`` is
+    one of :data:`SCHEMES`."""
+    check_n_bootstrap(n_bootstrap)
     if scheme not in SCHEMES:
         raise ValueError(f"scheme={scheme!r} is not one of {SCHEMES}")
 

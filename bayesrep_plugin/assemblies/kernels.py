@@ -27,7 +27,7 @@ from typing import Literal
 import numpy as np
 import scipy.linalg
 
-from bayesrep_plugin.core.kernels import Centering, center_kernel
+from bayesrep_plugin.core.kernels import Centering, center_kernel, check_center
 from bayesrep_plugin.core.prior import Representation
 
 from .noise import mean_noise
@@ -76,7 +76,10 @@ def cross_validated_kernel(responses: Responses, center: Centering = "none") -> 
     AssemblyError
         For a stimulus with fewer than two repetitions, or two stimuli that share no pair of
         different repetitions.
+    ValueError
+        For an unknown ``center`` (:func:`~bayesrep_plugin.core.kernels.check_center`).
     """
+    check_center(center)
     responses.require_repetitions(2, f"the cross-validated kernel of {responses.name}")
     trials = responses.trials.astype(np.float64)
     if center == "stimuli":  # linear per trial, so it commutes with the cross products

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from bayesrep_plugin.core.kernels import center_kernel, check_kernel
+from bayesrep_plugin.core.kernels import center_kernel, check_center, check_kernel
 from bayesrep_plugin.core.prior import Representation
 from bayesrep_plugin.core.rdm import RDM_KINDS, correlation_kernel, kernel_from_rdm
 
@@ -102,8 +102,9 @@ class StimulusKernel:
         Raises
         ------
         ValueError
-            For ``center="stimuli"``.
+            For ``center="stimuli"``, or one that is not a centering at all.
         """
+        check_center(center)
         if center == "stimuli":
             raise ValueError(f"{self.name}: center='stimuli' removes each stimulus's mean over features, which a "
                              "kernel or RDM no longer shows; use 'features' or 'none'")

@@ -40,6 +40,7 @@ import pandas as pd
 import xarray as xr
 
 from bayesrep_plugin.core.kernels import column_blocks
+from bayesrep_plugin.errors import BayesrepError
 
 #: The default stimulus coordinate, as in Brain-Score.
 STIMULUS_KEY = "stimulus_id"
@@ -48,7 +49,7 @@ TIME_DIM = "time_bin"
 REPETITION_COORD = "repetition"
 
 
-class AssemblyError(ValueError):
+class AssemblyError(BayesrepError, ValueError):
     """An assembly cannot be used as given; the message names the assembly and the problem."""
 
 

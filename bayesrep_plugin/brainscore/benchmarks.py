@@ -22,6 +22,7 @@ correlation, wrong for a similarity 1 − d — and its ceiling is Brain-Score's
 from __future__ import annotations
 
 import inspect
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,8 @@ from brainscore_vision.model_interface import BrainModel
 
 from ..assemblies import responses_from_assembly
 from ..assemblies.responses import REPETITION_COORD, STIMULUS_KEY, _coord
-from .registry import factory, load_registry
+from ..errors import BayesrepError
+from .registry import check_readout_metric, factory, load_registry
 from .scores import ceil_score
 
 
@@ -75,10 +77,7 @@ class BayesianNeuralBenchmark(NeuralBenchmark):
     def __init__(self, identifier: str, assembly: xr.DataArray, metric: str = "bayes_js", *,
                  repetitions: xr.DataArray | None = None, visual_degrees: float, number_of_trials: int,
                  version: int = 1, parent: str | None = None, bibtex: str | None = None, **metric_kwargs):
-        entry = load_registry().entries.get(metric)
-        if entry is None or not entry.cls.endswith(":BayesianReadoutSimilarity"):
-            raise ValueError(f"{metric!r} is not one of our readout metrics "
-                             f"({[i for i, e in load_registry().entries.items() if e.cls.endswith(':BayesianReadoutSimilarity')]})")
+        check_readout_metric(metric)
         self.metric = factory(metric)(**metric_kwargs)
         self._ceiler = self.metric.ceiling()
         self._ceiling_score: Score | None = None
@@ -380,7 +379,7 @@ def rescored_version(source_version: int, metric: str) -> int:
     return source_version + load_registry().entries[metric].version - 1
 
 
-class SourceBenchmarkError(RuntimeError):
+class SourceBenchmarkError(BayesrepError, RuntimeError):
     """The Brain-Score benchmark to re-score could not be loaded (usually: its data are on S3 and this
     machine is offline)."""
 
@@ -418,6 +417,34 @@ def load_rescored(source: str, metric: str) -> BayesianNeuralBenchmark | Bayesia
             f"recordings (Brain-Score loads them from S3 when the benchmark is built; offline this fails). "
             f"Brain-Score said: {type(error).__name__}: {error}") from error
     return rescore(benchmark, metric)
+
+
+def benchmark_factory(identifier: str) -> Callable[[], BayesianNeuralBenchmark | BayesianSessionsBenchmark]:
+    """What ``benchmark_registry[identifier]`` holds: loads the source benchmark and re-scores it.
+
+    Here, beside what it builds, and not in :mod:`.registry`: this module reads the registry, so
+    the registry must not import it back. The benchmark plugin's ``__init__.py`` (rendered by
+    :func:`.registry.render_benchmark_plugin_init`) imports it from here; brainscore_vision imports
+    that file only to load one of our benchmarks, when brainscore_vision is loaded anyway.
+
+    Parameters
+    ----------
+    identifier : str
+        One of registry.yaml's re-scored benchmarks, e.g. ``MajajHong2015.IT-bayes_js``.
+
+    Returns
+    -------
+    callable
+        Without arguments: :func:`load_rescored` of the entry's source and metric.
+    """
+    entry = load_registry().benchmarks[identifier]
+
+    def build():
+        return load_rescored(entry.source, entry.metric)
+
+    build.__name__ = build.__qualname__ = identifier.replace(".", "_").replace("-", "_")
+    build.__doc__ = f"{identifier}: {entry.source} re-scored with {entry.metric}."
+    return build
 
 
 def region_assembly(assembly: xr.DataArray, region: str) -> xr.DataArray:

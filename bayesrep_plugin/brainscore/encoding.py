@@ -33,8 +33,9 @@ from brainscore_core.metrics import Metric, Score
 from scipy.optimize import minimize_scalar
 
 from bayesrep_plugin.assemblies.align import align
+from bayesrep_plugin.assemblies.bootstrap import check_n_bootstrap
 from bayesrep_plugin.assemblies.responses import STIMULUS_KEY, AssemblyError, Responses, responses_from_assembly
-from bayesrep_plugin.core.kernels import CENTERINGS, Centering
+from bayesrep_plugin.core.kernels import Centering, check_center
 from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
 
 #: Grid of log τ² around the data's own scale, refined per neuroid after the grid search.
@@ -167,10 +168,8 @@ class BayesianEncoding(Metric):
 
     def __init__(self, *, b: float = DEFAULT_B, center: Centering = "features", n_bootstrap: int = 100,
                  seed: int = 0, stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5):
-        if n_bootstrap < 2:
-            raise ValueError(f"n_bootstrap must be at least 2; got {n_bootstrap}")
-        if center not in CENTERINGS:
-            raise ValueError(f"center={center!r} is not one of {CENTERINGS}")
+        check_n_bootstrap(n_bootstrap)
+        check_center(center)
         self.b, self.center, self.n_bootstrap, self.seed = check_b(b), center, n_bootstrap, seed
         self.stimulus_key, self.min_overlap = stimulus_key, min_overlap
 

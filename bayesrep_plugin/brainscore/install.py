@@ -15,16 +15,18 @@ import shutil
 from pathlib import Path
 
 from bayesrep_plugin._io import check_writable
+from bayesrep_plugin.errors import BayesrepError
 
 from . import upstream
 from .registry import BENCHMARK_FRAMEWORK, PLUGIN_NAME, benchmark_plugin_source, load_registry, plugin_source
 
-#: A plugin folder is ours when its __init__.py names this module (the registry factory).
-_SIGNATURE = "bayesrep_plugin.brainscore.registry"
+#: A plugin folder is ours when its __init__.py imports from this package (the metrics' factory is in
+#: .registry, the benchmarks' in .benchmarks).
+_SIGNATURE = "from bayesrep_plugin.brainscore."
 _COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
-class InstallError(ValueError):
+class InstallError(BayesrepError, ValueError):
     """The plugin cannot be installed as asked (foreign folder in the way, or an id collision)."""
 
 

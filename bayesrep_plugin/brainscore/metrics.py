@@ -33,7 +33,7 @@ from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, Assemb
                                                   responses_from_assembly)
 from bayesrep_plugin.core.evidence import constant_neuroids
 from bayesrep_plugin.core.gaussian import Pair
-from bayesrep_plugin.core.kernels import CENTERINGS, Centering
+from bayesrep_plugin.core.kernels import Centering, check_center
 from bayesrep_plugin.core.measures import METHODS, Measure, get_measure
 from bayesrep_plugin.core.posterior import POSTERIOR_MEASURES, posterior_distance
 from bayesrep_plugin.core.prior import Representation, check_b
@@ -80,8 +80,7 @@ class _ReadoutComparison:
                  kernel: KernelKind, stimulus_key: str, time_bins: TimeBins, seed: int):
         self.measure = similarity_measure(measure)
         self.b = AUTO if b == AUTO else check_b(b)
-        if center not in CENTERINGS:
-            raise ValueError(f"center={center!r} is not one of {CENTERINGS}")
+        check_center(center)
         if kernel not in KERNELS:
             raise ValueError(f"kernel={kernel!r} is not one of {KERNELS}")
         if time_bins not in ("mean", "each"):

@@ -18,7 +18,7 @@ import importlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import yaml
 
@@ -28,6 +28,8 @@ PLUGINS_DIR = Path(__file__).with_name("plugins")
 PLUGIN_NAME = "bayesrep"
 #: The framework whose benchmarks we re-score (brainscore_language's benchmarks are not neural ones).
 BENCHMARK_FRAMEWORK = "brainscore_vision"
+#: The class of our readout metrics (see :func:`readout_metrics`).
+READOUT_CLASS = "BayesianReadoutSimilarity"
 
 
 @dataclass(frozen=True)
@@ -99,13 +101,48 @@ def _benchmark_entries(raws: list[dict], metrics: dict[str, MetricEntry], path: 
         if set(raw) != {"source", "metrics"}:
             raise ValueError(f"{path}: benchmark entry {raw!r} must have exactly 'source' and 'metrics'")
         for metric in raw["metrics"]:
-            if not metrics.get(metric) or not metrics[metric].cls.endswith(":BayesianReadoutSimilarity"):
-                raise ValueError(f"{path}: benchmark {raw['source']!r}: {metric!r} is not one of our readout metrics")
+            try:
+                check_readout_metric(metric, metrics)
+            except ValueError as error:
+                raise ValueError(f"{path}: benchmark {raw['source']!r}: {error}") from None
             identifier = f"{raw['source'].rsplit('-', 1)[0]}-{metric}"
             if identifier in benchmarks:
                 raise ValueError(f"{path}: benchmark {identifier!r} is listed twice")
             benchmarks[identifier] = BenchmarkEntry(identifier, raw["source"], metric)
     return benchmarks
+
+
+def readout_metrics(entries: Mapping[str, MetricEntry] | None = None) -> tuple[str, ...]:
+    """The identifiers of our readout metrics: the one place that decides what is one.
+
+    A readout metric is built by :data:`READOUT_CLASS`: a similarity in [0, 1] with a noise
+    ceiling, so it is what a re-scored benchmark and ``bayesrep score`` can use (the encoding
+    score and the ceilings themselves are registered too, but are not).
+
+    Parameters
+    ----------
+    entries : mapping of str to MetricEntry, optional
+        The entries to look in; default those of registry.yaml.
+
+    Returns
+    -------
+    tuple of str
+    """
+    entries = load_registry().entries if entries is None else entries
+    return tuple(i for i, entry in entries.items() if entry.cls.partition(":")[2] == READOUT_CLASS)
+
+
+def check_readout_metric(identifier: str, entries: Mapping[str, MetricEntry] | None = None) -> None:
+    """Refuse an identifier that is not one of :func:`readout_metrics`.
+
+    Raises
+    ------
+    ValueError
+        Naming the identifier and our readout metrics.
+    """
+    readout = readout_metrics(entries)
+    if identifier not in readout:
+        raise ValueError(f"{identifier!r} is not one of our readout metrics ({', '.join(readout)})")
 
 
 def factory(identifier: str, framework: str | None = None) -> Callable[..., Any]:
@@ -154,19 +191,6 @@ def render_plugin_init(framework: str) -> str:
     return "\n".join(lines)
 
 
-def benchmark_factory(identifier: str) -> Callable[[], Any]:
-    """What ``benchmark_registry[identifier]`` holds: loads the source benchmark and re-scores it."""
-    entry = load_registry().benchmarks[identifier]
-
-    def build():
-        from .benchmarks import load_rescored   # imports brainscore_vision: only when a benchmark is loaded
-        return load_rescored(entry.source, entry.metric)
-
-    build.__name__ = build.__qualname__ = identifier.replace(".", "_").replace("-", "_")
-    build.__doc__ = f"{identifier}: {entry.source} re-scored with {entry.metric}."
-    return build
-
-
 def render_benchmark_plugin_init() -> str:
     """The text of ``brainscore_vision/benchmarks/bayesrep/__init__.py``, one literal line per identifier."""
     registry = load_registry()
@@ -184,7 +208,7 @@ def render_benchmark_plugin_init() -> str:
         "",
         f"from {BENCHMARK_FRAMEWORK} import benchmark_registry",
         "",
-        "from bayesrep_plugin.brainscore.registry import benchmark_factory",
+        "from bayesrep_plugin.brainscore.benchmarks import benchmark_factory",
         "",
         *(f"benchmark_registry['{e.id}'] = benchmark_factory('{e.id}')" for e in registry.benchmarks.values()),
         "",

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from .gaussian import Pair
-from .kernels import CENTERINGS, Centering
+from .kernels import Centering, check_center
 from .measures import Estimate, EstimateMatrix, Measure, get_measure
 from .prior import DEFAULT_B, Representation, check_b
 
@@ -29,8 +29,7 @@ def _measure(measure: str, options: dict, b: float, center: str) -> Measure:
     m = get_measure(measure)
     m.check_options(options)
     check_b(b)
-    if center not in CENTERINGS:
-        raise ValueError(f"center={center!r} is not one of {CENTERINGS}")
+    check_center(center)
     return m
 
 

@@ -31,7 +31,16 @@ CENTERINGS: tuple[str, ...] = ("none", "features", "stimuli")
 CHUNK_BYTES = 64 * 2**20
 
 
-def _check_center(center: str) -> None:
+def check_center(center: str) -> None:
+    """Refuse a centering that is not one of :data:`CENTERINGS`: the one check of ``center``, which
+    every way in (the core's functions, the torch kernel, the Brain-Score metrics, the reports'
+    settings) calls, so that a bad value is refused with the same message everywhere.
+
+    Raises
+    ------
+    ValueError
+        Naming the value and the allowed ones.
+    """
     if center not in CENTERINGS:
         raise ValueError(f"center={center!r} is not one of {CENTERINGS}")
 
@@ -148,7 +157,7 @@ def linear_kernel(X: ArrayLike, center: Centering = "none", chunk_size: int | No
     ValueError
         For NaN or infinite activations (naming the first), or an unknown ``center``.
     """
-    _check_center(center)
+    check_center(center)
     X = as_matrix(X, name)
     n, d = X.shape
     K = np.zeros((n, n))
@@ -192,7 +201,7 @@ def feature_factor(X, center: Centering = "none", name: str = "X") -> np.ndarray
     the span of its two feature sets. Any factor serves (the pair step orthonormalises the span),
     so no decomposition is needed here.
     """
-    _check_center(center)
+    check_center(center)
     F = np.array(as_matrix(X, name), dtype=np.float64)
     _check_finite(F, 0, name)
     if center == "features":

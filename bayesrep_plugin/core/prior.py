@@ -51,6 +51,7 @@ import scipy.linalg
 
 from numpy.typing import ArrayLike
 
+from ..errors import BayesrepError
 from .kernels import (Centering, as_matrix, center_kernel, check_kernel, feature_factor, linear_kernel,
                       refuse_labelled)
 
@@ -600,7 +601,7 @@ class Prior:
         return _read_only(L)
 
 
-class UnresolvedError(ValueError):
+class UnresolvedError(BayesrepError, ValueError):
     """b is too small for this comparison: 0 with a singular kernel, or below what double precision
     resolves for the pair's generalized eigenvalues."""
 

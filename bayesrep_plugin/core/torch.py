@@ -30,7 +30,7 @@ import torch
 
 from . import exact
 from .gaussian import unresolved
-from .kernels import CENTERINGS, refuse_labelled
+from .kernels import check_center, refuse_labelled
 from .montecarlo import DEFAULT_SAMPLES
 from .prior import DEFAULT_B, check_b, noise_fraction, singular_prior
 
@@ -43,8 +43,7 @@ BATCH_BYTES = 2**30
 
 def kernel(X: torch.Tensor, center: str = "none") -> torch.Tensor:
     """Linear kernel of activations (n, ...) with the core's centering options."""
-    if center not in CENTERINGS:
-        raise ValueError(f"center={center!r} is not one of {CENTERINGS}")
+    check_center(center)
     if X.ndim < 2 or X.shape[0] < 2:
         raise ValueError(f"activations need shape (n_stimuli >= 2, features...); got {tuple(X.shape)}")
     X = X.reshape(X.shape[0], -1)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bayesrep_plugin.errors import BayesrepError
+
 DATA_ENV = "BAYESREP_DATA"
 
 #: Where each dataset comes from, for the error message when it is missing.
@@ -32,11 +34,11 @@ SOURCES = {
 }
 
 
-class MissingDataError(FileNotFoundError):
+class MissingDataError(BayesrepError, FileNotFoundError):
     """A dataset (or one of its files) is not in the data directory; the message says where to get it."""
 
 
-class CorruptDataError(ValueError):
+class CorruptDataError(BayesrepError, ValueError):
     """A data file exists but does not hold what it should; the message names the file."""
 
 

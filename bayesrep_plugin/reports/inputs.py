@@ -3,7 +3,7 @@
 Every file becomes an :class:`xarray.DataArray` and then, through the assemblies package, a
 :class:`~bayesrep_plugin.assemblies.responses.Responses` (one row per stimulus id, repetitions
 kept) or, for an RDM or a kernel, a :class:`~bayesrep_plugin.assemblies.rdm.StimulusKernel`. Both
-are aligned by stimulus id in the same way (:func:`align_all`). Everything that can be wrong with a
+are aligned by stimulus id in the same way (:func:`~bayesrep_plugin.assemblies.align.align_all`). Everything that can be wrong with a
 file is raised as :class:`InputError`, whose message is one line saying what is wrong and where.
 
 - ``.nc``: one data variable (brainio writes it as ``data``); the stimulus coordinate is the first
@@ -37,14 +37,14 @@ import xarray as xr
 
 from bayesrep_plugin.assemblies.rdm import (COLUMN_DIM, KIND_ATTR, PART_DIM, ROW_DIM, StimulusKernel,
                                            stimulus_kernel_from_dataarray)
-from bayesrep_plugin.assemblies.align import align_all as align_inputs
 from bayesrep_plugin.assemblies.responses import STIMULUS_KEY, AssemblyError, Responses, responses_from_assembly
+from bayesrep_plugin.errors import BayesrepError
 
 STIMULUS_KEYS = (STIMULUS_KEY, "stimulus_path", "image_id")
 SUFFIXES = (".nc", ".npz", ".npy")
 
 
-class InputError(ValueError):
+class InputError(BayesrepError, ValueError):
     """Bad input; the message says what is wrong and where, in one line."""
 
 
@@ -285,12 +285,3 @@ def load_input(source: Source) -> Responses | StimulusKernel:
         return stimulus_kernel_from_dataarray(array, source.label)
     except AssemblyError as error:
         raise InputError(f"{source.path}: {error}") from None
-
-
-def align_all(inputs: list[Responses | StimulusKernel]) -> list[Responses | StimulusKernel]:
-    """Restrict every input (responses or kernels) to the stimulus ids all share, in one (sorted)
-    order, under the metrics' own rule (:func:`~bayesrep_plugin.assemblies.align.shared_stimuli`)."""
-    try:
-        return align_inputs(inputs)
-    except AssemblyError as error:
-        raise InputError(str(error)) from None

@@ -33,7 +33,7 @@ import xarray as xr
 
 from bayesrep_plugin._runtime import single_blas_thread
 from bayesrep_plugin.assemblies.rdm import StimulusKernel, stimulus_kernel
-from bayesrep_plugin.assemblies.responses import AssemblyError, Responses, responses_from_assembly
+from bayesrep_plugin.assemblies.responses import Responses, responses_from_assembly
 from bayesrep_plugin.datasets import kriegeskorte2008 as data
 
 from .inputs import InputError, Source, load_input
@@ -67,10 +67,7 @@ def model_responses(model: Model, name: str | None = None) -> Responses:
         label = name or (str(model.name) if model.name is not None else None)
         if not label:
             raise InputError("a model assembly needs a name: pass {name: assembly} or set assembly.name")
-        try:
-            loaded = responses_from_assembly(model, name=label)
-        except AssemblyError as error:
-            raise InputError(str(error)) from None
+        loaded = responses_from_assembly(model, name=label)
     else:
         loaded = load_input(Source(Path(model), name))
     if isinstance(loaded, StimulusKernel):

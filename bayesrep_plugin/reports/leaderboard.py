@@ -39,18 +39,19 @@ import yaml
 from tqdm.auto import tqdm
 
 from bayesrep_plugin._io import cache_file, code_digest, write_text
+from bayesrep_plugin.assemblies.align import align_all
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.assemblies.ceiling import recording_resolution
 from bayesrep_plugin.assemblies.evidence import NeuralEvidence, neural_evidence
 from bayesrep_plugin.assemblies.kernels import representation
 from bayesrep_plugin.assemblies.rdm import CORRELATION_ORIGIN, StimulusKernel, correlation_stimulus_kernel
-from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
+from bayesrep_plugin.assemblies.responses import Responses
 from bayesrep_plugin.core import DEFAULT_B, Pair, get_measure
 from bayesrep_plugin.core.evidence import readout_spectrum
 
 from . import figures
 from .folder import Manifest, report_folder
-from .inputs import InputError, Source, align_all, distinct_labels, load_input, read_text
+from .inputs import InputError, Source, distinct_labels, load_input, read_text
 from .settings import Settings
 from .pairs import Entry, PairCache, PairMatrix, pair_matrices
 from .references import reference_rows
@@ -186,10 +187,7 @@ def _entry(data: Input, kind: str, settings: Settings) -> Entry:
     """One representation: the kernel of the mean responses (``settings.response_kernel``), or the
     kernel given (the mean of its parts)."""
     if isinstance(data, Responses) and settings.response_kernel == "correlation":
-        try:
-            data = correlation_stimulus_kernel(data)
-        except AssemblyError as error:
-            raise InputError(str(error)) from None
+        data = correlation_stimulus_kernel(data)
     try:
         prepared = (data.representation(center=settings.center) if isinstance(data, StimulusKernel)
                     else representation(data, center=settings.center))
@@ -233,10 +231,7 @@ def _parts(data: Input, settings: Settings) -> tuple[list[Entry], str | None]:
             raise InputError(str(error)) from None
         return entries, f"{data.name} · {data.part_names[1]} vs {data.part_names[0]} (split)"
     if _recording(data, settings):
-        try:
-            data.require_repetitions(2, "a brain on a leaderboard (its noise, ceiling and references)")
-        except AssemblyError as error:
-            raise InputError(str(error)) from None
+        data.require_repetitions(2, "a brain on a leaderboard (its noise, ceiling and references)")
     return [_entry(data, "brain", settings)], None
 
 
@@ -271,11 +266,8 @@ def board_b(settings: Settings, inputs: list[Input], cache: Path | None = None,
             b = None  # unreadable: found again below
         if b is None:
             with tqdm(desc=f"resolving b of {data.name}", unit="b", disable=not progress, leave=False) as bar:
-                try:
-                    b = recording_resolution(data, get_measure(name), settings.options(name), center=settings.center,
-                                             seed=settings.seed, tick=bar.update).b
-                except AssemblyError as error:
-                    raise InputError(str(error)) from None
+                b = recording_resolution(data, get_measure(name), settings.options(name), center=settings.center,
+                                         seed=settings.seed, tick=bar.update).b
                 bar.refresh()
             if path is not None:
                 write_text(path, json.dumps({"b": b}))
@@ -577,10 +569,7 @@ def _posterior_over_models(models: list[Entry], brain_data: list[Input], setting
     repetitions), under each model's kernel as the board uses it; notes for the datasets without one."""
     recorded = [data for data in brain_data if isinstance(data, Responses)]
     spectra = [readout_spectrum(entry.representation) for entry in models] if recorded else []
-    try:
-        evidence = [neural_evidence(data, spectra, b=b) for data in recorded]
-    except AssemblyError as error:
-        raise InputError(str(error)) from None
+    evidence = [neural_evidence(data, spectra, b=b) for data in recorded]
     notes = [f"{data.name}: given as a kernel or RDM, not responses, so it has no posterior over models (the evidence "
              "is the probability of a dataset's responses under each model)." for data in brain_data
              if isinstance(data, StimulusKernel)]

@@ -31,10 +31,9 @@ from bayesrep_plugin.assemblies.ceiling import yardsticks
 from bayesrep_plugin.assemblies.kernels import representation
 from bayesrep_plugin.assemblies.noise import split_half
 from bayesrep_plugin.assemblies.rdm import StimulusKernel
-from bayesrep_plugin.assemblies.responses import AssemblyError, Responses
+from bayesrep_plugin.assemblies.responses import Responses
 from bayesrep_plugin.core import Pair, Representation, get_measure
 
-from .inputs import InputError
 
 #: Permutations of the chance band, simulated recordings of the ceiling, random splits of the neurons.
 PERMUTATIONS = 20
@@ -75,10 +74,7 @@ def reference_rows(data: Responses | StimulusKernel, brain: Representation, meas
         return {name: [_band(f"{data.name} · chance (stimuli shuffled, {PERMUTATIONS} permutations)", "null",
                              [_value(name, options, rep, brain, b) for rep in shuffled])]
                 for name, options in measures.items()}
-    try:
-        sticks = yardsticks(data, center=center, n_replicates=REPLICATES, seed=seed)
-    except AssemblyError as error:
-        raise InputError(str(error)) from None
+    sticks = yardsticks(data, center=center, n_replicates=REPLICATES, seed=seed)
     means = data.means
     shuffled = [Representation.from_activations(means[rng.permutation(data.n)], center=center)
                 for _ in range(PERMUTATIONS)]

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bayesrep_plugin.assemblies.bootstrap import SCHEMES, resample_size
-from bayesrep_plugin.assemblies.responses import AssemblyError
+from bayesrep_plugin.assemblies.bootstrap import SCHEMES, check_n_bootstrap, resample_size
 from bayesrep_plugin.core import MEASURES, get_measure
-from bayesrep_plugin.core.kernels import CENTERINGS
+from bayesrep_plugin.core.kernels import check_center
 from bayesrep_plugin.core.measures import METHODS
 from bayesrep_plugin.core.prior import check_b
 
@@ -69,11 +68,14 @@ class Settings:
                 check_b(self.b)
             except ValueError as error:
                 raise InputError(f"{error} (or 'auto')") from None
-        if self.center not in CENTERINGS:
-            raise InputError(f"unknown center {self.center!r}; expected one of {', '.join(CENTERINGS)}")
-        if not _whole(self.n_bootstrap) or (self.n_bootstrap != 0 and self.n_bootstrap < 2):
-            raise InputError(f"bootstrap must be 0 (no intervals) or a whole number of at least 2; "
-                             f"got {self.n_bootstrap!r}")
+        try:
+            check_center(self.center)
+        except ValueError as error:  # the core's check, as a bad input of ours (the CLI's one-line error)
+            raise InputError(str(error)) from None
+        try:
+            check_n_bootstrap(self.n_bootstrap, zero_means_no_interval=True)
+        except ValueError as error:
+            raise InputError(str(error)) from None
         if not _whole(self.seed) or self.seed < 0:
             raise InputError(f"seed must be a whole number ≥ 0; got {self.seed!r}")
         if self.response_kernel not in RESPONSE_KERNELS:
@@ -114,13 +116,12 @@ class Settings:
 
         Raises
         ------
+        AssemblyError
+            Too few stimuli for the resamples (:func:`~bayesrep_plugin.assemblies.bootstrap.resample_size`).
         InputError
-            Saying how many stimuli are needed, and what to change.
+            Too few for a measure; both say how many stimuli are needed, and what to change.
         """
-        try:
-            size = resample_size(n, self.bootstrap_scheme) if self.n_bootstrap else n
-        except AssemblyError as error:
-            raise InputError(str(error)) from None
+        size = resample_size(n, self.bootstrap_scheme) if self.n_bootstrap else n
         where = f"each resample holds {size} of the {n} shared stimuli" if size != n else f"{n} shared stimuli"
         for name in self.measures:
             try:

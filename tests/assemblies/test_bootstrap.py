@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from bayesrep_plugin.assemblies import bootstrap_values, resample_indices
+from bayesrep_plugin.assemblies.bootstrap import check_n_bootstrap
 from bayesrep_plugin.brainscore.simulate import linear_views
 from bayesrep_plugin.core import compare
 from bayesrep_plugin.core.prior import Representation
@@ -23,10 +24,34 @@ def test_replacement_samples_repeat_stimuli():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="n_bootstrap must be at least 2"):
+    with pytest.raises(ValueError, match="n_bootstrap must be a whole number of at least 2"):
         resample_indices(50, 1)
     with pytest.raises(ValueError, match="scheme='jackknife' is not one of"):
         resample_indices(50, 10, scheme="jackknife")
+
+
+@pytest.mark.parametrize("count", [1, -3, 2.5, True, "20"])
+def test_one_rule_for_the_number_of_resamples_at_every_entry_point(count):
+    from bayesrep_plugin.brainscore.encoding import BayesianEncoding
+    from bayesrep_plugin.brainscore.registry import factory
+    from bayesrep_plugin.reports.settings import Settings
+
+    strict = f"n_bootstrap must be a whole number of at least 2 to estimate a spread; got {count!r}"
+    for make in (lambda: check_n_bootstrap(count), lambda: factory("bayes_js")(n_bootstrap=count),
+                 lambda: BayesianEncoding(n_bootstrap=count)):
+        with pytest.raises(ValueError) as error:
+            make()
+        assert str(error.value) == strict
+    with pytest.raises(ValueError) as error:  # the reports also take 0: no resamples, no intervals
+        Settings(n_bootstrap=count)
+    assert str(error.value) == strict.replace("must be", "must be 0 (no intervals) or")
+
+
+def test_zero_resamples_means_no_interval_only_where_asked_for():
+    check_n_bootstrap(0, zero_means_no_interval=True)
+    check_n_bootstrap(np.int64(2))
+    with pytest.raises(ValueError, match="got 0"):
+        check_n_bootstrap(0)
 
 
 def test_a_resample_equals_the_comparison_recomputed_from_its_activations():

@@ -7,9 +7,9 @@ import pytest
 
 from bayesrep_plugin.brainscore import install as install_module
 from bayesrep_plugin.brainscore.install import InstallError, install, uninstall
-from bayesrep_plugin.brainscore.registry import (PLUGIN_NAME, REGISTRY_PATH, benchmark_plugin_source, factory,
-                                                 load_registry, plugin_source, render_benchmark_plugin_init,
-                                                 render_plugin_init)
+from bayesrep_plugin.brainscore.registry import (PLUGIN_NAME, REGISTRY_PATH, benchmark_plugin_source,
+                                                 check_readout_metric, factory, load_registry, plugin_source,
+                                                 readout_metrics, render_benchmark_plugin_init, render_plugin_init)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,6 +39,32 @@ def test_shipped_benchmark_folder_agrees_with_registry():
     for identifier in benchmarks:   # Brain-Score's own text scan, one line per id
         assert sum(f"benchmark_registry['{identifier}']" in line for line in init.splitlines()) == 1
     assert (benchmark_plugin_source() / "test.py").is_file()
+
+
+def test_readout_metrics_are_decided_in_one_place():
+    assert readout_metrics() == ("bayes_tv", "bayes_js", "bayes_hellinger")
+    check_readout_metric("bayes_js")
+    with pytest.raises(ValueError, match=r"'bayes_js_ceiling' is not one of our readout metrics \(bayes_tv, bayes_js"):
+        check_readout_metric("bayes_js_ceiling")
+
+
+def test_no_import_circle_among_the_brainscore_modules():
+    """Every import counts, a function-local one too: one that dodges a circle at import time is still one."""
+    folder = plugin_source("brainscore_vision").parents[2]
+    names = {path.stem for path in folder.glob("*.py")}
+    graph = {name: set() for name in names}
+    for name in names:
+        for node in ast.walk(ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:  # from .x import ..., from . import x
+                graph[name] |= {node.module.split(".")[0]} if node.module else {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bayesrep_plugin.brainscore."):
+                graph[name].add(node.module.split(".")[2])
+        graph[name] &= names
+
+    def reaches(start, goal, seen=()):
+        return any(nxt == goal or (nxt not in seen and reaches(nxt, goal, (*seen, nxt))) for nxt in graph[start])
+
+    assert not [name for name in names if reaches(name, name)], graph
 
 
 def test_registry_refuses_bad_benchmark_entries(tmp_path):

@@ -7,6 +7,7 @@ subprocess, because exit codes, stderr and Ctrl-C are only real there.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import os
 import re
@@ -298,6 +299,35 @@ def test_user_input_never_reads_as_an_internal_error(files, tmp_path, capsys, ma
     assert_one_line_exit_3(make_args(files, tmp_path), capsys, message)
 
 
+def test_every_package_exception_is_a_one_line_input_error(capsys, monkeypatch):
+    class NewError(br.BayesrepError, ValueError):  # one the CLI was never told about
+        pass
+
+    def fail(args):
+        raise NewError("what went wrong, and where")
+
+    monkeypatch.setitem(cli.COMMANDS, "demo", fail)
+    assert_one_line_exit_3(["demo"], capsys, "what went wrong, and where")
+
+
+def test_a_bad_center_is_refused_with_the_same_message_at_every_entry_point(files, tmp_path, capsys):
+    from bayesrep_plugin.brainscore.encoding import BayesianEncoding
+    from bayesrep_plugin.core.kernels import CENTERINGS
+
+    message = f"center='middle' is not one of {CENTERINGS}"
+    X = np.random.default_rng(0).normal(size=(20, 5))
+    calls = [lambda: br.compare(X, X, center="middle"), lambda: br.linear_kernel(X, center="middle"),
+             lambda: factory("bayes_js")(center="middle"), lambda: BayesianEncoding(center="middle")]
+    if importlib.util.find_spec("torch") is not None:  # torch is an optional extra
+        from bayesrep_plugin.core import torch as torch_backend
+        calls.append(lambda: torch_backend.kernel(torch_backend.torch.from_numpy(X), center="middle"))
+    for call in calls:
+        with pytest.raises(ValueError) as error:
+            call()
+        assert str(error.value) == message
+    assert_one_line_exit_3(["leaderboard", config_with(tmp_path, files, "center: middle")], capsys, re.escape(message))
+
+
 @pytest.mark.parametrize("command", ["compare", "leaderboard"])
 def test_a_torch_device_gives_the_numpy_values(files, tmp_path, capsys, command):
     """--device runs tv, js and kl (both orders) in torch; cka stays in numpy; values to rounding."""
@@ -580,7 +610,8 @@ def test_score_options_are_checked_before_the_data_are_read(files, capsys, monke
     monkeypatch.setattr("bayesrep_plugin.reports.inputs._read", lambda *a: pytest.fail("an input was read first"))
     for count in ("0", "1"):
         assert_one_line_exit_3(["score", str(files["near"]), str(files["brain"]), "--n-bootstrap", count], capsys,
-                               f"--metric bayes_js with {{'n_bootstrap': {count}}}: n_bootstrap must be at least 2")
+                               f"--metric bayes_js with {{'n_bootstrap': {count}}}: "
+                               "n_bootstrap must be a whole number of at least 2")
 
 
 # ------------------------------------------------------------------ few stimuli, options, b

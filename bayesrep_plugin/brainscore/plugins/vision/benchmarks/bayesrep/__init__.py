@@ -16,7 +16,7 @@ MajajHong2015.V4-bayes_tv: MajajHong2015.V4-pls re-scored with bayes_tv
 
 from brainscore_vision import benchmark_registry
 
-from bayesrep_plugin.brainscore.registry import benchmark_factory
+from bayesrep_plugin.brainscore.benchmarks import benchmark_factory
 
 benchmark_registry['Cowley2026.V4-bayes_js'] = benchmark_factory('Cowley2026.V4-bayes_js')
 benchmark_registry['Cowley2026.V4-bayes_tv'] = benchmark_factory('Cowley2026.V4-bayes_tv')
