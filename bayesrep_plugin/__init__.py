@@ -8,12 +8,13 @@
     br.kernel_from_rdm(D, "correlation")                          # an RDM's kernel: 1 − D
 """
 
-from .core import (DEFAULT_B, MEASURES, Estimate, EstimateMatrix, Measure, Pair, Prior, Representation, b_for_noise,
-                   center_kernel, compare, compare_measures, correlation_kernel, distance, distance_from_kernels,
-                   get_measure, kernel_from_rdm, linear_kernel, pairwise, posterior_distance)
+from .core import (DEFAULT_B, MEASURES, Estimate, EstimateMatrix, Measure, Representation, b_for_noise, center_kernel,
+                   compare, compare_measures, correlation_kernel, distance, distance_from_kernels, get_measure,
+                   kernel_from_rdm, linear_kernel, pairwise, posterior_distance)
 from .errors import BayesrepError
 
 __version__ = "0.1.0"
-__all__ = ["distance", "distance_from_kernels", "compare", "compare_measures", "pairwise", "Representation", "Prior",
-           "Pair", "linear_kernel", "center_kernel", "MEASURES", "Measure", "Estimate", "EstimateMatrix", "get_measure",
-           "DEFAULT_B", "b_for_noise", "kernel_from_rdm", "correlation_kernel", "posterior_distance", "BayesrepError", "__version__"]
+# What a user calls; the engine's objects (Pair, Prior, prepare, PosteriorPair) are bayesrep_plugin.core's.
+__all__ = ["distance", "distance_from_kernels", "compare", "compare_measures", "pairwise", "posterior_distance",
+           "Representation", "linear_kernel", "center_kernel", "kernel_from_rdm", "correlation_kernel", "MEASURES",
+           "Measure", "get_measure", "Estimate", "EstimateMatrix", "DEFAULT_B", "b_for_noise", "BayesrepError", "__version__"]

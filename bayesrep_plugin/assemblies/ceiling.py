@@ -41,7 +41,7 @@ from bayesrep_plugin.core.gaussian import Pair
 from bayesrep_plugin.core.measures import Measure
 from bayesrep_plugin.core.prior import Representation
 
-from .kernels import KernelKind, representation
+from .kernels import KernelKind, responses_representation
 from .noise import signal_estimate, simulated_recording
 from .responses import AssemblyError, Responses
 
@@ -136,8 +136,8 @@ def yardsticks(responses: Responses, *, center: str, kernel: KernelKind = "mean"
     # 20 begin with the resolving b's 10.
     noise_rng, shuffle_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
     try:
-        perfect = representation(model, center=center)
-        recordings = tuple(representation(simulated_recording(responses, signal, noise_rng, trials=trials),
+        perfect = responses_representation(model, center=center)
+        recordings = tuple(responses_representation(simulated_recording(responses, signal, noise_rng, trials=trials),
                                           center=center, kernel=kernel) for _ in range(n_replicates))
     except ValueError as error:  # a signal estimate that centring leaves empty
         raise AssemblyError(f"{responses.name}: no stimulus-driven signal ({error})") from None
@@ -179,9 +179,9 @@ def estimation_values(responses: Responses, sticks: Yardsticks, measure: Measure
         estimate = signal_estimate(again)
         model = Responses("perfect model", responses.stimulus_ids, estimate[None],
                           np.ones((1, responses.n), dtype=bool), responses.neuroid_ids)
-        recorded = representation(simulated_recording(again, estimate, rng, trials=trials), center=center,
+        recorded = responses_representation(simulated_recording(again, estimate, rng, trials=trials), center=center,
                                   kernel=kernel)
-        values.append(float(measure(Pair(representation(model, center=center), recorded, b), **options)))
+        values.append(float(measure(Pair(responses_representation(model, center=center), recorded, b), **options)))
     return np.array(values)
 
 

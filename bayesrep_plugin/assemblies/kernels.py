@@ -100,7 +100,7 @@ def cross_validated_kernel(responses: Responses, center: Centering = "none") -> 
     return nearest_psd(K)
 
 
-def representation(responses: Responses, *, center: Centering = "none",
+def responses_representation(responses: Responses, *, center: Centering = "none",
                    kernel: KernelKind = "mean") -> Representation:
     """The :class:`Representation` of one assembly's responses (the per-representation work).
 
@@ -145,7 +145,7 @@ _RECORDINGS_KEPT = 4   # a benchmark scores every model against the same recordi
 
 def recording_representation(responses: Responses, *, center: Centering = "none",
                              kernel: KernelKind = "mean") -> Representation:
-    """:func:`representation` of a recording, kept in memory by the responses' ``fingerprint``.
+    """:func:`responses_representation` of a recording, kept in memory by the responses' ``fingerprint``.
 
     A benchmark scores every model against the same recording; its side (the means, the noise
     estimated from every trial: about a fifth of a score's time at 2,560 stimuli × 50 repetitions)
@@ -166,5 +166,5 @@ def recording_representation(responses: Responses, *, center: Centering = "none"
     if key not in _RECORDINGS:
         if len(_RECORDINGS) >= _RECORDINGS_KEPT:
             del _RECORDINGS[next(iter(_RECORDINGS))]
-        _RECORDINGS[key] = representation(responses, center=center, kernel=kernel)
+        _RECORDINGS[key] = responses_representation(responses, center=center, kernel=kernel)
     return _RECORDINGS[key]

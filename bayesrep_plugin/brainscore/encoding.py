@@ -4,59 +4,33 @@ For neuroid j with mean responses y (n stimuli, centred over stimuli), the model
 linear readout predicts y ~ N(0, τ² Σ + σⱼ² I), where Σ = (1 − a)·n·K/tr(K) + a·I is the model's
 prior predictive (the same one the readout distances compare: b sets a = n·b/(1 + n·b); the
 kernel is feature-centred by default, matching the centred responses), τ² the neuroid's signal
-scale, and σⱼ² the noise variance of the mean, estimated from the repetitions:
-σⱼ² = meanᵢ s²ᵢⱼ / rᵢ (s²ᵢⱼ the variance over the rᵢ repetitions of stimulus i).
-
-With Σ = U diag(μ) Uᵀ + a·(I − U Uᵀ) (U the r directions of the kernel) and z = Uᵀy,
-
-    ℓ(τ²) = −½ [Σₖ log(τ²μₖ + σ²) + zₖ²/(τ²μₖ + σ²)
-                + (n − r) log(τ²a + σ²) + |y − Uz|²/(τ²a + σ²) + n log 2π],
-
-O(r) per evaluation after one decomposition of the model kernel. τ² is set by maximising ℓ
-(type-II maximum likelihood, one scalar per neuroid). The score of a neuroid is the log Bayes
-factor per stimulus against the isotropic readout (Σ = I: every direction equally likely),
+scale, fitted by maximum marginal likelihood, and σⱼ² the noise variance of the mean, estimated
+here from the repetitions: σⱼ² = meanᵢ s²ᵢⱼ / rᵢ (s²ᵢⱼ the variance over the rᵢ repetitions of
+stimulus i). The score of a neuroid is the log Bayes factor per stimulus against the isotropic
+readout (Σ = I: every direction equally likely),
 
     (max ℓ_model − max ℓ_isotropic) / n   [nats per stimulus],
 
-so 0 means the model's geometry helps no more than no geometry, higher is better. The metric's
-score is the mean over neuroids; ``error`` is its bootstrap SD over neuroids; ``raw`` holds the
-per-neuroid values. Noise is taken as isotropic across stimuli (exact for balanced repetitions;
-with unbalanced ones σⱼ² averages the per-stimulus noise of the means).
+so 0 means the model's geometry helps no more than no geometry, higher is better. The likelihood
+and its maximisation are the core's evidence engine (:func:`~bayesrep_plugin.core.evidence.log_bayes_factors`,
+whose module docstring has the maths); this module reads the assemblies, aligns them, estimates the
+noise and makes the Score. The metric's score is the mean over neuroids; ``error`` is its bootstrap
+SD over neuroids; ``raw`` holds the per-neuroid values. Noise is taken as isotropic across stimuli
+(exact for balanced repetitions; with unbalanced ones σⱼ² averages the per-stimulus noise of the means).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 import xarray as xr
 from brainscore_core.metrics import Metric, Score
-from scipy.optimize import minimize_scalar
 
 from bayesrep_plugin.assemblies.align import align
 from bayesrep_plugin.assemblies.bootstrap import check_n_bootstrap
 from bayesrep_plugin.assemblies.responses import STIMULUS_KEY, AssemblyError, Responses, responses_from_assembly
+from bayesrep_plugin.core.evidence import log_bayes_factors, readout_spectrum
 from bayesrep_plugin.core.kernels import Centering, check_center
 from bayesrep_plugin.core.prior import DEFAULT_B, Representation, check_b
-
-#: Grid of log τ² around the data's own scale, refined per neuroid after the grid search.
-_GRID = np.linspace(-25.0, 10.0, 141)
-
-
-def _prior_spectrum(rep: Representation, b: float) -> tuple[np.ndarray, np.ndarray]:
-    """(U, μ): Σ = U diag(μ) Uᵀ + a·(I − U Uᵀ), from the kernel's nonzero eigenpairs.
-
-    From the representation's cached basis when it has a low-rank factor (d < n), else from the
-    kernel's eigendecomposition; eigenvalues below 1e-12 of the largest are zero.
-    """
-    if rep.factor is not None:
-        U, s = rep.basis
-        s2 = s**2
-    else:
-        s2, U = scipy.linalg.eigh(rep.kernel, driver="evr")
-    keep = s2 > 1e-12 * s2.max()
-    prior = rep.prior(b)
-    return U[:, keep], prior.scale * s2[keep] + prior.noise
-
 
 #: A noise variance below this fraction of a neuroid's mean squared response is the rounding of the
 #: mean of identical repetitions (≈ ε² of it), not noise: identical float and integer data agree.
@@ -74,16 +48,6 @@ def _noise_of_means(responses: Responses) -> np.ndarray:
     variance = (deviations**2).sum(axis=0) / (r - 1)[:, None]
     noise = (variance / r[:, None]).mean(axis=0)
     return np.where(noise <= ROUNDING_NOISE * (means**2).mean(axis=0), 0.0, noise)
-
-
-def _log_ml(log_tau2: np.ndarray, mu: np.ndarray, a: float, z2: np.ndarray, rest: np.ndarray,
-            noise: np.ndarray, n: int) -> np.ndarray:
-    """ℓ at log τ² (grid, p) for neuroids (p,): z2 (r, p); rest, noise (p,)."""
-    tau2 = np.exp(log_tau2)
-    v = tau2[..., None, :] * mu[:, None] + noise
-    v_rest = tau2 * a + noise
-    return -0.5 * (np.log(v).sum(-2) + (z2 / v).sum(-2) + (n - mu.size) * np.log(v_rest) + rest / v_rest
-                   + n * np.log(2 * np.pi))
 
 
 def encoding_log_bayes_factors(model: Representation, neural: Responses, b: float) -> np.ndarray:
@@ -112,33 +76,11 @@ def encoding_log_bayes_factors(model: Representation, neural: Responses, b: floa
     AssemblyError
         For a neuroid with no variance over repetitions (identical repetitions, to rounding).
     """
-    n = neural.n
-    U, mu = _prior_spectrum(model, b)
-    a = model.prior(b).noise
-    Y = neural.means - neural.means.mean(axis=0)
     noise = _noise_of_means(neural)
     if not (noise > 0).all():
         raise AssemblyError(f"{neural.name}: {int((noise <= 0).sum())} neuroids have no variance over repetitions "
-                         "(identical repetitions, to rounding); their likelihood is degenerate")
-    z2 = (U.T @ Y) ** 2
-    total = (Y**2).sum(axis=0)
-    rest = np.clip(total - z2.sum(axis=0), 0, None)
-    args = (mu, a, z2, rest, noise, n)
-    scale = np.log(total / n + noise)
-    grid = _log_ml(scale + _GRID[:, None], *args)   # (grid, p)
-    best = grid.argmax(axis=0)
-    step = _GRID[1] - _GRID[0]
-    fitted = np.empty(Y.shape[1])
-    for j in range(Y.shape[1]):
-        one = (mu, a, z2[:, [j]], rest[[j]], noise[[j]], n)
-        center = scale[j] + _GRID[best[j]]
-        result = minimize_scalar(lambda t: -_log_ml(np.array([t]), *one)[0],
-                                 bounds=(center - step, center + step), method="bounded")
-        fitted[j] = max(-result.fun, grid[best[j], j])
-    # isotropic: Y ⟂ 1 lies in the (n − 1)-dim range of H, where the variance v = τ² + σ² is free
-    v = np.maximum(noise, total / (n - 1))
-    isotropic = -0.5 * ((n - 1) * np.log(v) + total / v + np.log(noise) + n * np.log(2 * np.pi))
-    return (fitted - isotropic) / n
+                            "(identical repetitions, to rounding); their likelihood is degenerate")
+    return log_bayes_factors(readout_spectrum(model, center_features=False), neural.means, noise, b)
 
 
 class BayesianEncoding(Metric):

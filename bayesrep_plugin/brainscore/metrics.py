@@ -28,7 +28,7 @@ from bayesrep_plugin.assemblies.align import align
 from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_resampling, resample_indices,
                                                   spread_scale, t_interval)
 from bayesrep_plugin.assemblies.ceiling import estimation_values, recording_resolution, yardsticks
-from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, recording_representation, representation
+from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, recording_representation, responses_representation
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
                                                   responses_from_assembly)
 from bayesrep_plugin.core.evidence import constant_neuroids
@@ -102,7 +102,7 @@ class _ReadoutComparison:
         """The representation of one side; the cross-validated kernel only where repetitions exist."""
         if responses.repetitions.max() > 1:
             return recording_representation(responses, center=self.center, kernel=self.kernel), self.kernel
-        return representation(responses, center=self.center, kernel="mean"), "mean"
+        return responses_representation(responses, center=self.center, kernel="mean"), "mean"
 
     def resolve_b(self, *sides: Responses) -> tuple[float, str]:
         """(b, how it was chosen): the fixed b, or with b="auto" the largest resolving b of the sides

@@ -114,35 +114,39 @@ def compare(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js",
         For an unknown measure or option, a bad ``b`` or ``center``, representations on different
         numbers of stimuli, or a ``b`` too small for double precision to resolve the pair.
     """
-    m = _measure(measure, options, b, center)
-    pair = Pair(prepare(X1, center, "X1"), prepare(X2, center, "X2"), b, normalize=normalize,
-                noise_weights=noise_weights)
-    return m(pair, **options)
+    return compare_measures(X1, X2, {measure: options}, b=b, center=center, normalize=normalize,
+                            noise_weights=noise_weights)[measure]
 
 
-def compare_measures(rep1: Representation, rep2: Representation, measures: Mapping[str, dict], *,
-                     b: float = DEFAULT_B, normalize: bool = True,
+def compare_measures(X1: RepresentationLike, X2: RepresentationLike, measures: Mapping[str, dict], *,
+                     b: float = DEFAULT_B, center: Centering = "none", normalize: bool = True,
                      noise_weights: ArrayLike | None = None) -> dict[str, Estimate]:
-    """Several measures between two prepared representations, sharing one :class:`Pair`: the
-    generalized eigenproblem is solved once for all of them.
+    """Several measures between two representations, sharing one :class:`Pair`: the generalized
+    eigenproblem is solved once for all of them.
 
     Parameters
     ----------
-    rep1, rep2 : Representation
-        On the same n stimuli, in the same order.
+    X1, X2 : array_like (n stimuli, ...) or Representation
+        Rows are stimuli, in the same order on both sides (as in :func:`compare`).
     measures : mapping of str to dict
         Measure name → its options (as the ``**options`` of :func:`compare`); every one is
         checked before anything is computed.
-    b, normalize, noise_weights
-        The readout prior, as in :func:`compare`.
+    b, center, normalize, noise_weights
+        The readout prior and the centring of activations, as in :func:`compare`.
 
     Returns
     -------
     dict of str to Estimate
         Measure name → value, in the order given.
+
+    Raises
+    ------
+    ValueError
+        As :func:`compare`, for any of the measures.
     """
-    checked = {name: _measure(name, options, b, "none") for name, options in measures.items()}
-    pair = Pair(rep1, rep2, b, normalize=normalize, noise_weights=noise_weights)
+    checked = {name: _measure(name, options, b, center) for name, options in measures.items()}
+    pair = Pair(prepare(X1, center, "X1"), prepare(X2, center, "X2"), b, normalize=normalize,
+                noise_weights=noise_weights)
     return {name: m(pair, **measures[name]) for name, m in checked.items()}
 
 

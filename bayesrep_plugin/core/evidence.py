@@ -48,6 +48,19 @@ dataset is the sum over neuroids, L_m = Σ_j log E_mj, and with prior probabilit
 
 Unlike the reference, the noise variance is not estimated per neuroid from repetitions: it is the
 readout's a, from the same b whose distances the rest of the package reports.
+
+A fitted signal scale and a known noise (the Brain-Score encoding score). The same prior, with the
+neuroid's own scale and its measured noise instead of z-scoring: for neuroid j with mean responses
+y (centred over stimuli) and σⱼ² the noise variance of its mean (from repetitions),
+y ~ N(0, τ² Σ + σⱼ² I) over all n coordinates, and with z = Uᵀ y and vᵢ = c λᵢ + a
+
+    ℓ(τ²) = −½ [n log 2π + Σᵢ log(τ² vᵢ + σⱼ²) + (n − r) log(τ² a + σⱼ²)
+                + Σᵢ zᵢ² / (τ² vᵢ + σⱼ²) + ‖y − U z‖² / (τ² a + σⱼ²)],
+
+the density above with Σ → τ² Σ + σⱼ² I and n − 1 → n coordinates (:func:`readout_log_density`
+computes both). τ² maximises ℓ (type-II maximum likelihood, one scalar per neuroid), and the
+neuroid's score is the log Bayes factor per stimulus against an isotropic readout (Σ = I, every
+direction equally likely), (max ℓ − max ℓ_isotropic) / n (:func:`log_bayes_factors`).
 """
 
 from __future__ import annotations
@@ -56,6 +69,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
+from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp
 
 from .prior import DEFAULT_B, Representation, check_b, noise_fraction
@@ -64,6 +79,8 @@ from .prior import DEFAULT_B, Representation, check_b, noise_fraction
 RELATIVE_EIGENVALUE_FLOOR = 1e-12
 #: A neuroid whose centred responses are below this fraction of its largest |response| is constant.
 RELATIVE_CONSTANT = 1e-12
+#: Grid of log τ² around a neuroid's own scale, refined per neuroid after the grid search.
+LOG_SCALE_GRID = np.linspace(-25.0, 10.0, 141)
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,21 +93,29 @@ class ReadoutSpectrum:
 
     name: str
     n: int
-    basis: np.ndarray        # U (n × r), orthonormal columns, orthogonal to 1
+    basis: np.ndarray        # U (n × r), orthonormal columns (orthogonal to 1 when feature-centred)
     eigenvalues: np.ndarray  # λ (r,), positive
     trace: float
 
+    def variances(self, a: float) -> np.ndarray:
+        """vᵢ = c λᵢ + a, c = (1 − a) n / tr K: the prior predictive's variances along U (a beyond it)."""
+        return (1 - a) * self.n / self.trace * self.eigenvalues + a
 
-def readout_spectrum(representation: Representation) -> ReadoutSpectrum:
-    """The eigensystem of a representation's feature-centered kernel K_c = H K H.
 
-    Uses the representation's centred factor when it has one (thin SVD, O(n d²)); otherwise its
-    centred kernel H K H (eigendecomposition, O(n³)); both are cached on the representation.
+def readout_spectrum(representation: Representation, *, center_features: bool = True) -> ReadoutSpectrum:
+    """The eigensystem of a representation's feature-centered kernel K_c = H K H (or of K as held).
+
+    Uses the representation's (centred) factor when it has one (thin SVD, O(n d²)); otherwise its
+    (centred) kernel (eigendecomposition, O(n³)); both are cached on the representation.
 
     Parameters
     ----------
     representation : Representation
-        Its centred factor or kernel, ``n`` and ``name`` are used.
+        Its factor or kernel, ``n`` and ``name`` are used.
+    center_features : bool
+        Feature-centre the kernel (default: the posterior over models, whose responses are centred);
+        ``False`` takes K as the representation holds it, centred or not when it was built (the
+        encoding score's ``center`` option).
 
     Returns
     -------
@@ -104,13 +129,13 @@ def readout_spectrum(representation: Representation) -> ReadoutSpectrum:
     """
     name, n = representation.name, representation.n
     if representation.factor is not None:
-        centred = representation.centered_factor
-        basis, singular_values, _ = np.linalg.svd(centred, full_matrices=False)
-        eigenvalues, trace = singular_values**2, float(np.einsum("ij,ij->", centred, centred))
+        factor = representation.centered_factor if center_features else representation.factor
+        basis, singular_values, _ = np.linalg.svd(factor, full_matrices=False)
+        eigenvalues, trace = singular_values**2, float(np.einsum("ij,ij->", factor, factor))
     else:
-        centred = representation.centered_kernel
-        eigenvalues, basis = np.linalg.eigh((centred + centred.T) / 2)
-        trace = float(np.trace(centred))
+        kernel = representation.centered_kernel if center_features else representation.kernel
+        eigenvalues, basis = np.linalg.eigh((kernel + kernel.T) / 2)
+        trace = float(np.trace(kernel))
     largest = eigenvalues.max(initial=0.0)
     if not largest > 0:
         raise ValueError(f"{name}: the feature-centered kernel is zero (every stimulus has the same "
@@ -128,22 +153,55 @@ def constant_neuroids(responses: np.ndarray) -> np.ndarray:
     return np.abs(centred).max(axis=0) <= RELATIVE_CONSTANT * np.abs(responses).max(axis=0)
 
 
-def _standardised(responses, n: int) -> np.ndarray:
-    """z = (y − ȳ) / s per column (see the module docstring), checked."""
+def standardize(responses: ArrayLike, n: int | None = None, *, name: str = "responses",
+                rows: str = "stimulus") -> np.ndarray:
+    """Each neuroid's responses centred and scaled, z_j = (y_j − ȳ_j 1) / s_j with s_j² = ‖y_j − ȳ_j 1‖² / t
+    (t rows): mean 0 and ‖z_j‖² = t, the prior predictive's mean variance (tr Σ / n = 1).
+
+    The one z-scoring of the package: the posterior over models scores z (module docstring), and a
+    posterior predictive is conditioned on it (:mod:`~bayesrep_plugin.core.posterior`).
+
+    Parameters
+    ----------
+    responses : array_like (t,) or (t, p)
+        One column per neuroid.
+    n : int, optional
+        The number of rows required (the representations' stimuli); any when omitted.
+    name : str
+        Names the responses in error messages.
+    rows : str
+        What a row is, in error messages (e.g. "observed stimulus").
+
+    Returns
+    -------
+    numpy.ndarray (t, p)
+        z, float64; with no rows (nothing observed), the empty array as it is.
+
+    Raises
+    ------
+    ValueError
+        For a wrong number of rows, a single row, a non-finite value, or a neuroid that responds
+        the same to every row (:func:`constant_neuroids`: its z is undefined).
+    """
     Y = np.asarray(responses, dtype=np.float64)
     if Y.ndim == 1:
         Y = Y[:, None]
-    if Y.ndim != 2 or Y.shape[0] != n:
-        raise ValueError(f"responses must be an array (n stimuli × neuroids) with n = {n} rows, the "
-                         f"representations' stimuli; got shape {np.shape(responses)}")
+    if Y.ndim != 2 or (n is not None and Y.shape[0] != n):
+        raise ValueError(f"{name} must be an array ({rows} × neuroid){'' if n is None else f' with {n} rows'}; "
+                         f"got shape {np.shape(responses)}")
+    if Y.shape[0] == 0:  # nothing observed: a posterior is then the prior
+        return Y
+    if Y.shape[0] < 2:
+        raise ValueError(f"{name}: standardising needs at least 2 rows (one per {rows}); got 1")
     if not np.isfinite(Y).all():
-        raise ValueError(f"responses: non-finite value in neuroid {int(np.argwhere(~np.isfinite(Y))[0, 1])}")
+        row, column = np.argwhere(~np.isfinite(Y))[0]
+        raise ValueError(f"{name}: non-finite value {Y[row, column]} at {rows} {row}, neuroid {column}")
     constant = np.flatnonzero(constant_neuroids(Y))
     if constant.size:
-        raise ValueError(f"responses: neuroid(s) {constant[:5].tolist()} ({constant.size} in all) respond the same "
-                         "to every stimulus; their evidence is undefined (drop them)")
+        raise ValueError(f"{name}: neuroid(s) {constant[:5].tolist()} ({constant.size} in all) respond the same to "
+                         f"every {rows}; their standardised responses are undefined (drop them)")
     centred = Y - Y.mean(axis=0, keepdims=True)
-    return centred / np.sqrt((centred**2).sum(axis=0) / n)
+    return centred / np.sqrt((centred**2).sum(axis=0) / Y.shape[0])
 
 
 def _noise(n: int, b: float) -> float:
@@ -153,7 +211,7 @@ def _noise(n: int, b: float) -> float:
     return noise_fraction(n, b)
 
 
-def log_evidence(spectrum: ReadoutSpectrum, responses, b: float = DEFAULT_B) -> np.ndarray:
+def log_evidence(spectrum: ReadoutSpectrum, responses: ArrayLike, b: float = DEFAULT_B) -> np.ndarray:
     """log E_j, the log evidence of each neuroid's standardised responses under the readout prior.
 
     log E_j = −½ [(n − 1) log 2π + Σᵢ log(c λᵢ + a) + (n − 1 − r) log a
@@ -176,18 +234,117 @@ def log_evidence(spectrum: ReadoutSpectrum, responses, b: float = DEFAULT_B) -> 
     ndarray (p,)
         log E_j in nats, the density of the n − 1 centred coordinates of z_j.
     """
-    return _log_evidence(spectrum, _standardised(responses, spectrum.n), _noise(spectrum.n, b))
+    return _standardised_log_evidence(spectrum, standardize(responses, spectrum.n), _noise(spectrum.n, b))
 
 
-def _log_evidence(spectrum: ReadoutSpectrum, Z: np.ndarray, a: float) -> np.ndarray:
-    n = spectrum.n
-    variances = (1 - a) * n / spectrum.trace * spectrum.eigenvalues + a   # c λᵢ + a
+def _standardised_log_evidence(spectrum: ReadoutSpectrum, Z: np.ndarray, a: float) -> np.ndarray:
+    """log E_j of standardised responses Z (‖z_j‖² = n, orthogonal to 1): n − 1 coordinates, Σ itself."""
+    squared = (spectrum.basis.T @ Z) ** 2                                 # (uᵢᵀ z_j)², (r × p)
+    return readout_log_density(spectrum, a, squared, spectrum.n - squared.sum(axis=0), dimension=spectrum.n - 1)
+
+
+def readout_log_density(spectrum: ReadoutSpectrum, a: float, squared: np.ndarray, rest: np.ndarray, *,
+                        dimension: int, scale: np.ndarray | None = None,
+                        noise: np.ndarray | None = None) -> np.ndarray:
+    """The Gaussian log density of responses under the readout prior, τ² Σ + σ² I: the one engine of
+    the evidence and of the encoding score (module docstring).
+
+        −½ [D log 2π + Σᵢ log(τ² vᵢ + σ²) + (D − r) log(τ² a + σ²)
+            + Σᵢ zᵢ² / (τ² vᵢ + σ²) + ‖y − U z‖² / (τ² a + σ²)],    vᵢ = c λᵢ + a,
+
+    with z = Uᵀ y and D the number of coordinates the density is over (n, or n − 1 for responses
+    whose mean is removed and a basis U orthogonal to 1).
+
+    Parameters
+    ----------
+    spectrum : ReadoutSpectrum
+        U and λ of the representation's kernel (:func:`readout_spectrum`).
+    a : float
+        The readout noise, a = n b / (1 + n b).
+    squared : numpy.ndarray (r, p)
+        zᵢ² = (uᵢᵀ y_j)² per neuroid.
+    rest : numpy.ndarray (p,)
+        ‖y_j − U Uᵀ y_j‖², the responses' squared norm outside the basis.
+    dimension : int
+        D.
+    scale, noise : numpy.ndarray (..., p) and (p,), optional
+        τ² (e.g. a grid of them per neuroid) and σ², given together. Omitted: τ² = 1 and σ² = 0,
+        one covariance Σ for every neuroid, whose log determinant is then computed once.
+
+    Returns
+    -------
+    numpy.ndarray (..., p)
+        The log density in nats, per neuroid (and per τ²).
+    """
+    variances = spectrum.variances(a)                                     # vᵢ = c λᵢ + a
     rank = len(variances)
-    log_det = np.log(variances).sum() + (n - 1 - rank) * np.log(a)
-    projections = spectrum.basis.T @ Z                                    # Uᵀ z_j, (r × p)
-    squared = projections**2
-    quadratic = (n - squared.sum(axis=0)) / a + (squared / variances[:, None]).sum(axis=0)
-    return -0.5 * ((n - 1) * np.log(2 * np.pi) + log_det + quadratic)
+    if scale is None:  # τ² = 1, σ² = 0: one covariance for every neuroid, its log determinant once
+        log_det = np.log(variances).sum() + (dimension - rank) * np.log(a)
+        quadratic = rest / a + (squared / variances[:, None]).sum(axis=0)
+    else:
+        v = scale[..., None, :] * variances[:, None] + noise              # τ² vᵢ + σ², (..., r, p)
+        v_rest = scale * a + noise
+        log_det = np.log(v).sum(-2) + (dimension - rank) * np.log(v_rest)
+        quadratic = rest / v_rest + (squared / v).sum(-2)
+    return -0.5 * (dimension * np.log(2 * np.pi) + log_det + quadratic)
+
+
+def log_bayes_factors(spectrum: ReadoutSpectrum, means: ArrayLike, noise: np.ndarray,
+                      b: float = DEFAULT_B) -> np.ndarray:
+    """Per-neuroid log Bayes factor per stimulus of the readout prior, at its best signal scale,
+    against an isotropic readout: (max_τ² ℓ(τ²) − max ℓ_isotropic) / n (module docstring).
+
+    τ² is found on :data:`LOG_SCALE_GRID` around the neuroid's own scale, then refined by a bounded
+    search within one grid step. The isotropic readout: y ⟂ 1 lies in the (n − 1)-dimensional
+    range of H, where the variance v = τ² + σ² is free (v = max(σ², ‖y‖² / (n − 1))), and the
+    constant direction has variance σ².
+
+    Parameters
+    ----------
+    spectrum : ReadoutSpectrum
+        The model's (:func:`readout_spectrum`), on the responses' stimuli in the same order.
+    means : array_like (n, p)
+        Each neuroid's mean responses (centred here over stimuli).
+    noise : numpy.ndarray (p,)
+        σⱼ² > 0, the noise variance of each neuroid's mean.
+    b : float
+        The readout's noise-to-signal ratio (> 0).
+
+    Returns
+    -------
+    numpy.ndarray (p,)
+        Nats per stimulus, one per neuroid; 0 when the model's geometry helps no more than none.
+
+    Raises
+    ------
+    ValueError
+        For b = 0 (as :func:`log_evidence`).
+    """
+    n = spectrum.n
+    a = _noise(n, b)
+    Y = np.asarray(means, dtype=np.float64)
+    Y = Y - Y.mean(axis=0)
+    squared = (spectrum.basis.T @ Y) ** 2
+    total = (Y**2).sum(axis=0)
+    rest = np.clip(total - squared.sum(axis=0), 0, None)
+
+    def log_likelihood(log_scale: np.ndarray, j=slice(None)) -> np.ndarray:
+        return readout_log_density(spectrum, a, squared[:, j], rest[j], dimension=n, scale=np.exp(log_scale),
+                                   noise=noise[j])
+
+    own_scale = np.log(total / n + noise)
+    grid = log_likelihood(own_scale + LOG_SCALE_GRID[:, None])            # (grid, p)
+    best = grid.argmax(axis=0)
+    step = LOG_SCALE_GRID[1] - LOG_SCALE_GRID[0]
+    fitted = np.empty(Y.shape[1])
+    for j in range(Y.shape[1]):
+        center = own_scale[j] + LOG_SCALE_GRID[best[j]]
+        result = minimize_scalar(lambda t: -log_likelihood(np.array([t]), [j])[0],
+                                 bounds=(center - step, center + step), method="bounded")
+        fitted[j] = max(-result.fun, grid[best[j], j])
+    v = np.maximum(noise, total / (n - 1))
+    isotropic = -0.5 * ((n - 1) * np.log(v) + total / v + np.log(noise) + n * np.log(2 * np.pi))
+    return (fitted - isotropic) / n
 
 
 def posterior_over_models(total_log_evidence, prior=None) -> np.ndarray:
@@ -279,6 +436,6 @@ def model_evidence(spectra: Sequence[ReadoutSpectrum], responses, b: float = DEF
         sizes = ", ".join(f"{spectrum.name}: {spectrum.n}" for spectrum in spectra)
         raise ValueError(f"the models have different numbers of stimuli ({sizes})")
     n = spectra[0].n
-    Z, a = _standardised(responses, n), _noise(n, b)
-    per_neuroid = np.stack([_log_evidence(spectrum, Z, a) for spectrum in spectra])
+    Z, a = standardize(responses, n), _noise(n, b)
+    per_neuroid = np.stack([_standardised_log_evidence(spectrum, Z, a) for spectrum in spectra])
     return ModelEvidence(tuple(s.name for s in spectra), per_neuroid, _log_prior(prior, len(spectra)))

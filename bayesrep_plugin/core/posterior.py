@@ -13,8 +13,9 @@ mean shifts, from which TV and JS are exact (the same quadrature as the prior pa
 Hellinger and Bhattacharyya have closed forms. C does not depend on y, so the eigenproblem is
 solved once for all neuroids; each neuroid only adds its m.
 
-Responses are standardised per neuroid over the observed stimuli (mean 0, SD 1), the scale of the
-prior predictive (tr Σ = n: unit variance per stimulus on average).
+Responses are standardised per neuroid over the observed stimuli (mean 0, SD 1:
+:func:`~.evidence.standardize`), the scale of the prior predictive (tr Σ = n: unit variance per
+stimulus on average).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike
 
-from .evidence import constant_neuroids
+from .evidence import standardize
 from .exact import Spectrum
 from .gaussian import UnresolvedError
 from .measures import get_measure
@@ -51,23 +52,6 @@ def _observed_index(observed: ArrayLike, n: int) -> tuple[np.ndarray, np.ndarray
     if R.size < 2:
         raise ValueError(f"at least 2 stimuli must be left to predict; {T.size} of {n} are observed")
     return T, R
-
-
-def standardize(y: ArrayLike, name: str = "responses") -> np.ndarray:
-    """(t, p) responses → per-column mean 0, SD 1 (ValueError naming a constant or non-finite column)."""
-    y = np.asarray(y, dtype=np.float64)
-    y = y[:, None] if y.ndim == 1 else y
-    if y.shape[0] == 0:  # nothing observed: the posterior is the prior
-        return y
-    if y.shape[0] < 2:
-        raise ValueError(f"{name}: standardising needs at least 2 observed stimuli; got {y.shape[0]}")
-    if not np.isfinite(y).all():
-        row, col = np.argwhere(~np.isfinite(y))[0]
-        raise ValueError(f"{name}: non-finite value {y[row, col]} at observed stimulus {row}, neuroid {col}")
-    constant = np.flatnonzero(constant_neuroids(y))
-    if constant.size:  # the one rule of the posterior over models: the same response, to rounding
-        raise ValueError(f"{name}: neuroid {constant[0]} has the same response to every observed stimulus (drop it)")
-    return (y - y.mean(axis=0)) / y.std(axis=0)
 
 
 class Conditioned:
@@ -138,9 +122,7 @@ class PosteriorPair:
         -------
         list of Spectrum
         """
-        y = standardize(responses)
-        if y.shape[0] != self.observed.size:
-            raise ValueError(f"responses have {y.shape[0]} rows; {self.observed.size} stimuli are observed")
+        y = standardize(responses, self.observed.size, rows="observed stimulus")
         L1, lam, V = self._whitened
         shift = self.second.mean(y) - self.first.mean(y)
         m = V.T @ scipy.linalg.solve_triangular(L1, shift, lower=True)     # (r, p)

@@ -43,7 +43,7 @@ from bayesrep_plugin.assemblies.align import align_all
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.assemblies.ceiling import recording_resolution
 from bayesrep_plugin.assemblies.evidence import NeuralEvidence, neural_evidence
-from bayesrep_plugin.assemblies.kernels import representation
+from bayesrep_plugin.assemblies.kernels import responses_representation
 from bayesrep_plugin.assemblies.rdm import CORRELATION_ORIGIN, StimulusKernel, correlation_stimulus_kernel
 from bayesrep_plugin.assemblies.responses import Responses
 from bayesrep_plugin.core import DEFAULT_B, Pair, get_measure
@@ -190,7 +190,7 @@ def _entry(data: Input, kind: str, settings: Settings) -> Entry:
         data = correlation_stimulus_kernel(data)
     try:
         prepared = (data.representation(center=settings.center) if isinstance(data, StimulusKernel)
-                    else representation(data, center=settings.center))
+                    else responses_representation(data, center=settings.center))
     except ValueError as error:  # all-zero activations, a kernel that is not PSD, ...
         message = str(error)
         raise InputError(message if message.startswith(data.name) else f"{data.name}: {message}") from None

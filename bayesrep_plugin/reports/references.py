@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from bayesrep_plugin.assemblies.ceiling import yardsticks
-from bayesrep_plugin.assemblies.kernels import representation
+from bayesrep_plugin.assemblies.kernels import responses_representation
 from bayesrep_plugin.assemblies.noise import split_half
 from bayesrep_plugin.assemblies.rdm import StimulusKernel
 from bayesrep_plugin.assemblies.responses import Responses
@@ -80,7 +80,7 @@ def reference_rows(data: Responses | StimulusKernel, brain: Representation, meas
                 for _ in range(PERMUTATIONS)]
     constant = Representation.from_activations(means.mean(axis=0) + 1e-6 * rng.standard_normal(means.shape),
                                                center=center)
-    halves = [representation(half, center=center) for half in split_half(data, rng)]
+    halves = [responses_representation(half, center=center) for half in split_half(data, rng)]
     neuron_splits = [_neuron_halves(data, center, rng) for _ in range(SPLITS)] if data.trials.shape[2] >= 4 else []
     rows = {}
     for name, options in measures.items():
@@ -120,7 +120,7 @@ def _shuffled_kernel(brain: Representation, rng: np.random.Generator) -> Represe
 def _neuron_halves(data: Responses, center: str, rng: np.random.Generator) -> tuple[Representation, Representation]:
     order = rng.permutation(data.trials.shape[2])
     half = len(order) // 2
-    return tuple(representation(Responses(f"{data.name} (neurons {label})", data.stimulus_ids,
+    return tuple(responses_representation(Responses(f"{data.name} (neurons {label})", data.stimulus_ids,
                                           data.trials[..., part], data.present, data.neuroid_ids[part]),
                                 center=center)
                  for label, part in (("A", order[:half]), ("B", order[half:2 * half])))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bayesrep_plugin.assemblies import (AssemblyError, cross_validated_kernel, nearest_psd, representation,
+from bayesrep_plugin.assemblies import (AssemblyError, cross_validated_kernel, nearest_psd, responses_representation,
                                         responses_from_assembly)
 from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings
 from bayesrep_plugin.core.kernels import center_kernel
@@ -56,7 +56,8 @@ def test_noise_aware_kernels_recover_the_noiseless_distance_better_than_the_bare
     for seed in range(3):
         responses = responses_from_assembly(recordings(signal, repetitions=4, noise=1.5, seed=seed))
         sides = {"bare": Representation.from_activations(responses.means),
-                 "mean": representation(responses), "cross_validated": representation(responses, kernel="cross_validated")}
+                 "mean": responses_representation(responses),
+                 "cross_validated": responses_representation(responses, kernel="cross_validated")}
         for kind, side in sides.items():
             errors[kind].append(abs(float(tv(model_rep, side)) - truth))
     assert np.mean(errors["bare"]) > 0.1  # the noise bias is real at this noise level

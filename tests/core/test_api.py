@@ -22,6 +22,25 @@ def test_contract(three):
     assert br.distance(X1, X2, "js") == pytest.approx(br.distance_from_kernels(X1 @ X1.T, X2 @ X2.T, "js"), abs=1e-12)
 
 
+def test_the_top_level_exports_what_a_user_calls_and_core_the_engine_too():
+    assert {"distance", "compare", "compare_measures", "pairwise", "Representation", "MEASURES"} <= set(br.__all__)
+    assert not {"Pair", "Prior", "prepare", "PosteriorPair"} & set(br.__all__)
+    assert set(br.__all__) - {"__version__"} <= set(br.core.__all__)
+    assert {"Pair", "Prior", "prepare", "PosteriorPair"} <= set(br.core.__all__)
+
+
+def test_compare_measures_takes_what_compare_takes(three):
+    X1, X2, _ = three
+    values = br.compare_measures(X1, X2, {"tv": {}, "cka": {}, "js": {"method": "mc", "n_samples": 500}}, b=0.1,
+                                 center="features")
+    for name, options in (("tv", {}), ("cka", {}), ("js", {"method": "mc", "n_samples": 500})):
+        assert values[name] == br.compare(X1, X2, name, b=0.1, center="features", **options)
+    prepared = [br.Representation.from_activations(X, center="features") for X in (X1, X2)]
+    assert br.compare_measures(*prepared, {"tv": {}}, b=0.1)["tv"] == values["tv"]
+    with pytest.raises(ValueError, match="center='features' applies to activations"):
+        br.compare_measures(prepared[0], X2, {"tv": {}}, center="features")
+
+
 @pytest.mark.parametrize("measure", ["tv", "kl", "cka"])
 def test_pairwise_equals_each_pair(three, measure):
     D = br.pairwise(three, measure=measure, b=0.1, progress=False)
@@ -204,8 +223,10 @@ def test_labelled_arrays_are_refused_not_compared_by_position():
     lambda A, B: br.Representation(B.values @ B.values.T, factor=B, name="B"),
     lambda A, B: br.distance_from_kernels(A.values @ A.values.T, B @ B.T.rename(presentation="other"), "tv"),
     lambda A, B: br.linear_kernel(B, name="B"),
+    lambda A, B: br.compare_measures(A.values, B, {"tv": {}}),
     lambda A, B: __import__("bayesrep_plugin.core.torch", fromlist=["distance"]).distance(A.values, B, "tv"),
-], ids=["from_activations", "from_kernel", "Representation", "distance_from_kernels", "linear_kernel", "torch"])
+], ids=["from_activations", "from_kernel", "Representation", "distance_from_kernels", "linear_kernel",
+        "compare_measures", "torch"])
 def test_every_way_into_the_core_refuses_labelled_arrays(way_in):
     """The core compares rows by position: a shuffled assembly would give 0.9994 where the aligned
     value is 0.8768. Every way in refuses it, as distance does, instead of using the row order."""

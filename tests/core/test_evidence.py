@@ -107,7 +107,7 @@ def test_bad_input_is_named():
     Y[:, 1] = 2.5
     with pytest.raises(ValueError, match=r"neuroid\(s\) \[1\] .* respond the same to every stimulus"):
         log_evidence(spectrum, Y)
-    with pytest.raises(ValueError, match="n = 20 rows"):
+    with pytest.raises(ValueError, match="with 20 rows"):
         log_evidence(spectrum, rng.normal(size=(19, 2)))
     with pytest.raises(ValueError, match="b > 0"):
         log_evidence(spectrum, rng.normal(size=(20, 2)), b=0)

@@ -8,7 +8,8 @@ from scipy import integrate, stats
 
 import bayesrep_plugin as br
 from bayesrep_plugin.core import exact
-from bayesrep_plugin.core.posterior import PosteriorPair, posterior_distance, standardize
+from bayesrep_plugin.core.evidence import standardize
+from bayesrep_plugin.core.posterior import PosteriorPair, posterior_distance
 
 
 @pytest.fixture
@@ -106,8 +107,8 @@ def test_observing_what_the_first_representation_explains_brings_its_readout_clo
     (np.array([0, 0, 1]), np.ones((3, 1)), "distinct"),
     (np.array([0, 40]), np.ones((2, 1)), r"in \[0, 40\)"),
     (np.arange(39), np.arange(39.0)[:, None], "at least 2 stimuli must be left"),
-    (np.arange(5), np.ones((5, 1)), "neuroid 0 has the same response"),
-    (np.arange(5), np.arange(4.0)[:, None], "4 rows; 5 stimuli are observed"),
+    (np.arange(5), np.ones((5, 1)), r"neuroid\(s\) \[0\] .* respond the same to every observed stimulus"),
+    (np.arange(5), np.arange(4.0)[:, None], r"observed stimulus × neuroid\) with 5 rows; got shape \(4, 1\)"),
     (np.arange(5), np.r_[np.nan, np.arange(4.0)][:, None], "non-finite value nan at observed stimulus 0"),
 ])
 def test_bad_posterior_inputs_are_clear_errors(setup, observed, responses, match):

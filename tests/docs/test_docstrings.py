@@ -53,6 +53,24 @@ def public_objects(package: griffe.Module) -> dict[str, griffe.Object]:
     return found
 
 
+def import_paths(package: griffe.Module) -> dict[str, set[str]]:
+    """Definition path → the paths a user imports it by: ``bayesrep_plugin.distance`` and
+    ``bayesrep_plugin.core.distance`` for ``bayesrep_plugin.core.compare.distance``; a class's
+    methods under each of its paths; an object of a defining module also where it is defined."""
+    paths: dict[str, set[str]] = {}
+    for path in EXPORTING:
+        module = package[path.removeprefix("bayesrep_plugin").lstrip(".")] if path != "bayesrep_plugin" else package
+        for name in module.exports:
+            target = module[name].final_target if module[name].is_alias else module[name]
+            paths.setdefault(target.path, set()).add(f"{path}.{name}")
+    for path, obj in public_objects(package).items():
+        if obj.parent.path in DEFINING:                       # its module's own members are the API
+            paths.setdefault(path, set()).add(path)
+        elif path not in paths and obj.parent.path in paths:  # a method: under each path of its class
+            paths[path] = {f"{way}.{obj.name}" for way in paths[obj.parent.path]}
+    return paths
+
+
 def constructor(cls: griffe.Class) -> griffe.Function | None:
     function = cls.members.get("__init__") or cls.members.get("__new__")
     return function if function is not None and not function.is_alias and function.is_function else None

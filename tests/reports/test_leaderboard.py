@@ -14,7 +14,7 @@ import bayesrep_plugin as br
 from bayesrep_plugin._io import TEMP_SUFFIX
 from bayesrep_plugin.assemblies.bootstrap import resample_indices
 from bayesrep_plugin.assemblies.ceiling import recording_resolution, yardsticks
-from bayesrep_plugin.assemblies.kernels import representation
+from bayesrep_plugin.assemblies.kernels import responses_representation
 from bayesrep_plugin.assemblies.noise import split_half
 from bayesrep_plugin.assemblies.responses import responses_from_assembly
 from bayesrep_plugin.core.evidence import model_evidence, readout_spectrum
@@ -71,7 +71,7 @@ def test_leaderboard_values_are_the_core_distances_to_the_recording(files, repor
     b = recording_resolution(brain, br.get_measure("tv"), {"method": "exact"}, center="features",
                              seed=SETTINGS.seed).b
     assert report.b == b and report.b_choice == "the resolving b of V4 under tv"
-    recording = representation(brain, center="features")
+    recording = responses_representation(brain, center="features")
     assert recording.noise is not None and recording.noise_share > 0.02   # the noise goes to the model's side
     near = br.Representation.from_activations(signals(60, 0)["near"], center="features")
     for measure in ("tv", "js"):
@@ -86,7 +86,7 @@ def test_leaderboard_values_are_the_core_distances_to_the_recording(files, repor
 def test_the_recordings_references_stand_on_its_board(files, report):
     rows = {(r["measure"], r["representation"]): r for r in report.rows}
     brain = responses_from_assembly(load_assembly(Source(files["brain"])), name="V4")
-    recording = representation(brain, center="features")
+    recording = responses_representation(brain, center="features")
     labels = [label for measure, label in rows if measure == "tv" and label.startswith("V4 · ")]
     assert sorted(labels) == sorted(["V4 · ceiling (a perfect model, 20 simulated recordings)",
                                      "V4 · chance (stimuli shuffled, 20 permutations)",
@@ -192,7 +192,8 @@ def test_comparison_of_files(files, tmp_path):
     # the recording among the inputs: b is its resolving b, and its noise goes to the other side
     brain = responses_from_assembly(load_assembly(Source(files["brain"])), name="brain mean")
     assert report.b == recording_resolution(brain, br.get_measure("tv"), {"method": "exact"}, center="none").b
-    expected = br.compare(br.Representation.from_activations(data["near"]), representation(brain), "tv", b=report.b)
+    expected = br.compare(br.Representation.from_activations(data["near"]), responses_representation(brain), "tv",
+                          b=report.b)
     assert models["near vs brain mean"] == pytest.approx(float(expected), rel=1e-9)
     assert len(report.rows) == 3 and all(np.isnan(r["ci_low"]) for r in report.rows)
     assert [e.kind for e in report.entries] == ["model", "model", "brain"]  # it has repetitions
