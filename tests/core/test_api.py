@@ -25,7 +25,9 @@ def test_contract(three):
 def test_the_top_level_exports_what_a_user_calls_and_core_the_engine_too():
     assert {"distance", "compare", "compare_measures", "pairwise", "Representation", "MEASURES"} <= set(br.__all__)
     assert not {"Pair", "Prior", "prepare", "PosteriorPair"} & set(br.__all__)
-    assert set(br.__all__) - {"__version__"} <= set(br.core.__all__)
+    # every top-level name is the core's, but the base exception, which every layer raises
+    assert set(br.__all__) - {"__version__", "BayesrepError"} <= set(br.core.__all__)
+    assert issubclass(br.core.prior.UnresolvedError, br.BayesrepError)
     assert {"Pair", "Prior", "prepare", "PosteriorPair"} <= set(br.core.__all__)
 
 
