@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt scripts/torchvision_cpu_compat.py
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m bayesrep_plugin.demo
+	$(VENV)/bin/bayesrep demo
 
 # The main suite; its property tests once more on new random examples (about 20 CPU-seconds); the
 # core alone under current numpy 2; the brainscore_language registration in an environment of its own

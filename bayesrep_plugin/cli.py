@@ -1,7 +1,7 @@
 """The ``bayesrep`` command: compare representations, score a model, build a leaderboard.
 
-Thin by design: it parses, calls :mod:`bayesrep_plugin.reports` and the Brain-Score metrics,
-and prints. Exit codes scripts can rely on:
+Thin by design: it parses, calls :mod:`bayesrep_plugin.reports`, the Brain-Score metrics and the
+case studies (:mod:`bayesrep_plugin.studies`), and prints. Exit codes scripts can rely on:
 
     0  success
     1  internal error (a bug: please report it; rerun with --debug for the traceback)
@@ -450,25 +450,25 @@ def run_score(args: argparse.Namespace) -> int:
 
 def run_v4(args: argparse.Namespace) -> int:
     from bayesrep_plugin.datasets import cowley2026
-    from bayesrep_plugin.reports import recording
     from bayesrep_plugin.reports.folder import report_folder
+    from bayesrep_plugin.studies import v4
 
-    settings = dataclasses.replace(recording.SETTINGS, b=args.b, n_bootstrap=args.n_bootstrap, seed=args.seed)
+    settings = dataclasses.replace(v4.SETTINGS, b=args.b, n_bootstrap=args.n_bootstrap, seed=args.seed)
     with report_folder(args.out):
         cowley2026.load_responses(args.data_dir)  # a missing or bad recording fails now, not after the models
-        sources = recording.v4_sources(args.data_dir, progress=not args.quiet)
-        report, paths = recording.build_v4_report(args.out, sources, data_dir=args.data_dir, settings=settings,
-                                                  progress=not args.quiet)
-    print(recording.summary(report))
+        sources = v4.v4_sources(args.data_dir, progress=not args.quiet)
+        report, paths = v4.build_v4_report(args.out, sources, data_dir=args.data_dir, settings=settings,
+                                           progress=not args.quiet)
+    print(v4.summary(report))
     _say(args, f"report: {paths['html']}")
     return EXIT_OK
 
 
 def run_it92(args: argparse.Namespace) -> int:
-    from bayesrep_plugin.reports import kriegeskorte2008 as it92
     from bayesrep_plugin.reports.folder import report_folder
     from bayesrep_plugin.reports.leaderboard import write_report
     from bayesrep_plugin.reports.tables import to_markdown
+    from bayesrep_plugin.studies import it92
 
     settings = dataclasses.replace(it92.default_settings(), b=args.b, n_bootstrap=args.n_bootstrap, seed=args.seed)
     with report_folder(args.out) if args.out else contextlib.nullcontext():
@@ -485,7 +485,7 @@ def run_it92(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from bayesrep_plugin import demo
+    from bayesrep_plugin.studies import demo
 
     demo.run(args.out, progress=not args.quiet, data_dir=args.data_dir)
     return EXIT_OK

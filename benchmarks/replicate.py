@@ -46,9 +46,9 @@ from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis  # noqa:
 import bayesrep_plugin.core as br  # noqa: E402
 from bayesrep_plugin import data  # noqa: E402
 from bayesrep_plugin.datasets import cowley2026  # noqa: E402
-from bayesrep_plugin.reports import recording  # noqa: E402
 from bayesrep_plugin.reports.inputs import load_assembly  # noqa: E402
 from bayesrep_plugin.reports.tables import format_cell  # noqa: E402
+from bayesrep_plugin.studies import v4  # noqa: E402
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 COMMAND = "OMP_NUM_THREADS=1 python benchmarks/replicate.py"
@@ -123,7 +123,7 @@ def v4_pair_type(a: str, c: str) -> str:
         return "with V4"
     if "pixels" in (a, c):
         return "with pixels"
-    teacher = [recording.model_facts(name.split("/")[0])[0] for name in (a, c)]
+    teacher = [v4.model_facts(name.split("/")[0])[0] for name in (a, c)]
     return "same teacher" if teacher[0] == teacher[1] else "other teacher"
 
 
@@ -175,7 +175,7 @@ def v4_selection(paths: dict[str, Path], layers: list[str], n: int = V4_MODEL_LA
     """A seeded choice of n (compact model, layer) that covers every teacher, filter count and layer:
     the i-th takes the (i mod ·)-th of a seeded order of the teachers and of the filter counts, and
     the layer shifted by one in each round through the teachers (so teachers meet several layers)."""
-    facts = {recording.model_facts(name): name for name in paths if recording.model_facts(name)}
+    facts = {v4.model_facts(name): name for name in paths if v4.model_facts(name)}
     rng = np.random.default_rng(seed)
     teachers = list(rng.permutation(sorted({t for t, _ in facts})))
     filters = list(rng.permutation(sorted({f for _, f in facts})))
@@ -678,21 +678,21 @@ def family_sections(family: Family, out: Path) -> tuple[list[str], dict[int, str
 
 def posterior_section(out: Path, data_dir=None) -> list[str]:
     """Which models' readouts agree with V4's after both observe k images of each neuron: the V4
-    report's posterior table and figure (:mod:`bayesrep_plugin.reports.recording`)."""
+    report's posterior table and figure (:mod:`bayesrep_plugin.studies.v4`)."""
     from bayesrep_plugin.brainscore.registry import factory
 
-    assembly = recording.neural_assembly(data_dir)
+    assembly = v4.neural_assembly(data_dir)
     stimulus_ids = np.unique(assembly["stimulus_id"].values)
-    prior = factory("bayes_js")(n_bootstrap=recording.METRIC_BOOTSTRAP)
+    prior = factory("bayes_js")(n_bootstrap=v4.METRIC_BOOTSTRAP)
     scores, settings = {}, set()
-    for source in recording.v4_sources(data_dir, progress=False):
-        model = recording.brainscore_model(load_assembly(source), stimulus_ids)
+    for source in v4.v4_sources(data_dir, progress=False):
+        model = v4.brainscore_model(load_assembly(source), stimulus_ids)
         score = prior(model, assembly)
         settings.add((score.attrs["version"], score.attrs["center"], score.attrs["b"], score.attrs["b_choice"]))
-        scores[source.label] = (float(score), *recording.posterior_similarities(model, assembly))
+        scores[source.label] = (float(score), *v4.posterior_similarities(model, assembly))
     (version, center, b, b_choice), = settings   # one setting for every model
-    table = recording.posterior_table(scores)
-    figure = recording.posterior_figure(table)
+    table = v4.posterior_table(scores)
+    figure = v4.posterior_figure(table)
     figure.savefig(out / "v4-posterior.png", dpi=100, metadata={"Software": None})
     ks = table.columns[1:]
     values = np.array([[row[k] for k in ks] for row in table.rows])

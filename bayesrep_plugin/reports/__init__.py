@@ -5,9 +5,9 @@ self-contained HTML page, computed resumably from input files.
 - :mod:`.settings`: which measures, b, method, resampling, how responses become kernels
 - :mod:`.pairs`: every pair under every measure, with resamples, cached pair by pair
 - :mod:`.leaderboard`: comparisons and leaderboards (models and brains' split halves), written out
-- :mod:`.kriegeskorte2008`: the 92-image board (models beside monkey IT and human IT)
 - :mod:`.figures`, :mod:`.tables`: the pictures and the tables
 - :mod:`.folder`: one writer per report folder, and only the last report's files in it
 
-Every file is written atomically (:mod:`bayesrep_plugin._io`).
+Every file is written atomically (:mod:`bayesrep_plugin._io`). The case studies built on this engine
+(the V4 report, the 92-image board, the demo) are in :mod:`bayesrep_plugin.studies`.
 """

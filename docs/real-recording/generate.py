@@ -186,10 +186,10 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.report
     if folder is None:
-        from bayesrep_plugin.reports import recording
+        from bayesrep_plugin.studies import v4
 
         folder = Path("bayesrep-v4")
-        recording.build_v4_report(folder, recording.v4_sources())
+        v4.build_v4_report(folder, v4.v4_sources())
     print(write(folder.resolve()))
 
 

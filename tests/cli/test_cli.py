@@ -753,7 +753,7 @@ def test_real_data_commands_say_where_to_get_the_data(tmp_path, monkeypatch, cap
 
 
 def test_it92_board_with_the_pixels(tmp_path, capsys):
-    from bayesrep_plugin.reports.kriegeskorte2008 import build_92_leaderboard, default_settings
+    from bayesrep_plugin.studies.it92 import build_92_leaderboard, default_settings
 
     assert cli.main(["it92", "--no-models", "--n-bootstrap", "4", "--out", str(tmp_path), "-q"]) == 0
     out = capsys.readouterr().out

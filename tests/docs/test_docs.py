@@ -170,12 +170,13 @@ def page_source(page: str) -> str:
 
 
 def test_numbers_the_pages_quote_from_the_code_and_the_tests():
-    from bayesrep_plugin import DEFAULT_B, demo
+    from bayesrep_plugin import DEFAULT_B
     from bayesrep_plugin.assemblies.align import MIN_STIMULI
     from bayesrep_plugin.brainscore.metrics import BayesianReadoutCeiling, BayesianReadoutSimilarity
     from bayesrep_plugin.core import exact
     from bayesrep_plugin.core.montecarlo import DEFAULT_SAMPLES
     from bayesrep_plugin.reports.pairs import RESAMPLES_PER_TASK
+    from bayesrep_plugin.studies import demo
 
     index, method = page_source("docs/index.md"), page_source("docs/method.md")
     brainscore, leaderboard = page_source("docs/guide-brainscore.md"), page_source("docs/guide-leaderboard.md")

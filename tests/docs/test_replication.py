@@ -261,7 +261,7 @@ def test_posterior_table_is_sorted_similarities_of_every_v4_model():
     rows = _table(text, "| model |")
     assert len(rows) >= 57  # the 56 compact models and the pixels
     values = np.array([[float(c) for c in row[1:]] for row in rows])
-    assert values.shape[1] == 1 + len(replicate.recording.POSTERIOR_OBSERVED)
+    assert values.shape[1] == 1 + len(replicate.v4.POSTERIOR_OBSERVED)
     assert np.all((values >= 0) & (values <= 1))
     assert np.all(np.diff(values[:, -1]) <= 0)
     assert (replicate.DOCS / "replication" / "v4-posterior.png").is_file()
@@ -315,14 +315,14 @@ def test_v4_posterior_cells_recomputed_with_the_metric(v4_session):
     responses, ids = v4_session
     text = PAGE[PAGE.index("## Posterior predictive"):]
     header = re.search(r"^\| model \|.*\|$", text, re.M).group(0)
-    row = next(row for row in _table(text, "| model |") if replicate.recording.model_facts(row[0]))
-    values = _v4_layer(row[0], replicate.recording.COMPACT_LAYER, ids)
-    assembly = replicate.recording.neural_assembly()
-    model = replicate.recording.brainscore_model(_as_assembly(values, ids, row[0]), np.unique(assembly["stimulus_id"].values))
+    row = next(row for row in _table(text, "| model |") if replicate.v4.model_facts(row[0]))
+    values = _v4_layer(row[0], replicate.v4.COMPACT_LAYER, ids)
+    assembly = replicate.v4.neural_assembly()
+    model = replicate.v4.brainscore_model(_as_assembly(values, ids, row[0]), np.unique(assembly["stimulus_id"].values))
     prior = factory("bayes_js")(n_bootstrap=2)(model, assembly)
     assert f"version {prior.attrs['version']}: center = {prior.attrs['center']}, b = {prior.attrs['b']:g}" in text
     assert f"{float(prior):.4f}" == row[1]
-    k = replicate.recording.POSTERIOR_OBSERVED[0]
+    k = replicate.v4.POSTERIOR_OBSERVED[0]
     assert f"| k={k} |" in header
     posterior = factory("bayes_js")(n_bootstrap=2, n_observed=k)(model, assembly)
     assert f"{float(posterior):.4f}" == row[2]

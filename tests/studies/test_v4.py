@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 
 from bayesrep_plugin.datasets import cowley2026
-from bayesrep_plugin.reports import recording
+from bayesrep_plugin.studies import v4
 from bayesrep_plugin.reports.inputs import Source, load_assembly
 from bayesrep_plugin.reports.leaderboard import build_leaderboard, read_config
 
@@ -37,8 +37,8 @@ def sources(tmp_path_factory):
 @pytest.fixture(scope="module")
 def built(sources, tmp_path_factory):
     output = tmp_path_factory.mktemp("v4")
-    settings = dataclasses.replace(recording.SETTINGS, n_bootstrap=4)
-    report, paths = recording.build_v4_report(output, sources, settings=settings, progress=False)
+    settings = dataclasses.replace(v4.SETTINGS, n_bootstrap=4)
+    report, paths = v4.build_v4_report(output, sources, settings=settings, progress=False)
     return output, report, paths
 
 
@@ -51,7 +51,7 @@ def test_side_by_side_agrees_with_the_leaderboard_and_brainscore(built, sources)
     assert [row["model"] for row in table.rows] == sorted([s.label for s in sources],
                                                           key=lambda m: [r for r in table.rows if r["model"] == m][0]["js"])
     ranked = {(r["measure"], r["representation"]): r["value"] for r in report.rows}
-    assembly = recording.neural_assembly()
+    assembly = v4.neural_assembly()
     ceiling = float(load_ceiling("internal_consistency")(alternate_repetition_halves(assembly)))
     for row in table.rows:
         for measure in ("tv", "js", "cka", "rsa"):
@@ -59,9 +59,9 @@ def test_side_by_side_agrees_with_the_leaderboard_and_brainscore(built, sources)
         assert 0 < row["tv"] < 1 and 0 < row["js"] < 1
         # Brain-Score's ceiled score is r² / ceiling (its explained_variance), with the same ceiling.
         assert row["pls_ceiled"] == pytest.approx(row["pls_r"] ** 2 / ceiling, rel=1e-12)
-        model = recording.brainscore_model(load_assembly([s for s in sources if s.label == row["model"]][0]),
+        model = v4.brainscore_model(load_assembly([s for s in sources if s.label == row["model"]][0]),
                                             np.unique(assembly["stimulus_id"].values))
-        direct = load_metric("bayes_js", n_bootstrap=recording.METRIC_BOOTSTRAP)(model, assembly)
+        direct = load_metric("bayes_js", n_bootstrap=v4.METRIC_BOOTSTRAP)(model, assembly)
         assert row["bayes_js"] == pytest.approx(float(direct), abs=1e-12)
     ceilings = {row["reference"].split(" ")[0]: row["value"] for row in report.extra_tables["ceilings"].rows}
     assert ceilings["internal_consistency"] == pytest.approx(ceiling, rel=1e-12)
@@ -77,15 +77,15 @@ def test_posterior_table_is_our_metric_after_observing_k_images(built, sources):
 
     _, report, _ = built
     table = report.extra_tables["posterior"]
-    assert table.columns == ["model", "k=0", *(f"k={k}" for k in recording.POSTERIOR_OBSERVED)]
+    assert table.columns == ["model", "k=0", *(f"k={k}" for k in v4.POSTERIOR_OBSERVED)]
     side = {row["model"]: row for row in report.extra_tables["side-by-side"].rows}
-    assembly = recording.neural_assembly()
+    assembly = v4.neural_assembly()
     row = table.rows[-1]
     assert row["k=0"] == side[row["model"]]["bayes_js"]
-    model = recording.brainscore_model(load_assembly([s for s in sources if s.label == row["model"]][0]),
+    model = v4.brainscore_model(load_assembly([s for s in sources if s.label == row["model"]][0]),
                                         np.unique(assembly["stimulus_id"].values))
-    k = recording.POSTERIOR_OBSERVED[0]
-    direct = load_metric("bayes_js", n_bootstrap=recording.METRIC_BOOTSTRAP, n_observed=k)(model, assembly)
+    k = v4.POSTERIOR_OBSERVED[0]
+    direct = load_metric("bayes_js", n_bootstrap=v4.METRIC_BOOTSTRAP, n_observed=k)(model, assembly)
     assert row[f"k={k}"] == pytest.approx(float(direct), abs=1e-12)
     assert all(0 <= r[c] <= 1 for r in table.rows for c in table.columns[1:])
 
@@ -131,7 +131,7 @@ def test_every_teachers_compact_model_of_v4_beats_the_chance_band_on_the_held_ou
     """The real session against the real compact models (the smallest of each of the 7 teachers: their
     outputs, about a minute to compute), at the metric's defaults: each model is closer to V4 than
     every one of the 20 shufflings of V4's own responses, and no closer than a perfect model of V4.
-    (docs/real-recording.md has the same for all 56 models.)"""
+    (docs/real-v4.md has the same for all 56 models.)"""
     from bayesrep_plugin.models import compact, model_assemblies
     from bayesrep_plugin.reports.leaderboard import Brain, rank
     from bayesrep_plugin.reports.inputs import load_input
@@ -141,12 +141,12 @@ def test_every_teachers_compact_model_of_v4_beats_the_chance_band_on_the_held_ou
         smallest.setdefault(file.teacher, file)
     assert len(smallest) == 7
     ids, images = cowley2026.load_images()
-    paths = model_assemblies(ids, images, efficientnet=False, compact_layers=(recording.COMPACT_LAYER,),
+    paths = model_assemblies(ids, images, efficientnet=False, compact_layers=(v4.COMPACT_LAYER,),
                              models=[file.name for file in smallest.values()], progress=False, folder=tmp_path / "models")
-    models = [load_input(Source(paths[file.name], file.name, {"layer": recording.COMPACT_LAYER}))
+    models = [load_input(Source(paths[file.name], file.name, {"layer": v4.COMPACT_LAYER}))
               for file in smallest.values()]
-    neural = recording.write_neural(recording.neural_assembly(), tmp_path / "v4.nc")
-    report = rank(models, [Brain(load_input(Source(neural, "V4")))], recording.SETTINGS, progress=False)
+    neural = v4.write_neural(v4.neural_assembly(), tmp_path / "v4.nc")
+    report = rank(models, [Brain(load_input(Source(neural, "V4")))], v4.SETTINGS, progress=False)
     for measure in ("tv", "js"):
         rows = {row["representation"]: row for row in report.rows if row["measure"] == measure}
         chance = rows["V4 · chance (stimuli shuffled, 20 permutations)"]
@@ -160,10 +160,10 @@ def test_a_rerun_reads_each_models_brainscore_scores_from_the_cache(built, sourc
     output, report, _ = built
     cached = sorted((output / ".cache" / "brainscore").glob("*.json"))
     assert len(cached) == len(sources)
-    assembly = recording.neural_assembly()
+    assembly = v4.neural_assembly()
     scored = []
-    monkeypatch.setattr(recording, "brainscore_model", lambda *args: scored.append(args) or pytest.fail("scored"))
-    rows, _ = recording.brainscore_scores(sources, assembly, progress=False, cache=output / ".cache" / "brainscore")
+    monkeypatch.setattr(v4, "brainscore_model", lambda *args: scored.append(args) or pytest.fail("scored"))
+    rows, _ = v4.brainscore_scores(sources, assembly, progress=False, cache=output / ".cache" / "brainscore")
     assert scored == []
     table = {row["model"]: row for row in report.extra_tables["side-by-side"].rows}
     for row in rows:
@@ -173,4 +173,4 @@ def test_a_rerun_reads_each_models_brainscore_scores_from_the_cache(built, sourc
     changed = assembly.copy()
     changed.values[0, 0] += 1
     with pytest.raises(pytest.fail.Exception):
-        recording.brainscore_scores(sources[:1], changed, progress=False, cache=output / ".cache" / "brainscore")
+        v4.brainscore_scores(sources[:1], changed, progress=False, cache=output / ".cache" / "brainscore")

@@ -10,7 +10,7 @@ import xarray as xr
 import bayesrep_plugin as br
 from bayesrep_plugin.datasets import kriegeskorte2008 as k92
 from bayesrep_plugin.reports.inputs import InputError
-from bayesrep_plugin.reports.kriegeskorte2008 import brains, build_92_leaderboard
+from bayesrep_plugin.studies.it92 import brains, build_92_leaderboard
 from bayesrep_plugin.reports.settings import Settings
 
 

@@ -35,10 +35,11 @@ from bayesrep_plugin._runtime import single_blas_thread
 from bayesrep_plugin.assemblies.rdm import StimulusKernel, stimulus_kernel
 from bayesrep_plugin.assemblies.responses import Responses, responses_from_assembly
 from bayesrep_plugin.datasets import kriegeskorte2008 as data
+from bayesrep_plugin.reports.inputs import InputError, Source, load_assembly, load_input
+from bayesrep_plugin.reports.leaderboard import Brain, Report, rank
+from bayesrep_plugin.reports.settings import Settings
 
-from .inputs import InputError, Source, load_input
-from .leaderboard import Brain, Report, rank
-from .settings import Settings
+from .v4 import model_sources
 
 TITLE = "92 images: models, monkey IT and human IT (Kriegeskorte et al. 2008)"
 MEASURES = ("tv", "js", "cka", "rsa")
@@ -130,11 +131,8 @@ def build_92_leaderboard(models: Mapping[str, Model] | Sequence[Model], settings
 
 def it92_models(path: str | os.PathLike | None = None, progress: bool = True) -> dict[str, xr.DataArray]:
     """The models of the V4 report run on the 92 images (resized to each model's input), the
-    leaderboard's layers of each (:func:`~.recording.model_sources`); the pixels are the board's own."""
+    leaderboard's layers of each (:func:`~.v4.model_sources`); the pixels are the board's own."""
     from bayesrep_plugin.models import model_assemblies
-
-    from .inputs import load_assembly
-    from .recording import model_sources
 
     stimulus_ids, images = data.load_images(path)
     paths = model_assemblies(stimulus_ids, images, data_dir=path, progress=progress)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from bayesrep_plugin import cli, data, demo
+from bayesrep_plugin import cli, data
+from bayesrep_plugin.studies import demo
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""A real recording on the leaderboard: models of V4 against the Cowley et al. V4 session.
+"""The V4 study: models of V4 against a real recording (the Cowley et al. session) on a leaderboard.
 
 The report that ``bayesrep v4`` (and ``make demo``'s headline section) writes. Its inputs are all
 real: the spike counts of 50 V4 neurons to 640 images, 6–10 repeats each (session 210325 of
@@ -9,9 +9,9 @@ images' pixels, and an ImageNet-trained network.
 
 What it writes, into one folder:
 
-1. the leaderboard (:func:`~.leaderboard.build_leaderboard`): every model against two halves of
-   the session's repeats, under TV, JS, CKA and RSA, with the brain's own split-half row on the
-   same axis and bootstrap intervals over images;
+1. the leaderboard (:func:`~bayesrep_plugin.reports.leaderboard.build_leaderboard`): every model
+   against two halves of the session's repeats, under TV, JS, CKA and RSA, with the brain's own
+   split-half row on the same axis and bootstrap intervals over images;
 2. Brain-Score's own scores beside ours, on the same data: the ``pls`` metric and the
    ``internal_consistency`` ceiling exactly as brainscore_vision's ``Cowley2026`` benchmark
    computes them for a session (ceiled = r² / ceiling), and our ``bayes_js`` metric with its ceiling;
@@ -46,14 +46,13 @@ from scipy.stats import spearmanr
 from tqdm.auto import tqdm
 
 from bayesrep_plugin._io import cache_file, code_digest, replacing, write_text
-from bayesrep_plugin.core import get_measure
 from bayesrep_plugin.datasets import cowley2026
 
-from . import figures
-from .inputs import InputError, Source, load_assembly
-from .leaderboard import CACHE_FOLDER, LeaderboardConfig, Report, build_leaderboard, write_report
-from .settings import Settings
-from .tables import Table, to_markdown
+from bayesrep_plugin.reports import figures
+from bayesrep_plugin.reports.inputs import InputError, Source, load_assembly
+from bayesrep_plugin.reports.leaderboard import CACHE_FOLDER, LeaderboardConfig, Report, build_leaderboard, write_report
+from bayesrep_plugin.reports.settings import Settings
+from bayesrep_plugin.reports.tables import Table, to_markdown
 
 DATASET = "V4 (Cowley 2026, session 210325)"
 SETTINGS = Settings(measures=("tv", "js", "cka", "rsa"))  # b, resamples and seed: the defaults

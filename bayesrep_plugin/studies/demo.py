@@ -2,7 +2,7 @@
 
 0. Headline, when the data directory is there (``BAYESREP_DATA`` or ``--data-dir``; ``make demo``
    points it at ``../shared/data``): the real V4 report of ``bayesrep v4``
-   (:mod:`bayesrep_plugin.reports.recording`), written to ``./bayesrep-demo/v4/``. Without the
+   (:mod:`bayesrep_plugin.studies.v4`), written to ``./bayesrep-demo/v4/``. Without the
    data, the demo says how to get it and goes on with the sections below.
 1. Every measure between the real AlexNet, ResNet-18 and ResNet-34 activations to the same
    2,400 objectome images (they ship inside brainscore-vision; nothing is downloaded), kept in
@@ -44,11 +44,14 @@ import xarray as xr
 import yaml
 from tqdm.auto import tqdm
 
-from . import data
-from ._io import cache_file, code_digest, replacing, write_text
-from .core import MEASURES, Pair, Representation, get_measure
-from .reports.folder import report_folder
-from .reports.leaderboard import CACHE_FOLDER, build_leaderboard, read_config, write_report
+from bayesrep_plugin import data
+from bayesrep_plugin._io import cache_file, code_digest, replacing, write_text
+from bayesrep_plugin.core import MEASURES, Pair, Representation, get_measure
+from bayesrep_plugin.datasets import MissingDataError, cowley2026
+from bayesrep_plugin.reports.folder import report_folder
+from bayesrep_plugin.reports.leaderboard import CACHE_FOLDER, build_leaderboard, read_config, write_report
+
+from . import v4
 
 NEURONS = 120
 REPETITIONS = 6
@@ -130,7 +133,7 @@ def simulate_population(seed: int = SEED) -> xr.DataArray:
                 "repetition": ("presentation", np.repeat(np.arange(REPETITIONS), n)),
                 "neuroid_id": ("neuroid", [f"sim{j:03d}" for j in range(NEURONS)]),
                 "region": ("neuroid", ["IT (simulated)"] * NEURONS)},
-        attrs={"simulated": 1, "description": "SIMULATED neural population, not recordings: see bayesrep_plugin/demo.py",
+        attrs={"simulated": 1, "description": "SIMULATED neural population, not recordings: see bayesrep_plugin/studies/demo.py",
                "generative_model": f"rates = {BASE_RATE}·softplus(g·u + c), u from z-scored ResNet-34 "
                                    f"({RESNET34_SHARE:.0%}) and AlexNet features; {REPETITIONS} repeats with "
                                    f"Gaussian noise of variance {FANO_FACTOR}·rate; seed {seed}"})
@@ -152,7 +155,7 @@ def write_inputs(out: Path) -> Path:
         "models": [{"path": str(data.activations_path(name)), "name": name} for name in data.NETWORKS],
         "neural": [{"path": population.name, "name": DATASET}],
         "notes": [f"The brain here is SIMULATED ({NEURONS} model neurons, {REPETITIONS} repeats, Poisson-like "
-                  f"noise; drive 80% ResNet-34, 20% AlexNet features): see the docstring of bayesrep_plugin/demo.py. "
+                  f"noise; drive 80% ResNet-34, 20% AlexNet features): see the docstring of bayesrep_plugin/studies/demo.py. "
                   "The networks' activations are real (brainscore-vision's objectome-240 test resources)."],
     }
     return write_text(out / "leaderboard.yaml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
@@ -160,9 +163,6 @@ def write_inputs(out: Path) -> Path:
 
 def real_recording(out: Path, data_dir=None, progress: bool = True) -> Path | None:
     """The headline section: the real V4 report in ``out``; None (and how to get the data) without it."""
-    from .datasets import MissingDataError, cowley2026
-    from .reports import recording
-
     try:
         cowley2026.load_responses(data_dir)
     except MissingDataError as error:
@@ -171,9 +171,9 @@ def real_recording(out: Path, data_dir=None, progress: bool = True) -> Path | No
         return None
     print("A real recording: 56 compact models of V4, the pixels and EfficientNet-Lite0 against 50 V4 neurons "
           "(Cowley et al. 2026, session 210325; 640 images, 6-10 repeats):")
-    report, paths = recording.build_v4_report(out, recording.v4_sources(data_dir, progress=progress),
+    report, paths = v4.build_v4_report(out, v4.v4_sources(data_dir, progress=progress),
                                               data_dir=data_dir, progress=progress)
-    print(recording.summary(report))
+    print(v4.summary(report))
     print(f"Real-recording report written to {out}/ — open {paths['html']}\n")
     return paths["html"]
 
@@ -204,14 +204,3 @@ def run(out: Path = Path("bayesrep-demo"), progress: bool = True, data_dir=None)
     print(f"\nReport written to {out}/ — open {paths['html']}")
     return paths["html"]
 
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m bayesrep_plugin.demo [--out DIR] [--data-dir DIR] [--quiet]``: ``bayesrep demo``,
-    with the command's handling of library warnings, errors and Ctrl-C."""
-    from .cli import main as command
-
-    return command(["demo", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    sys.exit(main())
