@@ -180,11 +180,10 @@ def _real_data_options(parser: argparse.ArgumentParser, holds: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``bayesrep`` argument parser (also rendered into docs/cli.md)."""
-    from bayesrep_plugin.reports.settings import COMPARE_SETTINGS
-
+    """The ``bayesrep`` argument parser (also rendered into docs/cli.md): the product's commands,
+    then the case studies' (:mod:`bayesrep_plugin.studies`), each group under its own heading."""
     parser = argparse.ArgumentParser(
-        prog="bayesrep", formatter_class=_Formatter,
+        prog="bayesrep", formatter_class=_Formatter, usage="%(prog)s [-h] COMMAND ...",
         description="Bayesian readout distances (total variation, Jensen–Shannon) between representations of "
                     "models and brains: compare them, score models against neural data, rank them on a leaderboard.",
         epilog="Exit codes: 0 success, 1 internal error, 2 usage error, 3 bad input, 130 interrupted.\n"
@@ -193,10 +192,30 @@ def build_parser() -> argparse.ArgumentParser:
                ".npy with --stimulus-ids (memory-mapped, not read whole). Outputs (--out, DIR): a folder is "
                "created if absent, inside a folder that exists; every output is checked before anything is "
                "computed.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Listed by the groups below, not by argparse's one list of every command (and so, the usage
+    # above and each command's usage, `bayesrep compare ...`, are spelled out).
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", help=argparse.SUPPRESS,
+                                     prog=parser.prog)
+    for title, adders in COMMAND_GROUPS:
+        listed = len(commands._choices_actions)  # argparse has no public way to group subcommands
+        for add in adders:
+            add(commands)
+        parser.add_argument_group(title)._group_actions.extend(commands._choices_actions[listed:])
+    return parser
 
-    compare = commands.add_parser(
-        "compare", formatter_class=_Formatter, epilog=EXAMPLES["compare"],
+
+def _command(commands, name: str, help: str, description: str) -> argparse.ArgumentParser:
+    """The parser of command ``name``: its one-line help (``bayesrep --help``), its description and
+    its examples (:data:`EXAMPLES`) below the options."""
+    return commands.add_parser(name, formatter_class=_Formatter, epilog=EXAMPLES[name], help=help,
+                               description=description)
+
+
+def _add_compare(commands) -> None:
+    from bayesrep_plugin.reports.settings import COMPARE_SETTINGS
+
+    compare = _command(
+        commands, "compare",
         help="pairwise distances between representations, with bootstrap intervals",
         description="Measure every pair of the given representations under the chosen measures, with 95% "
                     "intervals from resampling stimuli. Prints a table; writes CSV, Markdown, JSON, an HTML page "
@@ -213,8 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
     _cluster_options(compare)
     _common(compare)
 
-    score = commands.add_parser(
-        "score", formatter_class=_Formatter, epilog=EXAMPLES["score"],
+
+def _add_score(commands) -> None:
+    score = _command(
+        commands, "score",
         help="a Brain-Score score of a model against neural data, with error and ceiling",
         description="Score MODEL against NEURAL with a registered Brain-Score metric (registry.yaml): the score "
                     "(1 − distance) with its bootstrap error and interval, the neural data's noise ceiling (the expected "
@@ -231,8 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--json", action="store_true", help="print the result as JSON")
     _common(score)
 
-    board = commands.add_parser(
-        "leaderboard", formatter_class=_Formatter, epilog=EXAMPLES["leaderboard"],
+
+def _add_leaderboard(commands) -> None:
+    board = _command(
+        commands, "leaderboard",
         help="rank models against brains, the brain's split-half on the same axis",
         description="Models (and layers) × neural datasets × measures → one ranked table in which each brain's "
                     "split-half distance (how close another half of the same brain gets) stands on the same axis "
@@ -252,48 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     _cluster_options(board)
     _common(board)
 
-    v4 = commands.add_parser(
-        "v4", formatter_class=_Formatter, epilog=EXAMPLES["v4"],
-        help="the real V4 leaderboard: 56 compact models, pixels and EfficientNet against V4 recordings",
-        description="Score models of V4 against real macaque V4 recordings (Cowley et al., Nature 2026, session "
-                    "210325: 50 neurons, 640 images, 6-10 repeats): the 56 shared compact models (their output "
-                    "layer), the pixels and EfficientNet-Lite0, under tv, js, cka and rsa with the brain's split-half "
-                    "row, beside Brain-Score's own pls score and internal_consistency ceiling and our bayes_js "
-                    "metric with its ceiling. Model activations are computed once and cached (BAYESREP_CACHE). "
-                    "The data directory holds cowley2026-v4/ as its source distributes it (see the README).")
-    _real_data_options(v4, "cowley2026-v4/")
-    v4.add_argument("--out", type=Path, default=Path("bayesrep-v4"), metavar="DIR", help="folder for the report")
-    _common(v4)
 
-    it92 = commands.add_parser(
-        "it92", formatter_class=_Formatter, epilog=EXAMPLES["it92"],
-        help="the 92-image leaderboard: models beside monkey IT and human IT (Kriegeskorte et al. 2008)",
-        description="Rank the pixels, the 56 compact V4 models (output layer) and EfficientNet-Lite0 (three stages), "
-                    "run on the 92 images, against monkey IT (674 neurons) and human IT (4 subjects x 2 sessions), "
-                    "which come only as correlation-distance RDMs: every representation is compared by the kernel of "
-                    "its per-stimulus z-scored patterns, 1 - RDM. Human IT's reference row is session 2 vs session 1; "
-                    "monkey IT has a single RDM and so no reference row. The data directory holds "
-                    "kriegeskorte2008-92images/ (and cowley2026-v4/ for the models).")
-    _real_data_options(it92, "kriegeskorte2008-92images/ and cowley2026-v4/")
-    it92.add_argument("--out", type=Path, metavar="DIR", help="also write the full report (tables, figures, page) here")
-    it92.add_argument("--no-models", action="store_true", help="the pixels only (no model is run)")
-    it92.add_argument("--subjects", action="store_true", help="also one board per human subject")
-    _common(it92)
-
-    demo = commands.add_parser(
-        "demo", formatter_class=_Formatter, epilog=EXAMPLES["demo"],
-        help="the built-in leaderboard: real network activations vs a SIMULATED brain",
-        description="Run the demo of `make demo`: real AlexNet / ResNet-18 / ResNet-34 activations (shipped with "
-                    "brainscore-vision) against a SIMULATED neural population with repetitions; writes the full "
-                    "leaderboard report. Nothing is downloaded.")
-    demo.add_argument("--out", type=Path, default=Path("bayesrep-demo"), metavar="DIR", help="folder for the report")
-    demo.add_argument("--data-dir", type=Path, metavar="DIR",
-                      help="folder holding cowley2026-v4/, for the real-recording headline (default: the environment "
-                           "variable BAYESREP_DATA)")
-    _common(demo)
-
-    brainscore = commands.add_parser(
-        "brainscore", formatter_class=_Formatter, epilog=EXAMPLES["brainscore"],
+def _add_brainscore(commands) -> None:
+    brainscore = _command(
+        commands, "brainscore",
         help="install, uninstall or export the Brain-Score metric plugins",
         description="Brain-Score finds metrics only inside its own installed metrics/ folders: install copies our "
                     "plugin folders there (so load_metric('bayes_js') works) and the re-scored benchmarks into "
@@ -310,7 +295,59 @@ def build_parser() -> argparse.ArgumentParser:
                                            "release of bayesrep-plugin (docs/guide-upstream.md).")
     export.add_argument("directory", type=Path, metavar="DIR")
     _common(export)
-    return parser
+
+
+def _add_v4(commands) -> None:
+    v4 = _command(
+        commands, "v4",
+        help="the real V4 leaderboard: 56 compact models, pixels and EfficientNet against V4 recordings",
+        description="Score models of V4 against real macaque V4 recordings (Cowley et al., Nature 2026, session "
+                    "210325: 50 neurons, 640 images, 6-10 repeats): the 56 shared compact models (their output "
+                    "layer), the pixels and EfficientNet-Lite0, under tv, js, cka and rsa with the brain's split-half "
+                    "row, beside Brain-Score's own pls score and internal_consistency ceiling and our bayes_js "
+                    "metric with its ceiling. Model activations are computed once and cached (BAYESREP_CACHE). "
+                    "The data directory holds cowley2026-v4/ as its source distributes it (see the README).")
+    _real_data_options(v4, "cowley2026-v4/")
+    v4.add_argument("--out", type=Path, default=Path("bayesrep-v4"), metavar="DIR", help="folder for the report")
+    _common(v4)
+
+
+def _add_it92(commands) -> None:
+    it92 = _command(
+        commands, "it92",
+        help="the 92-image leaderboard: models beside monkey IT and human IT (Kriegeskorte et al. 2008)",
+        description="Rank the pixels, the 56 compact V4 models (output layer) and EfficientNet-Lite0 (three stages), "
+                    "run on the 92 images, against monkey IT (674 neurons) and human IT (4 subjects x 2 sessions), "
+                    "which come only as correlation-distance RDMs: every representation is compared by the kernel of "
+                    "its per-stimulus z-scored patterns, 1 - RDM. Human IT's reference row is session 2 vs session 1; "
+                    "monkey IT has a single RDM and so no reference row. The data directory holds "
+                    "kriegeskorte2008-92images/ (and cowley2026-v4/ for the models).")
+    _real_data_options(it92, "kriegeskorte2008-92images/ and cowley2026-v4/")
+    it92.add_argument("--out", type=Path, metavar="DIR", help="also write the full report (tables, figures, page) here")
+    it92.add_argument("--no-models", action="store_true", help="the pixels only (no model is run)")
+    it92.add_argument("--subjects", action="store_true", help="also one board per human subject")
+    _common(it92)
+
+
+def _add_demo(commands) -> None:
+    demo = _command(
+        commands, "demo",
+        help="the built-in leaderboard: real network activations vs a SIMULATED brain",
+        description="Run the demo of `make demo`: real AlexNet / ResNet-18 / ResNet-34 activations (shipped with "
+                    "brainscore-vision) against a SIMULATED neural population with repetitions; writes the full "
+                    "leaderboard report. Nothing is downloaded.")
+    demo.add_argument("--out", type=Path, default=Path("bayesrep-demo"), metavar="DIR", help="folder for the report")
+    demo.add_argument("--data-dir", type=Path, metavar="DIR",
+                      help="folder holding cowley2026-v4/, for the real-recording headline (default: the environment "
+                           "variable BAYESREP_DATA)")
+    _common(demo)
+
+
+#: ``bayesrep --help``'s headings, each with the commands listed under it, in order.
+COMMAND_GROUPS = (
+    ("commands", (_add_compare, _add_score, _add_leaderboard, _add_brainscore)),
+    ("studies (complete reports on named data sets: bayesrep_plugin.studies)", (_add_v4, _add_it92, _add_demo)),
+)
 
 
 # ------------------------------------------------------------------ the commands
@@ -505,8 +542,8 @@ def run_brainscore(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "compare": run_compare, "score": run_score, "leaderboard": run_leaderboard,
-    "v4": run_v4, "it92": run_it92, "demo": run_demo, "brainscore": run_brainscore,
+    "compare": run_compare, "score": run_score, "leaderboard": run_leaderboard, "brainscore": run_brainscore,
+    "v4": run_v4, "it92": run_it92, "demo": run_demo,
 }
 
 

@@ -63,6 +63,17 @@ def test_help_explains_each_command(command, words, capsys):
         assert word in text
 
 
+def test_help_lists_the_studies_after_the_product_commands(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = capsys.readouterr().out
+    studies = text.index("\nstudies")
+    for command in ("compare", "score", "leaderboard", "brainscore"):
+        assert text.index(f"\n  {command} ") < studies
+    for command in ("v4", "it92", "demo"):
+        assert text.index(f"\n  {command} ") > studies
+
+
 # ------------------------------------------------------------------ results
 
 def test_compare_json_matches_the_library(files, tmp_path, capsys):
