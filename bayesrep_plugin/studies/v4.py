@@ -110,10 +110,12 @@ def brainscore_model(assembly: xr.DataArray, stimulus_ids: np.ndarray):
         "region": ("neuroid", ["model"] * values.shape[1])})
 
 
-#: The code behind a model's scores here (Brain-Score's own is named by its packages' versions); of
+#: The code behind a model's scores here (Brain-Score's own is named by its packages' versions): the
+#: engine, the metrics, and the reading of a model's file into its assembly (``load_assembly``); of
 #: this module, only the functions that score (:func:`_scoring_source`), so that editing a figure or
 #: a table keeps the scores.
-SCORE_CODE = ("bayesrep_plugin.core", "bayesrep_plugin.assemblies", "bayesrep_plugin.brainscore")
+SCORE_CODE = ("bayesrep_plugin.core", "bayesrep_plugin.assemblies", "bayesrep_plugin.brainscore",
+              "bayesrep_plugin.reports.inputs")
 SCORE_PACKAGES = ("brainscore-vision", "brainscore-core", "scikit-learn", "numpy", "scipy")
 
 
