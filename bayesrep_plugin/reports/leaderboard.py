@@ -86,7 +86,6 @@ class LeaderboardConfig:
 _SETTING_KEYS = ("measures", "b", "center", "method", "n_bootstrap", "bootstrap_scheme", "seed", "max_stimuli",
                  "response_kernel", "measure_options")  # the Settings fields, under their own names
 _TOP_KEYS = {"title", "output", "models", "neural", "notes", *_SETTING_KEYS}
-_RENAMED = {"bootstrap": "n_bootstrap", "scheme": "bootstrap_scheme"}  # before version 0.2
 _SOURCE_KEYS = {"path", "name", "layers", "select", "stimulus_ids", "stimulus_key", "group"}
 
 
@@ -141,9 +140,6 @@ def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
         raise InputError(f"{path}:{line} not valid YAML ({getattr(error, 'problem', error)})") from None
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected a mapping with 'models' and 'neural'")
-    renamed = sorted(set(raw) & set(_RENAMED))
-    if renamed:
-        raise InputError(f"{path}: " + "; ".join(f"'{key}' is now called '{_RENAMED[key]}'" for key in renamed))
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise InputError(f"{path}: unknown key(s) {sorted(unknown)}; known: {sorted(_TOP_KEYS)}")
