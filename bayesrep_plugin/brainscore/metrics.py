@@ -1,4 +1,4 @@
-"""Brain-Score metrics: Bayesian readout similarity and its noise ceiling.
+"""Brain-Score metrics: Bayesian readout similarity, its noise ceiling, and the posterior comparison.
 
 A metric follows ``brainscore_core.metrics.Metric``: ``metric(assembly1, assembly2) -> Score``,
 higher = more similar, 1 = identical. For the readout distances d ∈ [0, 1] (TV, JS, Hellinger)
@@ -12,6 +12,10 @@ stimuli and dominated the uncentred kernel); the recording's noise is put on the
 (:mod:`bayesrep_plugin.core.prior`); and b is the recording's resolving b
 (:mod:`bayesrep_plugin.assemblies.ceiling`), the readout noise at which a perfect model of the
 recording stands furthest above chance.
+
+:class:`BayesianPosteriorSimilarity` is another metric, not an option of the readout similarity:
+both readouts first observe the neural responses to a few stimuli, so it resamples neuroids (not
+stimuli) and has no noise ceiling.
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from brainscore_core.metrics import Metric, Score
 
 from bayesrep_plugin._runtime import single_blas_thread
 from bayesrep_plugin.assemblies.align import align
-from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_resampling, resample_indices,
-                                                  spread_scale, t_interval)
+from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_n_bootstrap, check_resampling,
+                                                  resample_indices, spread_scale, t_interval)
 from bayesrep_plugin.assemblies.ceiling import estimation_values, recording_resolution, yardsticks
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, recording_representation, responses_representation
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
@@ -35,6 +39,7 @@ from bayesrep_plugin.core.evidence import constant_neuroids
 from bayesrep_plugin.core.gaussian import Pair
 from bayesrep_plugin.core.kernels import Centering, check_center
 from bayesrep_plugin.core.measures import METHODS, Measure, get_measure
+from bayesrep_plugin.core.montecarlo import DEFAULT_SAMPLES
 from bayesrep_plugin.core.posterior import POSTERIOR_MEASURES, posterior_distance
 from bayesrep_plugin.core.prior import Representation, check_b
 
@@ -74,9 +79,10 @@ def similarity_measure(name: str) -> Measure:
 
 
 class _ReadoutComparison:
-    """The options shared by the similarity and its ceiling, and the one comparison they make."""
+    """The options shared by the metrics and the ceiling (each checked once, here), and the one
+    comparison they make."""
 
-    def __init__(self, measure: str, b: float | str, center: Centering, method: str, n_samples: int,
+    def __init__(self, *, measure: str, b: float | str, center: Centering, method: str, n_samples: int,
                  kernel: KernelKind, stimulus_key: str, time_bins: TimeBins, seed: int):
         self.measure = similarity_measure(measure)
         self.b = AUTO if b == AUTO else check_b(b)
@@ -126,6 +132,20 @@ class _ReadoutComparison:
     def read(self, assembly: xr.DataArray, name: str, time_bin: int | None = None) -> Responses:
         return responses_from_assembly(assembly, stimulus_key=self.stimulus_key, time_bin=time_bin, name=name)
 
+    def score_assemblies(self, score, assembly1: xr.DataArray, assembly2: xr.DataArray) -> Score:
+        """``score(responses1, responses2)`` of the two assemblies, once or per time bin (``time_bins``)."""
+        if self.time_bins == "mean":
+            return score(self.read(assembly1, "assembly1"), self.read(assembly2, "assembly2"))
+        bins, labels = _time_bin_pairs(assembly1, assembly2)
+        return _stack_time_bins([score(self.read(assembly1, "assembly1", t1), self.read(assembly2, "assembly2", t2))
+                                 for t1, t2 in bins], labels)
+
+    def prepare(self, responses1: Responses, responses2: Responses, min_overlap: float):
+        """The two sides aligned, each side's (representation, kernel kind), and (b, how it was chosen)."""
+        aligned = align(responses1, responses2, min_overlap=min_overlap)
+        sides = self.representation(aligned.first), self.representation(aligned.second)
+        return aligned, sides, self.resolve_b(aligned.first, aligned.second)
+
 
 class BayesianReadoutSimilarity(Metric):
     """Similarity 1 − d of two assemblies under a Bayesian readout distance d, with a bootstrap.
@@ -169,13 +189,6 @@ class BayesianReadoutSimilarity(Metric):
         Least shared fraction of the smaller assembly's stimuli.
     time_bins : {"mean", "each"}
         Average the time bins, or score each.
-    n_observed : int, optional
-        None: compare the prior predictives. k: the posterior comparison — both readouts
-        conditioned on assembly2's mean responses to k stimuli drawn with ``seed``, compared on the
-        others, one distance per neuroid of assembly2
-        (:func:`bayesrep_plugin.core.posterior_distance`); the score is 1 − their mean, resampled
-        over neuroids. A neuroid with the same response to all k observed stimuli has nothing to
-        condition on: it is left out, with a warning, and listed in ``attrs["constant_neuroids"]``.
 
     Raises
     ------
@@ -203,19 +216,11 @@ class BayesianReadoutSimilarity(Metric):
     def __init__(self, measure: str = "js", *, b: float | str = AUTO, center: Centering = "features",
                  method: str = "exact", n_samples: int = 10_000, kernel: KernelKind = "mean",
                  n_bootstrap: int = 20, bootstrap_scheme: Scheme = "quarter", seed: int = 0,
-                 stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5, time_bins: TimeBins = "mean",
-                 n_observed: int | None = None):
-        self.comparison = _ReadoutComparison(measure, b, center, method, n_samples, kernel, stimulus_key,
-                                             time_bins, seed)
+                 stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5, time_bins: TimeBins = "mean"):
+        self.comparison = _ReadoutComparison(measure=measure, b=b, center=center, method=method, n_samples=n_samples,
+                                             kernel=kernel, stimulus_key=stimulus_key, time_bins=time_bins, seed=seed)
         check_resampling(n_bootstrap, bootstrap_scheme)
-        if n_observed is not None:
-            if isinstance(n_observed, bool) or not isinstance(n_observed, (int, np.integer)) or n_observed < 2:
-                raise ValueError(f"n_observed must be a whole number of at least 2 observed stimuli; got {n_observed!r}")
-            if measure not in POSTERIOR_MEASURES or method != "exact" or kernel != "mean":
-                raise ValueError(f"the posterior comparison (n_observed) needs method='exact', kernel='mean' and a "
-                                 f"measure in {POSTERIOR_MEASURES}; got {measure!r}, {method!r}, {kernel!r}")
         self.n_bootstrap, self.bootstrap_scheme, self.min_overlap = n_bootstrap, bootstrap_scheme, min_overlap
-        self.n_observed = n_observed
 
     def ceiling(self, n_replicates: int = 20) -> "BayesianReadoutCeiling":
         """The noise ceiling with this metric's measure and options (b, center, kernel, time bins...).
@@ -230,9 +235,6 @@ class BayesianReadoutSimilarity(Metric):
         BayesianReadoutCeiling
         """
         c = self.comparison
-        if self.n_observed is not None:
-            raise ValueError("there is no noise ceiling for the posterior comparison (n_observed) yet; "
-                             "compare it across models without one")
         readout = {k: v for k, v in c.options.items() if k != "seed"}
         return BayesianReadoutCeiling(c.measure.name, b=c.b, center=c.center, kernel=c.kernel, n_replicates=n_replicates,
                                       seed=c.seed, stimulus_key=c.stimulus_key, time_bins=c.time_bins, **readout)
@@ -256,21 +258,11 @@ class BayesianReadoutSimilarity(Metric):
         AssemblyError
             For an assembly that cannot be read, or too few shared stimuli.
         """
-        c = self.comparison
-        if c.time_bins == "mean":
-            return self._score(c.read(assembly1, "assembly1"), c.read(assembly2, "assembly2"))
-        bins, labels = _time_bin_pairs(assembly1, assembly2)
-        scores = [self._score(c.read(assembly1, "assembly1", t1), c.read(assembly2, "assembly2", t2))
-                  for t1, t2 in bins]
-        return _stack_time_bins(scores, labels)
+        return self.comparison.score_assemblies(self._score, assembly1, assembly2)
 
     def _score(self, responses1: Responses, responses2: Responses) -> Score:
         c = self.comparison
-        aligned = align(responses1, responses2, min_overlap=self.min_overlap)
-        (rep1, kind1), (rep2, kind2) = c.representation(aligned.first), c.representation(aligned.second)
-        b, choice = c.resolve_b(aligned.first, aligned.second)
-        if self.n_observed is not None:
-            return self._posterior_score(aligned, rep1, rep2, b, choice)
+        aligned, ((rep1, kind1), (rep2, kind2)), (b, choice) = c.prepare(responses1, responses2, self.min_overlap)
         point = c.similarity(rep1, rep2, b)
         indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap_scheme, seed=c.seed)
         values = bootstrap_values(rep1, rep2, lambda first, second: c.similarity(first, second, b), indices)
@@ -288,8 +280,97 @@ class BayesianReadoutSimilarity(Metric):
         score.attrs["error"] = error
         return score
 
-    def _posterior_score(self, aligned, rep1: Representation, rep2: Representation, b: float, choice: str) -> Score:
+
+class BayesianPosteriorSimilarity(Metric):
+    """Similarity of two assemblies' readouts after both observe assembly2's responses to k stimuli.
+
+    The posterior comparison: both readouts (model and neural) are conditioned on assembly2's mean
+    responses to ``n_observed`` stimuli drawn with ``seed`` and compared on the others, one distance
+    per neuroid of assembly2 (:func:`bayesrep_plugin.core.posterior_distance`); the score is 1 − their
+    mean. The sides are read, aligned and given their kernels (the mean kernel, the recording's
+    expected noise on the model's side) and b as :class:`BayesianReadoutSimilarity` does; the
+    resampling unit is the neuroid (``n_bootstrap`` resamples of the neuroids with replacement), and
+    there is no noise ceiling.
+
+    Parameters
+    ----------
+    measure : str
+        One of :data:`bayesrep_plugin.core.posterior.POSTERIOR_MEASURES` with a similarity in
+        [0, 1]: tv, js, hellinger (similarity = 1 − distance).
+    n_observed : int
+        k, the number of observed stimuli (≥ 2; at least 2 shared stimuli must remain).
+    b : float or "auto"
+        The readout's noise-to-signal ratio (≥ 0), or "auto" (default): the resolving b of the
+        side with repetitions.
+    center : {"none", "features", "stimuli"}
+        Default "features".
+    n_bootstrap : int
+        Resamples of neuroids (≥ 2).
+    seed : int
+        Draws the observed stimuli, then the resamples.
+    stimulus_key : str
+        The stimulus coordinate of both assemblies.
+    min_overlap : float
+        Least shared fraction of the smaller assembly's stimuli.
+    time_bins : {"mean", "each"}
+        Average the time bins, or score each.
+
+    Raises
+    ------
+    ValueError
+        For any option out of its domain, when built (before any data are read).
+
+    Notes
+    -----
+    Score attrs: ``error`` (SD of the resampled means), ``error_over`` = ["neuroid"],
+    ``n_bootstrap``, ``raw``, ``n_observed``, ``per_neuroid`` (the similarity of each neuroid kept),
+    ``constant_neuroids`` (a neuroid with the same response to all k observed stimuli has nothing
+    to condition on: it is left out, with a warning, and listed here), the parameters as for
+    :class:`BayesianReadoutSimilarity` and ``n_stimuli``, ``stimuli_lost``.
+    """
+
+    #: Set by the registry's factory when a registered id builds it: the id and version.
+    registered: dict = {}
+
+    def __init__(self, measure: str = "js", *, n_observed: int, b: float | str = AUTO,
+                 center: Centering = "features", n_bootstrap: int = 20, seed: int = 0,
+                 stimulus_key: str = STIMULUS_KEY, min_overlap: float = 0.5, time_bins: TimeBins = "mean"):
+        if measure not in POSTERIOR_MEASURES:
+            raise ValueError(f"the posterior comparison needs a measure in {POSTERIOR_MEASURES}; got {measure!r}")
+        if isinstance(n_observed, bool) or not isinstance(n_observed, (int, np.integer)) or n_observed < 2:
+            raise ValueError(f"n_observed must be a whole number of at least 2 observed stimuli; got {n_observed!r}")
+        # the posterior predictives are compared exactly, between the mean kernels
+        self.comparison = _ReadoutComparison(measure=measure, b=b, center=center, method="exact",
+                                             n_samples=DEFAULT_SAMPLES, kernel="mean", stimulus_key=stimulus_key,
+                                             time_bins=time_bins, seed=seed)
+        check_n_bootstrap(n_bootstrap)
+        self.n_observed, self.n_bootstrap, self.min_overlap = n_observed, n_bootstrap, min_overlap
+
+    def __call__(self, assembly1: xr.DataArray, assembly2: xr.DataArray) -> Score:
+        """Score two assemblies, aligned by stimulus id, after observing assembly2 on k stimuli.
+
+        Parameters
+        ----------
+        assembly1, assembly2 : xarray.DataArray
+            The model's and the neural assembly (presentation × neuroid [× time_bin]).
+
+        Returns
+        -------
+        Score
+            The mean similarity over neuroids, with the attrs above (over ``time_bin`` with
+            ``time_bins="each"``).
+
+        Raises
+        ------
+        AssemblyError
+            For an assembly that cannot be read, too few shared stimuli, or no neuroid that varies
+            over the observed stimuli.
+        """
+        return self.comparison.score_assemblies(self._score, assembly1, assembly2)
+
+    def _score(self, responses1: Responses, responses2: Responses) -> Score:
         c = self.comparison
+        aligned, ((rep1, _), (rep2, _)), (b, choice) = c.prepare(responses1, responses2, self.min_overlap)
         if self.n_observed > aligned.n - 2:
             raise AssemblyError(f"n_observed = {self.n_observed} leaves fewer than 2 of the {aligned.n} shared "
                                 "stimuli to compare the posterior predictives on")
@@ -306,8 +387,9 @@ class BayesianReadoutSimilarity(Metric):
         if constant.any():
             warnings.warn(f"{neural}: left {int(constant.sum())} of {constant.size} neuroids out of the posterior "
                           f"comparison (the same response to every one of the {self.n_observed} observed stimuli)",
-                          stacklevel=3)
+                          stacklevel=4)
         similarities = 1.0 - posterior_distance(rep1, rep2, responses[:, ~constant], observed, c.measure.name, b=b)
+        # the resampling unit is the neuroid: n_bootstrap draws of as many neuroids, with replacement
         draws = rng.integers(0, similarities.size, size=(self.n_bootstrap, similarities.size))
         values = similarities[draws].mean(axis=1)
         return resampled_score(
@@ -394,8 +476,8 @@ class BayesianReadoutCeiling(Metric):
                  time_bins: TimeBins = "mean"):
         if n_replicates < 2:
             raise ValueError(f"n_replicates must be at least 2 to estimate a spread; got {n_replicates}")
-        self.comparison = _ReadoutComparison(measure, b, center, method, n_samples, kernel, stimulus_key,
-                                             time_bins, seed)
+        self.comparison = _ReadoutComparison(measure=measure, b=b, center=center, method=method, n_samples=n_samples,
+                                             kernel=kernel, stimulus_key=stimulus_key, time_bins=time_bins, seed=seed)
         self.n_replicates = n_replicates
 
     def __call__(self, assembly: xr.DataArray) -> Score:

@@ -28,11 +28,12 @@ kernel or RDM has no responses to score, and the report says so.
 from __future__ import annotations
 
 import hashlib
+from abc import ABC, abstractmethod
 import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, Iterator
 
 import numpy as np
 import yaml
@@ -85,7 +86,6 @@ class LeaderboardConfig:
 _SETTING_KEYS = ("measures", "b", "center", "method", "n_bootstrap", "bootstrap_scheme", "seed", "max_stimuli",
                  "response_kernel", "measure_options")  # the Settings fields, under their own names
 _TOP_KEYS = {"title", "output", "models", "neural", "notes", *_SETTING_KEYS}
-_RENAMED = {"bootstrap": "n_bootstrap", "scheme": "bootstrap_scheme"}  # before version 0.2
 _SOURCE_KEYS = {"path", "name", "layers", "select", "stimulus_ids", "stimulus_key", "group"}
 
 
@@ -140,9 +140,6 @@ def read_config(path: Path, output: Path | None = None) -> LeaderboardConfig:
         raise InputError(f"{path}:{line} not valid YAML ({getattr(error, 'problem', error)})") from None
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected a mapping with 'models' and 'neural'")
-    renamed = sorted(set(raw) & set(_RENAMED))
-    if renamed:
-        raise InputError(f"{path}: " + "; ".join(f"'{key}' is now called '{_RENAMED[key]}'" for key in renamed))
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise InputError(f"{path}: unknown key(s) {sorted(unknown)}; known: {sorted(_TOP_KEYS)}")
@@ -291,10 +288,16 @@ def _check_unique(labels: list[str]) -> None:
 # ---------------------------------------------------------------- results
 
 @dataclass
-class Report:
-    """Everything a comparison or leaderboard writes."""
+class Report(ABC):
+    """What a comparison and a leaderboard share: the pairs measured, their rows and notes, and how
+    they are written. :class:`ComparisonReport` and :class:`LeaderboardReport` own their columns,
+    table titles, summary, figures and notes."""
 
-    kind: str  # "comparison" or "leaderboard"
+    #: The report's name: the stem of its files (``<name>.csv``, ...) and ``kind`` in its JSON.
+    name: ClassVar[str]
+    #: The columns of its ranked rows (and of ``<name>.csv``).
+    columns: ClassVar[tuple[str, ...]]
+
     title: str
     settings: Settings
     b: float   # the readout noise every pair was measured at (settings.b resolved)
@@ -313,32 +316,34 @@ class Report:
     def evidence_rows(self) -> list[dict]:
         return [row for dataset in self.evidence for row in dataset.rows()]
 
-    @property
-    def columns(self) -> list[str]:
-        if self.kind == "leaderboard":
-            return ["dataset", "measure", "rank", "representation", "kind", "value", "ci_low", "ci_high",
-                    "bootstrap_sd", "ceiled"]
-        return ["measure", "first", "second", "value", "ci_low", "ci_high", "bootstrap_sd"]
+    @abstractmethod
+    def table_title(self, row: dict) -> str:
+        """The title of the ranked table a row belongs to."""
 
     def tables(self) -> list[Table]:
         """One table per measure (and dataset), in reading order; a ``dataset`` column with one value
         (or ``measure``) column with one value is left out (the title names it; the CSV files keep it)."""
         groups: dict[str, list[dict]] = {}
         for row in self.rows:
-            title = (f"{row['dataset']} — {row['measure']}" if self.kind == "leaderboard" else row["measure"])
-            groups.setdefault(title, []).append(row)
+            groups.setdefault(self.table_title(row), []).append(row)
         evidence = [Table(f"{dataset.dataset} — posterior over models", EVIDENCE_COLUMNS, dataset.rows())
                     for dataset in self.evidence]
         return [_one_dataset_in_title(table) for table in
-                [Table(title, self.columns, rows) for title, rows in groups.items()] + evidence
+                [Table(title, list(self.columns), rows) for title, rows in groups.items()] + evidence
                 + list(self.extra_tables.values())]
 
+    @abstractmethod
     def summary(self) -> list[SummaryBlock]:
-        """The answer at the top of the page (:mod:`.summary`): per brain, the closest models, how
-        sure, the ceiling and chance; for a comparison, the closest pairs."""
-        if self.kind == "leaderboard":
-            return leaderboard_summary(self.rows, self.settings.measures, self.evidence_rows, self.b)
-        return comparison_summary(self.rows, self.settings.measures)
+        """The answer at the top of the page (:mod:`.summary`)."""
+
+    def own_figures(self) -> Iterator[tuple[object, str, str]]:
+        """(figure, file stem, caption) of the figures only this kind of report draws, after the
+        heatmaps and maps; each figure is drawn when its turn comes."""
+        return iter(())
+
+    def reading_notes(self) -> list[str]:
+        """Notes on how to read the report, before the settings' note."""
+        return []
 
     def to_json(self) -> dict:
         matrices = {}
@@ -346,11 +351,73 @@ class Report:
             sd = matrix.resampled.std(axis=-1, ddof=1) if matrix.resampled.shape[-1] > 1 else None
             sd = None if sd is None else [[_none_if_nan(float(v)) for v in row] for row in sd]
             matrices[name] = {"values": matrix.values.tolist(), "bootstrap_sd": sd}
-        return {"kind": self.kind, "title": self.title, "settings": asdict(self.settings), "b": self.b,
+        return {"kind": self.name, "title": self.title, "settings": asdict(self.settings), "b": self.b,
                 "b_choice": self.b_choice, "n_stimuli": self.n_stimuli,
                 "representations": [{"label": e.label, "kind": e.kind} for e in self.entries],
                 "matrices": matrices, "rows": [{k: _none_if_nan(v) for k, v in row.items()} for row in self.rows],
                 "evidence": self.evidence_rows, "notes": self.notes}
+
+
+@dataclass
+class ComparisonReport(Report):
+    """Every pair of the inputs under every measure: one row per pair, the closest pairs first in the summary."""
+
+    name: ClassVar[str] = "comparison"
+    columns: ClassVar[tuple[str, ...]] = ("measure", "first", "second", "value", "ci_low", "ci_high", "bootstrap_sd")
+
+    def table_title(self, row: dict) -> str:
+        return row["measure"]
+
+    def summary(self) -> list[SummaryBlock]:
+        """The closest pairs under each measure."""
+        return comparison_summary(self.rows, self.settings.measures)
+
+
+@dataclass
+class LeaderboardReport(Report):
+    """Models ranked against each brain beside its references: a table per dataset and measure,
+    score bars, each recording's ranks against b, and a note on how to read the references."""
+
+    name: ClassVar[str] = "leaderboard"
+    columns: ClassVar[tuple[str, ...]] = ("dataset", "measure", "rank", "representation", "kind", "value", "ci_low",
+                                          "ci_high", "bootstrap_sd", "ceiled")
+
+    def table_title(self, row: dict) -> str:
+        return f"{row['dataset']} — {row['measure']}"
+
+    def summary(self) -> list[SummaryBlock]:
+        """Per brain: the closest models, how sure, the ceiling and chance."""
+        return leaderboard_summary(self.rows, self.settings.measures, self.evidence_rows, self.b)
+
+    def own_figures(self) -> Iterator[tuple[object, str, str]]:
+        """Per measure, each model's bar against each brain beside its references; per recording, each
+        model's rank against b."""
+        for name in self.matrices:
+            panels = {}
+            for row in (r for r in self.rows if r["measure"] == name):
+                ci = (row["value"], row["value"]) if math.isnan(row["ci_low"]) else (row["ci_low"], row["ci_high"])
+                panels.setdefault(row["dataset"], []).append(
+                    figures.ScoreBar(row["representation"], row["value"], ci[0], ci[1], row["kind"]))
+            lower_is_closer = get_measure(name).kind != "similarity"
+            yield (figures.score_bars(panels, name, lower_is_closer), f"scores-{name}",
+                   f"Each model against the brain under {name}, beside the brain's references")
+        sweep = self.extra_tables.get("ranks-vs-b")
+        for dataset in dict.fromkeys(row["dataset"] for row in (sweep.rows if sweep else [])):
+            rows = [row for row in sweep.rows if row["dataset"] == dataset]
+            points: dict[str, list[tuple[float, int]]] = {}
+            for row in rows:
+                points.setdefault(row["model"], []).append((row["b"], row["rank"]))
+            yield (figures.rank_sweep(points, self.b, rows[0]["measure"], dataset), f"ranks-vs-b-{_slug(dataset)}",
+                   f"{dataset}: each model's rank against the readout noise b")
+
+    def reading_notes(self) -> list[str]:
+        return ["A recording is compared by its mean responses, its noise put on the model's side too. Beside "
+                "the models stand its references: the ceiling (a perfect model of it, simulated from its own "
+                "repetitions), the chance band (its responses with the stimuli shuffled), a constant, its "
+                "split-half (one half of the repetitions against the other) and its neuron split (half the "
+                "neurons against the other half); their intervals come from their own resampling. 'ceiled' is "
+                "a row's similarity relative to the ceiling's. A brain given as kernels in two parts has the "
+                "distance between its parts as its reference row."]
 
 
 def _one_dataset_in_title(table: Table) -> Table:
@@ -399,7 +466,7 @@ def _measure_all(entries: list[Entry], settings: Settings, b: float, output: Pat
 
 def build_comparison(sources: list[Source], settings: Settings, *, title: str = "bayesrep comparison",
                      output: Path | None = None, progress: bool = True, client: Client | None = None,
-                     device: str | None = None) -> Report:
+                     device: str | None = None) -> ComparisonReport:
     """Every pair of ``sources`` under every measure (each file is one representation); the pairs
     run on ``client``'s Dask cluster when one is given (:func:`~.distributed.connect`), the exact
     readout measures on the torch ``device`` when one is given (:func:`~.pairs.check_device`)."""
@@ -419,8 +486,8 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
                 if i < j or (i != j and not get_measure(name).symmetric):
                     rows.append({"measure": name, "first": entries[i].label, "second": entries[j].label,
                                  **matrix.summary([i], [j])})
-    return Report("comparison", title, settings, b, choice, entries, entries[0].representation.n, matrices, classic,
-                  rows, [*_kernel_notes(inputs, settings), *_dropped_notes(inputs), *_simulation_notes(inputs)])
+    return ComparisonReport(title, settings, b, choice, entries, entries[0].representation.n, matrices, classic,
+                            rows, [*_kernel_notes(inputs, settings), *_dropped_notes(inputs), *_simulation_notes(inputs)])
 
 
 def _recorded(data: Input) -> bool:
@@ -428,7 +495,7 @@ def _recorded(data: Input) -> bool:
 
 
 def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache: bool = True,
-                      client: Client | None = None, device: str | None = None) -> Report:
+                      client: Client | None = None, device: str | None = None) -> LeaderboardReport:
     """Models and the brains' split halves on one axis, per neural dataset and measure (files in);
     the pairs run on ``client``'s Dask cluster when one is given, the exact readout measures on the
     torch ``device`` when one is given."""
@@ -442,7 +509,7 @@ def build_leaderboard(config: LeaderboardConfig, *, progress: bool = True, cache
 
 def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title: str = "bayesrep leaderboard",
          notes: list[str] = (), output: Path | None = None, progress: bool = True,
-         client: Client | None = None, device: str | None = None) -> Report:
+         client: Client | None = None, device: str | None = None) -> LeaderboardReport:
     """Models (and brains of other groups) ranked against each brain, beside the brain's references.
 
     Parameters
@@ -468,7 +535,7 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
 
     Returns
     -------
-    Report
+    LeaderboardReport
         Its rows: per dataset and measure, every candidate's (mean) distance to the brain and the
         brain's reference rows, ranked, each with its value relative to the ceiling (``ceiled``);
         ``extra_tables["ranks-vs-b"]``: the models' ranks against b for each recording.
@@ -522,9 +589,10 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
                     if reference is None and not _recording(data, settings)]
     extra = {"ranks-vs-b": Table("Each model's rank against the readout noise b (the board's b × 0.2 … 5)",
                                  ["dataset", "measure", "b", "model", "value", "rank"], sweep)} if sweep else {}
-    return Report("leaderboard", title, settings, b, choice, entries, entries[0].representation.n, matrices, classic,
-                  rows, [*notes, *unreferenced, *evidence_notes, *_kernel_notes(aligned, settings),
-                         *_dropped_notes(aligned), *_simulation_notes(aligned)], extra_tables=extra, evidence=evidence)
+    return LeaderboardReport(title, settings, b, choice, entries, entries[0].representation.n, matrices, classic,
+                             rows, [*notes, *unreferenced, *evidence_notes, *_kernel_notes(aligned, settings),
+                                    *_dropped_notes(aligned), *_simulation_notes(aligned)],
+                             extra_tables=extra, evidence=evidence)
 
 
 def _ceiled(measure: str, value: float, ceiling: float) -> float:
@@ -631,24 +699,8 @@ def _write_files(report: Report, output: Path, manifest: Manifest, tick=lambda: 
              f"heatmap-{name}", f"Clustered heatmap of the pairwise {name} distances")
         save(figures.mds_map(matrix.values, labels, kinds, f"Map of the representations under {name}"),
              f"mds-{name}", f"Metric MDS map under {name}")
-    if report.kind == "leaderboard":
-        for name in report.matrices:
-            panels = {}
-            for row in (r for r in report.rows if r["measure"] == name):
-                ci = (row["value"], row["value"]) if math.isnan(row["ci_low"]) else (row["ci_low"], row["ci_high"])
-                panels.setdefault(row["dataset"], []).append(
-                    figures.ScoreBar(row["representation"], row["value"], ci[0], ci[1], row["kind"]))
-            lower_is_closer = get_measure(name).kind != "similarity"
-            save(figures.score_bars(panels, name, lower_is_closer), f"scores-{name}",
-                 f"Each model against the brain under {name}, beside the brain's references")
-        sweep = report.extra_tables.get("ranks-vs-b")
-        for dataset in dict.fromkeys(row["dataset"] for row in (sweep.rows if sweep else [])):
-            rows = [row for row in sweep.rows if row["dataset"] == dataset]
-            points: dict[str, list[tuple[float, int]]] = {}
-            for row in rows:
-                points.setdefault(row["model"], []).append((row["b"], row["rank"]))
-            save(figures.rank_sweep(points, report.b, rows[0]["measure"], dataset), f"ranks-vs-b-{_slug(dataset)}",
-                 f"{dataset}: each model's rank against the readout noise b")
+    for figure, stem, caption in report.own_figures():
+        save(figure, stem, caption)
     if report.evidence:
         panels = {dataset.dataset: [figures.EvidenceBar(row["model"], row["minus_best"], row["posterior"])
                                     for row in dataset.rows()] for dataset in report.evidence}
@@ -667,28 +719,21 @@ def _write_files(report: Report, output: Path, manifest: Manifest, tick=lambda: 
     tables, summary = report.tables(), report.summary()
     # What must not be missed (a brain that is simulated) stands above the summary too.
     warnings = [note for note in report.notes if "SIMULATED" in note]
-    notes = [f"{report.n_stimuli} stimuli shared by all inputs; b = {report.b:g} ({report.b_choice}); features "
+    notes = [*report.reading_notes(),
+             f"{report.n_stimuli} stimuli shared by all inputs; b = {report.b:g} ({report.b_choice}); features "
              f"centred: {report.settings.center}; 95% intervals from {report.settings.n_bootstrap} resamples of stimuli "
              f"({report.settings.bootstrap_scheme}), re-centred on the value; method: {report.settings.method}.",
              *report.notes]
-    if report.kind == "leaderboard":
-        notes.insert(0, "A recording is compared by its mean responses, its noise put on the model's side too. Beside "
-                        "the models stand its references: the ceiling (a perfect model of it, simulated from its own "
-                        "repetitions), the chance band (its responses with the stimuli shuffled), a constant, its "
-                        "split-half (one half of the repetitions against the other) and its neuron split (half the "
-                        "neurons against the other half); their intervals come from their own resampling. 'ceiled' is "
-                        "a row's similarity relative to the ceiling's. A brain given as kernels in two parts has the "
-                        "distance between its parts as its reference row.")
     if report.evidence:
         notes.append("Posterior over models: each neuroid's mean responses, centred and scaled to unit variance, have a "
                      "log evidence (log probability) under each model's readout prior (the same b); a model's "
                      "log_evidence is the sum over neuroids, minus_best its difference to the most probable model's "
                      "(a log Bayes factor), and its posterior probability, under a uniform prior over the models, is "
                      "proportional to exp(log_evidence). neuroids_won counts the neuroids it explains best.")
-    stem = report.kind
+    stem = report.name
     paths = {
         "csv": write_text(manifest.add(output / f"{stem}.csv"),
-                          to_csv(Table(report.title, report.columns, report.rows))),
+                          to_csv(Table(report.title, list(report.columns), report.rows))),
         "markdown": write_text(manifest.add(output / f"{stem}.md"),
                                f"# {report.title}\n\n" + markdown_summary(summary, warnings) + "\n"
                                + to_markdown(tables, report.title).split("\n", 2)[2] + "\n"

@@ -17,7 +17,7 @@ What it writes, into one folder:
    computes them for a session (ceiled = r² / ceiling), and our ``bayes_js`` metric with its ceiling;
 3. a table of ceilings (ours, Brain-Score's) and figures: the scores by model size and teacher,
    Brain-Score's ranking against ours, and the leaderboard's own figures;
-3b. the posterior comparison: our metric with ``n_observed`` = k, each model's and V4's readouts
+3b. the posterior comparison: our posterior metric with ``n_observed`` = k, each model's and V4's readouts
    conditioned on a neuron's responses to k images and compared on the others, for
    :data:`POSTERIOR_OBSERVED` (a table and a figure);
 4. ``inputs/``: the session as a netCDF file and ``leaderboard.yaml``, so ``bayesrep leaderboard
@@ -206,8 +206,9 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True,
 
 
 def posterior_similarities(model, assembly) -> tuple[float, ...]:
-    """Our bayes_js between ``model``'s and the recording's readouts after both observe each
-    neuron's responses to k images, one value per k in :data:`POSTERIOR_OBSERVED`.
+    """Our posterior JS similarity (bayes_js's defaults) between ``model``'s and the recording's
+    readouts after both observe each neuron's responses to k images, one value per k in
+    :data:`POSTERIOR_OBSERVED`.
 
     Parameters
     ----------
@@ -221,9 +222,9 @@ def posterior_similarities(model, assembly) -> tuple[float, ...]:
     tuple of float
         1 − JS between the posterior predictives on the unobserved images, mean over neurons.
     """
-    from bayesrep_plugin.brainscore.registry import factory
+    from bayesrep_plugin.brainscore.metrics import BayesianPosteriorSimilarity
 
-    return tuple(float(factory("bayes_js")(n_bootstrap=METRIC_BOOTSTRAP, n_observed=k)(model, assembly))
+    return tuple(float(BayesianPosteriorSimilarity("js", n_bootstrap=METRIC_BOOTSTRAP, n_observed=k)(model, assembly))
                  for k in POSTERIOR_OBSERVED)
 
 

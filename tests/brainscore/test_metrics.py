@@ -7,6 +7,7 @@ from brainscore_core.metrics import Score
 
 from bayesrep_plugin.assemblies import AssemblyError
 from bayesrep_plugin.assemblies.ceiling import B_GRID
+from bayesrep_plugin.brainscore.metrics import BayesianPosteriorSimilarity as PosteriorMetric
 from bayesrep_plugin.brainscore.metrics import BayesianReadoutSimilarity as Metric
 from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings
 from bayesrep_plugin.core import Representation, compare, get_measure
@@ -28,6 +29,11 @@ def direct(measure, X1, X2, b=0.01, **options):
 def BayesianReadoutSimilarity(*args, **options):
     """The metric at the reference's readout unless a test says otherwise."""
     return Metric(*args, **{**REFERENCE, **options})
+
+
+def BayesianPosteriorSimilarity(*args, **options):
+    """The posterior metric at the reference's readout unless a test says otherwise."""
+    return PosteriorMetric(*args, **{**REFERENCE, **options})
 
 
 def mean_noise_by_hand(trials: np.ndarray) -> np.ndarray:
@@ -218,7 +224,7 @@ def test_posterior_comparison_equals_the_core_per_neuroid(data):
     from bayesrep_plugin.core import Representation, posterior_distance
 
     model, _, neural = data
-    score = BayesianReadoutSimilarity("tv", n_observed=30, n_bootstrap=20, seed=3)(neuroid_assembly(model), neural)
+    score = BayesianPosteriorSimilarity("tv", n_observed=30, n_bootstrap=20, seed=3)(neuroid_assembly(model), neural)
     trials = neural.values.reshape(3, 120, 25)
     neural_means = trials.mean(axis=0)
     observed = np.sort(np.random.default_rng(3).choice(120, 30, replace=False))
@@ -244,7 +250,7 @@ def test_posterior_comparison_leaves_out_a_neuroid_constant_on_the_observed_stim
     quiet.values[:, 7] = 0.0
     quiet.values[np.setdiff1d(np.arange(120), observed)[0], 7] = 1.0  # it fired once, to an image not observed
     with pytest.warns(UserWarning, match="assembly2: left 1 of 25 neuroids out of the posterior comparison"):
-        score = BayesianReadoutSimilarity("tv", n_observed=10, n_bootstrap=20, seed=3)(neuroid_assembly(model), quiet)
+        score = BayesianPosteriorSimilarity("tv", n_observed=10, n_bootstrap=20, seed=3)(neuroid_assembly(model), quiet)
     kept = np.delete(means, 7, axis=1)
     trials = quiet.values.reshape(3, 120, 25)
     recording = Representation.from_activations(trials.mean(axis=0), noise=mean_noise_by_hand(trials))
@@ -255,17 +261,31 @@ def test_posterior_comparison_leaves_out_a_neuroid_constant_on_the_observed_stim
 
 @pytest.mark.parametrize("options,match", [
     ({"n_observed": 1}, "at least 2 observed stimuli"),
-    ({"n_observed": 10, "measure": "cka"}, "posterior comparison .* needs"),
-    ({"n_observed": 10, "method": "mc"}, "posterior comparison .* needs"),
+    ({"n_observed": 10, "measure": "cka"}, "posterior comparison needs a measure in"),
+    ({"n_observed": 10, "measure": "kl"}, "has no similarity in"),
+    ({"n_observed": 10, "n_bootstrap": 1}, "n_bootstrap must be a whole number of at least 2"),
 ])
 def test_posterior_options_are_checked_when_built(options, match):
     with pytest.raises(ValueError, match=match):
-        BayesianReadoutSimilarity(**{"measure": "tv", **options})
+        BayesianPosteriorSimilarity(**{"measure": "tv", **options})
 
 
-def test_posterior_comparison_has_no_ceiling_and_says_so():
-    with pytest.raises(ValueError, match="no noise ceiling for the posterior comparison"):
-        BayesianReadoutSimilarity("tv", n_observed=10).ceiling()
+@pytest.mark.parametrize("options", [{"method": "mc"}, {"kernel": "cross_validated"}, {"bootstrap_scheme": "half"}])
+def test_options_of_the_prior_comparison_are_not_options_of_the_posterior_one(options):
+    """The posterior comparison is exact, between mean kernels, resampled over neuroids: the
+    options that choose otherwise are not in its constructor."""
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        BayesianPosteriorSimilarity("tv", n_observed=10, **options)
+
+
+def test_the_posterior_comparison_is_its_own_metric_without_a_ceiling():
+    """n_observed no longer turns the readout similarity into the posterior comparison: that is a
+    class of its own, and it has no noise ceiling."""
+    with pytest.raises(TypeError, match="n_observed"):
+        Metric("tv", n_observed=10)
+    with pytest.raises(TypeError, match="n_observed"):
+        PosteriorMetric("tv")
+    assert not hasattr(PosteriorMetric("tv", n_observed=10), "ceiling")
 
 
 @pytest.mark.parametrize("measure", ["tv", "js", "hellinger", "cka"])

@@ -309,7 +309,9 @@ def test_v4_exact_tv_cell_recomputed_from_the_cached_assembly(v4_session):
 
 def test_v4_posterior_cells_recomputed_with_the_metric(v4_session):
     """The first compact model's k=0 and k=10 cells, recomputed through the registered bayes_js metric with its
-    defaults (the page states them), from the model's output layer read straight from the cached file."""
+    defaults (the page states them) and the posterior metric with the same, from the model's output layer
+    read straight from the cached file."""
+    from bayesrep_plugin.brainscore.metrics import BayesianPosteriorSimilarity
     from bayesrep_plugin.brainscore.registry import factory
 
     responses, ids = v4_session
@@ -324,7 +326,7 @@ def test_v4_posterior_cells_recomputed_with_the_metric(v4_session):
     assert f"{float(prior):.4f}" == row[1]
     k = replicate.v4.POSTERIOR_OBSERVED[0]
     assert f"| k={k} |" in header
-    posterior = factory("bayes_js")(n_bootstrap=2, n_observed=k)(model, assembly)
+    posterior = BayesianPosteriorSimilarity("js", n_bootstrap=2, n_observed=k)(model, assembly)   # bayes_js's defaults
     assert f"{float(posterior):.4f}" == row[2]
 
 

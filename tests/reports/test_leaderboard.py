@@ -251,14 +251,26 @@ neural:
     ("models: [near.nc]\nneural: [brain.nc]\nmax_stimuli: 3\n", "max_stimuli must be a whole number of at least 10"),
     ("models: [near.nc]\nneural: [brain.nc]\nn_bootstrap: 1\n", "bootstrap must be 0 .no intervals. or a whole number of at least 2"),
     ("models: [near.nc]\nneural: [brain.nc]\nb: -1\n", "b .noise-to-signal ratio. must be a finite number >= 0"),
+    # the keys of version 0.1 are unknown keys like any other (no compatibility shim names their new names)
     ("models: [near.nc]\nneural: [brain.nc]\nbootstrap: 5\nscheme: half\n",
-     "'bootstrap' is now called 'n_bootstrap'; 'scheme' is now called 'bootstrap_scheme'"),
+     r"unknown key\(s\) \['bootstrap', 'scheme'\]; known: \[.*'bootstrap_scheme'.*'n_bootstrap'"),
 ])
 def test_bad_config_names_the_file_and_the_problem(files, text, message):
     path = write_config(files["near"].parent, text)
     with pytest.raises(InputError, match=message) as error:
         read_config(path)
     assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_an_old_key_gets_the_plain_unknown_key_message(files):
+    """``bootstrap:`` (version 0.1's name of n_bootstrap) is refused as any unknown key is: named,
+    beside every known key, with no word of what it became."""
+    path = write_config(files["near"].parent, "models: [near.nc]\nneural: [brain.nc]\nbootstrap: 5\n")
+    with pytest.raises(InputError) as error:
+        read_config(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}: unknown key(s) ['bootstrap']; known: ['b', 'bootstrap_scheme', 'center', ")
+    assert "'n_bootstrap'" in message and "now called" not in message
 
 
 # ------------------------------------------------------------------ interruption and resume

@@ -73,7 +73,7 @@ def test_side_by_side_agrees_with_the_leaderboard_and_brainscore(built, sources)
 
 
 def test_posterior_table_is_our_metric_after_observing_k_images(built, sources):
-    from brainscore_vision import load_metric
+    from bayesrep_plugin.brainscore.metrics import BayesianPosteriorSimilarity
 
     _, report, _ = built
     table = report.extra_tables["posterior"]
@@ -85,7 +85,7 @@ def test_posterior_table_is_our_metric_after_observing_k_images(built, sources):
     model = v4.brainscore_model(load_assembly([s for s in sources if s.label == row["model"]][0]),
                                         np.unique(assembly["stimulus_id"].values))
     k = v4.POSTERIOR_OBSERVED[0]
-    direct = load_metric("bayes_js", n_bootstrap=v4.METRIC_BOOTSTRAP, n_observed=k)(model, assembly)
+    direct = BayesianPosteriorSimilarity("js", n_bootstrap=v4.METRIC_BOOTSTRAP, n_observed=k)(model, assembly)
     assert row[f"k={k}"] == pytest.approx(float(direct), abs=1e-12)
     assert all(0 <= r[c] <= 1 for r in table.rows for c in table.columns[1:])
 
