@@ -68,7 +68,8 @@ def local_s3(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cowley_session(local_s3):
-    """Brain-Score's own session benchmark, built by its own function: Cowley2026.210325.V4-pls."""
+    """Brain-Score's own session benchmark, built by its own function: Cowley2026.210325.V4-pls (Brain-Score
+    registers only the four-session benchmark; its private per-session builder is what that one calls)."""
     return cowley._session_benchmark(local_cowley.SESSION)
 
 

@@ -94,6 +94,7 @@ def test_compare_json_matches_the_library(files, tmp_path, capsys):
 def test_npy_inputs_reach_the_kernel_as_memory_maps(tmp_path, capsys, monkeypatch):
     """A .npy is mapped, never read whole: with its rows in id order (one per stimulus) the kernel is
     streamed from the mapped file (d ≥ n), so memory is the kernel's, not the file's."""
+    # private on purpose: whether the file stays mapped is not visible through any public result
     from bayesrep_plugin.core.kernels import _file_mapping
     from bayesrep_plugin.core.prior import Representation
 

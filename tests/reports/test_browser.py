@@ -142,7 +142,7 @@ def test_every_figure_is_readable_at_page_width(tmp_path, monkeypatch):
         shown = points * 130 / 72 * image["width"] / image["naturalWidth"]  # figures are written at 130 dpi
         assert shown >= 8, f"{stem}: its smallest text is {shown:.1f} px tall at page width"
     for stem, _, figure in drawn:
-        renderer = figures._renderer(figure)
+        renderer = figures._renderer(figure)  # private: the renderer the figure was saved with, to measure its labels
         if stem.startswith("mds-"):
             boxes = [t.get_window_extent(renderer) for t in figure.axes[0].texts]
             assert any("(+5 at this point)" in t.get_text() for t in figure.axes[0].texts)
