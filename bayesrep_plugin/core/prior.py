@@ -301,9 +301,9 @@ class Representation:
             Σ = (1 − a)·n·K / tr(K) + a·I with a = n·b / (1 + n·b) (normalised, unweighted, no
             added noise).
         """
-        weights = check_noise_weights(noise_weights, self.n)
+        b, weights = check_b(b), check_noise_weights(noise_weights, self.n)   # checked here, once: Prior trusts them
         added = self.added_noise(noise_share, centered)
-        key = (check_b(b), bool(normalize), None if weights is None else weights.tobytes(), added,
+        key = (b, bool(normalize), None if weights is None else weights.tobytes(), added,
                bool(centered and added))
         if key not in self._priors:
             if len(self._priors) >= self.PRIORS_KEPT:
@@ -538,13 +538,14 @@ class Prior:
     invariant to an invertible linear map (TV, JS, KL, Hellinger, Bhattacharyya) is computed
     exactly from ``representation`` — the rows-scaled K̃ — with identity noise, on the same paths
     as without weights. ``source`` is the representation as given. Built by
-    :meth:`Representation.prior`; Σ and its Cholesky factor are formed on first use.
+    :meth:`Representation.prior`, which checks b and the weights (they are not checked again
+    here); Σ and its Cholesky factor are formed on first use.
     """
 
     def __init__(self, representation: Representation, b: float = DEFAULT_B, *, normalize: bool = True,
                  noise_weights: ArrayLike | None = None, added_noise: float = 0.0, centered: bool = False):
-        self.source, self.b, self.normalize = representation, check_b(b), bool(normalize)
-        self.noise_weights = check_noise_weights(noise_weights, representation.n)
+        self.source, self.b, self.normalize = representation, b, bool(normalize)
+        self.noise_weights = noise_weights
         self.noise = noise_fraction(representation.n, self.b)          # a
         n = representation.n
         self.centered = bool(centered and added_noise)
