@@ -35,7 +35,7 @@ measurements).
 from __future__ import annotations
 
 import math
-from typing import Callable, Literal
+from typing import Callable, Literal, Sequence
 
 import numpy as np
 import scipy.stats
@@ -218,22 +218,24 @@ def bootstrap_interval(value: float, resampled: np.ndarray, value_range: tuple[f
     return float(low), float(high)
 
 
-def bootstrap_values(rep1: Representation, rep2: Representation, compare: Callable[[Representation, Representation], float],
+def bootstrap_values(rep1: Representation, rep2: Representation,
+                     compare: Callable[[Representation, Representation], float | Sequence[float]],
                      indices: np.ndarray) -> np.ndarray:
-    """``compare`` on every resample of stimuli, with BLAS on one thread (many small problems).
+    """``compare`` on every resample of stimuli, with BLAS on one thread (many small problems): the
+    one resampling loop of the metrics and of the reports' pairs.
 
     Parameters
     ----------
     rep1, rep2 : Representation
         On the same stimuli.
     compare : callable
-        (rep1, rep2) → float.
+        (rep1, rep2) → float, or a row of floats (several measures of one pair).
     indices : numpy.ndarray, shape (n_bootstrap, m)
         One resample per row (:func:`resample_indices`).
 
     Returns
     -------
-    numpy.ndarray, shape (n_bootstrap,)
+    numpy.ndarray, shape (n_bootstrap,), or (n_bootstrap, k) for rows of k floats
     """
     with single_blas_thread():
-        return np.array([float(compare(rep1.subset(index), rep2.subset(index))) for index in indices])
+        return np.array([compare(rep1.subset(index), rep2.subset(index)) for index in indices], dtype=float)

@@ -17,9 +17,11 @@ every representation once). The third runs tasks on a Dask cluster,
 and connects to them, because the core imports neither Dask nor anything above itself; a caller
 with a client passes it in (``pairwise(..., executor=on_cluster(client))``).
 
-Every executor measures with BLAS on one thread (:func:`bayesrep_plugin._runtime.single_blas_thread`):
-a pair is many small eigenproblems, on which more threads are slower or compete with the other
-workers, and the same arithmetic everywhere gives every executor the same values to the bit.
+The executors in other processes measure with BLAS on one thread
+(:func:`bayesrep_plugin._runtime.single_blas_thread`): a pair is many small eigenproblems, on which
+more threads are slower or compete with the other workers. :func:`serial` leaves the caller's
+setting as it is; a caller that asks for one thread around it (as
+:func:`~bayesrep_plugin.core.pairwise` does) gets from every executor the same values to the bit.
 """
 
 from __future__ import annotations
@@ -102,10 +104,10 @@ def plan_pairs(count: int, symmetric: Mapping[str, bool], resamples: np.ndarray 
 
 def serial(representations: Sequence[Representation], tasks: PairTasks, measure: MeasurePair,
            finished: Callable[[Hashable, Any], object]) -> None:
-    """The executor that runs every task here, one after the other, in the order given."""
-    with single_blas_thread():
-        for key, (i, j, arguments) in tasks.items():
-            finished(key, measure(representations[i], representations[j], *arguments))
+    """The executor that runs every task here, one after the other, in the order given, with BLAS
+    as the caller has set it."""
+    for key, (i, j, arguments) in tasks.items():
+        finished(key, measure(representations[i], representations[j], *arguments))
 
 
 def check_workers(workers: object) -> None:
