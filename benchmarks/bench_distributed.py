@@ -39,7 +39,7 @@ from bayesrep_plugin._runtime import single_blas_thread
 from bayesrep_plugin.core import compare_measures
 from bayesrep_plugin.core.prior import Representation
 from bayesrep_plugin.reports.distributed import available_cores, connect
-from bayesrep_plugin.assemblies.bootstrap import resample_indices
+from bayesrep_plugin.core.resampling import resample_indices
 from bayesrep_plugin.reports.pairs import Entry, pair_matrices
 
 BUSY_LOOP = "while True: pass"

@@ -27,7 +27,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bayesrep_plugin._io import CacheWarning, cache_file, code_digest, write_text
-from bayesrep_plugin.assemblies.bootstrap import bootstrap_interval, bootstrap_values
+from bayesrep_plugin.core.resampling import bootstrap_interval, bootstrap_values
 from bayesrep_plugin.core import compare_measures, get_measure
 from bayesrep_plugin.core.plan import Executor, plan_pairs, serial
 from bayesrep_plugin.core.prior import Representation, matched_priors
@@ -168,7 +168,7 @@ def on_device(measure: str, options: dict) -> bool:
 def measure_rows(first: Representation, second: Representation, measures: dict[str, dict], b: float,
                  resamples: np.ndarray, with_all_stimuli: bool = True, device: str | None = None) -> np.ndarray:
     """Each measure (name → options) on all stimuli (the first row, if ``with_all_stimuli``) and on
-    each resample (a row each, :func:`~bayesrep_plugin.assemblies.bootstrap.bootstrap_values`, on
+    each resample (a row each, :func:`~bayesrep_plugin.core.resampling.bootstrap_values`, on
     one BLAS thread; the first row on the process's setting, as the cached pairs were computed).
 
     All measures of one row share one pair, so the generalized eigenproblem is solved once for all
@@ -204,7 +204,7 @@ def pair_values(measures: dict[str, dict], table: np.ndarray) -> dict[str, PairV
 
 def summarize(value: float, resampled: np.ndarray, value_range: tuple[float, float]) -> dict:
     """The value on all stimuli, its bootstrap SD, and a 95% interval re-centred on the value and
-    inside the measure's ``value_range`` (:func:`~bayesrep_plugin.assemblies.bootstrap.bootstrap_interval`,
+    inside the measure's ``value_range`` (:func:`~bayesrep_plugin.core.resampling.bootstrap_interval`,
     the Brain-Score metric's ``interval``)."""
     if resampled.size < 2 or np.isnan(resampled).any():  # no resamples for this pair
         return {"value": float(value), "ci_low": math.nan, "ci_high": math.nan, "bootstrap_sd": math.nan}

@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_info
 
 import bayesrep_plugin as br
 from bayesrep_plugin import cli
-from bayesrep_plugin.assemblies.bootstrap import resample_indices
+from bayesrep_plugin.core.resampling import resample_indices
 from bayesrep_plugin.core.prior import Representation
 from bayesrep_plugin.reports import distributed, pairs
 from bayesrep_plugin.reports.distributed import SCHEDULER_VARIABLE, connect
