@@ -61,7 +61,7 @@ def bootstrap_bias(n: int, n_bootstrap: int) -> None:
     """Print resample mean − full-sample TV (and resample SD) per pair and scheme."""
     from itertools import combinations
 
-    from bayesrep_plugin.assemblies.bootstrap import SCHEMES, bootstrap_values, resample_indices
+    from bayesrep_plugin.core.resampling import SCHEMES, bootstrap_values, resample_indices
     from bayesrep_plugin.core import compare
     from bayesrep_plugin.core.prior import Representation
 

@@ -29,7 +29,7 @@ import numpy as np
 
 os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
 
-from bayesrep_plugin.assemblies.bootstrap import bootstrap_interval  # noqa: E402
+from bayesrep_plugin.core.resampling import bootstrap_interval  # noqa: E402
 from bayesrep_plugin.brainscore.metrics import SCORE_RANGE, BayesianReadoutSimilarity  # noqa: E402
 from bayesrep_plugin.brainscore.simulate import neuroid_assembly  # noqa: E402
 

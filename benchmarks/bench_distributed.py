@@ -1,6 +1,7 @@
 """The pairwise TV matrix of 25 representations, here serially vs on a local Dask cluster.
 
     .venv/bin/python benchmarks/bench_distributed.py [--representations 25] [--n 1000] [--resamples 64]
+                                                     [--api-only]
 
 25 representations of n = 1,000 stimuli, d = 64 ... 2,048 features (log-spaced; random
 activations): 300 pairs, the low-rank path where d₁ + d₂ < n, a generalized eigenproblem of
@@ -15,6 +16,11 @@ Then one pair with many resamples (the two largest representations, 64 resamples
 stimuli), serially and on 2 workers, which split its resamples into tasks. The matrix's time vs
 the number of workers (1 to 4: on this machine's 2 cores, 3 and 4 show the saturation) is drawn
 in docs/benchmarks/workers.png beside the ideal, serial time / workers.
+
+First (alone with --api-only), the Python API: ``bayesrep_plugin.pairwise`` on the same 25
+representations, serially and with ``workers=2`` (two worker processes, one BLAS thread each;
+their start is included) and on a 2-worker local Dask cluster (``executor=on_cluster(client)``),
+as ratios. Target: ≤ 0.6× the serial time on 2 cores.
 """
 
 from __future__ import annotations
@@ -29,11 +35,12 @@ from pathlib import Path
 
 import numpy as np
 
+import bayesrep_plugin as br
 from bayesrep_plugin._runtime import single_blas_thread
 from bayesrep_plugin.core import compare_measures
 from bayesrep_plugin.core.prior import Representation
-from bayesrep_plugin.reports.distributed import available_cores, connect
-from bayesrep_plugin.assemblies.bootstrap import resample_indices
+from bayesrep_plugin.reports.distributed import available_cores, connect, on_cluster
+from bayesrep_plugin.core.resampling import resample_indices
 from bayesrep_plugin.reports.pairs import Entry, pair_matrices
 
 BUSY_LOOP = "while True: pass"
@@ -68,11 +75,37 @@ def timed_plain_processes(entries: list[Entry]) -> float:
         return time.perf_counter() - start
 
 
+def api_pairwise(entries: list[Entry]) -> None:
+    """``bayesrep_plugin.pairwise`` serially, with workers=2 and on a local Dask cluster of 2 workers,
+    timed end to end (the workers' or the cluster's start too)."""
+    representations = [entry.representation for entry in entries]
+    start = time.perf_counter()
+    serial = br.pairwise(representations, "tv", b=0.01)
+    serial_time = time.perf_counter() - start
+    start = time.perf_counter()
+    spread = br.pairwise(representations, "tv", b=0.01, workers=2)
+    spread_time = time.perf_counter() - start
+    start = time.perf_counter()
+    with connect(workers=2) as client:
+        cluster = br.pairwise(representations, "tv", b=0.01, executor=on_cluster(client))
+    cluster_time = time.perf_counter() - start
+    pairs = len(entries) * (len(entries) - 1) // 2
+    print(f"\nbayesrep_plugin.pairwise, {pairs} pairs of TV (load average {os.getloadavg()[0]:.1f} after):")
+    print(f"{'run':<34} | {'matrix (s)':>10} | {'vs serial':>9} | max |diff|")
+    print(f"{'serial (one BLAS thread)':<34} | {serial_time:10.1f} | {1.0:9.2f} |")
+    print(f"{'workers=2 (processes)':<34} | {spread_time:10.1f} | {spread_time / serial_time:9.2f} | "
+          f"{np.abs(np.asarray(spread) - np.asarray(serial)).max():.1e}")
+    print(f"{'executor=on_cluster (2 Dask workers)':<34} | {cluster_time:10.1f} | {cluster_time / serial_time:9.2f} | "
+          f"{np.abs(np.asarray(cluster) - np.asarray(serial)).max():.1e}")
+    print(f"workers=2 / serial: {spread_time / serial_time:.2f}× the serial time (target ≤ 0.6×)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--representations", type=int, default=25)
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--resamples", type=int, default=64)
+    parser.add_argument("--api-only", action="store_true", help="only bayesrep_plugin.pairwise: serial vs workers=2")
     args = parser.parse_args()
     entries = board(args.representations, args.n)
     pairs = len(entries) * (len(entries) - 1) // 2
@@ -81,6 +114,9 @@ def main() -> None:
           f"n = {args.n}, {pairs} pairs of TV; {available_cores()} cores; one BLAS thread per process")
     print(f"# NOTE: this machine is shared with other jobs now (load average {load[0]:.1f} before the runs): "
           "the times are as measured, not on an idle machine")
+    api_pairwise(entries)
+    if args.api_only:
+        return
     print(f"\n{'run':<34} | {'start (s)':>9} | {'matrix (s)':>10} | {'s / pair':>8} | {'vs serial':>9} | max |diff|")
     with single_blas_thread():
         serial, reference = timed_matrix(entries, None)

@@ -26,7 +26,7 @@ import xarray as xr
 from brainscore_core.metrics import Metric, Score
 
 from bayesrep_plugin.assemblies.align import align
-from bayesrep_plugin.assemblies.bootstrap import check_n_bootstrap
+from bayesrep_plugin.core.resampling import check_n_bootstrap
 from bayesrep_plugin.assemblies.responses import STIMULUS_KEY, AssemblyError, Responses, responses_from_assembly
 from bayesrep_plugin.core.evidence import log_bayes_factors, readout_spectrum
 from bayesrep_plugin.core.kernels import Centering, check_center

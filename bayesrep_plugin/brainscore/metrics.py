@@ -29,8 +29,8 @@ from brainscore_core.metrics import Metric, Score
 
 from bayesrep_plugin._runtime import single_blas_thread
 from bayesrep_plugin.assemblies.align import align
-from bayesrep_plugin.assemblies.bootstrap import (Scheme, bootstrap_values, check_n_bootstrap, check_resampling,
-                                                  resample_indices, spread_scale, t_interval)
+from bayesrep_plugin.core.resampling import (Scheme, bootstrap_values, check_n_bootstrap, check_resampling,
+                                             resample_indices, spread_scale, t_interval)
 from bayesrep_plugin.assemblies.ceiling import estimation_values, recording_resolution, yardsticks
 from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, recording_representation, responses_representation
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
@@ -177,10 +177,10 @@ class BayesianReadoutSimilarity(Metric):
     n_bootstrap : int
         Resamples of stimuli (≥ 2). Default 20: with the t interval, the smallest number whose
         interval is within 7% of the width it would have with the error known exactly
-        (:mod:`bayesrep_plugin.assemblies.bootstrap`).
+        (:mod:`bayesrep_plugin.core.resampling`).
     bootstrap_scheme : {"quarter", "half", "replacement"}
         Subsamples of max(n/4, 3) or n/2 stimuli without replacement (their spread rescaled to the
-        full sample, :func:`~bayesrep_plugin.assemblies.bootstrap.spread_scale`), or n with
+        full sample, :func:`~bayesrep_plugin.core.resampling.spread_scale`), or n with
         replacement.
     seed : int
     stimulus_key : str
@@ -202,7 +202,7 @@ class BayesianReadoutSimilarity(Metric):
     replacement), ``error_over`` = ["stimulus"], ``n_bootstrap``, ``raw`` (the resampled
     similarities over dim ``bootstrap``, on m stimuli each), ``interval`` (95%: score ±
     t(0.975, n_bootstrap − 1)·error, an end past [0, 1] clipped to it,
-    :func:`~bayesrep_plugin.assemblies.bootstrap.t_interval`), ``bootstrap_bias`` =
+    :func:`~bayesrep_plugin.core.resampling.t_interval`), ``bootstrap_bias`` =
     mean(resampled) − score (a readout distance depends on the number of stimuli, so resamples of
     fewer stimuli are shifted; docs/guide-brainscore.md), ``distance``, the
     parameters (``b`` the value used, ``b_setting`` the one given, ``b_choice`` how b was chosen),

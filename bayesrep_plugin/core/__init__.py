@@ -1,6 +1,8 @@
 """The kernel-only core: activations → kernel → prior predictive → distance.
 
-numpy/scipy only; knows nothing of xarray, Brain-Score, files or screens. The differentiable
+numpy/scipy only; knows nothing of xarray, Brain-Score, files or screens. Tables of pairs are
+planned and run here (:mod:`~bayesrep_plugin.core.plan`: serially or in worker processes), their
+resamples of stimuli and intervals too (:mod:`~bayesrep_plugin.core.resampling`). The differentiable
 versions live in :mod:`bayesrep_plugin.core.torch` (the only module here that imports torch).
 """
 

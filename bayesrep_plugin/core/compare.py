@@ -3,7 +3,8 @@
 ``compare`` takes activations or prepared :class:`Representation` objects and returns the value
 of any measure; ``distance`` and ``distance_from_kernels`` are the same for the measures that are
 distances or divergences (they refuse similarities such as CKA, whose value grows with closeness).
-``pairwise`` prepares each representation once and reuses it for every pair. b, the readout's
+``pairwise`` prepares each representation once and reuses it for every pair, which it measures
+here or on any executor of :mod:`~bayesrep_plugin.core.plan` (worker processes, a Dask cluster). b, the readout's
 noise-to-signal ratio, is an argument of the comparison, never of a representation.
 """
 
@@ -15,9 +16,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
+from .._runtime import single_blas_thread
+
 from .gaussian import Pair
 from .kernels import Centering, check_center
 from .measures import Estimate, EstimateMatrix, Measure, get_measure
+from .plan import Executor, in_processes, ordered_pairs, serial
 from .prior import DEFAULT_B, Representation, check_b
 
 #: Activations (n stimuli, ...), rows in the same order on both sides, or a prepared Representation.
@@ -226,11 +230,14 @@ def distance_from_kernels(K1: ArrayLike, K2: ArrayLike, measure: str = "js", *, 
 
 def pairwise(representations: Sequence[RepresentationLike], measure: str = "js", *, b: float = DEFAULT_B,
              center: Centering = "none", normalize: bool = True, noise_weights: ArrayLike | None = None,
-             progress: bool = False, **options) -> EstimateMatrix:
-    """The m × m matrix of ``measure`` between all pairs.
+             progress: bool = False, workers: int | None = None, executor: Executor | None = None,
+             **options) -> EstimateMatrix:
+    """The m × m matrix of ``measure`` between all pairs, here or in parallel.
 
     Each representation is prepared once; symmetric measures compute each unordered pair once and
-    fill the diagonal with the identity value; asymmetric ones (kl) compute both orders.
+    fill the diagonal with the identity value; asymmetric ones (kl) compute both orders
+    (:func:`~bayesrep_plugin.core.plan.ordered_pairs`). Every executor gives the same values, to
+    the bit.
 
     Parameters
     ----------
@@ -240,22 +247,51 @@ def pairwise(representations: Sequence[RepresentationLike], measure: str = "js",
         As in :func:`compare`.
     progress : bool
         Show a progress bar over pairs (default: none; a library call draws nothing unless asked).
+    workers : int, optional
+        Measure the pairs in this many worker processes, one BLAS thread each
+        (:func:`~bayesrep_plugin.core.plan.in_processes`); default: here, one after the other.
+    executor : callable, optional
+        Any executor of :mod:`bayesrep_plugin.core.plan`, e.g. a Dask cluster's:
+        ``with connect("tcp://host:8786") as client: pairwise(reps, executor=on_cluster(client))``
+        (:func:`bayesrep_plugin.reports.distributed.connect` and
+        :func:`~bayesrep_plugin.reports.distributed.on_cluster`). Not with ``workers``.
 
     Returns
     -------
     EstimateMatrix
         The m × m values, with ``.stderr`` (the Monte Carlo standard errors; zeros when exact).
+
+    Raises
+    ------
+    ValueError
+        As :func:`compare`; for ``workers`` other than a whole number ≥ 1, or given with ``executor``.
     """
     m = _measure(measure, options, b, center)
+    if workers is not None and executor is not None:
+        raise ValueError("give workers (processes here) or an executor (e.g. a Dask cluster's), not both")
+    run = in_processes(workers) if workers is not None else executor or serial
     reps = [prepare(x, center, f"representation {i}") for i, x in enumerate(representations)]
     count = len(reps)
-    pairs = [(i, j) for i in range(count) for j in range(count)
-             if (i < j if m.symmetric else i != j)]
+    pairs = ordered_pairs(count, m.symmetric)
     values, stderr = np.full((count, count), m.identity_value), np.zeros((count, count))
-    method = options.get("method", "exact")
-    for i, j in tqdm(pairs, desc=f"pairwise {measure}", disable=not progress or not pairs, unit="pair"):
-        estimate = m(Pair(reps[i], reps[j], b, normalize=normalize, noise_weights=noise_weights), **options)
-        values[i, j], stderr[i, j] = estimate, estimate.stderr
-        if m.symmetric:
-            values[j, i], stderr[j, i] = values[i, j], stderr[i, j]
-    return EstimateMatrix(values, stderr, method)
+    with tqdm(total=len(pairs), desc=f"pairwise {measure}", disable=not progress or not pairs, unit="pair") as bar:
+        def finished(pair: tuple[int, int], estimate: tuple[float, float]) -> None:
+            i, j = pair
+            values[i, j], stderr[i, j] = estimate
+            if m.symmetric:
+                values[j, i], stderr[j, i] = estimate
+            bar.update()
+
+        with single_blas_thread():  # here as in the workers: the same bits from every executor (and faster, _runtime)
+            run(reps, {(i, j): (i, j, (measure, b, normalize, noise_weights, options)) for i, j in pairs}, _estimate,
+                finished)
+    return EstimateMatrix(values, stderr, options.get("method", "exact"))
+
+
+def _estimate(first: Representation, second: Representation, measure: str, b: float, normalize: bool,
+              noise_weights: ArrayLike | None, options: dict) -> tuple[float, float]:
+    """One pair's value and standard error: the task of :func:`pairwise` (a module's function, so
+    that worker processes receive it by name)."""
+    estimate = get_measure(measure)(Pair(first, second, b, normalize=normalize, noise_weights=noise_weights),
+                                    **options)
+    return float(estimate), float(estimate.stderr)

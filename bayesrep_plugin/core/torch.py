@@ -16,7 +16,8 @@ Every readout measure of the numpy core is here (tv, js, jsd, kl, kl_symmetric, 
 bhattacharyya, bures), on the device of the tensors or the one asked for (``device="cuda"``), in
 float64 by default; ``dtype=torch.float32`` is faster on GPUs and loses accuracy in the
 eigenvalues (``benchmarks/bench_torch.py`` prints the loss). :func:`pairwise` batches the
-Cholesky factors and the pairs' eigenproblems; :func:`measures_from_kernels` gives several
+Cholesky factors and the pairs' eigenproblems (the torch device's executor of the pair plan,
+:func:`bayesrep_plugin.core.plan.ordered_pairs`); :func:`measures_from_kernels` gives several
 measures of one pair of kernels from one eigenproblem (the reports' ``--device``).
 """
 
@@ -32,6 +33,7 @@ from . import exact
 from .gaussian import unresolved
 from .kernels import check_center, refuse_labelled
 from .montecarlo import DEFAULT_SAMPLES
+from .plan import ordered_pairs
 from .prior import DEFAULT_B, check_b, noise_fraction, singular_prior
 
 MEASURES = ("tv", "js", "jsd", "kl", "kl_symmetric", "hellinger", "bhattacharyya", "bures")
@@ -284,7 +286,7 @@ def pairwise(representations, measure: str = "js", *, b: float = DEFAULT_B, cent
     S = torch.stack([prior_covariance(kernel(X, center), b) for X in tensors])
     m, n = S.shape[0], S.shape[-1]
     L = torch.linalg.cholesky(S)
-    pairs = [(i, j) for i in range(m) for j in range(m) if i != j and (i < j or measure == "kl")]
+    pairs = ordered_pairs(m, symmetric=measure != "kl")  # the pair plan, run batched on the device
     out = torch.zeros(m, m, dtype=S.dtype, device=S.device)
     step = max(1, BATCH_BYTES // (3 * n * n * S.element_size()))
     for start in range(0, len(pairs), step):

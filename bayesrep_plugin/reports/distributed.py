@@ -1,9 +1,16 @@
-"""Pairs measured on a Dask cluster: a local one (one process per core) or any scheduler's.
+"""The Dask executor of the pair plan, and the clusters it runs on: a local one (one process per
+core) or any scheduler's.
+
+The one module that imports Dask. The plan and the executors that need nothing installed (here,
+worker processes) are the core's (:mod:`bayesrep_plugin.core.plan`); this one is kept apart
+because the core imports neither Dask nor anything above itself, and because a cluster has a
+life of its own (started, connected to, interrupted, closed: :func:`connect`).
 
 Only when asked: without a scheduler or a number of workers, :func:`connect` gives ``None`` and
 :func:`~.pairs.pair_matrices` measures every pair here, one after the other. Asked, the same
 work runs as independent tasks on pairs of representations (:mod:`~.pairs` makes one task per
-pair and part of its resamples):
+pair and part of its resamples; :func:`bayesrep_plugin.core.pairwise` one per pair, given
+``executor=on_cluster(client)``):
 
 - each prepared :class:`~bayesrep_plugin.core.prior.Representation` is sent to the workers once
   (``client.scatter``) and every task takes the two futures, so a representation's kernel or
@@ -33,9 +40,11 @@ import signal
 import threading
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator
 
 from bayesrep_plugin._runtime import single_blas_thread
+from bayesrep_plugin.core.plan import Executor, MeasurePair, PairTasks
 from bayesrep_plugin.core.prior import Representation
 
 from .inputs import InputError
@@ -54,9 +63,6 @@ WORKER_ENVIRONMENT = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_
 CONNECT_TIMEOUT = 10
 #: Rounds of resending the tasks whose representations were lost with a worker, before giving up.
 ROUNDS = 5
-
-#: Tasks on pairs: key → (first position, second position, the task's further arguments).
-PairTasks = Mapping[Hashable, tuple[int, int, tuple]]
 
 
 def available_cores() -> int:
@@ -164,20 +170,32 @@ def dask_setup(worker) -> None:
     logging.getLogger("distributed.worker").setLevel(logging.ERROR)
 
 
-#: The work of a task: (first, second, *further arguments) → result.
-MeasurePair = Callable[..., Any]
-
-
 def _on_one_blas_thread(measure: MeasurePair, *arguments) -> Any:
     """One task on a worker, BLAS on one thread whatever the worker's environment says."""
     with single_blas_thread():
         return measure(*arguments)
 
 
+def on_cluster(client: Client) -> Executor:
+    """The executor of :mod:`bayesrep_plugin.core.plan` that runs tasks on ``client``'s cluster
+    (:func:`measure_pairs`).
+
+    Parameters
+    ----------
+    client : distributed.Client
+        From :func:`connect`, or any Dask client.
+
+    Returns
+    -------
+    Executor
+    """
+    return partial(measure_pairs, client)
+
+
 def measure_pairs(client: Client, representations: list[Representation], tasks: PairTasks,
                   measure: MeasurePair, finished: Callable[[Hashable, Any], object]) -> None:
     """``measure(first, second, *arguments)`` for every task on the cluster; ``finished(key,
-    result)`` as each one ends.
+    result)`` as each one ends (the executor :func:`on_cluster` gives).
 
     Each representation a task needs is scattered once per round; a round ends when every task has
     finished or was cancelled because a worker died with one of its representations. Errors of the

@@ -41,7 +41,7 @@ from tqdm.auto import tqdm
 
 from bayesrep_plugin._io import cache_file, code_digest, write_text
 from bayesrep_plugin.assemblies.align import align_all
-from bayesrep_plugin.assemblies.bootstrap import resample_indices
+from bayesrep_plugin.core.resampling import resample_indices
 from bayesrep_plugin.assemblies.ceiling import recording_resolution
 from bayesrep_plugin.assemblies.evidence import NeuralEvidence, neural_evidence
 from bayesrep_plugin.assemblies.kernels import responses_representation

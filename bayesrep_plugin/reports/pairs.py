@@ -27,12 +27,12 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from bayesrep_plugin._io import CacheWarning, cache_file, code_digest, write_text
-from bayesrep_plugin._runtime import single_blas_thread
-from bayesrep_plugin.assemblies.bootstrap import bootstrap_interval
+from bayesrep_plugin.core.resampling import bootstrap_interval, bootstrap_values
 from bayesrep_plugin.core import compare_measures, get_measure
+from bayesrep_plugin.core.plan import Executor, plan_pairs, serial
 from bayesrep_plugin.core.prior import Representation, matched_priors
 
-from .distributed import measure_pairs
+from .distributed import on_cluster
 from .inputs import InputError
 
 if TYPE_CHECKING:
@@ -166,10 +166,10 @@ def on_device(measure: str, options: dict) -> bool:
 
 
 def measure_rows(first: Representation, second: Representation, measures: dict[str, dict], b: float,
-                 resamples: np.ndarray, with_all_stimuli: bool = True, device: str | None = None,
-                 tick: Callable[[], object] = lambda: None) -> np.ndarray:
+                 resamples: np.ndarray, with_all_stimuli: bool = True, device: str | None = None) -> np.ndarray:
     """Each measure (name → options) on all stimuli (the first row, if ``with_all_stimuli``) and on
-    each resample (a row each); ``tick`` after each row.
+    each resample (a row each, :func:`~bayesrep_plugin.core.resampling.bootstrap_values`, on
+    one BLAS thread; the first row on the process's setting, as the cached pairs were computed).
 
     All measures of one row share one pair, so the generalized eigenproblem is solved once for all
     the measures. Given a torch ``device``, the exact readout measures run there
@@ -191,13 +191,10 @@ def measure_rows(first: Representation, second: Representation, measures: dict[s
             prior1, prior2 = matched_priors(rep1, rep2, b)
             values.update(measures_from_kernels(prior1.kernel, prior2.kernel, there, b=b, names=(rep1.name, rep2.name),
                                                 device=device))
-        tick()
         return [float(values[name]) for name in measures]
 
-    rows = [evaluate(first, second)] if with_all_stimuli else []
-    with single_blas_thread():  # many small eigenproblems: one BLAS thread is faster (see _runtime)
-        rows += [evaluate(first.subset(index), second.subset(index)) for index in resamples]
-    return np.array(rows).reshape(len(rows), len(measures))
+    resampled = bootstrap_values(first, second, evaluate, resamples).reshape(len(resamples), len(measures))
+    return np.vstack([[evaluate(first, second)], resampled]) if with_all_stimuli else resampled
 
 
 def pair_values(measures: dict[str, dict], table: np.ndarray) -> dict[str, PairValue]:
@@ -207,7 +204,7 @@ def pair_values(measures: dict[str, dict], table: np.ndarray) -> dict[str, PairV
 
 def summarize(value: float, resampled: np.ndarray, value_range: tuple[float, float]) -> dict:
     """The value on all stimuli, its bootstrap SD, and a 95% interval re-centred on the value and
-    inside the measure's ``value_range`` (:func:`~bayesrep_plugin.assemblies.bootstrap.bootstrap_interval`,
+    inside the measure's ``value_range`` (:func:`~bayesrep_plugin.core.resampling.bootstrap_interval`,
     the Brain-Score metric's ``interval``)."""
     if resampled.size < 2 or np.isnan(resampled).any():  # no resamples for this pair
         return {"value": float(value), "ci_low": math.nan, "ci_high": math.nan, "bootstrap_sd": math.nan}
@@ -215,14 +212,15 @@ def summarize(value: float, resampled: np.ndarray, value_range: tuple[float, flo
     return {"value": float(value), "ci_low": low, "ci_high": high, "bootstrap_sd": float(np.std(resampled, ddof=1))}
 
 
-def measure_on_cluster(client: Client, representations: list[Representation],
-                       missing: dict[tuple[int, int], tuple[dict[str, dict], np.ndarray]], b: float,
-                       device: str | None, finished: Callable[[tuple[int, int], dict[str, PairValue]], object],
-                       progress: Callable[[int], object]) -> None:
-    """The missing pairs ((i, j) → (measures, resamples)) as tasks on the cluster: each pair's
-    resamples split into parts of :data:`RESAMPLES_PER_TASK`, the first part with the value on all
-    stimuli, so that a pair with many resamples spreads over the workers too. ``finished(pair,
-    values)`` when a pair's last part is in; ``progress(rows)`` as each part lands."""
+def measure_missing(executor: Executor, representations: list[Representation],
+                    missing: dict[tuple[int, int], tuple[dict[str, dict], np.ndarray]], b: float,
+                    device: str | None, finished: Callable[[tuple[int, int], dict[str, PairValue]], object],
+                    progress: Callable[[int], object]) -> None:
+    """The missing pairs ((i, j) → (measures, resamples)) as tasks of ``executor``
+    (:mod:`bayesrep_plugin.core.plan`): each pair's resamples split into parts of
+    :data:`RESAMPLES_PER_TASK`, the first part with the value on all stimuli, so that on a cluster
+    a pair with many resamples spreads over the workers too. ``finished(pair, values)`` when a
+    pair's last part is in; ``progress(rows)`` as each part lands."""
     tasks, parts = {}, {}
     for (i, j), (names, chosen) in missing.items():
         starts = range(0, max(len(chosen), 1), RESAMPLES_PER_TASK)
@@ -237,7 +235,7 @@ def measure_on_cluster(client: Client, representations: list[Representation],
         if all(part is not None for part in parts[i, j].values()):
             finished((i, j), pair_values(missing[i, j][0], np.vstack(list(parts.pop((i, j)).values()))))
 
-    measure_pairs(client, representations, tasks, measure_rows, part_finished)
+    executor(representations, tasks, measure_rows, part_finished)
 
 
 @dataclass(frozen=True)
@@ -262,8 +260,9 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
                   client: Client | None = None, device: str | None = None) -> dict[str, PairMatrix]:
     """Every measure (name → options) between every pair of entries, at the readout's b; finished
     pairs from the cache, the others measured here one after the other or, given a Dask ``client``
-    (:func:`~.distributed.connect`), as parallel tasks on its cluster. Each pair is stored in the
-    cache as soon as it is finished.
+    (:func:`~.distributed.connect`), as parallel tasks on its cluster: the plan of
+    :func:`~bayesrep_plugin.core.plan.plan_pairs` on its serial executor or the cluster's
+    (:func:`~.distributed.on_cluster`). Each pair is stored in the cache as soon as it is finished.
 
     Symmetric measures are computed once per unordered pair, asymmetric ones for both orders.
     ``resample_if(first, second)`` chooses the pairs that get the resamples (default: all); the
@@ -273,20 +272,18 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
     """
     device = check_device(device)
     resamples = np.empty((0, 0), dtype=int) if resamples is None else resamples
-    no_resamples = np.empty((0, 0), dtype=int)
     cache = cache or PairCache(None)
     count = len(entries)
     specs = {name: get_measure(name) for name in measures}
     values = {name: np.full((count, count), spec.identity_value) for name, spec in specs.items()}
     resampled = {name: np.full((count, count, len(resamples)), spec.identity_value) for name, spec in specs.items()}
     version = code_digest(*PAIR_CODE)
-    work = {}
-    for i, j in ((i, j) for i in range(count) for j in range(count) if i != j):
-        names = [name for name, spec in specs.items() if i < j or not spec.symmetric]
-        if names:
-            chosen = resamples if resample_if is None or resample_if(entries[i], entries[j]) else no_resamples
-            work[i, j] = chosen, {name: pair_key(entries[i].fingerprint, entries[j].fingerprint, name,
-                                                 measures[name], b, chosen, version, device) for name in names}
+    plan = plan_pairs(count, {name: spec.symmetric for name, spec in specs.items()}, resamples,
+                      None if resample_if is None else lambda i, j: resample_if(entries[i], entries[j]))
+    work = {(i, j): (planned.resamples, {name: pair_key(entries[i].fingerprint, entries[j].fingerprint, name,
+                                                        measures[name], b, planned.resamples, version, device)
+                                         for name in planned.measures})
+            for (i, j), planned in plan.items()}
     evaluations = sum(1 + len(chosen) for chosen, _ in work.values())  # all stimuli, then each resample
     with tqdm(total=evaluations, desc=f"{', '.join(measures)}: {len(work)} pairs", unit="eval",
               disable=not progress, leave=False) as bar:
@@ -304,14 +301,8 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
                 cache.put(work[pair][1][name], result)
             results[pair].update(computed)
 
-        if client is None:
-            for (i, j), (names, chosen) in missing.items():
-                finished((i, j), pair_values(names, measure_rows(entries[i].representation, entries[j].representation,
-                                                                 names, b, chosen, device=device,
-                                                                 tick=lambda: bar.update())))
-        else:
-            measure_on_cluster(client, [entry.representation for entry in entries], missing, b, device, finished,
-                               progress=bar.update)
+        measure_missing(serial if client is None else on_cluster(client), [entry.representation for entry in entries],
+                        missing, b, device, finished, progress=bar.update)
         bar.refresh()  # its last state (every evaluation) drawn before it is cleared, not tqdm's last timed one
     for (i, j), (chosen, _) in work.items():
         for name, result in results[i, j].items():

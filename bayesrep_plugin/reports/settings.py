@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bayesrep_plugin.assemblies.bootstrap import SCHEMES, check_n_bootstrap, resample_size
+from bayesrep_plugin.core.resampling import SCHEMES, check_n_bootstrap, resample_size
 from bayesrep_plugin.core import MEASURES, get_measure
 from bayesrep_plugin.core.kernels import check_center
 from bayesrep_plugin.core.measures import METHODS
@@ -116,8 +116,8 @@ class Settings:
 
         Raises
         ------
-        AssemblyError
-            Too few stimuli for the resamples (:func:`~bayesrep_plugin.assemblies.bootstrap.resample_size`).
+        ResamplingError
+            Too few stimuli for the resamples (:func:`~bayesrep_plugin.core.resampling.resample_size`).
         InputError
             Too few for a measure; both say how many stimuli are needed, and what to change.
         """

@@ -165,6 +165,34 @@ def test_pairwise_monte_carlo_keeps_the_standard_errors(three):
     assert exact.method == "exact" and not exact.stderr.any()
 
 
+@pytest.mark.parametrize("measure, options", [("tv", {}), ("kl", {}), ("js", {"method": "mc", "n_samples": 500})])
+def test_pairwise_in_worker_processes_gives_the_serial_values_to_the_bit(three, measure, options):
+    reps = three + [three[1] + 0.5 * three[0]]
+    serial = br.pairwise(reps, measure, b=0.05, **options)
+    spread = br.pairwise(reps, measure, b=0.05, workers=2, **options)
+    np.testing.assert_array_equal(spread, serial)
+    np.testing.assert_array_equal(spread.stderr, serial.stderr)
+    assert spread.method == serial.method
+
+
+def test_pairwise_runs_on_any_executor_and_refuses_bad_workers(three):
+    seen = []
+
+    def recording(representations, tasks, measure, finished):  # the executor protocol of core.plan
+        for key, (i, j, arguments) in tasks.items():
+            seen.append(key)
+            finished(key, measure(representations[i], representations[j], *arguments))
+
+    D = br.pairwise(three, "kl", b=0.1, executor=recording)
+    assert seen == [(0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1)]  # both orders: kl is asymmetric
+    np.testing.assert_array_equal(D, br.pairwise(three, "kl", b=0.1))
+    for workers in (0, 1.5, True):
+        with pytest.raises(ValueError, match="workers must be a whole number"):
+            br.pairwise(three, "tv", workers=workers)
+    with pytest.raises(ValueError, match="not both"):
+        br.pairwise(three, "tv", workers=2, executor=recording)
+
+
 def test_subset_is_the_submatrix(three):
     r = br.Representation.from_activations(three[0])
     idx = np.array([3, 3, 7, 0, 39])

@@ -17,8 +17,9 @@ import pytest
 from distributed import Future
 from threadpoolctl import threadpool_info
 
+import bayesrep_plugin as br
 from bayesrep_plugin import cli
-from bayesrep_plugin.assemblies.bootstrap import resample_indices
+from bayesrep_plugin.core.resampling import resample_indices
 from bayesrep_plugin.core.prior import Representation
 from bayesrep_plugin.reports import distributed, pairs
 from bayesrep_plugin.reports.distributed import SCHEDULER_VARIABLE, connect
@@ -60,6 +61,12 @@ def test_the_cluster_gives_exactly_the_serial_matrices(client):
     assert_same(serial, spread)
     assert not np.isnan(serial["tv"].resampled[0, 1]).any() and np.isnan(serial["tv"].resampled[1, 2]).all()
     assert serial["kl"].values[1, 2] != serial["kl"].values[2, 1]  # both orders were computed
+
+
+def test_the_python_apis_pairwise_on_the_cluster_gives_the_serial_values_to_the_bit(client):
+    arrays = [np.random.default_rng(k).standard_normal((60, 10 + 40 * k)) for k in range(4)]
+    serial = br.pairwise(arrays, "kl", b=0.01)
+    np.testing.assert_array_equal(br.pairwise(arrays, "kl", b=0.01, executor=distributed.on_cluster(client)), serial)
 
 
 def test_each_representation_is_sent_once_and_tasks_take_futures(client, monkeypatch):

@@ -12,7 +12,7 @@ import pytest
 
 import bayesrep_plugin as br
 from bayesrep_plugin._io import TEMP_SUFFIX
-from bayesrep_plugin.assemblies.bootstrap import resample_indices
+from bayesrep_plugin.core.resampling import resample_indices
 from bayesrep_plugin.assemblies.ceiling import recording_resolution, yardsticks
 from bayesrep_plugin.assemblies.kernels import responses_representation
 from bayesrep_plugin.assemblies.noise import split_half

@@ -1,4 +1,8 @@
-"""Resampling stimuli for the uncertainty of a comparison, as submatrices of kernels already computed.
+"""Resampling stimuli for the uncertainty of a comparison, as submatrices of kernels already computed:
+the one module for resample indices, values on resamples and intervals, which the Brain-Score
+metric, the reports' pairs (:mod:`bayesrep_plugin.reports.pairs`, whose cached pairs are keyed by
+this code as by the rest of the core) use, and whose indices the pair plan
+(:mod:`~bayesrep_plugin.core.plan`) gives every pair.
 
 Three schemes:
 
@@ -35,17 +39,23 @@ measurements).
 from __future__ import annotations
 
 import math
-from typing import Callable, Literal
+from typing import Callable, Literal, Sequence
 
 import numpy as np
 import scipy.stats
-from bayesrep_plugin._runtime import single_blas_thread
-from bayesrep_plugin.core.prior import Representation
 
-from .responses import AssemblyError
+from .._runtime import single_blas_thread
+from ..errors import BayesrepError
+from .prior import Representation
 
 Scheme = Literal["quarter", "half", "replacement"]
 SCHEMES: tuple[str, ...] = ("quarter", "half", "replacement")
+
+
+class ResamplingError(BayesrepError, ValueError):
+    """Too few stimuli for the resamples asked for; the message says how many are needed."""
+
+
 #: The fewest stimuli in a quarter-size resample.
 MIN_QUARTER = 3
 
@@ -71,7 +81,7 @@ def resample_indices(n: int, n_bootstrap: int, *, scheme: Scheme = "half", seed:
     Raises
     ------
     ValueError
-        For ``n_bootstrap`` < 2 or an unknown scheme; an :class:`AssemblyError` for half samples
+        For ``n_bootstrap`` < 2 or an unknown scheme; a :class:`ResamplingError` for half samples
         or quarter samples of fewer than 6 stimuli (:func:`resample_size`).
     """
     check_resampling(n_bootstrap, scheme)
@@ -102,11 +112,11 @@ def resample_size(n: int, scheme: Scheme = "half") -> int:
 
     Raises
     ------
-    AssemblyError
+    ResamplingError
         For half or quarter samples of fewer than :data:`MIN_HALF_SAMPLED` stimuli.
     """
     if scheme != "replacement" and n < MIN_HALF_SAMPLED:
-        raise AssemblyError(f"{scheme}-sampling needs at least {MIN_HALF_SAMPLED} stimuli; got {n} shared stimuli "
+        raise ResamplingError(f"{scheme}-sampling needs at least {MIN_HALF_SAMPLED} stimuli; got {n} shared stimuli "
                             "(use more stimuli, or no resamples: n_bootstrap 0)")
     return {"quarter": max(n // 4, MIN_QUARTER), "half": n // 2}.get(scheme, n)
 
@@ -218,22 +228,24 @@ def bootstrap_interval(value: float, resampled: np.ndarray, value_range: tuple[f
     return float(low), float(high)
 
 
-def bootstrap_values(rep1: Representation, rep2: Representation, compare: Callable[[Representation, Representation], float],
+def bootstrap_values(rep1: Representation, rep2: Representation,
+                     compare: Callable[[Representation, Representation], float | Sequence[float]],
                      indices: np.ndarray) -> np.ndarray:
-    """``compare`` on every resample of stimuli, with BLAS on one thread (many small problems).
+    """``compare`` on every resample of stimuli, with BLAS on one thread (many small problems): the
+    one resampling loop of the metrics and of the reports' pairs.
 
     Parameters
     ----------
     rep1, rep2 : Representation
         On the same stimuli.
     compare : callable
-        (rep1, rep2) → float.
+        (rep1, rep2) → float, or a row of floats (several measures of one pair).
     indices : numpy.ndarray, shape (n_bootstrap, m)
         One resample per row (:func:`resample_indices`).
 
     Returns
     -------
-    numpy.ndarray, shape (n_bootstrap,)
+    numpy.ndarray, shape (n_bootstrap,), or (n_bootstrap, k) for rows of k floats
     """
     with single_blas_thread():
-        return np.array([float(compare(rep1.subset(index), rep2.subset(index))) for index in indices])
+        return np.array([compare(rep1.subset(index), rep2.subset(index)) for index in indices], dtype=float)

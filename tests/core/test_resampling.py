@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from bayesrep_plugin.assemblies import bootstrap_values, resample_indices
-from bayesrep_plugin.assemblies.bootstrap import check_n_bootstrap
+from bayesrep_plugin.core.resampling import bootstrap_values, resample_indices
+from bayesrep_plugin.core.resampling import check_n_bootstrap
 from bayesrep_plugin.brainscore.simulate import linear_views
 from bayesrep_plugin.core import compare
 from bayesrep_plugin.core.prior import Representation
