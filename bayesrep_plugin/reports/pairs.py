@@ -75,10 +75,14 @@ class PairValue:
 
 
 class PairCache:
-    """Finished pairs as JSON files in ``directory`` (None: keep nothing, compute everything)."""
+    """Finished pairs as JSON files in ``directory`` (None: keep nothing, compute everything).
+
+    ``served`` and ``stored`` count the results (one per pair and measure) read from it and written
+    to it: what a rerun took from the cache and what it computed."""
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
+        self.served = self.stored = 0
 
     def _path(self, key: str) -> Path:
         return cache_file(self.directory / f"{key}.json")
@@ -95,16 +99,19 @@ class PairCache:
             resampled = np.asarray(record["resampled"], dtype=float)
             if resampled.shape != (n_resamples,):
                 raise ValueError(f"{resampled.shape} resampled values, expected ({n_resamples},)")
-            return PairValue(float(record["value"]), resampled)
+            result = PairValue(float(record["value"]), resampled)
         except (OSError, ValueError, KeyError, TypeError) as error:  # JSON and Unicode errors are ValueErrors
             warnings.warn(f"{path}: unreadable cached pair ({type(error).__name__}: {error}); deleted, "
                           "recomputing it", CacheWarning, stacklevel=2)
             path.unlink(missing_ok=True)
             return None
+        self.served += 1
+        return result
 
     def put(self, key: str, result: PairValue) -> None:
         if self.directory is not None:
             write_text(self._path(key), json.dumps({"value": result.value, "resampled": result.resampled.tolist()}))
+            self.stored += 1
 
 
 def pair_key(first: str, second: str, measure: str, options: dict, b: float, resamples: np.ndarray,
