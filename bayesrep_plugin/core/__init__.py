@@ -3,7 +3,8 @@
 numpy/scipy only; knows nothing of xarray, Brain-Score, files or screens. Tables of pairs are
 planned and run here (:mod:`~bayesrep_plugin.core.plan`: serially or in worker processes), their
 resamples of stimuli and intervals too (:mod:`~bayesrep_plugin.core.resampling`). The differentiable
-versions live in :mod:`bayesrep_plugin.core.torch` (the only module here that imports torch).
+versions run in :mod:`bayesrep_plugin.core.torch` (the only module here that imports torch): the
+registry's readout measures, through the same functions on tensors (the torch array backend).
 """
 
 from .compare import compare, compare_measures, distance, distance_from_kernels, pairwise, prepare

@@ -64,12 +64,57 @@ JS_T_MAX = 20.0
 _BLOCK = 2**22
 
 
-def log_cosh(u: np.ndarray) -> np.ndarray:
+def namespace(x):
+    """The array backend of ``x``: torch for a torch tensor, else numpy. The closed forms of the
+    spectrum call only functions both spell alike (exp, expm1, log1p, tanh, where, ...), so one
+    implementation gives the numpy core's values and, on tensors, torch's autograd."""
+    if type(x).__module__.split(".")[0] == "torch":
+        import torch
+        return torch
+    return np
+
+
+def like(values: np.ndarray, x):
+    """Constant ``values`` (numpy) as an array of x's backend, dtype and device."""
+    if namespace(x) is np:
+        return values
+    import torch
+    return torch.as_tensor(values, dtype=x.dtype, device=x.device)
+
+
+def log_cosh(u):
     """log cosh u without overflow, and to full relative accuracy for small u (≈ u²/2)."""
-    a = np.abs(u)
+    xp = namespace(u)
+    a = abs(u)
     small = a < 1
-    return np.where(small, -0.5 * np.log1p(-np.tanh(np.where(small, a, 0)) ** 2),
-                    a + np.log1p(np.exp(-2 * a)) - math.log(2))
+    return xp.where(small, -0.5 * xp.log1p(-xp.tanh(xp.where(small, a, 0)) ** 2),
+                    a + xp.log1p(xp.exp(-2 * a)) - math.log(2))
+
+
+def mean_terms(u, m2):
+    """cᵢ = mᵢ² e^{−uᵢ} / cosh uᵢ = 2 mᵢ² / (1 + λᵢ)."""
+    return 2 * m2 / (1 + namespace(u).exp(2 * u))
+
+
+def log_bc(u, m2=0.0):
+    """log of the Bhattacharyya coefficient, −Σ (½ log cosh uᵢ + ⅛ cᵢ) (≤ 0), for arrays u, m² of
+    either backend (m² = 0: zero-mean pairs)."""
+    return -0.5 * log_cosh(u).sum() - 0.125 * mean_terms(u, m2).sum()
+
+
+def one_minus_re_r_block(ts, u, m2=None):
+    """Re[1 − R(t)] for a column of nodes ts (k × 1) and arrays u, m² of either backend (m² None:
+    zero-mean pairs), without cancellation (module docstring)."""
+    xp = namespace(u)
+    tau = xp.tanh(u)
+    two_t_tau = 2 * ts * tau
+    log_mod = -0.5 * log_cosh(u).sum() - 0.25 * xp.log1p(two_t_tau**2).sum(axis=1)
+    phase = (ts[:, 0] * u.sum()) - 0.5 * xp.arctan(two_t_tau).sum(axis=1)
+    if m2 is not None:  # −½(¼ + t²) cᵢ (1 − 2itτᵢ) / (1 + 4t²τᵢ²)
+        weight = (0.25 + ts * ts) * mean_terms(u, m2) / (1 + two_t_tau**2)
+        log_mod = log_mod - 0.5 * weight.sum(axis=1)
+        phase = phase + (weight * ts * tau).sum(axis=1)
+    return -xp.expm1(log_mod) + 2 * xp.exp(log_mod) * xp.sin(phase / 2) ** 2
 
 
 @dataclass(frozen=True)
@@ -101,12 +146,12 @@ class Spectrum:
     @property
     def mean_terms(self) -> np.ndarray:
         """cᵢ = mᵢ² e^{−uᵢ} / cosh uᵢ = 2 mᵢ² / (1 + λᵢ)."""
-        return 2 * self.m2 / (1 + np.exp(2 * self.u))
+        return mean_terms(self.u, self.m2)
 
     @property
     def log_bc(self) -> float:
         """log of the Bhattacharyya coefficient, −Σ (½ log cosh uᵢ + ⅛ cᵢ) (≤ 0)."""
-        return float(-0.5 * log_cosh(self.u).sum() - 0.125 * self.mean_terms.sum())
+        return float(log_bc(self.u, self.m2))
 
     def log_abs_r(self, t: float) -> float:
         """log |R(t)|, decreasing in |t|."""
@@ -118,19 +163,10 @@ class Spectrum:
         """Re[1 − R(t)] for a vector of t ≥ 0, evaluated in blocks of nodes."""
         t = np.asarray(t, dtype=np.float64)
         out = np.empty_like(t)
-        tau, u, c = np.tanh(self.u), self.u, self.mean_terms
-        log_cosh_sum = -0.5 * log_cosh(u).sum()
-        step = max(1, _BLOCK // max(1, u.size))
+        m2 = self.m2 if self.has_means else None
+        step = max(1, _BLOCK // max(1, self.u.size))
         for s in range(0, t.size, step):
-            ts = t[s:s + step, None]
-            two_t_tau = 2 * ts * tau
-            log_mod = log_cosh_sum - 0.25 * np.log1p(two_t_tau**2).sum(axis=1)
-            phase = (ts[:, 0] * u.sum()) - 0.5 * np.arctan(two_t_tau).sum(axis=1)
-            if self.has_means:  # −½(¼ + t²) cᵢ (1 − 2itτᵢ) / (1 + 4t²τᵢ²)
-                weight = (0.25 + ts * ts) * c / (1 + two_t_tau**2)
-                log_mod = log_mod - 0.5 * weight.sum(axis=1)
-                phase = phase + (weight * ts * tau).sum(axis=1)
-            out[s:s + step] = -np.expm1(log_mod) + 2 * np.exp(log_mod) * np.sin(phase / 2) ** 2
+            out[s:s + step] = one_minus_re_r_block(t[s:s + step, None], self.u, m2)
         return out
 
     def tv_truncation(self, rtol: float) -> float:
@@ -170,20 +206,21 @@ def tv_rule(spec: Spectrum, rtol: float = RTOL) -> tuple[float, Rule, float]:
 GAUSS_LEGENDRE = np.polynomial.legendre.leggauss(16)
 
 
-def tv_one_dimension(u: float) -> float:
+def tv_one_dimension(u):
     """TV between N(0, 1) and N(0, λ = e^{2u}), u ≠ 0: the densities cross at ±x*,
     x*² = λ log λ/(λ − 1), so TV = |erf(y₁) − erf(y₂)| with y₁² = x*²/2 = u/(1 − e^{−2u}) and
     y₂ = x*/√(2λ) = y₁ e^{−u}. For |u| < 1 that difference would cancel (relative error ε/|u|),
     so it is (2/√π) ∫ e^{−y²} dy over [y₂, y₁] instead: an interval inside [0.39, 1.08], where
-    16 Gauss–Legendre nodes are exact to rounding."""
-    y1 = math.sqrt(u / -math.expm1(-2 * u))
-    y2 = y1 * math.exp(-u)
-    if abs(u) >= 1:
-        return abs(math.erf(y1) - math.erf(y2))
-    half = 0.5 * y1 * -math.expm1(-u)  # (y₁ − y₂)/2 without cancellation
-    nodes, weights = GAUSS_LEGENDRE
+    16 Gauss–Legendre nodes are exact to rounding. u a float, or a 0-d tensor (differentiable)."""
+    fn = math if namespace(u) is np else namespace(u)  # math: numpy has no erf
+    y1 = fn.sqrt(u / -fn.expm1(-2 * u))
+    y2 = y1 * fn.exp(-u)
+    if abs(float(u)) >= 1:
+        return abs(fn.erf(y1) - fn.erf(y2))
+    half = 0.5 * y1 * -fn.expm1(-u)  # (y₁ − y₂)/2 without cancellation
+    nodes, weights = (like(v, u) for v in GAUSS_LEGENDRE)
     y = 0.5 * (y1 + y2) + half * nodes
-    return abs(half * float(weights @ np.exp(-y * y))) * 2 / math.sqrt(math.pi)
+    return abs(half * (weights @ namespace(u).exp(-y * y))) * 2 / math.sqrt(math.pi)
 
 
 def js_weight(t):

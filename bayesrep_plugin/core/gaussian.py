@@ -27,7 +27,7 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import ArrayLike
 
-from .exact import Spectrum
+from .exact import Spectrum, log_bc, namespace
 from .prior import DEFAULT_B, Prior, Representation, UnresolvedError, check_b, matched_priors, noise_fraction
 
 #: Driver for the full generalized eigenproblem (eigenvalues only); 'gv' measured fastest here
@@ -248,26 +248,57 @@ class Pair:
         return self.prior1.covariance, self.prior2.covariance
 
 
-# Closed forms in u = ½ log λ and m (p = N(μ₁, Σ₁) → N(0, I), q = N(μ₂, Σ₂) → N(m, diag λ)).
+# Closed forms in u = ½ log λ and m (p = N(μ₁, Σ₁) → N(0, I), q = N(μ₂, Σ₂) → N(m, diag λ)): each
+# on arrays u, m² of either backend (exact.namespace: the torch path calls the same functions on
+# tensors, for autograd), and on a Spectrum as a float.
+
+def kl_from_spectrum(u, m2=0.0):
+    """KL(p‖q) = ½ Σ (1/λ − 1 + log λ + m²/λ) = ½ Σ (expm1(−2u) + 2u + m² e^{−2u}), in nats."""
+    xp = namespace(u)
+    return 0.5 * (xp.expm1(-2 * u) + 2 * u + m2 * xp.exp(-2 * u)).sum()
+
+
+def kl_reverse_from_spectrum(u, m2=0.0):
+    """KL(q‖p) = ½ Σ (λ − 1 − log λ + m²), in nats."""
+    return 0.5 * (namespace(u).expm1(2 * u) - 2 * u + m2).sum()
+
+
+def kl_symmetric_from_spectrum(u, m2=0.0):
+    """(KL(p‖q) + KL(q‖p)) / 2, in nats."""
+    return (kl_from_spectrum(u, m2) + kl_reverse_from_spectrum(u, m2)) / 2
+
+
+def bhattacharyya_from_spectrum(u, m2=0.0):
+    """D_B = −log BC = Σ (½ log cosh u + ¼ m²/(1 + λ)) = Σ ½ log((1 + λ)/(2√λ)) + the mean terms."""
+    return -log_bc(u, m2)
+
+
+def hellinger_from_spectrum(u, m2=0.0):
+    """H = sqrt(1 − BC) ∈ [0, 1] (a metric)."""
+    distance = bhattacharyya_from_spectrum(u, m2)
+    if namespace(u) is np:  # math's expm1, as before: numpy's differs in the last bit
+        return math.sqrt(max(0.0, -math.expm1(-float(distance))))
+    return (-namespace(u).expm1(-distance)).clamp_min(0).sqrt()
+
 
 def kl_divergence(spec: Spectrum) -> float:
-    """KL(p‖q) = ½ Σ (1/λ − 1 + log λ + m²/λ) = ½ Σ (expm1(−2u) + 2u + m² e^{−2u}), in nats."""
-    return float(0.5 * (np.expm1(-2 * spec.u) + 2 * spec.u + spec.m2 * np.exp(-2 * spec.u)).sum())
+    """:func:`kl_from_spectrum` of a Spectrum."""
+    return float(kl_from_spectrum(spec.u, spec.m2))
 
 
 def kl_divergence_reverse(spec: Spectrum) -> float:
-    """KL(q‖p) = ½ Σ (λ − 1 − log λ + m²), in nats."""
-    return float(0.5 * (np.expm1(2 * spec.u) - 2 * spec.u + spec.m2).sum())
+    """:func:`kl_reverse_from_spectrum` of a Spectrum."""
+    return float(kl_reverse_from_spectrum(spec.u, spec.m2))
 
 
 def bhattacharyya_distance(spec: Spectrum) -> float:
-    """D_B = −log BC = Σ (½ log cosh u + ¼ m²/(1 + λ)) = Σ ½ log((1 + λ)/(2√λ)) + the mean terms."""
-    return -spec.log_bc
+    """:func:`bhattacharyya_from_spectrum` of a Spectrum."""
+    return float(bhattacharyya_from_spectrum(spec.u, spec.m2))
 
 
 def hellinger_distance(spec: Spectrum) -> float:
-    """H = sqrt(1 − BC) ∈ [0, 1] (a metric)."""
-    return math.sqrt(max(0.0, -math.expm1(-bhattacharyya_distance(spec))))
+    """:func:`hellinger_from_spectrum` of a Spectrum."""
+    return float(hellinger_from_spectrum(spec.u, spec.m2))
 
 
 def bures_distance(pair: Pair) -> float:

@@ -194,6 +194,19 @@ def center_kernel(K: ArrayLike) -> np.ndarray:
     return K - row[None, :] - row[:, None] + row.mean()
 
 
+def center_activations(X, center: Centering = "none"):
+    """Activations X (n, d) with ``center`` applied (a new array; X is not modified): "features"
+    subtracts each feature's mean over stimuli, "stimuli" each stimulus's mean over features. X is
+    a numpy array or a torch tensor (the torch backend's kernel uses this same function).
+    """
+    check_center(center)
+    if center == "features":
+        return X - X.mean(axis=0, keepdims=True)
+    if center == "stimuli":
+        return X - X.mean(axis=1, keepdims=True)
+    return X
+
+
 def feature_factor(X, center: Centering = "none", name: str = "X") -> np.ndarray:
     """A factor F (n × d) with F Fᵀ = the centered kernel: the centered activations in float64.
 
@@ -202,13 +215,10 @@ def feature_factor(X, center: Centering = "none", name: str = "X") -> np.ndarray
     so no decomposition is needed here.
     """
     check_center(center)
-    F = np.array(as_matrix(X, name), dtype=np.float64)
+    F = np.asarray(as_matrix(X, name), dtype=np.float64)
     _check_finite(F, 0, name)
-    if center == "features":
-        F -= F.mean(axis=0, keepdims=True)
-    elif center == "stimuli":
-        F -= F.mean(axis=1, keepdims=True)
-    return F
+    centred = center_activations(F, center)
+    return np.array(centred) if centred is F else centred  # a copy: F may be a view of the caller's X
 
 
 def kernel_factor(K: np.ndarray, name: str = "K") -> np.ndarray:

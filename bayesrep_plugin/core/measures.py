@@ -165,6 +165,13 @@ class Measure:
         The range with ``normalize=False`` where it differs from ``value_range``.
     min_stimuli : callable
         (**options) → the fewest stimuli the measure is defined on (default 2).
+    on_torch : bool
+        Also computed, differentiably, by :mod:`bayesrep_plugin.core.torch` (the exact readout
+        measures): that module's list of measures is this flag, and its options are checked here.
+    from_spectrum : callable, optional
+        (u, m²) → value, for a closed form of the spectrum u = ½ log λ: written once for numpy
+        arrays and torch tensors (:func:`~bayesrep_plugin.core.exact.namespace`), so ``compute``
+        and the torch path call the same function.
     """
 
     name: str
@@ -179,6 +186,8 @@ class Measure:
     bayesian: bool = True  # depends on the prior predictive (so on b)
     unnormalized_range: tuple[float, float] | None = None
     min_stimuli: Callable[..., int] = _at_least_two_stimuli
+    on_torch: bool = False
+    from_spectrum: Callable | None = None
 
     @property
     def identity_value(self) -> float:
@@ -284,8 +293,14 @@ def _readout(statistic: Literal["tv", "js", "jsd"]):
     return compute
 
 
-def _closed_form(fn):
-    return lambda pair: Estimate(fn(pair.spectrum))
+def _closed_form(name: str, description: str, kind: str, fn, is_metric: bool, symmetric: bool,
+                 value_range: tuple[float, float]) -> Measure:
+    """A readout measure with a closed form ``fn(u, m²)`` of the spectrum, on numpy and torch."""
+    def compute(pair: Pair) -> Estimate:
+        spec = pair.spectrum
+        return Estimate(fn(spec.u, spec.m2))
+    return Measure(name, description, kind, compute, is_metric, symmetric, value_range, _ROT_SCALE,
+                   on_torch=True, from_spectrum=fn)
 
 
 def _from_kernels(fn, thin=None):
@@ -309,23 +324,22 @@ _READOUT_OPTIONS = {
 
 MEASURES: dict[str, Measure] = {m.name: m for m in [
     Measure("tv", "total variation distance between the readouts' prior predictives",
-            "distance", _readout("tv"), True, True, (0.0, 1.0), _ROT_SCALE, _READOUT_OPTIONS),
+            "distance", _readout("tv"), True, True, (0.0, 1.0), _ROT_SCALE, _READOUT_OPTIONS, on_torch=True),
     Measure("js", "Jensen–Shannon distance (sqrt of the JS divergence in bits) between the prior predictives",
-            "distance", _readout("js"), True, True, (0.0, 1.0), _ROT_SCALE, _READOUT_OPTIONS),
+            "distance", _readout("js"), True, True, (0.0, 1.0), _ROT_SCALE, _READOUT_OPTIONS, on_torch=True),
     Measure("jsd", "Jensen–Shannon divergence in bits between the prior predictives",
-            "divergence", _readout("jsd"), False, True, (0.0, 1.0), _ROT_SCALE, _READOUT_OPTIONS),
-    Measure("kl", "KL divergence KL(P1 ‖ P2) in nats between the prior predictives",
-            "divergence", _closed_form(gaussian.kl_divergence), False, False, (0.0, math.inf), _ROT_SCALE),
-    Measure("kl_symmetric", "symmetrised KL divergence (KL(P1‖P2) + KL(P2‖P1)) / 2 in nats",
-            "divergence", _closed_form(lambda s: (gaussian.kl_divergence(s) + gaussian.kl_divergence_reverse(s)) / 2),
-            False, True, (0.0, math.inf), _ROT_SCALE),
-    Measure("hellinger", "Hellinger distance sqrt(1 − BC) between the prior predictives",
-            "distance", _closed_form(gaussian.hellinger_distance), True, True, (0.0, 1.0), _ROT_SCALE),
-    Measure("bhattacharyya", "Bhattacharyya distance −log BC between the prior predictives",
-            "divergence", _closed_form(gaussian.bhattacharyya_distance), False, True, (0.0, math.inf), _ROT_SCALE),
+            "divergence", _readout("jsd"), False, True, (0.0, 1.0), _ROT_SCALE, _READOUT_OPTIONS, on_torch=True),
+    _closed_form("kl", "KL divergence KL(P1 ‖ P2) in nats between the prior predictives",
+                 "divergence", gaussian.kl_from_spectrum, False, False, (0.0, math.inf)),
+    _closed_form("kl_symmetric", "symmetrised KL divergence (KL(P1‖P2) + KL(P2‖P1)) / 2 in nats",
+                 "divergence", gaussian.kl_symmetric_from_spectrum, False, True, (0.0, math.inf)),
+    _closed_form("hellinger", "Hellinger distance sqrt(1 − BC) between the prior predictives",
+                 "distance", gaussian.hellinger_from_spectrum, True, True, (0.0, 1.0)),
+    _closed_form("bhattacharyya", "Bhattacharyya distance −log BC between the prior predictives",
+                 "divergence", gaussian.bhattacharyya_from_spectrum, False, True, (0.0, math.inf)),
     Measure("bures", "Bures–Wasserstein distance between the prior predictive covariances, / sqrt(n)",
             "distance", lambda pair: Estimate(gaussian.bures_distance(pair)), True, True,
-            (0.0, math.sqrt(2)), _ROT_SCALE, unnormalized_range=(0.0, math.inf)),
+            (0.0, math.sqrt(2)), _ROT_SCALE, unnormalized_range=(0.0, math.inf), on_torch=True),
     Measure("cka", "linear centered kernel alignment (biased HSIC; Kornblith et al. 2019)",
             "similarity", _from_kernels(classic.cka, classic.cka_thin), False, True, (0.0, 1.0), _ALL, bayesian=False),
     Measure("cka_unbiased", "linear CKA from unbiased HSIC (Song et al. 2012)",

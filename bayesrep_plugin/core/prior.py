@@ -68,6 +68,12 @@ def noise_fraction(n: int, b: float) -> float:
     return n * b / (1.0 + n * b)
 
 
+def prior_scale(n: int, trace, b: float, normalize: bool = True):
+    """c in Σ = c·K + a·I: (1 − a)·n / tr K with ``normalize`` (the default), else 1 − a. ``trace``
+    may be a torch tensor (the torch backend's prior calls this same function, for gradients)."""
+    return (1.0 - noise_fraction(n, b)) * (n / trace if normalize else 1.0)
+
+
 def b_for_noise(n: int, noise: float) -> float:
     """The b that gives readout noise variance a = ``noise`` on n stimuli: b = a / (n (1 − a)).
 
@@ -550,8 +556,7 @@ class Prior:
         n = representation.n
         self.centered = bool(centered and added_noise)
         added_trace = added_noise * (n - 1 if self.centered else n)    # tr(ν·P)
-        gain = n / (representation.trace + added_trace) if self.normalize else 1.0
-        self.scale = (1.0 - self.noise) * gain                         # c
+        self.scale = prior_scale(n, representation.trace + added_trace, self.b, self.normalize)  # c
         self.added_noise = float(added_noise)                          # ν
         self.ridge = self.scale * added_noise                          # c·ν: the added noise's variance along P
         self.representation = (representation if self.noise_weights is None

@@ -1,8 +1,14 @@
-"""Differentiable Bayesian readout distances in torch (CPU, or GPU when the tensors are there).
+"""The torch backend of the readout measures: differentiable, on the CPU or a GPU.
 
-The same model as the numpy core — K = X Xᵀ, Σ = (1−a)·n·K/tr K + a·I — with gradients with
-respect to the activations (the paper's stochastic gradient, for training a model toward a
-target representation):
+The same model and the same functions as the numpy core, on tensors, with gradients with respect
+to the activations (the paper's stochastic gradient, for training a model toward a target
+representation). Which measures run here, and their options, are the registry's
+(:data:`bayesrep_plugin.core.measures.MEASURES`, those with ``on_torch``); the centring
+(:func:`~bayesrep_plugin.core.kernels.center_activations`), the prior's scale
+(:func:`~bayesrep_plugin.core.prior.prior_scale`, with ``normalize`` and ``noise_weights``) and the
+closed forms of the spectrum (each measure's ``from_spectrum``, the TV and JS integrands
+:func:`~bayesrep_plugin.core.exact.one_minus_re_r_block` and the one-eigenvalue TV) are the numpy
+core's functions, called on tensors. What is torch's own: the linear algebra on the device, and
 
 * ``method="exact"``: λ from a Cholesky whitening and ``eigvalsh`` (differentiable; only the
   eigenvalues are used, so repeated eigenvalues are harmless). The quadrature rule for TV/JS is
@@ -11,12 +17,12 @@ target representation):
 * ``method="mc"``: the reference's reparameterised Monte Carlo estimator (x = L z, seeded), with
   gradients through L — an unbiased stochastic gradient; use it on stimulus minibatches for
   large n.
+* Bures, batched over pairs.
 
-Every readout measure of the numpy core is here (tv, js, jsd, kl, kl_symmetric, hellinger,
-bhattacharyya, bures), on the device of the tensors or the one asked for (``device="cuda"``), in
-float64 by default; ``dtype=torch.float32`` is faster on GPUs and loses accuracy in the
-eigenvalues (``benchmarks/bench_torch.py`` prints the loss). :func:`pairwise` batches the
-Cholesky factors and the pairs' eigenproblems (the torch device's executor of the pair plan,
+Computed on the device of the tensors or the one asked for (``device="cuda"``), in float64 by
+default; ``dtype=torch.float32`` is faster on GPUs and loses accuracy in the eigenvalues
+(``benchmarks/bench_torch.py`` prints the loss). :func:`pairwise` batches the Cholesky factors and
+the pairs' eigenproblems (the torch device's executor of the pair plan,
 :func:`bayesrep_plugin.core.plan.ordered_pairs`); :func:`measures_from_kernels` gives several
 measures of one pair of kernels from one eigenproblem (the reports' ``--device``).
 """
@@ -30,15 +36,14 @@ import numpy as np
 import torch
 
 from . import exact
+from .exact import one_minus_re_r_block, tv_one_dimension
 from .gaussian import unresolved
-from .kernels import check_center, refuse_labelled
+from .kernels import center_activations, check_center, refuse_labelled
+from .measures import MEASURES, Measure
 from .montecarlo import DEFAULT_SAMPLES
 from .plan import ordered_pairs
-from .prior import DEFAULT_B, check_b, noise_fraction, singular_prior
+from .prior import DEFAULT_B, check_b, check_noise_weights, noise_fraction, prior_scale, singular_prior
 
-MEASURES = ("tv", "js", "jsd", "kl", "kl_symmetric", "hellinger", "bhattacharyya", "bures")
-#: Measures with a Monte Carlo estimate.
-MC_MEASURES = ("tv", "js", "jsd")
 #: Bytes of the batched pair eigenproblems held at once by :func:`pairwise`.
 BATCH_BYTES = 2**30
 
@@ -51,21 +56,24 @@ def kernel(X: torch.Tensor, center: str = "none") -> torch.Tensor:
     X = X.reshape(X.shape[0], -1)
     if not torch.isfinite(X).all():
         raise ValueError("activations contain NaN or Inf")
-    if center == "features":
-        X = X - X.mean(dim=0, keepdim=True)
-    elif center == "stimuli":
-        X = X - X.mean(dim=1, keepdim=True)
+    X = center_activations(X, center)
     return X @ X.T
 
 
-def prior_covariance(K: torch.Tensor, b: float = DEFAULT_B) -> torch.Tensor:
-    """Σ = (1 − a)·n·K/tr K + a·I."""
+def prior_covariance(K: torch.Tensor, b: float = DEFAULT_B, *, normalize: bool = True,
+                     noise_weights=None) -> torch.Tensor:
+    """Σ = c·K + a·diag(1/w), as :class:`bayesrep_plugin.core.prior.Prior` (c from
+    :func:`~bayesrep_plugin.core.prior.prior_scale`; w = 1 without ``noise_weights``)."""
     n = K.shape[0]
     trace = torch.trace(K)
     if not trace > 0:
         raise ValueError("tr K = 0: the activations are all zero")
-    a = noise_fraction(n, check_b(b))
-    return (1 - a) * n * K / trace + a * torch.eye(n, dtype=K.dtype, device=K.device)
+    b = check_b(b)
+    a = noise_fraction(n, b)
+    weights = check_noise_weights(noise_weights, n)
+    noise = (torch.full((n,), a, dtype=K.dtype, device=K.device) if weights is None
+             else a / torch.tensor(weights, dtype=K.dtype, device=K.device))
+    return prior_scale(n, trace, b, normalize) * K + torch.diag(noise)
 
 
 def generalized_eigenvalues(S1: torch.Tensor, S2: torch.Tensor) -> torch.Tensor:
@@ -76,55 +84,23 @@ def generalized_eigenvalues(S1: torch.Tensor, S2: torch.Tensor) -> torch.Tensor:
     return torch.linalg.eigvalsh((M + M.T) / 2)
 
 
-def _log_cosh(u: torch.Tensor) -> torch.Tensor:
-    """log cosh u as :func:`exact.log_cosh`: no overflow, full relative accuracy for small u."""
-    a = u.abs()
-    small = a < 1
-    return torch.where(small, -0.5 * torch.log1p(-torch.tanh(torch.where(small, a, 0 * a)) ** 2),
-                       a + torch.log1p(torch.exp(-2 * a)) - math.log(2))
-
-
-def _one_minus_re_r(t: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """Re[1 − R(t)] as in :meth:`exact.Spectrum.one_minus_re_r`, differentiable in u."""
-    two_t_tau = 2 * t[:, None] * torch.tanh(u)[None, :]
-    log_mod = -0.5 * _log_cosh(u).sum() - 0.25 * torch.log1p(two_t_tau**2).sum(dim=1)
-    phase = t * u.sum() - 0.5 * torch.atan(two_t_tau).sum(dim=1)
-    return -torch.expm1(log_mod) + 2 * torch.exp(log_mod) * torch.sin(phase / 2) ** 2
-
-
-def _tv_one_dimension(u: torch.Tensor) -> torch.Tensor:
-    """:func:`exact.tv_one_dimension`, differentiable in u."""
-    y1 = torch.sqrt(u / -torch.expm1(-2 * u))
-    y2 = y1 * torch.exp(-u)
-    if abs(u.item()) >= 1:
-        return (torch.erf(y1) - torch.erf(y2)).abs()
-    half = 0.5 * y1 * -torch.expm1(-u)
-    nodes, weights = (torch.as_tensor(v, dtype=u.dtype, device=u.device) for v in exact.GAUSS_LEGENDRE)
-    y = 0.5 * (y1 + y2) + half * nodes
-    return (half * (weights * torch.exp(-y * y)).sum()).abs() * 2 / math.sqrt(math.pi)
-
-
 def _exact(lam: torch.Tensor, measure: str) -> torch.Tensor:
+    """The exact readout measure from λ (not bures, which needs the covariances)."""
     u_all = 0.5 * torch.log(lam)
-    kl = 0.5 * (torch.expm1(-2 * u_all) + 2 * u_all).sum()
-    if measure == "kl":
-        return kl
-    if measure == "kl_symmetric":
-        return 0.5 * (kl + 0.5 * (torch.expm1(2 * u_all) - 2 * u_all).sum())
-    if measure in ("bhattacharyya", "hellinger"):
-        bhattacharyya = 0.5 * _log_cosh(u_all).sum()
-        return bhattacharyya if measure == "bhattacharyya" else torch.sqrt((-torch.expm1(-bhattacharyya)).clamp_min(0))
+    from_spectrum = MEASURES[measure].from_spectrum
+    if from_spectrum is not None:  # the registry's closed form, the numpy core's function
+        return from_spectrum(u_all)
     informative = u_all.detach().abs() > exact.INFORMATIVE
     u = u_all[informative]
     spec = exact.Spectrum(u.detach().cpu().double().numpy())
     if u.numel() == 0:
         return u_all.sum() * 0
     if measure == "tv" and u.numel() == 1:
-        return _tv_one_dimension(u[0])
+        return tv_one_dimension(u[0])
     _, rule, tail = (exact.tv_rule if measure == "tv" else exact.js_rule)(spec)
     nodes = torch.as_tensor(rule.nodes, dtype=lam.dtype, device=lam.device)
     weights = torch.as_tensor(rule.weights, dtype=lam.dtype, device=lam.device)
-    value = (weights * _one_minus_re_r(nodes, u)).sum() + tail
+    value = (weights * one_minus_re_r_block(nodes[:, None], u)).sum() + tail
     if measure == "tv":
         return value.clamp(0, 1)
     jsd = (value / math.log(2)).clamp(0, 1)
@@ -133,7 +109,8 @@ def _exact(lam: torch.Tensor, measure: str) -> torch.Tensor:
 
 def _monte_carlo(S1: torch.Tensor, S2: torch.Tensor, measure: str, n_samples: int, seed: int) -> torch.Tensor:
     L1, L2 = torch.linalg.cholesky(S1), torch.linalg.cholesky(S2)
-    generator = torch.Generator(device=S1.device).manual_seed(seed)
+    generator = torch.Generator(device=S1.device)
+    generator.manual_seed(seed) if seed is not None else generator.seed()
     n = S1.shape[0]
     sides = []
     for L_from, L_to, sign in ((L1, L2, 1.0), (L2, L1, -1.0)):
@@ -168,26 +145,27 @@ def _as_tensor(X, device, dtype) -> torch.Tensor:
     return X.to(device=device if device is not None else X.device, dtype=dtype or X.dtype)
 
 
-def _check(measure: str, method: str) -> None:
-    if measure not in MEASURES:
-        raise ValueError(f"unknown differentiable measure {measure!r}; known: {', '.join(MEASURES)}")
-    if method not in ("exact", "mc"):
-        raise ValueError(f"method={method!r} is not one of ('exact', 'mc')")
-    if method == "mc" and measure not in MC_MEASURES:
-        raise ValueError(f"{measure} has a closed form and no Monte Carlo estimate; use method='exact'")
+def _measure(name: str, options: dict | None = None) -> Measure:
+    """The registry's measure ``name`` if it runs here, its ``options`` checked by the registry."""
+    measure = MEASURES.get(name) if isinstance(name, str) else None
+    if measure is None or not measure.on_torch:
+        known = ", ".join(key for key, value in MEASURES.items() if value.on_torch)
+        raise ValueError(f"unknown differentiable measure {name!r}; known: {known}")
+    measure.check_options(options or {})
+    return measure
 
 
 def distance(X1, X2, measure: str = "js", *, b: float = DEFAULT_B, center: str = "none", method: str = "exact",
-             n_samples: int = DEFAULT_SAMPLES, seed: int = 0, device: str | torch.device | None = None,
-             dtype: torch.dtype | None = torch.float64) -> torch.Tensor:
-    """Differentiable ``measure`` (one of :data:`MEASURES`) between activations X1, X2 (n, ...).
+             n_samples: int = DEFAULT_SAMPLES, seed: int | None = 0, normalize: bool = True, noise_weights=None,
+             device: str | torch.device | None = None, dtype: torch.dtype | None = torch.float64) -> torch.Tensor:
+    """Differentiable ``measure`` (a registry measure with ``on_torch``) between activations X1, X2 (n, ...).
 
     Parameters
     ----------
     X1, X2 : torch.Tensor or array_like (n stimuli, ...)
         Rows in the same order. Gradients flow to tensors that require them.
-    measure, b, center, method, n_samples, seed
-        As in :func:`bayesrep_plugin.core.compare`.
+    measure, b, center, method, n_samples, seed, normalize, noise_weights
+        As in :func:`bayesrep_plugin.core.compare` (the options checked by the registry's measure).
     device : str or torch.device, optional
         Where to compute (e.g. "cuda"); default: where X1 is.
     dtype : torch.dtype, optional
@@ -198,12 +176,12 @@ def distance(X1, X2, measure: str = "js", *, b: float = DEFAULT_B, center: str =
     torch.Tensor
         A 0-d tensor on ``device``.
     """
-    _check(measure, method)
+    _measure(measure, {} if method == "exact" else {"method": method, "n_samples": n_samples, "seed": seed})
     X1, X2 = _as_tensor(X1, device, dtype), _as_tensor(X2, device, dtype)
     if X1.shape[0] != X2.shape[0]:
         raise ValueError(f"different numbers of stimuli: {X1.shape[0]} and {X2.shape[0]}")
-    S1 = prior_covariance(kernel(X1, center), b)
-    S2 = prior_covariance(kernel(X2, center), b)
+    S1 = prior_covariance(kernel(X1, center), b, normalize=normalize, noise_weights=noise_weights)
+    S2 = prior_covariance(kernel(X2, center), b, normalize=normalize, noise_weights=noise_weights)
     if method == "mc":
         return _monte_carlo(S1, S2, measure, n_samples, seed)
     if measure == "bures":
@@ -211,8 +189,9 @@ def distance(X1, X2, measure: str = "js", *, b: float = DEFAULT_B, center: str =
     return _exact(generalized_eigenvalues(S1, S2), measure)
 
 
-def measures_from_kernels(K1, K2, measures: Sequence[str], *, b: float = DEFAULT_B,
-                          names: tuple[str, str] = ("K1", "K2"), device: str | torch.device | None = None,
+def measures_from_kernels(K1, K2, measures: Sequence[str], *, b: float = DEFAULT_B, normalize: bool = True,
+                          noise_weights=None, names: tuple[str, str] = ("K1", "K2"),
+                          device: str | torch.device | None = None,
                           dtype: torch.dtype = torch.float64) -> dict[str, float]:
     """Readout measures (exact) of one pair of linear kernels on ``device``, from one generalized
     eigenproblem: the values :func:`bayesrep_plugin.core.compare_measures` gives, to rounding.
@@ -222,9 +201,11 @@ def measures_from_kernels(K1, K2, measures: Sequence[str], *, b: float = DEFAULT
     K1, K2 : torch.Tensor or array_like (n, n)
         Kernels on the same stimuli, in the same order.
     measures : sequence of str
-        Names from :data:`MEASURES`.
+        Names of registry measures with ``on_torch``.
     b : float
         The readout's noise-to-signal ratio.
+    normalize, noise_weights
+        The readout prior's options, as in :func:`bayesrep_plugin.core.compare`.
     names : (str, str)
         The two representations' names, for error messages.
     device, dtype
@@ -243,9 +224,10 @@ def measures_from_kernels(K1, K2, measures: Sequence[str], *, b: float = DEFAULT
         When b is below what the precision resolves (as in the numpy core).
     """
     for name in measures:
-        _check(name, "exact")
+        _measure(name)
     K1, K2 = _as_tensor(K1, device, dtype), _as_tensor(K2, device, dtype)
-    S1, S2 = prior_covariance(K1, b), prior_covariance(K2, b)
+    S1 = prior_covariance(K1, b, normalize=normalize, noise_weights=noise_weights)
+    S2 = prior_covariance(K2, b, normalize=normalize, noise_weights=noise_weights)
     if b == 0:  # Σ = c·K: a singular kernel has no Cholesky factor
         for S, name in zip((S1, S2), names):
             if torch.linalg.cholesky_ex(S).info.item() != 0:
@@ -258,12 +240,12 @@ def measures_from_kernels(K1, K2, measures: Sequence[str], *, b: float = DEFAULT
     except torch.linalg.LinAlgError:  # Σ₁ not positive definite in floating point
         lam = torch.tensor([-1.0])
     if lam is not None and not (torch.isfinite(lam) & (lam > 0)).all():
-        raise unresolved(b, *names, K1.shape[0])
+        raise unresolved(b, *names, K1.shape[0], check_noise_weights(noise_weights, K1.shape[0]))
     return {name: float(_bures(S1, S2) if name == "bures" else _exact(lam, name)) for name in measures}
 
 
 def pairwise(representations, measure: str = "js", *, b: float = DEFAULT_B, center: str = "none",
-             device: str | torch.device | None = None, dtype: torch.dtype | None = torch.float64) -> torch.Tensor:
+             normalize: bool = True, noise_weights=None, device: str | torch.device | None = None, dtype: torch.dtype | None = torch.float64) -> torch.Tensor:
     """The m × m matrix of ``measure`` (exact) between representations on the same n stimuli, with
     the Cholesky factors and the pairs' eigenproblems batched (as many pairs at once as fit in
     :data:`BATCH_BYTES`).
@@ -271,22 +253,23 @@ def pairwise(representations, measure: str = "js", *, b: float = DEFAULT_B, cent
     Parameters
     ----------
     representations : sequence of torch.Tensor or array_like (n, ...)
-    measure, b, center, device, dtype
+    measure, b, center, normalize, noise_weights, device, dtype
         As in :func:`distance`.
 
     Returns
     -------
     torch.Tensor (m, m)
-        Symmetric measures fill both triangles; kl is KL(row ‖ column).
+        Symmetric measures fill both triangles; an asymmetric one (kl) is measure(row ‖ column).
     """
-    _check(measure, "exact")
+    symmetric = _measure(measure).symmetric
     tensors = [_as_tensor(X, device, dtype) for X in representations]
     if len({X.shape[0] for X in tensors}) > 1:
         raise ValueError(f"the representations have different numbers of stimuli: {[X.shape[0] for X in tensors]}")
-    S = torch.stack([prior_covariance(kernel(X, center), b) for X in tensors])
+    S = torch.stack([prior_covariance(kernel(X, center), b, normalize=normalize, noise_weights=noise_weights)
+                     for X in tensors])
     m, n = S.shape[0], S.shape[-1]
     L = torch.linalg.cholesky(S)
-    pairs = ordered_pairs(m, symmetric=measure != "kl")  # the pair plan, run batched on the device
+    pairs = ordered_pairs(m, symmetric=symmetric)  # the pair plan, run batched on the device
     out = torch.zeros(m, m, dtype=S.dtype, device=S.device)
     step = max(1, BATCH_BYTES // (3 * n * n * S.element_size()))
     for start in range(0, len(pairs), step):
@@ -301,6 +284,6 @@ def pairwise(representations, measure: str = "js", *, b: float = DEFAULT_B, cent
             lam = torch.linalg.eigvalsh((M + M.mT) / 2)
             values = torch.stack([_exact(row, measure) for row in lam])
         out[first, second] = values
-        if measure != "kl":
+        if symmetric:
             out[second, first] = values
     return out

@@ -11,6 +11,10 @@ from bayesrep_plugin.core import torch as brt  # noqa: E402
 from bayesrep_plugin.core.prior import Representation  # noqa: E402
 
 
+#: The registry's measures with a torch path: the one list of what the torch backend computes.
+ON_TORCH = [name for name, measure in br.MEASURES.items() if measure.on_torch]
+
+
 def _pair(n=40, d=6, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
@@ -18,7 +22,7 @@ def _pair(n=40, d=6, seed=0):
     return X, Y
 
 
-@pytest.mark.parametrize("measure", brt.MEASURES)
+@pytest.mark.parametrize("measure", ON_TORCH)
 @pytest.mark.parametrize("center", ["none", "features"])
 def test_same_values_as_numpy(measure, center):
     X, Y = _pair()
@@ -27,12 +31,32 @@ def test_same_values_as_numpy(measure, center):
     assert got.item() == pytest.approx(expected, rel=1e-10, abs=1e-12)
 
 
-def test_every_readout_measure_of_the_core_is_here():
-    readout = {name for name, m in br.MEASURES.items() if m.bayesian}
-    assert readout == set(brt.MEASURES)
+def test_every_exact_readout_measure_of_the_registry_runs_on_torch():
+    """The torch backend has no list of its own: the registry flags the measures it computes (every
+    readout measure; Monte Carlo is an option of those that have it), and anything else is refused."""
+    assert ON_TORCH == [name for name, m in br.MEASURES.items() if m.bayesian]
+    for name, measure in br.MEASURES.items():
+        if not measure.on_torch:
+            with pytest.raises(ValueError, match="unknown differentiable measure"):
+                brt.distance(np.eye(5), np.eye(5), name)
 
 
-@pytest.mark.parametrize("measure", brt.MEASURES)
+@pytest.mark.parametrize("measure", ON_TORCH)
+def test_options_and_prior_are_the_cores(measure):
+    """normalize=False and noise weights give the numpy core's value; a bad option gets the registry's words."""
+    X, Y = _pair(n=30, seed=9)
+    weights = np.linspace(0.5, 2, 30)
+    for options in ({"normalize": False}, {"noise_weights": weights}):
+        expected = br.distance(X, Y, measure, b=0.05, **options)
+        assert brt.distance(X, Y, measure, b=0.05, **options).item() == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    with pytest.raises(ValueError) as core:
+        br.distance(X, Y, measure, method="mc", n_samples=1, seed=0)
+    with pytest.raises(ValueError) as ours:
+        brt.distance(X, Y, measure, method="mc", n_samples=1)
+    assert str(ours.value) == str(core.value)
+
+
+@pytest.mark.parametrize("measure", ON_TORCH)
 def test_batched_pairwise_equals_the_core(measure):
     rng = np.random.default_rng(7)
     arrays = [rng.standard_normal((30, d)) for d in (3, 12, 45, 8)]
@@ -47,10 +71,10 @@ def test_measures_from_kernels_give_the_cores_values_for_every_measure(d):
     X = rng.standard_normal((50, d))
     Y = X @ rng.standard_normal((d, d)) / np.sqrt(d) + rng.standard_normal((50, d))
     rep1, rep2 = Representation.from_activations(X), Representation.from_activations(Y)
-    expected = compare_measures(rep1, rep2, {name: {} for name in brt.MEASURES}, b=0.02)
-    got = brt.measures_from_kernels(rep1.kernel, rep2.kernel, brt.MEASURES, b=0.02)
-    assert list(got) == list(brt.MEASURES)
-    for name in brt.MEASURES:
+    expected = compare_measures(rep1, rep2, {name: {} for name in ON_TORCH}, b=0.02)
+    got = brt.measures_from_kernels(rep1.kernel, rep2.kernel, ON_TORCH, b=0.02)
+    assert list(got) == list(ON_TORCH)
+    for name in ON_TORCH:
         assert got[name] == pytest.approx(float(expected[name]), rel=1e-10, abs=1e-13), name
 
 
@@ -146,7 +170,7 @@ def test_bad_input():
         brt.distance(torch.ones(5, 3), torch.ones(5, 3), "cka")
     with pytest.raises(ValueError, match="different numbers of stimuli"):
         brt.distance(torch.ones(5, 3), torch.ones(4, 3), "tv")
-    with pytest.raises(ValueError, match="kl has a closed form"):
+    with pytest.raises(ValueError, match="'kl' takes no option.*closed form"):
         brt.distance(torch.ones(5, 3), torch.ones(5, 3), "kl", method="mc")
 
 
