@@ -15,7 +15,7 @@ STAMP="$VENV/.installed"
 if [[ ! -f $STAMP || pyproject.toml -nt $STAMP || $0 -nt $STAMP ]]; then
     test -x "$PY" || "${PYTHON:-python3}" -m venv "$VENV"
     "$PY" -m pip install --quiet --upgrade pip
-    "$PY" -m pip install --quiet "numpy>=2" scipy tqdm pytest hypothesis mpmath
+    "$PY" -m pip install --quiet "numpy>=2" scipy tqdm threadpoolctl pytest hypothesis mpmath
     touch "$STAMP"
 fi
 
