@@ -244,6 +244,7 @@ def _write_activations(source, images: np.ndarray, batch_size: int, progress: bo
             write_text(folder / CHECKPOINT, json.dumps({"layers": list(source.layers), "images": n, "done": done,
                                                         "shapes": shapes}))
             bar.update(len(values))
+        bar.refresh()  # n/n drawn before the bar is cleared (tqdm redraws only every 0.1 s)
     return shapes
 
 

@@ -90,8 +90,12 @@ def measure_table(b: float = 0.01, progress: bool = True,
         # One Pair for all measures, as compare_measures shares it (the eigenproblem is solved once), with a
         # bar over the measures: a pair of the large networks takes a minute on two cores.
         pair = Pair(reps[a], reps[c], b)
-        with tqdm(MEASURES, desc=f"  {a} vs {c}", unit="measure", disable=not progress, leave=False) as bar:
-            values[a, c] = {m: float(get_measure(m)(pair)) for m in bar}
+        # updated by hand: a bar that is iterated closes itself when the loop ends, before a final refresh
+        with tqdm(total=len(MEASURES), desc=f"  {a} vs {c}", unit="measure", disable=not progress, leave=False) as bar:
+            values[a, c] = {}
+            for m in MEASURES:
+                values[a, c][m] = float(get_measure(m)(pair))
+                bar.update()
             bar.refresh()  # 16/16 drawn before the bar is cleared
         if progress:
             print(f"  {a} vs {c}: {time.perf_counter() - start:.1f} s", file=sys.stderr)

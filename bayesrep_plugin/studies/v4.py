@@ -181,12 +181,14 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True,
     neural_digest = hashlib.sha256(np.ascontiguousarray(assembly.values).tobytes()
                                    + "".join(map(str, assembly["stimulus_id"].values)).encode()).hexdigest()
     rows = []
-    bar = tqdm(models, desc="Brain-Score pls and bayes_js", unit="model", disable=not progress, leave=False)
-    for source in bar:
+    # updated by hand: a bar that is iterated closes itself when the loop ends, before a final refresh
+    bar = tqdm(total=len(models), desc="Brain-Score pls and bayes_js", unit="model", disable=not progress, leave=False)
+    for source in models:
         path = None if cache is None else cache_file(cache / f"{_score_key(source, neural_digest)}.json")
         cached = _cached_row(path, source.label)
         if cached is not None:
             rows.append(cached)
+            bar.update()
             continue
         model = brainscore_model(load_assembly(source), stimulus_ids)
         with warnings.catch_warnings():
@@ -200,6 +202,7 @@ def brainscore_scores(models: list[Source], assembly, progress: bool = True,
                                   posterior_similarities(model, assembly)))
         if path is not None:
             write_text(path, json.dumps({k: v for k, v in dataclasses.asdict(rows[-1]).items() if k != "label"}))
+        bar.update()
     bar.refresh()  # n/n drawn before the bar is cleared (cached models go faster than tqdm redraws)
     bar.close()
     return rows, {"internal_consistency": internal_consistency, "bayes_js_ceiling": bayes_ceiling}

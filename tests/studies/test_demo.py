@@ -4,6 +4,7 @@ pipeline runs end to end on the real shipped activations (restricted to 150 imag
 from __future__ import annotations
 
 import csv
+import re
 
 import numpy as np
 import pytest
@@ -71,3 +72,15 @@ def test_demo_end_to_end(tmp_path, monkeypatch, capsys):
     again = capsys.readouterr().out
     table = out[out.index("measure "):out.index("kind: ")]
     assert table in again
+
+
+def test_the_measure_tables_bars_are_drawn_at_their_totals(monkeypatch, capsys):
+    """Each pair's bar over the measures ends on n/n before it is cleared (an iterated tqdm closes
+    itself when its loop ends, so a refresh after the loop drew nothing: the first run stopped at 15/16)."""
+    real_load = data.load_activations
+    monkeypatch.setattr(data, "load_activations", lambda name: real_load(name)[:60])
+    demo.measure_table(progress=True)
+    drawn = {}
+    for match in re.finditer(r"([^\r\n|]+?):\s+\d+%\|[^|]*\|\s*(\d+)/(\d+)", capsys.readouterr().err):
+        drawn[match.group(1).strip()] = match.group(2, 3)
+    assert len(drawn) == 3 and all(n == total for n, total in drawn.values()), drawn
