@@ -18,8 +18,8 @@ the number of workers (1 to 4: on this machine's 2 cores, 3 and 4 show the satur
 in docs/benchmarks/workers.png beside the ideal, serial time / workers.
 
 First (alone with --api-only), the Python API: ``bayesrep_plugin.pairwise`` on the same 25
-representations, serially and with ``workers=2`` (two worker processes, one BLAS thread each;
-their start is included) and on a 2-worker local Dask cluster (``executor=on_cluster(client)``),
+representations, serially and with ``workers=2`` (this process and a spawned one, one BLAS thread
+each; the spawned one's start is included) and on a 2-worker local Dask cluster (``executor=on_cluster(client)``),
 as ratios. Target: ≤ 0.6× the serial time on 2 cores.
 """
 

@@ -248,8 +248,9 @@ def pairwise(representations: Sequence[RepresentationLike], measure: str = "js",
     progress : bool
         Show a progress bar over pairs (default: none; a library call draws nothing unless asked).
     workers : int, optional
-        Measure the pairs in this many worker processes, one BLAS thread each
-        (:func:`~bayesrep_plugin.core.plan.in_processes`); default: here, one after the other.
+        Measure the pairs in this many processes, this one included, one BLAS thread each
+        (:func:`~bayesrep_plugin.core.plan.in_processes`: this process starts at once, the others
+        join when they have started); default: here, one after the other.
     executor : callable, optional
         Any executor of :mod:`bayesrep_plugin.core.plan`, e.g. a Dask cluster's:
         ``with connect("tcp://host:8786") as client: pairwise(reps, executor=on_cluster(client))``

@@ -11,8 +11,8 @@ resamples of stimuli (the same for every pair, so that differences between pairs
 An executor is ``executor(representations, tasks, measure, finished)``: for each task ``key →
 (i, j, arguments)`` it calls ``measure(representations[i], representations[j], *arguments)`` and
 then ``finished(key, result)`` in this process, in any order. Two live here, where the core can use
-them: :func:`serial` and :func:`in_processes` (the standard library's worker processes, each sent
-every representation once). The third runs tasks on a Dask cluster,
+them: :func:`serial` and :func:`in_processes` (this process and the standard library's worker
+processes, each sent every representation once). The third runs tasks on a Dask cluster,
 :func:`bayesrep_plugin.reports.distributed.on_cluster`: it stays with the code that starts clusters
 and connects to them, because the core imports neither Dask nor anything above itself; a caller
 with a client passes it in (``pairwise(..., executor=on_cluster(client))``).
@@ -27,8 +27,12 @@ setting as it is; a caller that asks for one thread around it (as
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+import pickle
+import tempfile
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Hashable, Mapping, Sequence
 
 import numpy as np
@@ -117,10 +121,12 @@ def check_workers(workers: object) -> None:
 
 
 def in_processes(workers: int) -> Executor:
-    """The executor that runs tasks in ``workers`` fresh processes, one BLAS thread each.
+    """The executor that runs tasks in ``workers`` processes, this one included, one BLAS thread each.
 
-    Each process is started (``spawn``: no threads of this one inherited) with every
-    representation, pickled once per process without its cached work
+    This process measures pairs from the first moment; the other ``workers - 1`` are started
+    fresh (``spawn``: no threads of this one inherited) and join when they are ready, so their
+    start (an import of the package and of the script that started them, seconds) costs no idle
+    time here. Each is sent every representation once, pickled without its cached work
     (:class:`~bayesrep_plugin.core.prior.Representation` pickles as its kernel or factor); a task
     then sends two positions. ``measure`` and its arguments must pickle: a module's function.
     Spawned processes import the script that started them, as Dask's local workers do: a script
@@ -129,7 +135,8 @@ def in_processes(workers: int) -> Executor:
     Parameters
     ----------
     workers : int
-        Processes (≥ 1; no more are started than there are tasks).
+        Processes measuring pairs, this one included (≥ 1; 1 runs every task here; no more are
+        started than there are tasks).
 
     Returns
     -------
@@ -144,19 +151,36 @@ def in_processes(workers: int) -> Executor:
 
     def run(representations: Sequence[Representation], tasks: PairTasks, measure: MeasurePair,
             finished: Callable[[Hashable, Any], object]) -> None:
-        if not tasks:
+        waiting = deque(tasks.items())
+        helpers = min(workers - 1, len(tasks) - 1)
+        if helpers < 1:
+            with single_blas_thread():
+                serial(representations, tasks, measure, finished)
             return
-        pool = ProcessPoolExecutor(min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_receive, initargs=(list(representations),))
+        # The representations go through a file: sent through the start pipe, they would hold this
+        # process until each helper had imported the script and read them.
+        folder = tempfile.TemporaryDirectory(prefix="bayesrep-workers-")
+        parcel = Path(folder.name) / "representations.pickle"
+        parcel.write_bytes(pickle.dumps(list(representations), protocol=pickle.HIGHEST_PROTOCOL))
+        pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_receive, initargs=(str(parcel),))
+        pending: dict = {}
         try:
-            pending = {pool.submit(_measure_received, measure, i, j, arguments): key
-                       for key, (i, j, arguments) in tasks.items()}
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_EXCEPTION)
-                for future in done:
+            while waiting or pending:
+                for future in [future for future in pending if future.done()]:
                     finished(pending.pop(future), future.result())  # a task's error is raised here, as it is
+                while waiting and len(pending) < 2 * helpers:  # each helper has its next task at hand
+                    key, (i, j, arguments) = waiting.popleft()
+                    pending[pool.submit(_measure_received, measure, i, j, arguments)] = key
+                if waiting:  # this process takes the next task itself
+                    key, (i, j, arguments) = waiting.popleft()
+                    with single_blas_thread():
+                        finished(key, measure(representations[i], representations[j], *arguments))
+                elif pending:
+                    wait(pending, return_when=FIRST_COMPLETED)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            folder.cleanup()
 
     return run
 
@@ -165,8 +189,8 @@ def in_processes(workers: int) -> Executor:
 _received: list[Representation] = []
 
 
-def _receive(representations: list[Representation]) -> None:
-    _received[:] = representations
+def _receive(parcel: str) -> None:
+    _received[:] = pickle.loads(Path(parcel).read_bytes())
 
 
 def _measure_received(measure: MeasurePair, i: int, j: int, arguments: tuple) -> Any:

@@ -1,5 +1,7 @@
 """The public contract, pairwise matrices, and clear errors for bad input."""
 
+import tempfile
+
 import numpy as np
 import pytest
 
@@ -166,10 +168,13 @@ def test_pairwise_monte_carlo_keeps_the_standard_errors(three):
 
 
 @pytest.mark.parametrize("measure, options", [("tv", {}), ("kl", {}), ("js", {"method": "mc", "n_samples": 500})])
-def test_pairwise_in_worker_processes_gives_the_serial_values_to_the_bit(three, measure, options):
+def test_pairwise_in_worker_processes_gives_the_serial_values_to_the_bit(three, measure, options, tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the workers' parcel of representations goes
     reps = three + [three[1] + 0.5 * three[0]]
     serial = br.pairwise(reps, measure, b=0.05, **options)
     spread = br.pairwise(reps, measure, b=0.05, workers=2, **options)
+    assert not list(tmp_path.iterdir())  # the parcel is removed with the workers
     np.testing.assert_array_equal(spread, serial)
     np.testing.assert_array_equal(spread.stderr, serial.stderr)
     assert spread.method == serial.method
