@@ -101,7 +101,7 @@ def per_pair_vs_floor(repeat):
     other = alexnet @ rng.standard_normal((4096, 3000)).astype(np.float32) / 64
     r1 = br.Representation.from_activations(alexnet)
     r2 = br.Representation.from_activations(other)
-    S1, S2 = r1.prior(br.DEFAULT_B).covariance, r2.prior(br.DEFAULT_B).covariance
+    S1, S2 = r1.prior().covariance, r2.prior().covariance
     floors = {drv: best_of(lambda: scipy.linalg.eigh(S2, S1, eigvals_only=True, driver=drv), repeat)
               for drv in ("gv", "gvd", "gvx")}
     best_driver = min(floors, key=floors.get)

@@ -37,7 +37,7 @@ import numpy as np
 
 import bayesrep_plugin as br
 from bayesrep_plugin._runtime import single_blas_thread
-from bayesrep_plugin.core import compare_measures
+from bayesrep_plugin.core import Comparison, Readout, compare_measures
 from bayesrep_plugin.core.prior import Representation
 from bayesrep_plugin.reports.distributed import available_cores, connect, on_cluster
 from bayesrep_plugin.core.resampling import resample_indices
@@ -55,7 +55,7 @@ def board(count: int, n: int) -> list[Entry]:
 
 def timed_matrix(entries: list[Entry], client, resamples: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     start = time.perf_counter()
-    matrix = pair_matrices(entries, {"tv": {}}, b=0.01, resamples=resamples, progress=False, client=client)["tv"]
+    matrix = pair_matrices(entries, Comparison({"tv": {}}, Readout(0.01)), resamples=resamples, progress=False, client=client)["tv"]
     return time.perf_counter() - start, np.concatenate([matrix.values.ravel(), matrix.resampled.ravel()])
 
 

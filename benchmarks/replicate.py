@@ -586,7 +586,7 @@ def lrt_simulation(X1: np.ndarray, X2: np.ndarray, b: float, n_test: int = 20000
                    seed: int = 0) -> dict:
     """Samples half from each prior predictive; the likelihood-ratio test's accuracy (expected:
     ½ + ½ TV) and a QDA trained on separate samples (expected: at most that)."""
-    pair = br.Pair(br.Representation.from_activations(X1), br.Representation.from_activations(X2), b)
+    pair = br.Pair(br.Representation.from_activations(X1), br.Representation.from_activations(X2), br.Readout(b))
     S1, S2 = pair.prior1.covariance, pair.prior2.covariance
     tv = float(br.MEASURES["tv"](pair))
     rng = np.random.default_rng(seed)

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bayesrep_plugin.core.gaussian import Pair
+from bayesrep_plugin.core.compare import Comparison
 from bayesrep_plugin.core.measures import Measure
 from bayesrep_plugin.core.prior import Representation
 
@@ -74,17 +74,13 @@ class Yardsticks:
     shuffled: tuple[Representation, ...]
     signal: np.ndarray
 
-    def values(self, measure: Measure, b: float, options: dict, replicates: int | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
-        """The measure's values of X̂ and of shuffled X̂ against each simulated recording.
+    def values(self, comparison: Comparison, replicates: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """A one-measure comparison's values of X̂ and of shuffled X̂ against each simulated recording.
 
         Parameters
         ----------
-        measure : Measure
-        b : float
-            The readout's noise-to-signal ratio.
-        options : dict
-            The measure's options.
+        comparison : Comparison
+            The measure with its options and the readout prior.
         replicates : int, optional
             Use the first this many recordings (default all).
 
@@ -94,9 +90,8 @@ class Yardsticks:
             (perfect, chance), one value per recording each.
         """
         count = len(self.recordings) if replicates is None else replicates
-        perfect = [float(measure(Pair(self.perfect, rec, b), **options)) for rec in self.recordings[:count]]
-        chance = [float(measure(Pair(null, rec, b), **options))
-                  for null, rec in zip(self.shuffled[:count], self.recordings[:count])]
+        perfect = [float(comparison.value(self.perfect, rec)) for rec in self.recordings[:count]]
+        chance = [float(comparison.value(null, rec)) for null, rec in zip(self.shuffled[:count], self.recordings[:count])]
         return np.array(perfect), np.array(chance)
 
 
@@ -145,8 +140,8 @@ def yardsticks(responses: Responses, *, center: str, kernel: KernelKind = "mean"
     return Yardsticks(perfect, recordings, shuffled, signal)
 
 
-def estimation_values(responses: Responses, sticks: Yardsticks, measure: Measure, b: float, options: dict, *,
-                      center: str, kernel: KernelKind = "mean", replicates: int = 10, seed: int = 0) -> np.ndarray:
+def estimation_values(responses: Responses, sticks: Yardsticks, comparison: Comparison, *, center: str,
+                      kernel: KernelKind = "mean", replicates: int = 10, seed: int = 0) -> np.ndarray:
     """A perfect model's values when its signal is estimated anew (module docstring): for each
     replicate, a recording of X̂ with its trials, the signal X̂* estimated from it, and X̂* against a
     recording of X̂*. Their variance is the noise draws' (as the ceiling's own replicates) plus what
@@ -158,10 +153,8 @@ def estimation_values(responses: Responses, sticks: Yardsticks, measure: Measure
         The recording whose residuals give the noise.
     sticks : Yardsticks
         Its yardsticks (their X̂).
-    measure : Measure
-    b : float
-    options : dict
-        The measure's options.
+    comparison : Comparison
+        One measure with its options, and the readout prior.
     center, kernel
         As the metric builds each side.
     replicates : int
@@ -181,7 +174,7 @@ def estimation_values(responses: Responses, sticks: Yardsticks, measure: Measure
                           np.ones((1, responses.n), dtype=bool), responses.neuroid_ids)
         recorded = responses_representation(simulated_recording(again, estimate, rng, trials=trials), center=center,
                                   kernel=kernel)
-        values.append(float(measure(Pair(responses_representation(model, center=center), recorded, b), **options)))
+        values.append(float(comparison.value(responses_representation(model, center=center), recorded)))
     return np.array(values)
 
 
@@ -238,10 +231,11 @@ def resolving_b(sticks: Yardsticks, measure: Measure, options: dict, tick=None) 
     """
     sign = 1.0 if measure.kind == "similarity" else -1.0
     curves: dict[float, tuple[float, float]] = {}
+    comparison = Comparison({measure.name: options})
 
     def gap(b: float) -> float:
         if b not in curves:
-            perfect, chance = sticks.values(measure, b, options, SEARCH_REPLICATES)
+            perfect, chance = sticks.values(comparison.at(b), SEARCH_REPLICATES)
             curves[b] = (float(perfect.mean()), float(chance.mean()))
             if tick is not None:
                 tick()

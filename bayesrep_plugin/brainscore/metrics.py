@@ -36,12 +36,12 @@ from bayesrep_plugin.assemblies.kernels import KERNELS, KernelKind, recording_re
 from bayesrep_plugin.assemblies.responses import (STIMULUS_KEY, TIME_DIM, AssemblyError, Responses,
                                                   responses_from_assembly)
 from bayesrep_plugin.core.evidence import constant_neuroids
-from bayesrep_plugin.core.gaussian import Pair
+from bayesrep_plugin.core.compare import Comparison
 from bayesrep_plugin.core.kernels import Centering, check_center
 from bayesrep_plugin.core.measures import METHODS, Measure, get_measure
 from bayesrep_plugin.core.montecarlo import DEFAULT_SAMPLES
 from bayesrep_plugin.core.posterior import POSTERIOR_MEASURES, posterior_distance
-from bayesrep_plugin.core.prior import Representation, check_b
+from bayesrep_plugin.core.prior import Readout, Representation, check_b
 
 from .scores import resampled_score
 
@@ -100,8 +100,12 @@ class _ReadoutComparison:
         readout = {"method": method, "n_samples": n_samples, "seed": seed}
         self.options = {k: v for k, v in readout.items() if k in self.measure.options}
 
-    def similarity(self, rep1: Representation, rep2: Representation, b: float) -> float:
-        value = float(self.measure(Pair(rep1, rep2, b), **self.options))
+    def at(self, b: float) -> Comparison:
+        """The one comparison they make, at the b of this score (fixed, or resolved for its recording)."""
+        return Comparison({self.measure.name: self.options}, Readout(b), self.center)
+
+    def similarity(self, rep1: Representation, rep2: Representation, comparison: Comparison) -> float:
+        value = float(comparison.value(rep1, rep2))
         return 1.0 - value if self.measure.kind == "distance" else value
 
     def representation(self, responses: Responses) -> tuple[Representation, str]:
@@ -263,9 +267,10 @@ class BayesianReadoutSimilarity(Metric):
     def _score(self, responses1: Responses, responses2: Responses) -> Score:
         c = self.comparison
         aligned, ((rep1, kind1), (rep2, kind2)), (b, choice) = c.prepare(responses1, responses2, self.min_overlap)
-        point = c.similarity(rep1, rep2, b)
+        comparison = c.at(b)
+        point = c.similarity(rep1, rep2, comparison)
         indices = resample_indices(aligned.n, self.n_bootstrap, scheme=self.bootstrap_scheme, seed=c.seed)
-        values = bootstrap_values(rep1, rep2, lambda first, second: c.similarity(first, second, b), indices)
+        values = bootstrap_values(rep1, rep2, lambda first, second: c.similarity(first, second, comparison), indices)
         distance = {"distance": 1.0 - point} if c.measure.kind == "distance" else {}
         scale = spread_scale(aligned.n, indices.shape[1], self.bootstrap_scheme)
         error = float(values.std(ddof=1)) * scale
@@ -517,8 +522,9 @@ class BayesianReadoutCeiling(Metric):
             b, choice = c.resolve_b(responses)
             sticks = yardsticks(responses, center=c.center, kernel=c.kernel, n_replicates=self.n_replicates,
                                 seed=c.seed)
-            perfect, chance = sticks.values(c.measure, b, c.options)
-            estimated = estimation_values(responses, sticks, c.measure, b, c.options, center=c.center,
+            comparison = c.at(b)
+            perfect, chance = sticks.values(comparison)
+            estimated = estimation_values(responses, sticks, comparison, center=c.center,
                                           kernel=c.kernel, replicates=max(2, self.n_replicates // 2), seed=c.seed)
         if c.measure.kind == "distance":
             perfect, chance = 1.0 - perfect, 1.0 - chance

@@ -6,11 +6,17 @@ distances or divergences (they refuse similarities such as CKA, whose value grow
 ``pairwise`` prepares each representation once and reuses it for every pair, which it measures
 here or on any executor of :mod:`~bayesrep_plugin.core.plan` (worker processes, a Dask cluster). b, the readout's
 noise-to-signal ratio, is an argument of the comparison, never of a representation.
+
+Each of these functions checks its arguments once, by building a :class:`Comparison` (the measures
+with their options, the :class:`~bayesrep_plugin.core.prior.Readout` prior and the centring), and
+passes it down: nothing below re-checks it, pair after pair.
 """
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+import copy
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -20,30 +26,158 @@ from .._runtime import single_blas_thread
 
 from .gaussian import Pair
 from .kernels import Centering, check_center
-from .measures import Estimate, EstimateMatrix, Measure, get_measure
+from .measures import Estimate, EstimateMatrix, get_measure
 from .plan import Executor, in_processes, ordered_pairs, serial
-from .prior import DEFAULT_B, Representation, check_b
+from .prior import DEFAULT_B, DEFAULT_READOUT, Readout, Representation
 
 #: Activations (n stimuli, ...), rows in the same order on both sides, or a prepared Representation.
 RepresentationLike = ArrayLike | Representation
 
 
-def _measure(measure: str, options: dict, b: float, center: str) -> Measure:
-    """The measure, with every option checked before any data is read."""
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """What a comparison computes, checked once, when it is built: the measures with their
+    options, the readout prior and the centring of activations.
+
+    Built where a call enters (:func:`compare_measures`, :func:`pairwise`, the reports' settings,
+    a Brain-Score metric) and passed down to every pair, which it measures without checking
+    anything again but the number of stimuli (which the pair's data decide).
+
+    Parameters
+    ----------
+    measures : mapping of str to dict
+        Measure name → its options (as the ``**options`` of :func:`compare`); kept as a copy.
+    readout : Readout
+        b, normalize and the noise weights of the readout prior.
+    center : {"none", "features", "stimuli"}
+        Applied to activations by :meth:`prepare`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown measure or option, or a bad ``center``.
+    """
+
+    measures: Mapping[str, dict]
+    readout: Readout = DEFAULT_READOUT
+    center: Centering = "none"
+
+    def __post_init__(self) -> None:
+        check_center(self.center)
+        for name, options in self.measures.items():
+            get_measure(name).check_options(options)
+        object.__setattr__(self, "measures", {name: dict(options) for name, options in self.measures.items()})
+
+    def prepare(self, x: RepresentationLike, name: str = "X") -> Representation:
+        """Activations → :class:`Representation` with this comparison's centring (:func:`prepare`).
+
+        Parameters
+        ----------
+        x : array_like (n stimuli, ...) or Representation
+            A Representation is returned as it is (its centring was chosen when it was built).
+        name : str
+            Used in error messages.
+
+        Returns
+        -------
+        Representation
+        """
+        return prepare(x, self.center, name)
+
+    def between(self, rep1: Representation, rep2: Representation,
+                only: Iterable[str] | None = None) -> dict[str, Estimate]:
+        """Every measure (or those named in ``only``) between two prepared representations, from
+        one :class:`~bayesrep_plugin.core.gaussian.Pair`: its generalized eigenproblem is solved
+        once for all of them.
+
+        Parameters
+        ----------
+        rep1, rep2 : Representation
+            On the same n stimuli, in the same order.
+        only : iterable of str, optional
+            Names among :attr:`measures` (default: all of them).
+
+        Returns
+        -------
+        dict of str to Estimate
+            Measure name → value, in the order of :attr:`measures` (or of ``only``).
+
+        Raises
+        ------
+        ValueError
+            For representations on different numbers of stimuli, too few stimuli for a measure,
+            or (:class:`~bayesrep_plugin.core.prior.UnresolvedError`) a b too small for double
+            precision to resolve the pair.
+        """
+        pair = Pair(rep1, rep2, self.readout)
+        values = {}
+        for name in self.measures if only is None else only:
+            measure, options = get_measure(name), self.measures[name]
+            measure.check_stimuli(pair.n, options)
+            values[name] = measure.compute(pair, **options)
+        return values
+
+    def value(self, rep1: Representation, rep2: Representation) -> Estimate:
+        """The value of a one-measure comparison between two prepared representations (:meth:`between`).
+
+        Parameters
+        ----------
+        rep1, rep2 : Representation
+            On the same n stimuli, in the same order.
+
+        Returns
+        -------
+        Estimate
+
+        Raises
+        ------
+        ValueError
+            For a comparison of more than one measure, and as :meth:`between`.
+        """
+        if len(self.measures) != 1:
+            raise ValueError(f"value() is for a comparison of one measure; this one has {list(self.measures)}")
+        return next(iter(self.between(rep1, rep2).values()))
+
+    def at(self, b: float) -> "Comparison":
+        """The same comparison at another b (a sweep over b): the new b is checked, the rest was.
+
+        Parameters
+        ----------
+        b : float
+            The readout's noise-to-signal ratio (≥ 0).
+
+        Returns
+        -------
+        Comparison
+        """
+        swept = copy.copy(self)
+        object.__setattr__(swept, "readout", self.readout.at(b))
+        return swept
+
+    def alone(self, name: str) -> "Comparison":
+        """The comparison of its measure ``name`` alone (nothing checked again).
+
+        Parameters
+        ----------
+        name : str
+            One of :attr:`measures`.
+
+        Returns
+        -------
+        Comparison
+            With that measure and its options, the same readout prior and centring.
+        """
+        single = copy.copy(self)
+        object.__setattr__(single, "measures", {name: self.measures[name]})
+        return single
+
+
+def _refuse_similarity(measure: str) -> None:
     m = get_measure(measure)
-    m.check_options(options)
-    check_b(b)
-    check_center(center)
-    return m
-
-
-def _distance_measure(measure: str, options: dict, b: float, center: str) -> Measure:
-    m = _measure(measure, options, b, center)
     if m.kind == "similarity":
         raise ValueError(f"measure {measure!r} is a similarity (higher = closer, {m.identity_value:g} for "
                          f"identical representations), not a distance: use bayesrep_plugin.compare(..., "
                          f"measure={measure!r}) for its value, or 1 - that value as a dissimilarity")
-    return m
 
 
 def prepare(x: RepresentationLike, center: Centering = "none", name: str = "X") -> Representation:
@@ -148,10 +282,8 @@ def compare_measures(X1: RepresentationLike, X2: RepresentationLike, measures: M
     ValueError
         As :func:`compare`, for any of the measures.
     """
-    checked = {name: _measure(name, options, b, center) for name, options in measures.items()}
-    pair = Pair(prepare(X1, center, "X1"), prepare(X2, center, "X2"), b, normalize=normalize,
-                noise_weights=noise_weights)
-    return {name: m(pair, **measures[name]) for name, m in checked.items()}
+    comparison = Comparison(measures, Readout(b, normalize, noise_weights), center)
+    return comparison.between(comparison.prepare(X1, "X1"), comparison.prepare(X2, "X2"))
 
 
 def distance(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js", *, b: float = DEFAULT_B,
@@ -188,7 +320,7 @@ def distance(X1: RepresentationLike, X2: RepresentationLike, measure: str = "js"
     ValueError
         For a similarity measure, and as :func:`compare`.
     """
-    _distance_measure(measure, options, b, center)
+    _refuse_similarity(measure)
     return compare(X1, X2, measure, b=b, center=center, normalize=normalize, noise_weights=noise_weights, **options)
 
 
@@ -223,7 +355,7 @@ def distance_from_kernels(K1: ArrayLike, K2: ArrayLike, measure: str = "js", *, 
     ValueError
         For a kernel that is not square, symmetric, PSD and finite, and as :func:`distance`.
     """
-    _distance_measure(measure, options, b, "none")
+    _refuse_similarity(measure)
     return compare(Representation.from_kernel(K1, name="K1"), Representation.from_kernel(K2, name="K2"),
                    measure, b=b, normalize=normalize, noise_weights=noise_weights, **options)
 
@@ -267,11 +399,12 @@ def pairwise(representations: Sequence[RepresentationLike], measure: str = "js",
     ValueError
         As :func:`compare`; for ``workers`` other than a whole number ≥ 1, or given with ``executor``.
     """
-    m = _measure(measure, options, b, center)
+    comparison = Comparison({measure: options}, Readout(b, normalize, noise_weights), center)
+    m = get_measure(measure)
     if workers is not None and executor is not None:
         raise ValueError("give workers (processes here) or an executor (e.g. a Dask cluster's), not both")
     run = in_processes(workers) if workers is not None else executor or serial
-    reps = [prepare(x, center, f"representation {i}") for i, x in enumerate(representations)]
+    reps = [comparison.prepare(x, f"representation {i}") for i, x in enumerate(representations)]
     count = len(reps)
     pairs = ordered_pairs(count, m.symmetric)
     values, stderr = np.full((count, count), m.identity_value), np.zeros((count, count))
@@ -284,15 +417,12 @@ def pairwise(representations: Sequence[RepresentationLike], measure: str = "js",
             bar.update()
 
         with single_blas_thread():  # here as in the workers: the same bits from every executor (and faster, _runtime)
-            run(reps, {(i, j): (i, j, (measure, b, normalize, noise_weights, options)) for i, j in pairs}, _estimate,
-                finished)
+            run(reps, {(i, j): (i, j, (comparison,)) for i, j in pairs}, _estimate, finished)
     return EstimateMatrix(values, stderr, options.get("method", "exact"))
 
 
-def _estimate(first: Representation, second: Representation, measure: str, b: float, normalize: bool,
-              noise_weights: ArrayLike | None, options: dict) -> tuple[float, float]:
-    """One pair's value and standard error: the task of :func:`pairwise` (a module's function, so
-    that worker processes receive it by name)."""
-    estimate = get_measure(measure)(Pair(first, second, b, normalize=normalize, noise_weights=noise_weights),
-                                    **options)
+def _estimate(first: Representation, second: Representation, comparison: Comparison) -> tuple[float, float]:
+    """One pair's value and standard error under a one-measure comparison: the task of
+    :func:`pairwise` (a module's function, so that worker processes receive it by name)."""
+    estimate = comparison.value(first, second)
     return float(estimate), float(estimate.stderr)

@@ -25,10 +25,9 @@ from functools import cached_property
 
 import numpy as np
 import scipy.linalg
-from numpy.typing import ArrayLike
 
 from .exact import Spectrum, log_bc, namespace
-from .prior import DEFAULT_B, Prior, Representation, UnresolvedError, check_b, matched_priors, noise_fraction
+from .prior import DEFAULT_READOUT, Prior, Readout, Representation, UnresolvedError, matched_priors, noise_fraction
 
 #: Driver for the full generalized eigenproblem (eigenvalues only); 'gv' measured fastest here
 #: (benchmarks/bench_core.py prints the comparison of drivers).
@@ -201,22 +200,23 @@ class Pair:
     ----------
     rep1, rep2 : Representation
         On the same n stimuli, in the same order.
-    b : float
-        The readout's noise-to-signal ratio (≥ 0).
-    normalize, noise_weights
-        The readout prior's options (see :class:`~bayesrep_plugin.core.prior.Prior`), the same
-        for both sides. A side that carries measurement noise (a recording's ``noise``) gives the
-        other its noise share (:func:`~bayesrep_plugin.core.prior.matched_priors`).
+    readout : Readout
+        The readout prior (b, normalize, noise weights: see
+        :class:`~bayesrep_plugin.core.prior.Prior`), the same for both sides, checked when it was
+        built. A side that carries measurement noise (a recording's ``noise``) gives the other
+        its noise share (:func:`~bayesrep_plugin.core.prior.matched_priors`).
     """
 
-    def __init__(self, rep1: Representation, rep2: Representation, b: float = DEFAULT_B, *, normalize: bool = True,
-                 noise_weights: ArrayLike | None = None):
-        self.rep1, self.rep2, self.b = rep1, rep2, check_b(b)
-        self.prior1, self.prior2 = matched_priors(rep1, rep2, self.b, normalize=normalize,
-                                                  noise_weights=noise_weights)
+    def __init__(self, rep1: Representation, rep2: Representation, readout: Readout = DEFAULT_READOUT):
+        self.rep1, self.rep2, self.readout = rep1, rep2, readout
+        self.prior1, self.prior2 = matched_priors(rep1, rep2, readout)
 
     def __repr__(self) -> str:
-        return f"Pair({self.rep1.name!r}, {self.rep2.name!r}, b={self.b})"
+        return f"Pair({self.rep1.name!r}, {self.rep2.name!r}, {self.readout!r})"
+
+    @property
+    def b(self) -> float:
+        return self.readout.b
 
     @property
     def n(self) -> int:

@@ -30,7 +30,7 @@ from .evidence import standardize
 from .exact import Spectrum
 from .gaussian import UnresolvedError
 from .measures import get_measure
-from .prior import DEFAULT_B, Prior, Representation, check_b, matched_priors
+from .prior import DEFAULT_B, Prior, Readout, Representation, matched_priors
 
 #: The measures computed from a spectrum alone, so defined for posterior predictives too.
 POSTERIOR_MEASURES = ("tv", "js", "jsd", "kl", "kl_symmetric", "hellinger", "bhattacharyya")
@@ -92,8 +92,9 @@ class PosteriorPair:
     """
 
     def __init__(self, rep1: Representation, rep2: Representation, observed: ArrayLike, b: float = DEFAULT_B):
-        self.b = check_b(b)
-        prior1, prior2 = matched_priors(rep1, rep2, self.b)
+        readout = Readout(b)
+        self.b = readout.b
+        prior1, prior2 = matched_priors(rep1, rep2, readout)
         self.observed, self.rest = _observed_index(observed, rep1.n)
         self.first = Conditioned(prior1, self.observed, self.rest)
         self.second = Conditioned(prior2, self.observed, self.rest)

@@ -12,8 +12,9 @@ and isotropic scaling of the features.
 A :class:`Representation` holds everything that depends on one representation only (its kernel,
 trace, an optional low-rank factor and its basis) and caches it, so that pairwise matrices,
 bootstraps and leaderboards do this work once per representation, never once per pair. b is not
-part of it: :meth:`Representation.prior` gives the :class:`Prior` (Σ and its Cholesky factor) at a
-b, and a comparison passes its b once (:class:`~bayesrep_plugin.core.gaussian.Pair`).
+part of it: a comparison's :class:`Readout` (b, normalize, noise weights: checked once, when it is
+built) is passed down, and :meth:`Representation.prior` gives the :class:`Prior` (Σ and its
+Cholesky factor) under it (:class:`~bayesrep_plugin.core.gaussian.Pair` asks for both sides').
 
 Measurement noise on the same footing. A recording's kernel is that of its mean responses,
 K = (X + ε̄)(X + ε̄)ᵀ: in expectation the signal's kernel plus the mean noise's, E ε̄ε̄ᵀ = diag(Dᵢ)
@@ -44,6 +45,7 @@ same extra isotropic noise on both sides.
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -112,9 +114,108 @@ def check_b(b: float) -> float:
     return b
 
 
+def check_noise_weights(weights: ArrayLike | None) -> np.ndarray | None:
+    """Per-stimulus noise weights as a read-only float array; ValueError unless a 1-D array of
+    finite values > 0 (:meth:`Readout.weights_for` checks their number against the stimuli)."""
+    if weights is None:
+        return None
+    w = np.array(weights, dtype=np.float64)
+    if w.ndim != 1:
+        raise ValueError(f"noise_weights must have one value per stimulus (a 1-D array); got shape {w.shape}")
+    bad = ~(np.isfinite(w) & (w > 0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"noise_weights must be finite and > 0; stimulus {i} has {w[i]}")
+    return _read_only(w)
+
+
 def _read_only(array: np.ndarray) -> np.ndarray:
     array.setflags(write=False)
     return array
+
+
+@dataclass(frozen=True, eq=False)
+class Readout:
+    """The readout prior a comparison puts on both sides: checked once, when it is built.
+
+    Each call that enters the package (the Python API's functions, the reports' settings, a
+    metric's constructor) builds one, and everything below it trusts it:
+    :class:`~bayesrep_plugin.core.gaussian.Pair`, :meth:`Representation.prior`, :class:`Prior` and
+    the torch backend take a Readout, never a bare b.
+
+    Parameters
+    ----------
+    b : float
+        The noise-to-signal ratio, a finite number ≥ 0 (default 0.01, the reference's).
+    normalize : bool
+        Scale each kernel to trace n (the default; see :class:`Prior`).
+    noise_weights : array_like (n,), optional
+        w > 0 per stimulus (see :class:`Prior`); kept read-only. Its length is the one check left
+        for each representation it meets (:meth:`weights_for`).
+
+    Raises
+    ------
+    ValueError
+        For b other than a finite number ≥ 0, ``normalize`` other than a bool, or weights that
+        are not a 1-D array of finite values > 0.
+    """
+
+    b: float = DEFAULT_B
+    normalize: bool = True
+    noise_weights: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.normalize, (bool, np.bool_)):
+            raise ValueError(f"normalize must be True or False; got {self.normalize!r}")
+        object.__setattr__(self, "b", check_b(self.b))
+        object.__setattr__(self, "normalize", bool(self.normalize))
+        object.__setattr__(self, "noise_weights", check_noise_weights(self.noise_weights))
+
+    def weights_for(self, n: int) -> np.ndarray | None:
+        """The noise weights, checked to have one value for each of ``n`` stimuli.
+
+        Parameters
+        ----------
+        n : int
+            The stimuli of the representation the prior is for.
+
+        Returns
+        -------
+        numpy.ndarray (n,) or None
+            The weights (read-only); None without them.
+
+        Raises
+        ------
+        ValueError
+            For another number of weights.
+        """
+        if self.noise_weights is not None and self.noise_weights.shape != (n,):
+            raise ValueError(f"noise_weights must have one value per stimulus, shape ({n},); "
+                             f"got shape {self.noise_weights.shape}")
+        return self.noise_weights
+
+    def at(self, b: float) -> "Readout":
+        """The same readout prior at another b (checked).
+
+        Parameters
+        ----------
+        b : float
+            The noise-to-signal ratio (≥ 0).
+
+        Returns
+        -------
+        Readout
+        """
+        return Readout(b, self.normalize, self.noise_weights)
+
+    def __repr__(self) -> str:
+        options = ("" if self.normalize else ", normalize=False") + (
+            "" if self.noise_weights is None else ", noise_weights=...")
+        return f"Readout(b={self.b}{options})"
+
+
+#: The reference package's readout prior: b = 0.01, kernels normalised to trace n, no weights.
+DEFAULT_READOUT = Readout()
 
 
 class Representation:
@@ -283,18 +384,14 @@ class Representation:
         total = self.noise.sum() * ((1 - 1 / self.n) if self.centered else 1.0)
         return float(min(total / self.trace, MAX_NOISE_SHARE))
 
-    def prior(self, b: float = DEFAULT_B, *, normalize: bool = True, noise_weights: ArrayLike | None = None,
-              noise_share: float | None = None, centered: bool = False) -> "Prior":
-        """The readout's prior predictive N(0, Σ) (cached).
+    def prior(self, readout: Readout = DEFAULT_READOUT, *, noise_share: float | None = None,
+              centered: bool = False) -> "Prior":
+        """The readout's prior predictive N(0, Σ) under ``readout`` (cached).
 
         Parameters
         ----------
-        b : float
-            Noise-to-signal ratio, a finite number ≥ 0.
-        normalize : bool
-            Scale the kernel to trace n (see :class:`Prior`).
-        noise_weights : array_like (n,), optional
-            Readout noise weight per stimulus (see :class:`Prior`).
+        readout : Readout
+            b, normalize and the noise weights (see :class:`Prior`), checked when it was built.
         noise_share : float, optional
             Bring the kernel's measurement noise up to this share η* by adding isotropic noise
             (:func:`matched_priors` gives the pair's; below the own share nothing is added).
@@ -307,15 +404,14 @@ class Representation:
             Σ = (1 − a)·n·K / tr(K) + a·I with a = n·b / (1 + n·b) (normalised, unweighted, no
             added noise).
         """
-        b, weights = check_b(b), check_noise_weights(noise_weights, self.n)   # checked here, once: Prior trusts them
+        weights = readout.weights_for(self.n)
         added = self.added_noise(noise_share, centered)
-        key = (b, bool(normalize), None if weights is None else weights.tobytes(), added,
+        key = (readout.b, readout.normalize, None if weights is None else weights.tobytes(), added,
                bool(centered and added))
         if key not in self._priors:
             if len(self._priors) >= self.PRIORS_KEPT:
                 del self._priors[next(iter(self._priors))]
-            self._priors[key] = Prior(self, b, normalize=normalize, noise_weights=weights, added_noise=added,
-                                      centered=centered)
+            self._priors[key] = Prior(self, readout, added_noise=added, centered=centered)
         return self._priors[key]
 
     def added_noise(self, noise_share: float | None, centered: bool = False) -> float:
@@ -474,8 +570,8 @@ def _unpickle_representation(kernel: np.ndarray | None, factor: np.ndarray | Non
     return Representation(kernel, factor=factor, name=name, noise=noise)  # copies the arrays
 
 
-def matched_priors(rep1: Representation, rep2: Representation, b: float = DEFAULT_B, *, normalize: bool = True,
-                   noise_weights: ArrayLike | None = None) -> tuple["Prior", "Prior"]:
+def matched_priors(rep1: Representation, rep2: Representation,
+                   readout: Readout = DEFAULT_READOUT) -> tuple["Prior", "Prior"]:
     """The two readout priors of a comparison, with measurement noise on the same footing: each side
     is given isotropic noise up to :func:`margin_share` of the other side's noise share, unless its
     own is larger (module docstring), in the centred space when both kernels are centred. A model
@@ -486,8 +582,8 @@ def matched_priors(rep1: Representation, rep2: Representation, b: float = DEFAUL
     ----------
     rep1, rep2 : Representation
         On the same n stimuli.
-    b, normalize, noise_weights
-        The readout prior's options (:class:`Prior`), the same for both sides.
+    readout : Readout
+        The readout prior, the same for both sides.
 
     Returns
     -------
@@ -496,8 +592,7 @@ def matched_priors(rep1: Representation, rep2: Representation, b: float = DEFAUL
     check_same_stimuli(rep1, rep2)
     targets = (margin_share(rep2.noise_share), margin_share(rep1.noise_share))
     centered = bool(max(targets)) and rep1.centered and rep2.centered
-    return tuple(rep.prior(b, normalize=normalize, noise_weights=noise_weights, noise_share=target,
-                           centered=centered) for rep, target in zip((rep1, rep2), targets))
+    return tuple(rep.prior(readout, noise_share=target, centered=centered) for rep, target in zip((rep1, rep2), targets))
 
 
 def margin_share(share: float) -> float:
@@ -519,15 +614,13 @@ class Prior:
     Parameters
     ----------
     representation : Representation
-    b : float
-        The noise-to-signal ratio (≥ 0).
-    normalize : bool
-        Scale the kernel to trace n (the default, as the reference's ``normalize=True``): the
-        prior is then invariant to the features' overall gain. ``False`` uses K as it is, so gain
-        counts (the reference's ``normalize=False``).
-    noise_weights : array_like (n,), optional
-        w > 0 per stimulus: stimulus i gets readout noise variance a/wᵢ (the reference's
-        ``img_weights``; e.g. the number of repetitions averaged for each stimulus). Default: 1.
+    readout : Readout
+        ``b``, the noise-to-signal ratio (≥ 0); ``normalize``: scale the kernel to trace n (the
+        default, as the reference's ``normalize=True``), so that the prior is invariant to the
+        features' overall gain, where ``False`` uses K as it is, so gain counts (the reference's
+        ``normalize=False``); ``noise_weights``: w > 0 per stimulus, stimulus i getting readout
+        noise variance a/wᵢ (the reference's ``img_weights``; e.g. the number of repetitions
+        averaged for each stimulus; default 1).
     added_noise : float
         ν ≥ 0, in the kernel's units (:meth:`Representation.added_noise`).
     centered : bool
@@ -544,14 +637,14 @@ class Prior:
     invariant to an invertible linear map (TV, JS, KL, Hellinger, Bhattacharyya) is computed
     exactly from ``representation`` — the rows-scaled K̃ — with identity noise, on the same paths
     as without weights. ``source`` is the representation as given. Built by
-    :meth:`Representation.prior`, which checks b and the weights (they are not checked again
-    here); Σ and its Cholesky factor are formed on first use.
+    :meth:`Representation.prior`, which checks the weights' length; Σ and its Cholesky factor are
+    formed on first use.
     """
 
-    def __init__(self, representation: Representation, b: float = DEFAULT_B, *, normalize: bool = True,
-                 noise_weights: ArrayLike | None = None, added_noise: float = 0.0, centered: bool = False):
-        self.source, self.b, self.normalize = representation, b, bool(normalize)
-        self.noise_weights = noise_weights
+    def __init__(self, representation: Representation, readout: Readout = DEFAULT_READOUT, *,
+                 added_noise: float = 0.0, centered: bool = False):
+        self.source, self.b, self.normalize = representation, readout.b, readout.normalize
+        self.noise_weights = readout.weights_for(representation.n)
         self.noise = noise_fraction(representation.n, self.b)          # a
         n = representation.n
         self.centered = bool(centered and added_noise)
@@ -631,20 +724,6 @@ def check_noise(noise: ArrayLike | None, n: int, name: str) -> np.ndarray | None
         i = int(np.argmax(bad))
         raise ValueError(f"{name}: noise must be finite and >= 0; stimulus {i} has {D[i]}")
     return _read_only(D)
-
-
-def check_noise_weights(weights: ArrayLike | None, n: int) -> np.ndarray | None:
-    """Per-stimulus noise weights as a read-only float array; ValueError unless n finite values > 0."""
-    if weights is None:
-        return None
-    w = np.array(weights, dtype=np.float64)
-    if w.shape != (n,):
-        raise ValueError(f"noise_weights must have one value per stimulus, shape ({n},); got shape {w.shape}")
-    bad = ~(np.isfinite(w) & (w > 0))
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(f"noise_weights must be finite and > 0; stimulus {i} has {w[i]}")
-    return _read_only(w)
 
 
 def check_same_stimuli(rep1: Representation, rep2: Representation) -> None:

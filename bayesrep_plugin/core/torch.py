@@ -24,7 +24,8 @@ default; ``dtype=torch.float32`` is faster on GPUs and loses accuracy in the eig
 (``benchmarks/bench_torch.py`` prints the loss). :func:`pairwise` batches the Cholesky factors and
 the pairs' eigenproblems (the torch device's executor of the pair plan,
 :func:`bayesrep_plugin.core.plan.ordered_pairs`); :func:`measures_from_kernels` gives several
-measures of one pair of kernels from one eigenproblem (the reports' ``--device``).
+measures of one pair of kernels from one eigenproblem (the reports' ``--device``, a device that
+:func:`usable_device` has checked).
 """
 
 from __future__ import annotations
@@ -42,10 +43,40 @@ from .kernels import center_activations, check_center, refuse_labelled
 from .measures import MEASURES, Measure
 from .montecarlo import DEFAULT_SAMPLES
 from .plan import ordered_pairs
-from .prior import DEFAULT_B, check_b, check_noise_weights, noise_fraction, prior_scale, singular_prior
+from .prior import DEFAULT_B, DEFAULT_READOUT, Readout, noise_fraction, prior_scale, singular_prior
 
 #: Bytes of the batched pair eigenproblems held at once by :func:`pairwise`.
 BATCH_BYTES = 2**30
+#: The torch device types the readout measures run on (others lack float64 linear algebra).
+DEVICE_TYPES = ("cpu", "cuda")
+
+
+def usable_device(device: str | torch.device) -> str:
+    """A device the exact readout measures can run on, checked by placing a float64 tensor there.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        ``"cuda"``, ``"cuda:1"``, ``"cpu"``.
+
+    Returns
+    -------
+    str
+        The device as torch names it (``"cuda"`` → ``"cuda:0"``).
+
+    Raises
+    ------
+    ValueError
+        Naming the device and why it cannot be used (no CUDA here, a device type without float64
+        linear algebra, ...).
+    """
+    try:
+        parsed = torch.device(device)
+        if parsed.type not in DEVICE_TYPES:
+            raise RuntimeError(f"the readout measures run in float64 on {' or '.join(DEVICE_TYPES)} devices")
+        return str(torch.zeros(1, dtype=torch.float64, device=parsed).device)
+    except (RuntimeError, AssertionError) as error:  # torch's errors for devices it lacks
+        raise ValueError(f"device {device!r} cannot be used here: {str(error).splitlines()[0]}") from None
 
 
 def kernel(X: torch.Tensor, center: str = "none") -> torch.Tensor:
@@ -60,20 +91,18 @@ def kernel(X: torch.Tensor, center: str = "none") -> torch.Tensor:
     return X @ X.T
 
 
-def prior_covariance(K: torch.Tensor, b: float = DEFAULT_B, *, normalize: bool = True,
-                     noise_weights=None) -> torch.Tensor:
-    """Σ = c·K + a·diag(1/w), as :class:`bayesrep_plugin.core.prior.Prior` (c from
-    :func:`~bayesrep_plugin.core.prior.prior_scale`; w = 1 without ``noise_weights``)."""
+def prior_covariance(K: torch.Tensor, readout: Readout = DEFAULT_READOUT) -> torch.Tensor:
+    """Σ = c·K + a·diag(1/w) under the ``readout`` prior, as :class:`bayesrep_plugin.core.prior.Prior`
+    (c from :func:`~bayesrep_plugin.core.prior.prior_scale`; w = 1 without noise weights)."""
     n = K.shape[0]
     trace = torch.trace(K)
     if not trace > 0:
         raise ValueError("tr K = 0: the activations are all zero")
-    b = check_b(b)
-    a = noise_fraction(n, b)
-    weights = check_noise_weights(noise_weights, n)
+    a = noise_fraction(n, readout.b)
+    weights = readout.weights_for(n)
     noise = (torch.full((n,), a, dtype=K.dtype, device=K.device) if weights is None
              else a / torch.tensor(weights, dtype=K.dtype, device=K.device))
-    return prior_scale(n, trace, b, normalize) * K + torch.diag(noise)
+    return prior_scale(n, trace, readout.b, readout.normalize) * K + torch.diag(noise)
 
 
 def generalized_eigenvalues(S1: torch.Tensor, S2: torch.Tensor) -> torch.Tensor:
@@ -177,11 +206,11 @@ def distance(X1, X2, measure: str = "js", *, b: float = DEFAULT_B, center: str =
         A 0-d tensor on ``device``.
     """
     _measure(measure, {} if method == "exact" else {"method": method, "n_samples": n_samples, "seed": seed})
+    readout = Readout(b, normalize, noise_weights)
     X1, X2 = _as_tensor(X1, device, dtype), _as_tensor(X2, device, dtype)
     if X1.shape[0] != X2.shape[0]:
         raise ValueError(f"different numbers of stimuli: {X1.shape[0]} and {X2.shape[0]}")
-    S1 = prior_covariance(kernel(X1, center), b, normalize=normalize, noise_weights=noise_weights)
-    S2 = prior_covariance(kernel(X2, center), b, normalize=normalize, noise_weights=noise_weights)
+    S1, S2 = prior_covariance(kernel(X1, center), readout), prior_covariance(kernel(X2, center), readout)
     if method == "mc":
         return _monte_carlo(S1, S2, measure, n_samples, seed)
     if measure == "bures":
@@ -189,9 +218,8 @@ def distance(X1, X2, measure: str = "js", *, b: float = DEFAULT_B, center: str =
     return _exact(generalized_eigenvalues(S1, S2), measure)
 
 
-def measures_from_kernels(K1, K2, measures: Sequence[str], *, b: float = DEFAULT_B, normalize: bool = True,
-                          noise_weights=None, names: tuple[str, str] = ("K1", "K2"),
-                          device: str | torch.device | None = None,
+def measures_from_kernels(K1, K2, measures: Sequence[str], readout: Readout = DEFAULT_READOUT, *,
+                          names: tuple[str, str] = ("K1", "K2"), device: str | torch.device | None = None,
                           dtype: torch.dtype = torch.float64) -> dict[str, float]:
     """Readout measures (exact) of one pair of linear kernels on ``device``, from one generalized
     eigenproblem: the values :func:`bayesrep_plugin.core.compare_measures` gives, to rounding.
@@ -202,10 +230,9 @@ def measures_from_kernels(K1, K2, measures: Sequence[str], *, b: float = DEFAULT
         Kernels on the same stimuli, in the same order.
     measures : sequence of str
         Names of registry measures with ``on_torch``.
-    b : float
-        The readout's noise-to-signal ratio.
-    normalize, noise_weights
-        The readout prior's options, as in :func:`bayesrep_plugin.core.compare`.
+    readout : Readout
+        The readout prior (b, normalize, noise weights), as the numpy core's
+        :class:`~bayesrep_plugin.core.compare.Comparison` carries it.
     names : (str, str)
         The two representations' names, for error messages.
     device, dtype
@@ -226,9 +253,8 @@ def measures_from_kernels(K1, K2, measures: Sequence[str], *, b: float = DEFAULT
     for name in measures:
         _measure(name)
     K1, K2 = _as_tensor(K1, device, dtype), _as_tensor(K2, device, dtype)
-    S1 = prior_covariance(K1, b, normalize=normalize, noise_weights=noise_weights)
-    S2 = prior_covariance(K2, b, normalize=normalize, noise_weights=noise_weights)
-    if b == 0:  # Σ = c·K: a singular kernel has no Cholesky factor
+    S1, S2 = prior_covariance(K1, readout), prior_covariance(K2, readout)
+    if readout.b == 0:  # Σ = c·K: a singular kernel has no Cholesky factor
         for S, name in zip((S1, S2), names):
             if torch.linalg.cholesky_ex(S).info.item() != 0:
                 raise singular_prior(name)
@@ -240,7 +266,7 @@ def measures_from_kernels(K1, K2, measures: Sequence[str], *, b: float = DEFAULT
     except torch.linalg.LinAlgError:  # Σ₁ not positive definite in floating point
         lam = torch.tensor([-1.0])
     if lam is not None and not (torch.isfinite(lam) & (lam > 0)).all():
-        raise unresolved(b, *names, K1.shape[0], check_noise_weights(noise_weights, K1.shape[0]))
+        raise unresolved(readout.b, *names, K1.shape[0], readout.noise_weights)
     return {name: float(_bures(S1, S2) if name == "bures" else _exact(lam, name)) for name in measures}
 
 
@@ -262,11 +288,11 @@ def pairwise(representations, measure: str = "js", *, b: float = DEFAULT_B, cent
         Symmetric measures fill both triangles; an asymmetric one (kl) is measure(row ‖ column).
     """
     symmetric = _measure(measure).symmetric
+    readout = Readout(b, normalize, noise_weights)
     tensors = [_as_tensor(X, device, dtype) for X in representations]
     if len({X.shape[0] for X in tensors}) > 1:
         raise ValueError(f"the representations have different numbers of stimuli: {[X.shape[0] for X in tensors]}")
-    S = torch.stack([prior_covariance(kernel(X, center), b, normalize=normalize, noise_weights=noise_weights)
-                     for X in tensors])
+    S = torch.stack([prior_covariance(kernel(X, center), readout) for X in tensors])
     m, n = S.shape[0], S.shape[-1]
     L = torch.linalg.cholesky(S)
     pairs = ordered_pairs(m, symmetric=symmetric)  # the pair plan, run batched on the device

@@ -47,7 +47,7 @@ from bayesrep_plugin.assemblies.evidence import NeuralEvidence, neural_evidence
 from bayesrep_plugin.assemblies.kernels import responses_representation
 from bayesrep_plugin.assemblies.rdm import CORRELATION_ORIGIN, StimulusKernel, correlation_stimulus_kernel
 from bayesrep_plugin.assemblies.responses import Responses
-from bayesrep_plugin.core import DEFAULT_B, Pair, get_measure
+from bayesrep_plugin.core import DEFAULT_B, Comparison, get_measure
 from bayesrep_plugin.core.evidence import readout_spectrum
 
 from . import figures
@@ -441,26 +441,25 @@ def _none_if_nan(value):
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _measure_all(entries: list[Entry], settings: Settings, b: float, output: Path | None, progress: bool,
-                 client: Client | None, device: str | None,
+def _measure_all(entries: list[Entry], settings: Settings, comparison: Comparison, output: Path | None,
+                 progress: bool, client: Client | None, device: str | None,
                  resample_if=None) -> tuple[dict[str, PairMatrix], dict[str, PairMatrix]]:
-    """The chosen measures at ``b`` with resamples (for the pairs ``resample_if`` chooses; default
+    """The ``comparison``'s measures with resamples (for the pairs ``resample_if`` chooses; default
     all); CKA and RSA (no resamples) when one of ours is chosen; on ``client``'s cluster when one is
     given, the exact readout measures on the torch ``device`` when one is given."""
     n = entries[0].representation.n
     settings.check_stimuli(n)
     for entry in entries:  # b = 0 with a singular kernel is refused now, before any pair
-        entry.representation.prior(b)
+        entry.representation.prior(comparison.readout)
     resamples = (resample_indices(n, settings.n_bootstrap, scheme=settings.bootstrap_scheme, seed=settings.seed)
                  if settings.n_bootstrap else None)
     cache = PairCache(None if output is None else output / CACHE_FOLDER)
-    matrices = pair_matrices(entries, {name: settings.options(name) for name in settings.measures},
-                             b=b, resamples=resamples, resample_if=resample_if, cache=cache,
+    matrices = pair_matrices(entries, comparison, resamples=resamples, resample_if=resample_if, cache=cache,
                              progress=progress, client=client, device=device)
     classic_matrices = {}
     if any(get_measure(name).bayesian for name in settings.measures):
-        classic_matrices = pair_matrices(entries, {name: {} for name in CLASSIC}, b=b, cache=cache,
-                                         progress=progress, client=client)
+        classic_matrices = pair_matrices(entries, Comparison({name: {} for name in CLASSIC}, comparison.readout),
+                                         cache=cache, progress=progress, client=client)
     return matrices, classic_matrices
 
 
@@ -477,7 +476,7 @@ def build_comparison(sources: list[Source], settings: Settings, *, title: str = 
     # Responses with repetitions (or kernels in two parts) are recordings, or simulated ones: coloured as brains.
     entries = [_entry(r, "brain" if _recorded(r) else "model", settings) for r in inputs]
     b, choice = board_b(settings, inputs, None if output is None else output / CACHE_FOLDER, progress)
-    matrices, classic = _measure_all(entries, settings, b, output, progress, client, device)
+    matrices, classic = _measure_all(entries, settings, settings.comparison(b), output, progress, client, device)
     rows = []
     for name, matrix in matrices.items():
         m = len(entries)
@@ -555,18 +554,18 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
         references.append(reference)
         entries += brain_entries
     b, choice = board_b(settings, brain_data, None if output is None else output / CACHE_FOLDER, progress)
+    comparison = settings.comparison(b)
     # Only pairs with a brain are ranked, so only they need resamples (the map uses the values).
-    matrices, classic = _measure_all(entries, settings, b, output, progress, client, device,
+    matrices, classic = _measure_all(entries, settings, comparison, output, progress, client, device,
                                      resample_if=lambda first, second: "brain" in (first.kind, second.kind))
-    measures = {name: settings.options(name) for name in settings.measures}
 
     rows, sweep = [], []
     for d, (brain, data) in enumerate(zip(brains, brain_data)):
         candidates = [(entries[i].label, "model", [i]) for i in range(len(models))]
         candidates += [(other.name, "brain", parts[o]) for o, (rival, other) in enumerate(zip(brains, brain_data))
                        if o != d and None not in (rival.group, brain.group) and rival.group != brain.group]
-        own = reference_rows(data, entries[parts[d][0]].representation, measures, b=b, center=settings.center,
-                             seed=settings.seed, recording=_recording(data, settings)) if len(parts[d]) == 1 else {}
+        own = reference_rows(data, entries[parts[d][0]].representation, comparison, seed=settings.seed,
+                             recording=_recording(data, settings)) if len(parts[d]) == 1 else {}
         for name, matrix in matrices.items():
             table = [{"representation": label, "kind": kind, **matrix.summary(indices, parts[d])}
                      for label, kind, indices in candidates]
@@ -581,7 +580,8 @@ def rank(models: list[Input], brains: list[Brain], settings: Settings, *, title:
                 rows.append({"dataset": data.name, "measure": name, "rank": position, **row,
                              "ceiled": _ceiled(name, row["value"], ceiling)})
         if _recording(data, settings):
-            sweep += _ranks_against_b(data.name, entries[:len(models)], entries[parts[d][0]], settings, b, progress)
+            sweep += _ranks_against_b(data.name, entries[:len(models)], entries[parts[d][0]], settings, comparison,
+                                      progress)
     evidence, evidence_notes = _posterior_over_models(entries[:len(models)], brain_data, settings, b)
     unreferenced = [f"{data.name}: compared as a single kernel, with no split of its data and no noise model, so its "
                     "board has no ceiling (only the chance band): nothing on it says how close a model could get."
@@ -609,19 +609,20 @@ def _ceiled(measure: str, value: float, ceiling: float) -> float:
 SWEEP_FACTORS = (0.2, 0.315, 0.5, 0.8, 1.0, 1.25, 2.0, 3.15, 5.0)
 
 
-def _ranks_against_b(dataset: str, models: list[Entry], brain: Entry, settings: Settings, b: float,
+def _ranks_against_b(dataset: str, models: list[Entry], brain: Entry, settings: Settings, comparison: Comparison,
                      progress: bool = False) -> list[dict]:
-    """Each model's value and rank against the recording at b × :data:`SWEEP_FACTORS`, under the
-    board's first readout measure (JS if none): how much the ranking depends on b."""
+    """Each model's value and rank against the recording at the board's b × :data:`SWEEP_FACTORS`,
+    under the board's first readout measure (JS if none): how much the ranking depends on b."""
     name = next((m for m in settings.measures if get_measure(m).bayesian), "js")
-    measure, options = get_measure(name), settings.options(name)
+    measure, b = get_measure(name), comparison.readout.b
+    alone = Comparison({name: settings.options(name)}, comparison.readout, comparison.center)
     rows = []
     bar = tqdm(total=len(SWEEP_FACTORS) * len(models), desc=f"{dataset}: ranks against b", unit="pair",
                disable=not progress, leave=False)
     for factor in SWEEP_FACTORS:
-        values = {}
+        values, swept = {}, alone.at(b * factor)
         for model in models:
-            values[model.label] = float(measure(Pair(model.representation, brain.representation, b * factor), **options))
+            values[model.label] = float(swept.value(model.representation, brain.representation))
             bar.update()
         order = sorted(values, key=values.get, reverse=measure.kind == "similarity")
         rows += [{"dataset": dataset, "measure": name, "b": b * factor, "model": label, "value": value,

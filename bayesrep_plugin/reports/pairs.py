@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 
 from bayesrep_plugin._io import CacheWarning, cache_file, code_digest, write_text
 from bayesrep_plugin.core.resampling import bootstrap_interval, bootstrap_values
-from bayesrep_plugin.core import compare_measures, get_measure
+from bayesrep_plugin.core import Comparison, get_measure
 from bayesrep_plugin.core.plan import Executor, plan_pairs, serial
 from bayesrep_plugin.core.prior import Representation, matched_priors
 
@@ -129,12 +129,9 @@ def pair_key(first: str, second: str, measure: str, options: dict, b: float, res
     return hashlib.sha256(content.encode()).hexdigest()[:32]
 
 
-#: The torch device types the readout measures run on (others lack float64 linear algebra).
-DEVICE_TYPES = ("cpu", "cuda")
-
-
 def check_device(device: str | None) -> str | None:
-    """A torch device the exact readout measures can run on, checked by placing a float64 tensor there.
+    """A torch device the exact readout measures can run on
+    (:func:`bayesrep_plugin.core.torch.usable_device`), as the reports' input error.
 
     Parameters
     ----------
@@ -154,16 +151,13 @@ def check_device(device: str | None) -> str | None:
     if device is None:
         return None
     try:
-        import torch
+        from bayesrep_plugin.core.torch import usable_device
     except ImportError:
         raise InputError(f"device {device!r} needs torch: pip install 'bayesrep-plugin[torch]'") from None
     try:
-        parsed = torch.device(device)
-        if parsed.type not in DEVICE_TYPES:
-            raise RuntimeError(f"the readout measures run in float64 on {' or '.join(DEVICE_TYPES)} devices")
-        return str(torch.zeros(1, dtype=torch.float64, device=parsed).device)
-    except (RuntimeError, AssertionError) as error:  # torch's errors for devices it lacks
-        raise InputError(f"device {device!r} cannot be used here: {str(error).splitlines()[0]}") from None
+        return usable_device(device)
+    except ValueError as error:
+        raise InputError(str(error)) from None
 
 
 def on_device(measure: str, options: dict) -> bool:
@@ -172,10 +166,10 @@ def on_device(measure: str, options: dict) -> bool:
     return get_measure(measure).bayesian and options.get("method", "exact") == "exact"
 
 
-def measure_rows(first: Representation, second: Representation, measures: dict[str, dict], b: float,
+def measure_rows(first: Representation, second: Representation, comparison: Comparison, names: tuple[str, ...],
                  resamples: np.ndarray, with_all_stimuli: bool = True, device: str | None = None) -> np.ndarray:
-    """Each measure (name → options) on all stimuli (the first row, if ``with_all_stimuli``) and on
-    each resample (a row each, :func:`~bayesrep_plugin.core.resampling.bootstrap_values`, on
+    """The ``comparison``'s measures ``names`` on all stimuli (the first row, if ``with_all_stimuli``)
+    and on each resample (a row each, :func:`~bayesrep_plugin.core.resampling.bootstrap_values`, on
     one BLAS thread; the first row on the process's setting, as the cached pairs were computed).
 
     All measures of one row share one pair, so the generalized eigenproblem is solved once for all
@@ -184,29 +178,29 @@ def measure_rows(first: Representation, second: Representation, measures: dict[s
 
     Returns
     -------
-    numpy.ndarray, shape (rows, len(measures))
+    numpy.ndarray, shape (rows, len(names))
     """
-    there = [name for name, options in measures.items() if device is not None and on_device(name, options)]
-    here = {name: options for name, options in measures.items() if name not in there}
+    there = [name for name in names if device is not None and on_device(name, comparison.measures[name])]
+    here = [name for name in names if name not in there]
     if there:
         from bayesrep_plugin.core.torch import measures_from_kernels
 
     def evaluate(rep1: Representation, rep2: Representation) -> list[float]:
-        values = compare_measures(rep1, rep2, here, b=b) if here else {}
+        values = comparison.between(rep1, rep2, only=here) if here else {}
         if there:
             # the kernels with the measurement noise the comparison adds (matched_priors), as the numpy core has them
-            prior1, prior2 = matched_priors(rep1, rep2, b)
-            values.update(measures_from_kernels(prior1.kernel, prior2.kernel, there, b=b, names=(rep1.name, rep2.name),
-                                                device=device))
-        return [float(values[name]) for name in measures]
+            prior1, prior2 = matched_priors(rep1, rep2, comparison.readout)
+            values.update(measures_from_kernels(prior1.kernel, prior2.kernel, there, comparison.readout,
+                                                names=(rep1.name, rep2.name), device=device))
+        return [float(values[name]) for name in names]
 
-    resampled = bootstrap_values(first, second, evaluate, resamples).reshape(len(resamples), len(measures))
+    resampled = bootstrap_values(first, second, evaluate, resamples).reshape(len(resamples), len(names))
     return np.vstack([[evaluate(first, second)], resampled]) if with_all_stimuli else resampled
 
 
-def pair_values(measures: dict[str, dict], table: np.ndarray) -> dict[str, PairValue]:
+def pair_values(names: tuple[str, ...], table: np.ndarray) -> dict[str, PairValue]:
     """A pair's :func:`measure_rows` table (all stimuli, then every resample) as PairValues."""
-    return {name: PairValue(float(table[0, k]), table[1:, k]) for k, name in enumerate(measures)}
+    return {name: PairValue(float(table[0, k]), table[1:, k]) for k, name in enumerate(names)}
 
 
 def summarize(value: float, resampled: np.ndarray, value_range: tuple[float, float]) -> dict:
@@ -220,10 +214,11 @@ def summarize(value: float, resampled: np.ndarray, value_range: tuple[float, flo
 
 
 def measure_missing(executor: Executor, representations: list[Representation],
-                    missing: dict[tuple[int, int], tuple[dict[str, dict], np.ndarray]], b: float,
+                    missing: dict[tuple[int, int], tuple[tuple[str, ...], np.ndarray]], comparison: Comparison,
                     device: str | None, finished: Callable[[tuple[int, int], dict[str, PairValue]], object],
                     progress: Callable[[int], object]) -> None:
-    """The missing pairs ((i, j) → (measures, resamples)) as tasks of ``executor``
+    """The missing pairs ((i, j) → (the names of the ``comparison``'s measures missing, resamples)) as
+    tasks of ``executor``
     (:mod:`bayesrep_plugin.core.plan`): each pair's resamples split into parts of
     :data:`RESAMPLES_PER_TASK`, the first part with the value on all stimuli, so that on a cluster
     a pair with many resamples spreads over the workers too. ``finished(pair, values)`` when a
@@ -233,7 +228,7 @@ def measure_missing(executor: Executor, representations: list[Representation],
         starts = range(0, max(len(chosen), 1), RESAMPLES_PER_TASK)
         parts[i, j] = dict.fromkeys(starts)
         for start in starts:
-            tasks[i, j, start] = i, j, (names, b, chosen[start:start + RESAMPLES_PER_TASK], start == 0, device)
+            tasks[i, j, start] = i, j, (comparison, names, chosen[start:start + RESAMPLES_PER_TASK], start == 0, device)
 
     def part_finished(task: tuple[int, int, int], table: np.ndarray) -> None:
         i, j, start = task
@@ -261,11 +256,12 @@ class PairMatrix:
                          get_measure(self.measure).value_range)
 
 
-def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, resamples: np.ndarray | None = None,
+def pair_matrices(entries: list[Entry], comparison: Comparison, *, resamples: np.ndarray | None = None,
                   resample_if: Callable[[Entry, Entry], bool] | None = None,
                   cache: PairCache | None = None, progress: bool = True,
                   client: Client | None = None, device: str | None = None) -> dict[str, PairMatrix]:
-    """Every measure (name → options) between every pair of entries, at the readout's b; finished
+    """Every measure of the ``comparison`` between every pair of entries (prepared: its centring
+    is the entries'), under its readout prior; finished
     pairs from the cache, the others measured here one after the other or, given a Dask ``client``
     (:func:`~.distributed.connect`), as parallel tasks on its cluster: the plan of
     :func:`~bayesrep_plugin.core.plan.plan_pairs` on its serial executor or the cluster's
@@ -281,6 +277,7 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
     resamples = np.empty((0, 0), dtype=int) if resamples is None else resamples
     cache = cache or PairCache(None)
     count = len(entries)
+    measures, b = comparison.measures, comparison.readout.b
     specs = {name: get_measure(name) for name in measures}
     values = {name: np.full((count, count), spec.identity_value) for name, spec in specs.items()}
     resampled = {name: np.full((count, count, len(resamples)), spec.identity_value) for name, spec in specs.items()}
@@ -299,7 +296,7 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
             found = {name: cache.get(key, len(chosen)) for name, key in keys.items()}
             results[pair] = {name: result for name, result in found.items() if result is not None}
             if len(results[pair]) < len(keys):
-                missing[pair] = {name: measures[name] for name in keys if name not in results[pair]}, chosen
+                missing[pair] = tuple(name for name in keys if name not in results[pair]), chosen
             else:
                 bar.update(1 + len(chosen))
 
@@ -309,7 +306,7 @@ def pair_matrices(entries: list[Entry], measures: dict[str, dict], *, b: float, 
             results[pair].update(computed)
 
         measure_missing(serial if client is None else on_cluster(client), [entry.representation for entry in entries],
-                        missing, b, device, finished, progress=bar.update)
+                        missing, comparison, device, finished, progress=bar.update)
         bar.refresh()  # its last state (every evaluation) drawn before it is cleared, not tqdm's last timed one
     for (i, j), (chosen, _) in work.items():
         for name, result in results[i, j].items():

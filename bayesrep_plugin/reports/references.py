@@ -32,7 +32,7 @@ from bayesrep_plugin.assemblies.kernels import responses_representation
 from bayesrep_plugin.assemblies.noise import split_half
 from bayesrep_plugin.assemblies.rdm import StimulusKernel
 from bayesrep_plugin.assemblies.responses import Responses
-from bayesrep_plugin.core import Pair, Representation, get_measure
+from bayesrep_plugin.core import Comparison, Representation
 
 
 #: Permutations of the chance band, simulated recordings of the ceiling, random splits of the neurons.
@@ -41,8 +41,8 @@ REPLICATES = 20
 SPLITS = 5
 
 
-def reference_rows(data: Responses | StimulusKernel, brain: Representation, measures: dict[str, dict], *, b: float,
-                   center: str, seed: int, recording: bool) -> dict[str, list[dict]]:
+def reference_rows(data: Responses | StimulusKernel, brain: Representation, comparison: Comparison, *, seed: int,
+                   recording: bool) -> dict[str, list[dict]]:
     """The reference rows of one brain, per measure (module docstring).
 
     Parameters
@@ -54,12 +54,9 @@ def reference_rows(data: Responses | StimulusKernel, brain: Representation, meas
     recording : bool
         Compared as a recording (its mean responses and their noise); otherwise by its kernel
         alone (an RDM, or responses under the correlation kernel), with the chance band only.
-    measures : dict of str to dict
-        Measure name → options.
-    b : float
-        The board's readout noise.
-    center : str
-        The board's centring of responses.
+    comparison : Comparison
+        The board's: its measures with their options, its readout prior and its centring of
+        responses.
     seed : int
 
     Returns
@@ -68,12 +65,12 @@ def reference_rows(data: Responses | StimulusKernel, brain: Representation, meas
         Measure → rows with ``representation``, ``kind`` ("reference", "null" or "brain"),
         ``value``, ``ci_low``, ``ci_high`` (NaN where there is no spread) and ``bootstrap_sd``.
     """
-    rng = np.random.default_rng(seed)
+    rng, center = np.random.default_rng(seed), comparison.center
     if not recording:
         shuffled = [_shuffled_kernel(brain, rng) for _ in range(PERMUTATIONS)]
         return {name: [_band(f"{data.name} · chance (stimuli shuffled, {PERMUTATIONS} permutations)", "null",
-                             [_value(name, options, rep, brain, b) for rep in shuffled])]
-                for name, options in measures.items()}
+                             [comparison.alone(name).value(rep, brain) for rep in shuffled])]
+                for name in comparison.measures}
     sticks = yardsticks(data, center=center, n_replicates=REPLICATES, seed=seed)
     means = data.means
     shuffled = [Representation.from_activations(means[rng.permutation(data.n)], center=center)
@@ -83,25 +80,20 @@ def reference_rows(data: Responses | StimulusKernel, brain: Representation, meas
     halves = [responses_representation(half, center=center) for half in split_half(data, rng)]
     neuron_splits = [_neuron_halves(data, center, rng) for _ in range(SPLITS)] if data.trials.shape[2] >= 4 else []
     rows = {}
-    for name, options in measures.items():
-        measure = get_measure(name)
-        perfect, _ = sticks.values(measure, b, options)
+    for name in comparison.measures:
+        alone = comparison.alone(name)
+        perfect, _ = sticks.values(alone)
         table = [_band(f"{data.name} · ceiling (a perfect model, {REPLICATES} simulated recordings)", "reference",
                        perfect),
                  _band(f"{data.name} · chance (stimuli shuffled, {PERMUTATIONS} permutations)", "null",
-                       [_value(name, options, rep, brain, b) for rep in shuffled]),
-                 _band(f"{data.name} · constant (mean response + 1e-6 noise)", "null",
-                       [_value(name, options, constant, brain, b)]),
-                 _band(f"{data.name} · split-half (repetitions)", "brain", [_value(name, options, *halves, b)])]
+                       [alone.value(rep, brain) for rep in shuffled]),
+                 _band(f"{data.name} · constant (mean response + 1e-6 noise)", "null", [alone.value(constant, brain)]),
+                 _band(f"{data.name} · split-half (repetitions)", "brain", [alone.value(*halves)])]
         if neuron_splits:
             table.append(_band(f"{data.name} · neuron split (half the neurons vs the other half)", "brain",
-                               [_value(name, options, first, second, b) for first, second in neuron_splits]))
+                               [alone.value(first, second) for first, second in neuron_splits]))
         rows[name] = table
     return rows
-
-
-def _value(name: str, options: dict, first: Representation, second: Representation, b: float) -> float:
-    return float(get_measure(name)(Pair(first, second, b), **options))
 
 
 def _band(label: str, kind: str, values) -> dict:

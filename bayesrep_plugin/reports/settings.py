@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bayesrep_plugin.core.resampling import SCHEMES, check_n_bootstrap, resample_size
-from bayesrep_plugin.core import MEASURES, get_measure
+from bayesrep_plugin.core import MEASURES, Comparison, Readout, get_measure
 from bayesrep_plugin.core.kernels import check_center
 from bayesrep_plugin.core.measures import METHODS
 from bayesrep_plugin.core.prior import check_b
@@ -104,6 +104,12 @@ class Settings:
         """Keyword options of ``measure``: the method, for the readout measures, and its ``measure_options``."""
         method = {"method": self.method} if "method" in get_measure(measure).options else {}
         return {**method, **self.measure_options.get(measure, {})}
+
+    def comparison(self, b: float) -> Comparison:
+        """The core's comparison these settings make at ``b`` (the given b, or the one ``"auto"``
+        resolved to): every measure with its options, the readout prior and the centring, passed
+        down to every pair unchecked."""
+        return Comparison({name: self.options(name) for name in self.measures}, Readout(b), self.center)
 
     def check_stimuli(self, n: int) -> None:
         """Refuse, before anything is measured, ``n`` shared stimuli too few for the resamples or for

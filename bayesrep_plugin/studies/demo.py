@@ -46,7 +46,7 @@ from tqdm.auto import tqdm
 
 from bayesrep_plugin import data
 from bayesrep_plugin._io import cache_file, code_digest, replacing, write_text
-from bayesrep_plugin.core import MEASURES, Pair, Representation, get_measure
+from bayesrep_plugin.core import MEASURES, Pair, Readout, Representation, get_measure
 from bayesrep_plugin.datasets import MissingDataError, cowley2026
 from bayesrep_plugin.reports.folder import report_folder
 from bayesrep_plugin.reports.leaderboard import CACHE_FOLDER, build_leaderboard, read_config, write_report
@@ -84,12 +84,12 @@ def measure_table(b: float = 0.01, progress: bool = True,
         except (OSError, ValueError, KeyError, TypeError):
             path.unlink(missing_ok=True)  # unreadable: computed again below
     reps = {name: Representation.from_activations(values, name=name) for name, values in activations.items()}
-    values = {}
+    readout, values = Readout(b), {}
     for a, c in pairs:
         start = time.perf_counter()
         # One Pair for all measures, as compare_measures shares it (the eigenproblem is solved once), with a
         # bar over the measures: a pair of the large networks takes a minute on two cores.
-        pair = Pair(reps[a], reps[c], b)
+        pair = Pair(reps[a], reps[c], readout)
         # updated by hand: a bar that is iterated closes itself when the loop ends, before a final refresh
         with tqdm(total=len(MEASURES), desc=f"  {a} vs {c}", unit="measure", disable=not progress, leave=False) as bar:
             values[a, c] = {}

@@ -90,7 +90,7 @@ def test_the_split_half_similarity_was_no_ceiling(signal):
     c = metric.comparison
     score = metric(neuroid_assembly(signal), neural)
     halves = split_half(responses_from_assembly(neural), np.random.default_rng(0))
-    split = c.similarity(*(c.representation(h)[0] for h in halves), score.attrs["b"])
+    split = c.similarity(*(c.representation(h)[0] for h in halves), c.at(score.attrs["b"]))
     assert float(score) > split + 0.1
 
 

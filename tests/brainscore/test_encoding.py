@@ -8,14 +8,14 @@ from bayesrep_plugin.assemblies import AssemblyError, responses_from_assembly
 from bayesrep_plugin.brainscore.encoding import BayesianEncoding, encoding_log_bayes_factors
 from bayesrep_plugin.brainscore.simulate import linear_views, neuroid_assembly, recordings
 from bayesrep_plugin.core.evidence import log_evidence, readout_log_density, readout_spectrum
-from bayesrep_plugin.core.prior import Representation
+from bayesrep_plugin.core.prior import Readout, Representation
 
 
 def test_log_marginal_likelihood_matches_a_dense_gaussian():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 5))
     rep = Representation.from_activations(X, center="features")
-    prior = rep.prior(0.05)
+    prior = rep.prior(Readout(0.05))
     y = rng.normal(size=30)
     y -= y.mean()
     spectrum = readout_spectrum(rep, center_features=False)

@@ -1,11 +1,13 @@
 """The public contract, pairwise matrices, and clear errors for bad input."""
 
+import dataclasses
 import tempfile
 
 import numpy as np
 import pytest
 
 import bayesrep_plugin as br
+from bayesrep_plugin.core import Comparison, Readout
 
 
 @pytest.fixture
@@ -22,6 +24,33 @@ def test_contract(three):
     D = br.pairwise([X1, X2, X3], measure="js", progress=False)
     assert D.shape == (3, 3)
     assert br.distance(X1, X2, "js") == pytest.approx(br.distance_from_kernels(X1 @ X1.T, X2 @ X2.T, "js"), abs=1e-12)
+
+
+def test_a_comparison_is_checked_when_it_is_built_and_then_frozen(three):
+    """Every setting is refused where the comparison is built, before any data; what is built
+    cannot change, and measures exactly what the keyword API measures."""
+    with pytest.raises(ValueError, match=r"b \(noise-to-signal ratio\) must be a finite number >= 0"):
+        Readout(-1)
+    with pytest.raises(ValueError, match="normalize must be True or False"):
+        Readout(0.1, normalize="yes")
+    with pytest.raises(ValueError, match="noise_weights must be finite and > 0; stimulus 1 has 0.0"):
+        Readout(0.1, noise_weights=[1, 0])
+    with pytest.raises(ValueError, match=r"measure 'cka' takes no option\(s\) \['method'\]"):
+        Comparison({"cka": {"method": "mc"}})
+    with pytest.raises(ValueError, match="center"):
+        Comparison({"tv": {}}, center="rows")
+    X1, X2, _ = three
+    comparison = Comparison({"tv": {}, "kl": {}}, Readout(0.05), center="features")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        comparison.readout = Readout()
+    r1, r2 = comparison.prepare(X1, "X1"), comparison.prepare(X2, "X2")
+    assert comparison.between(r1, r2) == br.compare_measures(X1, X2, {"tv": {}, "kl": {}}, b=0.05, center="features")
+    assert comparison.alone("kl").at(0.2).value(r1, r2) == br.compare(X1, X2, "kl", b=0.2, center="features")
+    assert comparison.readout.b == 0.05  # at() made another comparison
+    with pytest.raises(ValueError, match="for a comparison of one measure"):
+        comparison.value(r1, r2)
+    with pytest.raises(ValueError, match=r"one value per stimulus, shape \(40,\); got shape \(3,\)"):
+        Comparison({"tv": {}}, Readout(0.1, noise_weights=np.ones(3))).between(r1, r2)
 
 
 def test_the_top_level_exports_what_a_user_calls_and_core_the_engine_too():
@@ -79,7 +108,7 @@ def test_b_belongs_to_the_comparison_and_representations_are_immutable(three):
     assert br.distance(r1, r2, "tv", b=1.0) < br.distance(r1, r2, "tv", b=0.01)
     with pytest.raises(AttributeError, match="immutable"):
         r1.b = 1.0
-    for array in (r1.kernel, r1.factor, r1.prior(0.01).covariance, r1.basis[0]):
+    for array in (r1.kernel, r1.factor, r1.prior(Readout(0.01)).covariance, r1.basis[0]):
         with pytest.raises(ValueError, match="read-only"):
             array[0, 0] = 5.0
 
@@ -100,7 +129,7 @@ def test_a_pickled_representation_is_what_defines_it_in_fresh_aligned_arrays(thr
 
     for rep in (br.Representation.from_activations(three[0]), br.Representation.from_activations(three[2])):
         bare = len(pickle.dumps(rep, protocol=5))
-        rep.prior(0.01).covariance, rep.kernel, rep.centered_kernel
+        rep.prior(Readout(0.01)).covariance, rep.kernel, rep.centered_kernel
         data = pickle.dumps(rep, protocol=5)
         again = pickle.loads(data)
         assert len(data) <= bare + 10 and again.name == rep.name and again.n == rep.n and again.trace == rep.trace
@@ -115,9 +144,9 @@ def test_a_b_sweep_reuses_the_representations_own_work(three):
     rep = br.Representation.from_activations(three[0])
     basis = rep.basis[0]
     for b in (0.001, 0.01, 0.1):
-        assert rep.prior(b).noise == pytest.approx(40 * b / (1 + 40 * b))
+        assert rep.prior(Readout(b)).noise == pytest.approx(40 * b / (1 + 40 * b))
     assert rep.basis[0] is basis
-    assert rep.prior(0.1) is rep.prior(0.1)
+    assert rep.prior(Readout(0.1)) is rep.prior(Readout(0.1))
 
 
 def test_distance_refuses_similarities_and_compare_gives_them(three):
@@ -233,7 +262,7 @@ def test_b_zero_works_for_nonsingular_kernels():
 def test_noise_variance_can_be_set_instead_of_b(three):
     n = three[0].shape[0]
     b = br.b_for_noise(n, 0.5)
-    prior = br.Representation.from_activations(three[0]).prior(b)
+    prior = br.Representation.from_activations(three[0]).prior(Readout(b))
     assert prior.noise == pytest.approx(0.5)
     assert np.trace(prior.covariance) == pytest.approx(n)
     with pytest.raises(ValueError, match=r"noise .* must be in \[0, 1\)"):
@@ -307,12 +336,12 @@ def test_b_zero_with_a_singular_kernel_is_refused_when_the_comparison_is_built(t
             br.distance(X, Y, measure, b=0)
     rep1, rep2 = (br.Representation.from_activations(Z, name=name) for Z, name in ((X, "X1"), (Y, "X2")))
     with pytest.raises(UnresolvedError, match=message):
-        Pair(rep1, rep2, 0.0)
+        Pair(rep1, rep2, Readout(0.0))
     with pytest.raises(UnresolvedError, match=message):
         br.posterior_distance(rep1, rep2, np.random.default_rng(0).normal(size=(10, 2)), np.arange(10), "tv", b=0)
     kernel_only = br.Representation.from_kernel(X @ X.T, name="K")  # no factor: the Cholesky decides
     with pytest.raises(UnresolvedError, match="K: the prior covariance is singular"):
-        kernel_only.prior(0.0)
+        kernel_only.prior(Readout(0.0))
 
 
 def test_huge_noise_weights_are_named_not_blamed_on_b(three):

@@ -60,7 +60,7 @@ def test_near_identical_representations_through_the_api():
     kernel = lambda Z: br.Representation.from_kernel(Z @ Z.T)
     rep = kernel(X)
     tv = {eps: br.compare(rep, kernel(X + eps * noise), "tv") for eps in (1e-6, 1e-8)}
-    u = gaussian.Pair(rep, kernel(X + 1e-8 * noise), br.DEFAULT_B).spectrum.u
+    u = gaussian.Pair(rep, kernel(X + 1e-8 * noise)).spectrum.u
     assert tv[1e-8] == pytest.approx(tv_mpmath(u), rel=1e-8, abs=0)
     assert tv[1e-8] == pytest.approx(tv[1e-6] / 100, rel=1e-4, abs=0)
 
@@ -99,7 +99,7 @@ def test_matches_imhof_at_n_2000_full_path():
     X2 = X1[:, :1500] @ rng.standard_normal((1500, 2100)).astype(np.float32) * 0.05 + X1
     r1, r2 = br.Representation.from_activations(X1), br.Representation.from_activations(X2)
     assert not Pair(r1, r2).low_rank
-    lam = gaussian.generalized_eigenvalues(r1.prior(br.DEFAULT_B), r2.prior(br.DEFAULT_B))
+    lam = gaussian.generalized_eigenvalues(r1.prior(), r2.prior())
     assert lam.size == n
     assert br.compare(r1, r2, "tv") == pytest.approx(tv_imhof(lam), abs=1e-6)
     assert br.compare(r1, r2, "jsd") == pytest.approx(jsd_bits_reference(lam), abs=1e-5)
@@ -110,7 +110,7 @@ def test_near_identical_is_right_to_one_percent():
     X = rng.standard_normal((300, 40))
     Y = X + 2e-4 * rng.standard_normal((300, 40))
     r1, r2 = br.Representation.from_activations(X), br.Representation.from_activations(Y)
-    lam = gaussian.generalized_eigenvalues(r1.prior(br.DEFAULT_B), r2.prior(br.DEFAULT_B))
+    lam = gaussian.generalized_eigenvalues(r1.prior(), r2.prior())
     tv = br.compare(r1, r2, "tv")
     assert 1e-5 < tv < 1e-3
     assert tv == pytest.approx(tv_imhof(lam), rel=1e-2)
@@ -225,7 +225,7 @@ def test_closed_forms_match_their_matrix_definitions():
     rng = np.random.default_rng(7)
     X, Y = rng.standard_normal((30, 12)), rng.standard_normal((30, 50))
     r1, r2 = br.Representation.from_activations(X), br.Representation.from_activations(Y)
-    S1, S2 = r1.prior(br.DEFAULT_B).covariance, r2.prior(br.DEFAULT_B).covariance
+    S1, S2 = r1.prior().covariance, r2.prior().covariance
     n = 30
     _, logdet1 = np.linalg.slogdet(S1)
     _, logdet2 = np.linalg.slogdet(S2)

@@ -14,7 +14,7 @@ import pytest
 import scipy.linalg
 
 import bayesrep_plugin as br
-from bayesrep_plugin.core import Pair, get_measure
+from bayesrep_plugin.core import Pair, Readout, get_measure
 from bayesrep_plugin.core.exact import Spectrum, total_variation
 from bayesrep_plugin.core.prior import MAX_NOISE_SHARE, NOISE_MARGIN
 
@@ -82,9 +82,9 @@ def test_a_perfect_model_of_a_recording_is_given_the_recordings_noise_times_the_
     recording = br.Representation.from_kernel(S + nu * H, noise=np.full(80, nu))
     perfect = br.Representation.from_activations(X, center="features")
     assert recording.centered and perfect.centered
-    pair = Pair(perfect, recording, 0.01)
+    pair = Pair(perfect, recording, Readout(0.01))
     assert pair.prior2.ridge == 0
-    expected = br.Representation.from_kernel(S + NOISE_MARGIN * nu * H).prior(0.01).covariance
+    expected = br.Representation.from_kernel(S + NOISE_MARGIN * nu * H).prior(Readout(0.01)).covariance
     np.testing.assert_allclose(pair.prior1.covariance, expected, rtol=1e-12, atol=1e-12)
     for name in ("tv", "js", "hellinger"):   # and the distance is that of the two kernels written out
         assert br.compare(perfect, recording, name, b=0.01) == pytest.approx(
@@ -109,7 +109,7 @@ def test_two_recordings_each_get_the_margin_times_the_others_noise_unless_they_h
     rng = np.random.default_rng(5)
     _, brain, noise = recording_and_model(rng)
     quieter = br.Representation.from_activations(rng.standard_normal((120, 10)), center="features", noise=noise / 10)
-    pair = Pair(quieter, brain, 0.01)
+    pair = Pair(quieter, brain, Readout(0.01))
     assert pair.prior2.ridge == 0 and pair.prior1.ridge > 0
     # the quieter side's kernel plus its added noise has the raised share of the noisier side
     added = pair.prior1.ridge / pair.prior1.scale
@@ -117,7 +117,7 @@ def test_two_recordings_each_get_the_margin_times_the_others_noise_unless_they_h
     assert total / (quieter.trace + added * 119) == pytest.approx(raised(brain.noise_share), rel=1e-12)
     # two equally noisy recordings: both raised to the margin times the ratio, the same on both sides
     twin = br.Representation.from_activations(brain.factor, noise=brain.noise)
-    both = Pair(twin, brain, 0.01)
+    both = Pair(twin, brain, Readout(0.01))
     assert both.prior1.ridge == pytest.approx(both.prior2.ridge, rel=1e-12) and both.prior1.ridge > 0
 
 
@@ -147,7 +147,7 @@ def test_a_recording_that_is_all_noise_is_compared_at_the_largest_share():
 def test_models_without_noise_are_compared_as_before():
     rng = np.random.default_rng(8)
     X, Y = rng.standard_normal((60, 5)), rng.standard_normal((60, 7))
-    pair = Pair(br.Representation.from_activations(X), br.Representation.from_activations(Y), 0.01)
+    pair = Pair(br.Representation.from_activations(X), br.Representation.from_activations(Y), Readout(0.01))
     assert pair.prior1.ridge == pair.prior2.ridge == 0
     K1, K2 = X @ X.T, Y @ Y.T
     lam = scipy.linalg.eigh(dense_prior(K2, 0.01, 0, False), dense_prior(K1, 0.01, 0, False), eigvals_only=True)

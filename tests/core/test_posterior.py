@@ -7,7 +7,7 @@ import pytest
 from scipy import integrate, stats
 
 import bayesrep_plugin as br
-from bayesrep_plugin.core import exact
+from bayesrep_plugin.core import Readout, exact
 from bayesrep_plugin.core.evidence import standardize
 from bayesrep_plugin.core.posterior import PosteriorPair, posterior_distance
 
@@ -24,7 +24,7 @@ def setup():
 
 
 def dense_posterior(rep, b, observed, y):
-    S = rep.prior(b).covariance
+    S = rep.prior(Readout(b)).covariance
     rest = np.setdiff1d(np.arange(rep.n), observed)
     A = S[np.ix_(rest, observed)] @ np.linalg.inv(S[np.ix_(observed, observed)])
     return A @ y, S[np.ix_(rest, rest)] - A @ S[np.ix_(observed, rest)]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bayesrep_plugin as br
-from bayesrep_plugin.core.prior import noise_fraction
+from bayesrep_plugin.core.prior import Readout, noise_fraction
 
 
 def dense_sigma(X, b, normalize=True, weights=None):
@@ -45,7 +45,7 @@ def test_noise_weights_are_exact_against_the_dense_covariances(pair):
     S1, S2 = dense_sigma(X, 0.05, weights=w), dense_sigma(Y, 0.05, weights=w)
     assert br.distance(X, Y, "kl", b=0.05, noise_weights=w) == pytest.approx(dense_kl(S1, S2), rel=1e-9)
     assert br.distance(X, Y, "bures", b=0.05, noise_weights=w) == pytest.approx(dense_bures(S1, S2), rel=1e-8)
-    prior = br.Representation.from_activations(X).prior(0.05, noise_weights=w)
+    prior = br.Representation.from_activations(X).prior(Readout(0.05, noise_weights=w))
     np.testing.assert_allclose(prior.covariance, S1, rtol=1e-12, atol=1e-14)
 
 

@@ -6,7 +6,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import bayesrep_plugin as br  # noqa: E402
-from bayesrep_plugin.core import compare_measures  # noqa: E402
+from bayesrep_plugin.core import Readout, compare_measures  # noqa: E402
 from bayesrep_plugin.core import torch as brt  # noqa: E402
 from bayesrep_plugin.core.prior import Representation  # noqa: E402
 
@@ -72,7 +72,7 @@ def test_measures_from_kernels_give_the_cores_values_for_every_measure(d):
     Y = X @ rng.standard_normal((d, d)) / np.sqrt(d) + rng.standard_normal((50, d))
     rep1, rep2 = Representation.from_activations(X), Representation.from_activations(Y)
     expected = compare_measures(rep1, rep2, {name: {} for name in ON_TORCH}, b=0.02)
-    got = brt.measures_from_kernels(rep1.kernel, rep2.kernel, ON_TORCH, b=0.02)
+    got = brt.measures_from_kernels(rep1.kernel, rep2.kernel, ON_TORCH, Readout(0.02))
     assert list(got) == list(ON_TORCH)
     for name in ON_TORCH:
         assert got[name] == pytest.approx(float(expected[name]), rel=1e-10, abs=1e-13), name
@@ -87,7 +87,7 @@ def test_measures_from_kernels_refuse_what_the_core_refuses_with_its_words(b):
     with pytest.raises(ValueError) as core:
         compare_measures(rep1, rep2, {"tv": {}}, b=b)
     with pytest.raises(type(core.value)) as ours:
-        brt.measures_from_kernels(rep1.kernel, rep2.kernel, ["kl", "tv"], b=b, names=("A", "B"))
+        brt.measures_from_kernels(rep1.kernel, rep2.kernel, ["kl", "tv"], Readout(b), names=("A", "B"))
     assert str(ours.value) == str(core.value) and ("singular" if b == 0 else "below what double precision") in str(
         ours.value)
 

@@ -14,6 +14,7 @@ import pytest
 from scipy.spatial.distance import pdist, squareform
 
 import bayesrep_plugin as br
+from bayesrep_plugin.core import Comparison, Readout
 from bayesrep_plugin._io import TEMP_SUFFIX, CacheWarning, replacing, write_text
 from bayesrep_plugin.reports import figures, pairs
 from bayesrep_plugin.reports.folder import MANIFEST_FILE, Manifest, report_folder
@@ -190,7 +191,7 @@ def entries():
 
 def test_pair_matrices_match_the_core(entries):
     resamples = np.array([[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]])
-    matrices = pair_matrices(entries, {"tv": {}, "js": {}, "kl": {}}, resamples=resamples, b=0.01, progress=False)
+    matrices = pair_matrices(entries, Comparison({"tv": {}, "js": {}, "kl": {}}, Readout(0.01)), resamples=resamples, progress=False)
     for name in ("tv", "js"):
         values = matrices[name].values
         np.testing.assert_allclose(values, values.T)
@@ -207,9 +208,9 @@ def test_pair_matrices_match_the_core(entries):
 
 def test_only_chosen_pairs_are_resampled(entries):
     resamples = np.array([[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]])
-    chosen = pair_matrices(entries, {"tv": {}}, resamples=resamples, b=0.01, progress=False,
+    chosen = pair_matrices(entries, Comparison({"tv": {}}, Readout(0.01)), resamples=resamples, progress=False,
                            resample_if=lambda first, second: "r2" in (first.label, second.label))["tv"]
-    full = pair_matrices(entries, {"tv": {}}, resamples=resamples, b=0.01, progress=False)["tv"]
+    full = pair_matrices(entries, Comparison({"tv": {}}, Readout(0.01)), resamples=resamples, progress=False)["tv"]
     np.testing.assert_array_equal(chosen.values, full.values)
     np.testing.assert_array_equal(chosen.resampled[0, 2], full.resampled[0, 2])
     assert np.isnan(chosen.resampled[0, 1]).all() and np.isnan(chosen.resampled[1, 0]).all()
@@ -217,13 +218,13 @@ def test_only_chosen_pairs_are_resampled(entries):
 
 
 def test_cache_reuses_finished_pairs_and_keys_follow_the_data(entries, tmp_path):
-    first = pair_matrices(entries, {"tv": {}}, cache=PairCache(tmp_path), b=0.01, progress=False)
+    first = pair_matrices(entries, Comparison({"tv": {}}, Readout(0.01)), cache=PairCache(tmp_path), progress=False)
     assert len(list(tmp_path.glob("*.json"))) == 3
     cache = PairCache(tmp_path)
-    again = pair_matrices(entries, {"tv": {}}, cache=cache, b=0.01, progress=False)
+    again = pair_matrices(entries, Comparison({"tv": {}}, Readout(0.01)), cache=cache, progress=False)
     assert (cache.served, cache.stored) == (3, 0)
     np.testing.assert_array_equal(first["tv"].values, again["tv"].values)
-    changed = pair_matrices(entries, {"tv": {}}, cache=cache, b=0.1, progress=False)
+    changed = pair_matrices(entries, Comparison({"tv": {}}, Readout(0.1)), cache=cache, progress=False)
     assert (cache.served, cache.stored) == (3, 3) and len(list(tmp_path.glob("*.json"))) == 6
     assert not np.allclose(changed["tv"].values, first["tv"].values)
 
@@ -232,11 +233,11 @@ def test_cache_reuses_finished_pairs_and_keys_follow_the_data(entries, tmp_path)
 def test_an_unreadable_cached_pair_is_named_deleted_and_recomputed(entries, tmp_path, damage):
     """Empty, garbage, incomplete or wrong-length files: once a rerun failed on them without naming them."""
     resamples = np.array([[0, 1, 2, 3], [4, 5, 6, 7], [1, 3, 5, 7]])
-    clean = pair_matrices(entries, {"tv": {}}, resamples=resamples, cache=PairCache(tmp_path), b=0.01, progress=False)["tv"]
+    clean = pair_matrices(entries, Comparison({"tv": {}}, Readout(0.01)), resamples=resamples, cache=PairCache(tmp_path), progress=False)["tv"]
     damaged = sorted(tmp_path.glob("*.json"))[0]
     damaged.write_bytes(damage)
     with pytest.warns(CacheWarning, match=f"{damaged}: unreadable cached pair .*; deleted, recomputing it"):
-        again = pair_matrices(entries, {"tv": {}}, resamples=resamples, cache=PairCache(tmp_path), b=0.01, progress=False)
+        again = pair_matrices(entries, Comparison({"tv": {}}, Readout(0.01)), resamples=resamples, cache=PairCache(tmp_path), progress=False)
     np.testing.assert_array_equal(again["tv"].values, clean.values)
     np.testing.assert_array_equal(again["tv"].resampled, clean.resampled)
     assert json.loads(damaged.read_text())["value"] in clean.values  # rewritten whole
@@ -247,14 +248,14 @@ def test_a_torch_device_runs_the_exact_readout_measures_and_keys_them_apart(entr
     to rounding; only the pairs computed on the device get other cache keys."""
     resamples = np.array([[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]])
     measures = {"tv": {}, "kl": {}, "cka": {}, "js": {"method": "mc", "n_samples": 200}}
-    here = pair_matrices(entries, measures, resamples=resamples, cache=PairCache(tmp_path), b=0.01, progress=False)
+    here = pair_matrices(entries, Comparison(measures, Readout(0.01)), resamples=resamples, cache=PairCache(tmp_path), progress=False)
     on_torch = []
     real_torch = __import__("bayesrep_plugin.core.torch", fromlist=["measures_from_kernels"])
     real_measures = real_torch.measures_from_kernels
     monkeypatch.setattr(real_torch, "measures_from_kernels",
-                        lambda K1, K2, measures, **kw: on_torch.append((tuple(measures), kw["device"])) or real_measures(
-                            K1, K2, measures, **kw))
-    there = pair_matrices(entries, measures, resamples=resamples, cache=PairCache(tmp_path), b=0.01, progress=False,
+                        lambda K1, K2, measures, readout, **kw: on_torch.append((tuple(measures), kw["device"])) or
+                        real_measures(K1, K2, measures, readout, **kw))
+    there = pair_matrices(entries, Comparison(measures, Readout(0.01)), resamples=resamples, cache=PairCache(tmp_path), progress=False,
                           device="cpu")
     # 3 pairs of tv (all stimuli and 2 resamples each) with kl, 3 more with kl alone (its other order)
     assert sorted(set(on_torch)) == [(("kl",), "cpu"), (("tv", "kl"), "cpu")] and len(on_torch) == 6 * 3
@@ -264,7 +265,7 @@ def test_a_torch_device_runs_the_exact_readout_measures_and_keys_them_apart(entr
     files = len(list(tmp_path.glob("*.json")))
     assert files == 3 * 3 + 6 + 3 + 6  # numpy: tv, cka, js by unordered pair, kl by ordered; device: tv and kl again
     with pytest.raises(InputError, match="device 'cuda:99' cannot be used here"):
-        pair_matrices(entries, measures, b=0.01, progress=False, device="cuda:99")
+        pair_matrices(entries, Comparison(measures, Readout(0.01)), progress=False, device="cuda:99")
 
 
 def cuda_present() -> bool:
@@ -276,8 +277,8 @@ def cuda_present() -> bool:
 @pytest.mark.skipif(not cuda_present(), reason="no GPU on this machine")
 def test_pairs_on_the_gpu_give_the_numpy_values(entries):
     resamples = np.array([[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]])
-    here = pair_matrices(entries, {"tv": {}, "js": {}, "kl": {}}, resamples=resamples, b=0.01, progress=False)
-    there = pair_matrices(entries, {"tv": {}, "js": {}, "kl": {}}, resamples=resamples, b=0.01, progress=False,
+    here = pair_matrices(entries, Comparison({"tv": {}, "js": {}, "kl": {}}, Readout(0.01)), resamples=resamples, progress=False)
+    there = pair_matrices(entries, Comparison({"tv": {}, "js": {}, "kl": {}}, Readout(0.01)), resamples=resamples, progress=False,
                           device="cuda")
     for name in here:
         np.testing.assert_allclose(there[name].values, here[name].values, rtol=1e-9, atol=1e-12)
@@ -286,11 +287,11 @@ def test_pairs_on_the_gpu_give_the_numpy_values(entries):
 
 def test_another_code_version_never_serves_cached_pairs(entries, tmp_path, monkeypatch):
     """Results cached by another version of the code are recomputed, not served."""
-    pair_matrices(entries, {"tv": {}}, cache=PairCache(tmp_path), b=0.01, progress=False)
+    pair_matrices(entries, Comparison({"tv": {}}, Readout(0.01)), cache=PairCache(tmp_path), progress=False)
     # the code's version, as another version of any keyed module would give it (private: no public way)
     monkeypatch.setattr(pairs, "code_digest", lambda *modules: "another")
     cache = PairCache(tmp_path)
-    pair_matrices(entries, {"tv": {}}, cache=cache, b=0.01, progress=False)
+    pair_matrices(entries, Comparison({"tv": {}}, Readout(0.01)), cache=cache, progress=False)
     assert (cache.served, cache.stored) == (0, 3) and len(list(tmp_path.glob("*.json"))) == 6
 
 

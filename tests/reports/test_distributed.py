@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_info
 import bayesrep_plugin as br
 from bayesrep_plugin import cli
 from bayesrep_plugin.core.resampling import resample_indices
+from bayesrep_plugin.core import Comparison, Readout
 from bayesrep_plugin.core.prior import Representation
 from bayesrep_plugin.reports import distributed, pairs
 from bayesrep_plugin.reports.distributed import SCHEDULER_VARIABLE, connect
@@ -55,8 +56,8 @@ def test_the_cluster_gives_exactly_the_serial_matrices(client):
     board = entries(5)
     resamples = resample_indices(80, 3, seed=1)
     some = lambda first, second: "r0" in (first.label, second.label)  # the others get NaN resamples
-    serial = pair_matrices(board, MEASURES, b=0.01, resamples=resamples, resample_if=some, progress=False)
-    spread = pair_matrices(board, MEASURES, b=0.01, resamples=resamples, resample_if=some, progress=False,
+    serial = pair_matrices(board, Comparison(MEASURES, Readout(0.01)), resamples=resamples, resample_if=some, progress=False)
+    spread = pair_matrices(board, Comparison(MEASURES, Readout(0.01)), resamples=resamples, resample_if=some, progress=False,
                            client=client)
     assert_same(serial, spread)
     assert not np.isnan(serial["tv"].resampled[0, 1]).any() and np.isnan(serial["tv"].resampled[1, 2]).all()
@@ -75,7 +76,7 @@ def test_each_representation_is_sent_once_and_tasks_take_futures(client, monkeyp
     scatter, submit = client.scatter, client.submit
     monkeypatch.setattr(client, "scatter", lambda data, **kw: scattered.append(data) or scatter(data, **kw))
     monkeypatch.setattr(client, "submit", lambda *args, **kw: submitted.append(args) or submit(*args, **kw))
-    pair_matrices(board, {"tv": {}, "kl": {}}, b=0.01, progress=False, client=client)
+    pair_matrices(board, Comparison({"tv": {}, "kl": {}}, Readout(0.01)), progress=False, client=client)
     assert len(scattered) == 1 and [id(rep) for rep in scattered[0]] == [id(e.representation) for e in board]
     assert len(submitted) == 4 * 3  # every ordered pair: kl is asymmetric (tv rides along on i < j)
     keys = [(args[2].key, args[3].key) for args in submitted]
@@ -89,8 +90,8 @@ def test_a_pairs_resamples_are_split_into_tasks_that_give_the_serial_values(clie
     submitted = []
     submit = client.submit
     monkeypatch.setattr(client, "submit", lambda *args, **kw: submitted.append(args) or submit(*args, **kw))
-    serial = pair_matrices(board, MEASURES, b=0.01, resamples=resamples, progress=False)
-    spread = pair_matrices(board, MEASURES, b=0.01, resamples=resamples, progress=False, client=client)
+    serial = pair_matrices(board, Comparison(MEASURES, Readout(0.01)), resamples=resamples, progress=False)
+    spread = pair_matrices(board, Comparison(MEASURES, Readout(0.01)), resamples=resamples, progress=False, client=client)
     assert_same(serial, spread)
     # kl asks for both orders: two pairs, each in parts of 8, 8 and 3 resamples, the first with all stimuli
     parts = sorted((len(args[6]), args[7]) for args in submitted)
@@ -105,8 +106,8 @@ def test_the_device_reaches_the_workers(client):
     not to the bit (which would mean the numpy core ran)."""
     board = entries(3)
     resamples = resample_indices(80, 3, seed=1)
-    serial = pair_matrices(board, {"tv": {}, "kl": {}}, b=0.01, resamples=resamples, progress=False)
-    spread = pair_matrices(board, {"tv": {}, "kl": {}}, b=0.01, resamples=resamples, progress=False, client=client,
+    serial = pair_matrices(board, Comparison({"tv": {}, "kl": {}}, Readout(0.01)), resamples=resamples, progress=False)
+    spread = pair_matrices(board, Comparison({"tv": {}, "kl": {}}, Readout(0.01)), resamples=resamples, progress=False, client=client,
                            device="cpu")
     for name in serial:
         np.testing.assert_allclose(spread[name].values, serial[name].values, rtol=1e-10)
@@ -154,7 +155,7 @@ def test_a_killed_worker_loses_nothing_and_a_rerun_computes_only_what_is_missing
     resamples = resample_indices(160, 4, seed=3)
     total = 9 * 8 // 2 * 2 + 9 * 8  # tv and js per unordered pair (one file each), kl per ordered pair
     measures = {"tv": {}, "js": {}, "kl": {}}
-    clean = pair_matrices(board, measures, b=0.01, resamples=resamples, progress=False)
+    clean = pair_matrices(board, Comparison(measures, Readout(0.01)), resamples=resamples, progress=False)
     folder = tmp_path / "store"
     killed = {}
 
@@ -170,7 +171,7 @@ def test_a_killed_worker_loses_nothing_and_a_rerun_computes_only_what_is_missing
     with connect(workers=2) as client:
         killer = threading.Thread(target=kill_a_worker_after_the_first_pair, args=(client,))
         killer.start()
-        survived = pair_matrices(board, measures, b=0.01, resamples=resamples, cache=PairCache(folder),
+        survived = pair_matrices(board, Comparison(measures, Readout(0.01)), resamples=resamples, cache=PairCache(folder),
                                  progress=False, client=client)
         killer.join()
         assert 0 < killed["stored"] < total and killed["held"] > 0  # killed mid-run, with representations
@@ -181,7 +182,7 @@ def test_a_killed_worker_loses_nothing_and_a_rerun_computes_only_what_is_missing
         lost = sorted(before)[::3]
         for name in lost:
             (folder / name).unlink()
-        resumed = pair_matrices(board, measures, b=0.01, resamples=resamples, cache=PairCache(folder),
+        resumed = pair_matrices(board, Comparison(measures, Readout(0.01)), resamples=resamples, cache=PairCache(folder),
                                 progress=False, client=client)
     after = stored(folder)
     assert_same(clean, resumed)
@@ -193,7 +194,7 @@ def test_a_killed_worker_loses_nothing_and_a_rerun_computes_only_what_is_missing
         raise AssertionError("a stored pair was computed again")
 
     monkeypatch.setattr(pairs, "measure_rows", must_not_run)
-    assert_same(clean, pair_matrices(board, measures, b=0.01, resamples=resamples, cache=PairCache(folder),
+    assert_same(clean, pair_matrices(board, Comparison(measures, Readout(0.01)), resamples=resamples, cache=PairCache(folder),
                                      progress=False))
 
 

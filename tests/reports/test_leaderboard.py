@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import bayesrep_plugin as br
+from bayesrep_plugin.core import Comparison, Readout
 from bayesrep_plugin._io import TEMP_SUFFIX
 from bayesrep_plugin.core.resampling import resample_indices
 from bayesrep_plugin.assemblies.ceiling import recording_resolution, yardsticks
@@ -95,7 +96,7 @@ def test_the_recordings_references_stand_on_its_board(files, report):
     for measure in ("tv", "js"):
         ceiling = rows[measure, "V4 · ceiling (a perfect model, 20 simulated recordings)"]
         sticks = yardsticks(brain, center="features", n_replicates=20, seed=SETTINGS.seed)
-        perfect, _ = sticks.values(br.get_measure(measure), report.b, {"method": "exact"})
+        perfect, _ = sticks.values(Comparison({measure: {"method": "exact"}}, Readout(report.b)))
         assert ceiling["kind"] == "reference" and ceiling["value"] == pytest.approx(perfect.mean(), rel=1e-10)
         assert ceiling["ceiled"] == pytest.approx(1.0)
         chance = rows[measure, "V4 · chance (stimuli shuffled, 20 permutations)"]
@@ -277,22 +278,21 @@ def test_an_old_key_gets_the_plain_unknown_key_message(files):
 
 def test_interrupted_leaderboard_leaves_no_partial_file_and_resumes(files, tmp_path, monkeypatch):
     output = tmp_path / "board"
-    real_compare = pairs.compare_measures
+    real_rows = pairs.measure_rows
     calls = []
 
     def interrupt_after_some(*args, **kwargs):
         calls.append(args)
-        if len(calls) == 9:  # the fifth pair: see the order below
+        if len(calls) == 5:  # the fifth pair
             raise KeyboardInterrupt
-        return real_compare(*args, **kwargs)
+        return real_rows(*args, **kwargs)
 
-    # Entries: 3 models, then the brain. Only pairs with a brain are resampled (1 + 4 evaluations,
-    # each of tv and js at once); model–model pairs are measured on all stimuli only.
+    # Entries: 3 models, then the brain: 6 pairs, each one task (tv and js at once, on all stimuli
+    # and, for the pairs with the brain, on its 4 resamples).
     order = [(i, j) for i in range(4) for j in range(i + 1, 4)]
-    calls_per_pair = [5 if j == 3 else 1 for i, j in order]
-    assert np.cumsum(calls_per_pair)[3] == 8  # four pairs finished when call 9 interrupts
 
-    monkeypatch.setattr(pairs, "compare_measures", interrupt_after_some)
+    # a spy: which pair the run is interrupted in is the point, and only the task function can choose it
+    monkeypatch.setattr(pairs, "measure_rows", interrupt_after_some)
     with pytest.raises(KeyboardInterrupt):
         build_leaderboard(config_for(files, output), progress=False)
     finished = sorted((output / CACHE_FOLDER).glob("*.json"))
@@ -301,9 +301,9 @@ def test_interrupted_leaderboard_leaves_no_partial_file_and_resumes(files, tmp_p
     assert [p.name for p in output.iterdir()] == [CACHE_FOLDER]  # no report file yet
 
     calls.clear()
-    monkeypatch.setattr(pairs, "compare_measures", lambda *a, **k: calls.append(a) or real_compare(*a, **k))
+    monkeypatch.setattr(pairs, "measure_rows", lambda *a, **k: calls.append(a) or real_rows(*a, **k))
     resumed = build_leaderboard(config_for(files, output), progress=False)
-    assert len(calls) == sum(calls_per_pair[4:]) + len(order)  # the rest (tv+js), then cka+rsa per pair
+    assert len(calls) == len(order[4:]) + len(order)  # the rest (tv+js), then cka+rsa per pair
     fresh = build_leaderboard(config_for(files, tmp_path / "fresh"), progress=False)
     assert [r["value"] for r in resumed.rows] == [r["value"] for r in fresh.rows]
 
