@@ -14,6 +14,8 @@ from bayesrep_plugin import cli, data
 from bayesrep_plugin.reports.leaderboard import CACHE_FOLDER
 from bayesrep_plugin.studies import demo
 
+from cachefiles import stamps
+
 
 @pytest.fixture(scope="module")
 def population():
@@ -70,18 +72,13 @@ def test_demo_end_to_end(tmp_path, monkeypatch, capsys):
 
     # a rerun reads the table of every measure from the report folder's cache, computing none of it:
     # the cached table is neither written again (a computed one is, atomically: a new inode) nor joined by another
-    cached = measure_tables(tmp_path)
+    cached = stamps(tmp_path / CACHE_FOLDER, "measure-table-*.json")
     assert len(cached) == 1
     assert cli.main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
     again = capsys.readouterr().out
     table = out[out.index("measure "):out.index("kind: ")]
     assert table in again
-    assert measure_tables(tmp_path) == cached
-
-
-def measure_tables(folder) -> dict[str, tuple[int, int]]:
-    """Each cached table of the measures in a demo's report folder → (inode, modification time)."""
-    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (folder / CACHE_FOLDER).glob("measure-table-*.json")}
+    assert stamps(tmp_path / CACHE_FOLDER, "measure-table-*.json") == cached
 
 
 def test_the_measure_tables_bars_are_drawn_at_their_totals(monkeypatch, capsys):
