@@ -113,6 +113,7 @@ def test_the_tests_install_into_a_stand_in_not_into_the_installed_package(vision
 def test_install_is_idempotent_and_uninstall_removes_only_ours(tmp_path, monkeypatch):
     metrics = tmp_path / "brainscore_vision" / "metrics"
     metrics.mkdir(parents=True)
+    # a stand-in: the installed package's folder is found by the import system, and the session's is in use
     monkeypatch.setattr(install_module, "metrics_dir",
                         lambda framework: metrics if framework == "brainscore_vision" else None)
     assert install() == [metrics / PLUGIN_NAME]
@@ -127,6 +128,7 @@ def test_install_is_idempotent_and_uninstall_removes_only_ours(tmp_path, monkeyp
 
 def test_install_refuses_a_foreign_folder_and_id_collisions(tmp_path, monkeypatch):
     metrics = tmp_path / "metrics"
+    # a stand-in: the installed package's folder is found by the import system, and the session's is in use
     monkeypatch.setattr(install_module, "metrics_dir", lambda framework: metrics)
     (metrics / PLUGIN_NAME).mkdir(parents=True)
     (metrics / PLUGIN_NAME / "__init__.py").write_text("metric_registry['other'] = None\n")
@@ -147,6 +149,7 @@ def test_install_puts_the_benchmarks_beside_the_metrics_and_uninstall_takes_both
     metrics, benchmarks = vision / "metrics", vision / "benchmarks"
     metrics.mkdir(parents=True)
     benchmarks.mkdir()
+    # a stand-in: the installed package's folder is found by the import system, and the session's is in use
     monkeypatch.setattr(install_module, "metrics_dir",
                         lambda framework: metrics if framework == "brainscore_vision" else None)
     assert install() == [metrics / PLUGIN_NAME, benchmarks / PLUGIN_NAME]

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from bayesrep_plugin import cli
+# private: the atomic write's own temporary file, to leave it half written as a real interrupt would
 from bayesrep_plugin import _io
 from bayesrep_plugin.reports import pairs
 
@@ -32,6 +33,7 @@ def write_text_held_after_the_first_pair(path: Path, text: str) -> Path:
 
 
 if __name__ == "__main__":  # not again in the processes a local Dask cluster spawns (they import this file)
+    # a spy: only a hook into the pairs' writes can hold the run at the worst moment (a result half written)
     pairs.write_text = write_text_held_after_the_first_pair
     # A test run started in the background of a non-interactive shell has SIGINT ignored, and Python
     # then leaves it so in its children: restore the KeyboardInterrupt that a terminal's Ctrl-C gives.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import mmap
 import os
 import re
 import signal
@@ -94,8 +95,6 @@ def test_compare_json_matches_the_library(files, tmp_path, capsys):
 def test_npy_inputs_reach_the_kernel_as_memory_maps(tmp_path, capsys, monkeypatch):
     """A .npy is mapped, never read whole: with its rows in id order (one per stimulus) the kernel is
     streamed from the mapped file (d ≥ n), so memory is the kernel's, not the file's."""
-    # private on purpose: whether the file stays mapped is not visible through any public result
-    from bayesrep_plugin.core.kernels import _file_mapping
     from bayesrep_plugin.core.prior import Representation
 
     rng = np.random.default_rng(0)
@@ -107,9 +106,11 @@ def test_npy_inputs_reach_the_kernel_as_memory_maps(tmp_path, capsys, monkeypatc
     real = Representation.from_activations.__func__
 
     def spy(cls, X, **kwargs):
-        mapped[kwargs["name"]] = _file_mapping(X) is not None
+        mapped[kwargs["name"]] = file_mapped(X)
         return real(cls, X, **kwargs)
 
+    # a spy: whether the array that reaches the kernel is the file's map shows in no result (only in the
+    # memory of a file larger than a test can afford)
     monkeypatch.setattr(Representation, "from_activations", classmethod(spy))
     code = cli.main(["compare", str(tmp_path / "wide.npy"), str(tmp_path / "wider.npy"), "--stimulus-ids",
                      str(tmp_path / "ids.txt"), "--measure", "tv", "--n-bootstrap", "0", "--out", str(tmp_path / "out"),
@@ -118,6 +119,13 @@ def test_npy_inputs_reach_the_kernel_as_memory_maps(tmp_path, capsys, monkeypatc
     value = json.loads(capsys.readouterr().out)["rows"][0]["value"]
     expected = float(br.distance(arrays["wide"].astype(np.float64), arrays["wider"], "tv"))
     assert value == pytest.approx(expected, rel=1e-12)
+
+
+def file_mapped(X: np.ndarray) -> bool:
+    """Whether X is backed by a memory map of a file (np.load's mmap_mode), itself or through views."""
+    while X is not None and not isinstance(X, mmap.mmap):
+        X = getattr(X, "base", None)
+    return X is not None
 
 
 def test_compare_table_on_the_terminal(files, tmp_path, capsys):
@@ -203,8 +211,8 @@ def test_brainscore_export_writes_the_plugin_folders(tmp_path, capsys):
 
 @pytest.mark.parametrize("action", ["install", "uninstall"])
 def test_brainscore_install_and_uninstall_call_the_plugin_functions(action, monkeypatch, capsys):
-    # The real install/uninstall are tested in tests/brainscore; here only the wiring, without
-    # touching the shared environment's site-packages.
+    # a stand-in: the real install/uninstall are tested in tests/brainscore; here only the wiring, without
+    # touching the session's Brain-Score packages, whose plugin folder other tests are using.
     monkeypatch.setattr(install, action, lambda: [Path(f"/site/brainscore_vision/metrics/bayesrep-{action}")])
     assert cli.main(["brainscore", action]) == 0
     assert capsys.readouterr().out.strip() == f"/site/brainscore_vision/metrics/bayesrep-{action}"
@@ -546,17 +554,17 @@ def test_a_damaged_cached_pair_is_named_and_recomputed(files, tmp_path, capsys):
     assert all("unreadable cached pair" in line for line in warned)
 
 
-def test_a_folder_where_a_cached_pair_belongs_is_named_before_any_pair_is_computed(files, tmp_path, capsys,
-                                                                                   monkeypatch):
-    args = ["compare", str(files["near"]), str(files["mid"]), "--measure", "tv", "--n-bootstrap", "0",
-            "--out", str(tmp_path)]
-    assert cli.main([*args, "-q"]) == 0
-    cached = next((tmp_path / ".cache").glob("*.json"))
+def test_a_folder_where_a_cached_pair_belongs_is_named_before_any_pair_is_computed(tmp_path, capsys):
+    """The last pair's cached file is a folder: no other pair is computed (and stored) before it is named."""
+    inputs = npz_inputs(tmp_path, n=20, names="abc")
+    args = ["-m", "cka", "--n-bootstrap", "0", "--out", str(tmp_path / "out")]
+    assert cli.main(["compare", *inputs[1:], *args, "-q"]) == 0  # the pair (b, c) alone: measured last below
+    cached, = (tmp_path / "out" / ".cache").glob("*.json")
     cached.unlink()
     cached.mkdir()
-    monkeypatch.setattr("bayesrep_plugin.reports.pairs.measure_rows",
-                        lambda *a, **k: pytest.fail("a pair was computed before the cache was checked"))
-    assert_one_line_exit_3(args, capsys, f"{cached}: a folder stands where a cached file belongs; remove it")
+    assert_one_line_exit_3(["compare", *inputs, *args], capsys,
+                           f"{cached}: a folder stands where a cached file belongs; remove it")
+    assert [p.name for p in cached.parent.iterdir()] == [cached.name]  # (a, b) and (a, c) were not measured first
 
 
 # ------------------------------------------------------------------ output paths
@@ -597,43 +605,66 @@ WRITERS = {
 
 @pytest.mark.parametrize("command, kind", [(command, kind) for command, (output, _) in WRITERS.items()
                                            for kind in BAD_OUTPUTS if kind != output])  # an existing folder is a folder output
-def test_every_bad_output_path_is_one_line_and_exit_3_before_any_work(files, tmp_path, capsys, monkeypatch,
-                                                                      command, kind):
+def test_every_bad_output_path_is_one_line_and_exit_3_before_any_work(tmp_path, capsys, command, kind):
     """Each command that writes, with each kind of output path that cannot be written: exit 3 and one
-    line naming the path, before any input is read (reading is made to fail the test)."""
+    line naming the path, before any input is read (the inputs cannot be read: reading first would name them;
+    --data-dir is a folder without the data)."""
     _, make_args = WRITERS[command]
     (tmp_path / "taken.txt").write_text("a file")
     (tmp_path / "taken").mkdir()
     where, message = BAD_OUTPUTS[kind]
-    args = make_args(files, tmp_path, str(where(tmp_path)))
-    monkeypatch.setattr("bayesrep_plugin.reports.inputs._read", lambda *a: pytest.fail("an input was read first"))
+    args = make_args(unreadable_inputs(tmp_path), tmp_path, str(where(tmp_path)))
     assert_one_line_exit_3(args, capsys, message)
+
+
+def unreadable_inputs(folder: Path) -> dict[str, Path]:
+    """Input files (as the ``files`` fixture names them) that exist but hold no netCDF: reading one is exit 3
+    naming it."""
+    inputs = {name: folder / f"unreadable-{name}.nc" for name in ("near", "mid", "brain")}
+    for path in inputs.values():
+        path.write_bytes(b"not a netCDF file")
+    return inputs
+
+
+def test_unreadable_inputs_are_named_when_read(tmp_path, capsys):
+    """What the tests of checks made before reading rely on: reading the unreadable inputs is refused, naming one."""
+    inputs = unreadable_inputs(tmp_path)
+    assert_one_line_exit_3(["compare", str(inputs["near"]), str(inputs["mid"]), "--out", str(tmp_path / "out")], capsys,
+                           r"unreadable-near\.nc: not a readable netCDF file")
+    assert_one_line_exit_3(["score", str(inputs["near"]), str(inputs["brain"])], capsys,
+                           r"unreadable-near\.nc: not a readable netCDF file")
 
 
 def test_install_into_a_package_folder_that_cannot_be_written_is_one_line_and_exit_3(tmp_path, capsys, monkeypatch):
     folder = read_only_folder(tmp_path)
+    # a stand-in: the installed package's folders are found by the import system, and the session's are in use
     monkeypatch.setattr(install, "metrics_dir", lambda framework: folder)
     monkeypatch.setattr(install, "benchmarks_dir", lambda framework: None)
     assert_one_line_exit_3(["brainscore", "install"], capsys,
                            f"{folder}: cannot write in the installed package's folder")
 
 
-def test_score_options_are_checked_before_the_data_are_read(files, capsys, monkeypatch):
-    monkeypatch.setattr("bayesrep_plugin.reports.inputs._read", lambda *a: pytest.fail("an input was read first"))
+def test_score_options_are_checked_before_the_data_are_read(tmp_path, capsys):
+    inputs = unreadable_inputs(tmp_path)  # reading them first would name them
     for count in ("0", "1"):
-        assert_one_line_exit_3(["score", str(files["near"]), str(files["brain"]), "--n-bootstrap", count], capsys,
+        assert_one_line_exit_3(["score", str(inputs["near"]), str(inputs["brain"]), "--n-bootstrap", count], capsys,
                                f"--metric bayes_js with {{'n_bootstrap': {count}}}: "
                                "n_bootstrap must be a whole number of at least 2")
 
 
 # ------------------------------------------------------------------ few stimuli, options, b
 
-def npz_pair(folder: Path, n: int) -> list[str]:
+def npz_inputs(folder: Path, n: int, names: str) -> list[str]:
+    """.npz files of n stimuli, one per letter of ``names``, of 8, 9, 10, ... random features."""
     rng = np.random.default_rng(n)
     ids = np.array([f"s{i}" for i in range(n)])
-    for name, d in (("a", 8), ("b", 9)):
+    for d, name in enumerate(names, 8):
         np.savez(folder / f"{name}.npz", activations=rng.normal(size=(n, d)), stimulus_id=ids)
-    return [str(folder / "a.npz"), str(folder / "b.npz")]
+    return [str(folder / f"{name}.npz") for name in names]
+
+
+def npz_pair(folder: Path, n: int) -> list[str]:
+    return npz_inputs(folder, n, "ab")
 
 
 @pytest.mark.parametrize("extra, n, message", [
@@ -645,11 +676,14 @@ def npz_pair(folder: Path, n: int) -> list[str]:
     (["-m", "gulp", "--measure-option", "gulp.ridge='0.1'"], 20, r"measure 'gulp': ridge='0\.1' must be a finite number"),
     (["-m", "tv", "--measure-option", "knn_jaccard.k=3"], 20, r"measure_options names 'knn_jaccard', which is not among"),
 ])
-def test_what_the_stimuli_cannot_support_is_refused_before_any_pair(tmp_path, capsys, monkeypatch, extra, n, message):
+def test_what_the_stimuli_cannot_support_is_refused_before_any_pair(tmp_path, capsys, extra, n, message):
     """Too few stimuli for the resamples or a measure, and b = 0 with singular kernels: exit 3 and one
-    line before any pair is measured (these were 'internal error' exit 1, or a refusal mid-run)."""
-    monkeypatch.setattr("bayesrep_plugin.reports.pairs.measure_rows", lambda *a, **k: pytest.fail("a pair was measured"))
-    assert_one_line_exit_3(["compare", *npz_pair(tmp_path, n), *extra, "--out", str(tmp_path / "out")], capsys, message)
+    line before any pair is measured (these were 'internal error' exit 1, or a refusal mid-run). Run with its
+    progress bars on: the one line is all it prints, so the bar over the pairs never started."""
+    code = cli.main(["compare", *npz_pair(tmp_path, n), *extra, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_INPUT and err.count("\n") == 1 and err.startswith("bayesrep: error: "), err
+    assert re.search(message, err), err
 
 
 def test_a_measures_options_come_from_the_command_line_and_the_config(files, tmp_path, capsys):
@@ -748,6 +782,7 @@ def test_an_interrupt_lost_in_a_finalizer_still_ends_the_run_as_interrupted(file
         InterruptedWhileFinalized()  # finalized at once
         return save_figure(*args, **kwargs)
 
+    # a spy: the interrupt must land inside a finalizer while the run is at work, which only a hook into it can time
     monkeypatch.setattr(figures, "save_figure", drawn_during_an_interrupt)
     code = cli.main(["compare", str(files["near"]), str(files["mid"]), "-m", "tv", "--n-bootstrap", "0",
                      "--out", str(tmp_path), "-q"])

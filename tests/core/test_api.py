@@ -83,13 +83,34 @@ def test_pairwise_equals_each_pair(three, measure):
             assert D[i, j] == pytest.approx(expected, abs=1e-12)
 
 
-def test_pairwise_prepares_each_representation_once(three, monkeypatch):
-    calls = []
-    original = br.Representation.from_activations.__func__
-    monkeypatch.setattr(br.Representation, "from_activations",
-                        classmethod(lambda cls, *a, **k: calls.append(1) or original(cls, *a, **k)))
-    br.pairwise(three, "tv", progress=False)
-    assert len(calls) == 3
+class ReadCounted:
+    """An array-like that counts how often its values are read (converted to an array)."""
+
+    def __init__(self, values: np.ndarray):
+        self.values, self.reads = values, 0
+
+    def __array__(self, dtype=None, copy=None):
+        self.reads += 1
+        return self.values if dtype is None else self.values.astype(dtype)
+
+
+def test_pairwise_prepares_each_representation_once(three):
+    """Each input is read once, and the executor (any executor of bayesrep_plugin.core.plan) gets one
+    prepared representation per input, which every task names by its position."""
+    from bayesrep_plugin.core.plan import serial
+
+    inputs, handed = [ReadCounted(X) for X in three], []
+
+    def recording(representations, tasks, measure, finished):
+        handed.append((list(representations), dict(tasks)))
+        serial(representations, tasks, measure, finished)
+
+    D = br.pairwise(inputs, "tv", progress=False, executor=recording)
+    assert [x.reads for x in inputs] == [1, 1, 1]
+    (representations, tasks), = handed
+    assert len(representations) == 3 and all(isinstance(r, br.Representation) for r in representations)
+    assert sorted((i, j) for i, j, _ in tasks.values()) == [(0, 1), (0, 2), (1, 2)]
+    np.testing.assert_array_equal(D, br.pairwise(three, "tv", progress=False))
 
 
 def test_b_changes_what_is_measured(three):
@@ -133,7 +154,7 @@ def test_a_pickled_representation_is_what_defines_it_in_fresh_aligned_arrays(thr
         data = pickle.dumps(rep, protocol=5)
         again = pickle.loads(data)
         assert len(data) <= bare + 10 and again.name == rep.name and again.n == rep.n and again.trace == rep.trace
-        defining = "factor" if rep.factor is not None else "_kernel"
+        defining = "factor" if rep.factor is not None else "kernel"  # the array that defines it, as given
         array = getattr(again, defining)
         np.testing.assert_array_equal(array, getattr(rep, defining))
         assert array.flags.owndata and not array.flags.writeable and array.ctypes.data % 16 == 0
@@ -175,14 +196,16 @@ def test_center_on_a_prepared_representation_is_refused(three):
         br.distance(three[0], three[1], "tv", center="features"), abs=1e-10)
 
 
-def test_options_are_checked_before_any_data_is_read(three, monkeypatch):
-    monkeypatch.setattr(br.Representation, "from_activations",
-                        classmethod(lambda cls, *a, **k: pytest.fail("data read before the options were checked")))
+def test_options_are_checked_before_any_data_is_read():
+    class Unreadable:
+        def __array__(self, *args, **kwargs):
+            pytest.fail("data read before the options were checked")
+
     for options, match in (({"method": "sampling"}, "method='sampling'"), ({"method": "mc", "measure": "kl"}, "closed form"),
                            ({"b": -1.0}, "b .* >= 0"), ({"center": "both"}, "center='both'")):
         options = {"measure": "tv", **options}
         with pytest.raises(ValueError, match=match):
-            br.distance(three[0], three[1], **options)
+            br.distance(Unreadable(), Unreadable(), **options)
 
 
 def test_pairwise_monte_carlo_keeps_the_standard_errors(three):

@@ -66,7 +66,7 @@ def test_thin_representations_give_the_kernels_values_without_them(XY, name, opt
 
 
 def test_thin_unbiased_hsic_equals_its_u_statistic():
-    # private on purpose: public cka_unbiased divides HSICs, which would hide an error common to all three
+    # private: the public cka_unbiased divides HSICs, which would hide an error common to all three
     from bayesrep_plugin.core.classic import _hsic_unbiased_thin
     rng = np.random.default_rng(1)
     X, Y = rng.standard_normal((7, 3)), rng.standard_normal((7, 2))
@@ -103,7 +103,7 @@ def test_spearman_rsa_with_tied_distances_equals_scipy():
     a = scipy.spatial.distance.pdist(X, "sqeuclidean")
     b = scipy.spatial.distance.pdist(Y, "sqeuclidean")
     assert len(np.unique(a)) < 20 and len(np.unique(b)) < 20  # hundreds of ties among 780 entries
-    # the private ranks and triangle exactly (not only the public rsa to 1e-12): ties and pdist's order
+    # private: the ranks and the triangle exactly against scipy (the public rsa only to 1e-12): ties, pdist's order
     np.testing.assert_array_equal(classic._average_ranks(a), scipy.stats.rankdata(a) - 1)
     assert br.compare(X, Y, "rsa", rdm_comparison="spearman") == pytest.approx(scipy.stats.spearmanr(a, b)[0],
                                                                               rel=1e-12)

@@ -74,8 +74,20 @@ def test_cli_reference_is_the_parsers_help(site):
         assert f"usage: bayesrep {command}" in text
     for option in ("--measure", "--n-bootstrap", "--stimulus-ids", "--metric", "--model", "--neural", "--quiet"):
         assert option in text
-    description = " ".join(build_parser()._subparsers._group_actions[0].choices["leaderboard"].description.split())
-    assert description[:60] in " ".join(text.split())
+    assert leaderboard_description()[:60] in " ".join(text.split())
+
+
+def leaderboard_description() -> str:
+    """The description `bayesrep leaderboard --help` prints (its first paragraph after the usage), in one line."""
+    import contextlib
+    import io
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), pytest.raises(SystemExit):
+        build_parser().parse_args(["leaderboard", "--help"])
+    usage, description, *_ = printed.getvalue().split("\n\n")
+    assert usage.startswith("usage: bayesrep leaderboard")
+    return " ".join(description.split())
 
 
 def test_comparison_page_shows_its_figures(site):
@@ -169,6 +181,13 @@ def page_source(page: str) -> str:
     return " ".join((ROOT / page).read_text("utf-8").split())
 
 
+def assert_stated(page: str, *facts: str) -> None:
+    """One sentence of ``page`` (a :func:`page_source`) states every one of ``facts``: the numbers and names
+    a test guards, with the word or two that say what each is, in whatever prose the page puts around them."""
+    sentences = re.split(r"(?<=[.!?])\s+", page)
+    assert any(all(fact in sentence for fact in facts) for sentence in sentences), f"no sentence states {facts}"
+
+
 def test_numbers_the_pages_quote_from_the_code_and_the_tests():
     from bayesrep_plugin import DEFAULT_B
     from bayesrep_plugin.assemblies.align import MIN_STIMULI
@@ -178,26 +197,32 @@ def test_numbers_the_pages_quote_from_the_code_and_the_tests():
     from bayesrep_plugin.reports.pairs import RESAMPLES_PER_TASK
     from bayesrep_plugin.studies import demo
 
+    from core.test_exact import ACCURACY_CASES
+
     index, method = page_source("docs/index.md"), page_source("docs/method.md")
     brainscore, leaderboard = page_source("docs/guide-brainscore.md"), page_source("docs/guide-leaderboard.md")
-    assert f"default, which we keep, is b = {DEFAULT_B:g}" in index and f"reference default {DEFAULT_B:g}" in method
-    # the accuracy of the exact computation: what test_exact asserts against 30 digits
-    assert f"relative error is below {exact.MEASURED_RTOL:g}, from TV = 1e-12 up to 0.99" in index
-    assert f"to a relative error below {exact.MEASURED_RTOL:g}, from 1e-12 up to 0.99" in method
-    assert f"relative tolerance of {exact.RTOL:.0e}".replace("e-0", "e-") in method and f"stops at `t = {exact.JS_T_MAX:g}`" in method
-    assert f"to a relative error below {exact.RTOL:.0e}:".replace("e-0", "e-") in index
-    assert f"is asked for {exact.RTOL * exact.TV_ESTIMATE_MARGIN:.0e}:".replace("e-0", "e-") in method
-    assert f"`S = {DEFAULT_SAMPLES:,}` samples" in method
-    assert f"never fewer than {MIN_STIMULI})" in brainscore
+    short = lambda value: f"{value:.0e}".replace("e-0", "e-")  # 1e-9, as the pages write a tolerance
+    assert_stated(index, "default", f"b = {DEFAULT_B:g}")
+    assert_stated(method, "`b`", "reference", f"default {DEFAULT_B:g}")
+    # the accuracy of the exact computation: what test_exact asserts against 30 digits, over its range of values
+    lowest, highest = min(case[2] for case in ACCURACY_CASES), max(case[2] for case in ACCURACY_CASES)
+    for page in (index, method):
+        assert_stated(page, "30", f"below {exact.MEASURED_RTOL:g}", f"{lowest:g}", f"{highest:g}")
+    assert_stated(index, f"below {short(exact.RTOL)}")
+    assert_stated(method, "quadrature", f"tolerance of {short(exact.RTOL)}")
+    assert_stated(method, "JS", f"`t = {exact.JS_T_MAX:g}`")
+    assert_stated(method, "TV", short(exact.RTOL * exact.TV_ESTIMATE_MARGIN))
+    assert_stated(method, "Monte Carlo", f"S = {DEFAULT_SAMPLES:,}")
+    assert_stated(brainscore, "min_overlap", f"fewer than {MIN_STIMULI}")
     defaults = inspect.signature(BayesianReadoutSimilarity).parameters
-    assert f"b={defaults['b'].default}, centred features, {defaults['n_bootstrap'].default} bootstrap resamples" in brainscore
-    assert f"default {inspect.signature(BayesianReadoutCeiling).parameters['n_replicates'].default})" in brainscore
-    assert (f"{demo.NEURONS} model neurons" in leaderboard and f"ResNet-34 ({demo.RESNET34_SHARE:.0%})" in leaderboard
-            and f"AlexNet ({1 - demo.RESNET34_SHARE:.0%})" in leaderboard
-            and f"rate scale {demo.BASE_RATE:g} spikes per repeat" in leaderboard
-            and f"recorded {demo.REPETITIONS} times" in leaderboard and f"{demo.FANO_FACTOR:g} × rate" in leaderboard)
-    assert (f"part of its resamples ({RESAMPLES_PER_TASK} at a time" in leaderboard
-            and f"split into tasks of {RESAMPLES_PER_TASK}," in leaderboard)
+    assert_stated(brainscore, "defaults", f"b={defaults['b'].default}", f"{defaults['n_bootstrap'].default} bootstrap")
+    assert_stated(brainscore, "n_replicates",
+                  f"default {inspect.signature(BayesianReadoutCeiling).parameters['n_replicates'].default}")
+    assert_stated(leaderboard, f"{demo.NEURONS} model neurons", f"ResNet-34 ({demo.RESNET34_SHARE:.0%})",
+                  f"AlexNet ({1 - demo.RESNET34_SHARE:.0%})", f"{demo.BASE_RATE:g} spikes per repeat",
+                  f"{demo.REPETITIONS} times", f"{demo.FANO_FACTOR:g} × rate")
+    assert_stated(leaderboard, "Dask", f"{RESAMPLES_PER_TASK} at a time")
+    assert_stated(leaderboard, f"tasks of {RESAMPLES_PER_TASK}")
 
 
 def test_benchmarks_page_shows_the_measured_table_and_figure(site):

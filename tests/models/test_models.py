@@ -9,11 +9,11 @@ stored factor against the kernel of the full activations.
 import numpy as np
 import pytest
 
-from bayesrep_plugin._io import CacheError, CacheWarning
+from bayesrep_plugin import BayesrepError
 from bayesrep_plugin.datasets import cowley2026
 from bayesrep_plugin.datasets.location import MissingDataError
 from bayesrep_plugin.core.kernels import kernel_factor
-from bayesrep_plugin.models import compact, efficientnet
+from bayesrep_plugin.models import CacheWarning, compact, efficientnet
 from bayesrep_plugin.models.cache import cached_assembly
 from bayesrep_plugin.models.extract import PIXELS_FINGERPRINT, Pixels, layer_factors, layer_kernels, resize
 from bayesrep_plugin.reports.inputs import Source, load_assembly, load_responses
@@ -173,7 +173,7 @@ def test_a_keras_model_is_not_taken_for_a_torch_model_with_hooks(smallest):
     from bayesrep_plugin.models import TorchSource
 
     with pytest.raises(TypeError, match="Keras model's layers are not torch submodules"):
-        TorchSource(smallest._extractor, ["layer0_act"])
+        TorchSource(compact.load_model(smallest.file.path), ["layer0_act"])
 
 
 def test_kernel_factor_is_the_principal_components():
@@ -238,17 +238,19 @@ def test_a_folder_where_a_cached_assembly_belongs_is_named_before_the_model_runs
     def must_not_load():
         raise AssertionError("the model ran although its result could not be stored")
 
-    with pytest.raises(CacheError, match=f"{path}: a folder stands where a cached file belongs; remove it"):
+    with pytest.raises(BayesrepError, match=f"{path}: a folder stands where a cached file belongs; remove it") as error:
         cached_assembly("pixels", PIXELS_FINGERPRINT, must_not_load, ids, images, folder=tmp_path)
+    assert isinstance(error.value, ValueError)
 
 
 def test_a_file_where_the_cache_folder_belongs_is_named(tmp_path, monkeypatch):
-    from bayesrep_plugin._io import cache_dir
-
+    images = np.random.default_rng(0).integers(0, 256, size=(6, 8, 8, 3), dtype=np.uint8)
     (tmp_path / "cache").write_text("not a folder")
     monkeypatch.setenv("BAYESREP_CACHE", str(tmp_path / "cache"))
-    with pytest.raises(CacheError, match=r"cache/model-assemblies: cannot create the cache folder .*BAYESREP_CACHE"):
-        cache_dir("model-assemblies")
+    with pytest.raises(BayesrepError, match=r"cache/model-assemblies: cannot create the cache folder .*BAYESREP_CACHE") \
+            as error:  # the model assemblies' default folder, $BAYESREP_CACHE/model-assemblies
+        cached_assembly("pixels", PIXELS_FINGERPRINT, Pixels, [f"s{i}" for i in range(6)], images, progress=False)
+    assert isinstance(error.value, ValueError)
 
 
 def test_another_image_size_is_resized_for_the_models(tmp_path, v4_images):

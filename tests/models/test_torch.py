@@ -14,10 +14,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from bayesrep_plugin._io import CacheWarning
 from bayesrep_plugin.core import kernels
 from bayesrep_plugin.datasets import cowley2026
-from bayesrep_plugin.models import TorchSource, layer_kernels, torch_model_assembly
+from bayesrep_plugin.models import CacheWarning, TorchSource, layer_kernels, torch_model_assembly
 from bayesrep_plugin.models.extract import CHECKPOINT, layer_factors, resize
 from bayesrep_plugin.models.hooks import IMAGENET_MEAN, IMAGENET_STD
 

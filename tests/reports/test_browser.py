@@ -131,6 +131,7 @@ def test_every_figure_is_readable_at_page_width(tmp_path, monkeypatch):
         drawn.append((stem.name, min(t.get_fontsize() for t in texts), figure))
         return real_save(figure, stem)
 
+    # a spy: the figures as they were saved, whose text sizes the page is checked against (no file keeps them)
     monkeypatch.setattr(figures, "save_figure", save)
     report = rank(models, [Brain(brain)], Settings(n_bootstrap=3), title="Readable", progress=False)
     paths = write_report(report, tmp_path / "board")

@@ -11,7 +11,10 @@ import pytest
 import xarray as xr
 
 from bayesrep_plugin import cli, data
+from bayesrep_plugin.reports.leaderboard import CACHE_FOLDER
 from bayesrep_plugin.studies import demo
+
+from cachefiles import stamps
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +37,7 @@ def test_population_follows_the_generative_model(population):
 
 def test_demo_end_to_end(tmp_path, monkeypatch, capsys):
     real_load = data.load_activations
+    # a stand-in: the shipped activations cut to their first 150 images, to be quick (no setting does it)
     monkeypatch.setattr(data, "load_activations", lambda name: real_load(name)[:150])
     monkeypatch.setattr(demo, "LEADERBOARD_STIMULI", 100)
     monkeypatch.setattr(demo, "BOOTSTRAP", 3)
@@ -66,18 +70,22 @@ def test_demo_end_to_end(tmp_path, monkeypatch, capsys):
     page = (tmp_path / "leaderboard.html").read_text()
     assert page.count("SIMULATED") >= 3 and "100 stimuli shared by all inputs" in page
 
-    # a rerun reads the table of every measure from the report folder's cache, computing none of it
-    monkeypatch.setattr(demo, "Pair", lambda *args: pytest.fail("a pair of networks measured again"))
+    # a rerun reads the table of every measure from the report folder's cache, computing none of it:
+    # the cached table is neither written again (a computed one is, atomically: a new inode) nor joined by another
+    cached = stamps(tmp_path / CACHE_FOLDER, "measure-table-*.json")
+    assert len(cached) == 1
     assert cli.main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
     again = capsys.readouterr().out
     table = out[out.index("measure "):out.index("kind: ")]
     assert table in again
+    assert stamps(tmp_path / CACHE_FOLDER, "measure-table-*.json") == cached
 
 
 def test_the_measure_tables_bars_are_drawn_at_their_totals(monkeypatch, capsys):
     """Each pair's bar over the measures ends on n/n before it is cleared (an iterated tqdm closes
     itself when its loop ends, so a refresh after the loop drew nothing: the first run stopped at 15/16)."""
     real_load = data.load_activations
+    # a stand-in: the shipped activations cut to their first 60 images, to be quick (no setting does it)
     monkeypatch.setattr(data, "load_activations", lambda name: real_load(name)[:60])
     demo.measure_table(progress=True)
     drawn = {}

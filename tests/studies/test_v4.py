@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 
 import numpy as np
 import pytest
@@ -12,6 +13,8 @@ from bayesrep_plugin.datasets import cowley2026
 from bayesrep_plugin.studies import v4
 from bayesrep_plugin.reports.inputs import Source, load_assembly
 from bayesrep_plugin.reports.leaderboard import build_leaderboard, read_config
+
+from cachefiles import stamps
 
 pytestmark = pytest.mark.usefixtures("vision_plugin")
 
@@ -156,21 +159,22 @@ def test_every_teachers_compact_model_of_v4_beats_the_chance_band_on_the_held_ou
     assert report.b == 0.05   # V4's resolving b under TV, the board's first measure
 
 
-def test_a_rerun_reads_each_models_brainscore_scores_from_the_cache(built, sources, monkeypatch):
+def test_a_rerun_reads_each_models_brainscore_scores_from_the_cache(built, sources, tmp_path):
     output, report, _ = built
-    cached = sorted((output / ".cache" / "brainscore").glob("*.json"))
+    cache = tmp_path / "brainscore"  # a copy: the module's report folder stays as built
+    shutil.copytree(output / ".cache" / "brainscore", cache)
+    cached = stamps(cache)
     assert len(cached) == len(sources)
     assembly = v4.neural_assembly()
-    scored = []
-    monkeypatch.setattr(v4, "brainscore_model", lambda *args: scored.append(args) or pytest.fail("scored"))
-    rows, _ = v4.brainscore_scores(sources, assembly, progress=False, cache=output / ".cache" / "brainscore")
-    assert scored == []
+    rows, _ = v4.brainscore_scores(sources, assembly, progress=False, cache=cache)
+    assert stamps(cache) == cached  # none scored: a scored model's file is written anew (a new inode)
     table = {row["model"]: row for row in report.extra_tables["side-by-side"].rows}
     for row in rows:
         assert (row.pls, row.bayes_js, row.bayes_js_ceiled) == tuple(table[row.label][k] for k in
                                                                      ("pls_r", "bayes_js", "bayes_js_ceiled"))
-    # another recording (here: one neuron's counts changed) is scored anew
+    # another recording (here: one neuron's counts changed) is scored anew: a file of its own beside the others
     changed = assembly.copy()
     changed.values[0, 0] += 1
-    with pytest.raises(pytest.fail.Exception):
-        v4.brainscore_scores(sources[:1], changed, progress=False, cache=output / ".cache" / "brainscore")
+    v4.brainscore_scores(sources[:1], changed, progress=False, cache=cache)
+    again = stamps(cache)
+    assert len(again) == len(cached) + 1 and {name: again[name] for name in cached} == cached
