@@ -65,6 +65,10 @@ config file (paths are relative to it; every key but models and neural is option
     "v4": """examples:
   bayesrep v4 --data-dir ../shared/data --out v4-report/
   BAYESREP_DATA=../shared/data bayesrep v4 --n-bootstrap 50""",
+    "v4-models": """examples:
+  bayesrep v4-models --data-dir ../shared/data --workers 2      # every layer of every model, 2 at a time
+  bayesrep v4-models --scheduler tcp://head-node:8786 --device cuda   # on a cluster, forward passes on its GPUs
+  bayesrep v4-models --layers output_responses --models pixels from_vgg19-25filters""",
     "it92": """examples:
   bayesrep it92 --data-dir ../shared/data --out it92/
   bayesrep it92 --no-models --subjects""",
@@ -312,6 +316,37 @@ def _add_v4(commands) -> None:
     _common(v4)
 
 
+def _add_v4_models(commands) -> None:
+    from bayesrep_plugin.models.compact import BATCH_SIZE, LAYERS
+
+    models = _command(
+        commands, "v4-models",
+        help="the full V4 study's inputs: every layer of every model on the V4 images, cached",
+        description="Run the 640 images of the V4 session through the pixels baseline, the 56 compact models (every "
+                    f"stage: {', '.join(LAYERS)}) and EfficientNet-Lite0, and cache each model's layers as one "
+                    "netCDF model assembly (BAYESREP_CACHE; a rerun reads them, an interrupted model resumes). "
+                    "Prints one line per model: its name and its file, which `bayesrep compare` and leaderboard "
+                    "configs read (select a layer with layers: [...]). Each model is a task of its own on a Dask "
+                    "cluster when one is given; the forward passes run on --device.")
+    models.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help="folder holding cowley2026-v4/ (default: the environment variable BAYESREP_DATA)")
+    models.add_argument("--layers", nargs="+", choices=LAYERS, metavar="LAYER",
+                        help=f"only these stages of the compact models (default: all of {', '.join(LAYERS)})")
+    models.add_argument("--models", nargs="+", metavar="NAME",
+                        help="only these models (e.g. pixels from_vgg19-25filters; default: all)")
+    models.add_argument("--batch-size", type=int, default=BATCH_SIZE, metavar="N", help="images per forward pass")
+    models.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run the models on a Dask cluster, one task each: 'local' starts one here (a worker "
+                             "process per core), an address (tcp://host:8786) uses a running one, whose workers "
+                             "must see the same cache folder (default: the environment variable BAYESREP_SCHEDULER; "
+                             "without either, the models run here one after another)")
+    models.add_argument("--workers", type=int, metavar="N", help="worker processes of the local cluster "
+                        "(implies --scheduler local)")
+    models.add_argument("--device", metavar="DEVICE",
+                        help="run the forward passes on this torch device: cuda, cuda:1, cpu (default: cpu)")
+    _common(models)
+
+
 def _add_it92(commands) -> None:
     it92 = _command(
         commands, "it92",
@@ -346,7 +381,7 @@ def _add_demo(commands) -> None:
 #: ``bayesrep --help``'s headings, each with the commands listed under it, in order.
 COMMAND_GROUPS = (
     ("commands", (_add_compare, _add_score, _add_leaderboard, _add_brainscore)),
-    ("studies (complete reports on named data sets: bayesrep_plugin.studies)", (_add_v4, _add_it92, _add_demo)),
+    ("studies (complete reports on named data sets: bayesrep_plugin.studies)", (_add_v4, _add_v4_models, _add_it92, _add_demo)),
 )
 
 
@@ -501,6 +536,24 @@ def run_v4(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_v4_models(args: argparse.Namespace) -> int:
+    from bayesrep_plugin.models import v4_model_assemblies
+    from bayesrep_plugin.reports.distributed import connect
+    from bayesrep_plugin.reports.inputs import InputError
+    from bayesrep_plugin.reports.pairs import check_device
+
+    if args.batch_size < 1:
+        raise InputError(f"--batch-size must be at least 1; got {args.batch_size}")
+    device = check_device(args.device)
+    with connect(args.scheduler, args.workers) as client:
+        paths = v4_model_assemblies(args.data_dir, progress=not args.quiet, compact_layers=args.layers,
+                                    models=args.models, batch_size=args.batch_size, device=device,
+                                    executor=None if client is None else client.get_executor())
+    for name, path in paths.items():
+        print(f"{name}\t{path}")
+    return EXIT_OK
+
+
 def run_it92(args: argparse.Namespace) -> int:
     from bayesrep_plugin.reports.folder import report_folder
     from bayesrep_plugin.reports.leaderboard import write_report
@@ -543,7 +596,7 @@ def run_brainscore(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "compare": run_compare, "score": run_score, "leaderboard": run_leaderboard, "brainscore": run_brainscore,
-    "v4": run_v4, "it92": run_it92, "demo": run_demo,
+    "v4": run_v4, "v4-models": run_v4_models, "it92": run_it92, "demo": run_demo,
 }
 
 

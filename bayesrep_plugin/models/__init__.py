@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import os
 import warnings
+from concurrent.futures import Executor, as_completed
+from functools import partial
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from bayesrep_plugin._io import CacheWarning
+from bayesrep_plugin.errors import BayesrepError
 
 from . import compact
 from .cache import cached_assembly
@@ -29,19 +32,24 @@ from .extract import PIXELS_FINGERPRINT, Pixels, layer_kernels
 from .hooks import IMAGENET_MEAN, IMAGENET_STD, TorchSource
 
 
-def _sources(data_dir, efficientnet: bool | None, compact_layers: tuple[str, ...] | None) -> list[tuple[str, str, object]]:
+class UnknownModelError(BayesrepError, ValueError):
+    """A model asked for by a name that no model has; the message lists the names."""
+
+
+def _sources(data_dir, efficientnet: bool | None, compact_layers: tuple[str, ...] | None,
+             device: str | None) -> list[tuple[str, str, Callable[[], object]]]:
     """(name, fingerprint, loader) of every model, pixels first; the compact models' ``compact_layers``
-    only, when given (their fingerprint says which)."""
+    only, when given (their fingerprint says which). The loaders pickle (partials of classes), so
+    that a worker process can load its model itself."""
     sources = [("pixels", PIXELS_FINGERPRINT, Pixels)]
     layers = compact.LAYERS if compact_layers is None else tuple(compact_layers)
     chosen = "" if compact_layers is None else f":layers={','.join(layers)}"
     for file in compact.list_models(data_dir):
-        sources.append((file.name, file.fingerprint() + chosen,
-                        lambda file=file: compact.CompactModel(file, layers)))
+        sources.append((file.name, file.fingerprint() + chosen, partial(compact.CompactModel, file, layers, device)))
     if efficientnet is not False:
         from . import efficientnet as lite
         try:
-            sources.append((lite.NAME, lite.fingerprint(), lite.EfficientNetLite0))
+            sources.append((lite.NAME, lite.fingerprint(), partial(lite.EfficientNetLite0, device)))
         except ImportError as error:
             if efficientnet:
                 raise
@@ -51,8 +59,10 @@ def _sources(data_dir, efficientnet: bool | None, compact_layers: tuple[str, ...
 
 def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.PathLike | None = None,
                      efficientnet: bool | None = None, compact_layers: Sequence[str] | None = None,
-                     models: Sequence[str] | None = None, batch_size: int = 32, progress: bool = True,
-                     folder: str | os.PathLike | None = None) -> dict[str, Path]:
+                     models: Sequence[str] | None = None, batch_size: int = compact.BATCH_SIZE,
+                     progress: bool = True,
+                     folder: str | os.PathLike | None = None, device: str | None = None,
+                     executor: Executor | None = None) -> dict[str, Path]:
     """Model assemblies of an image set for the pixels, every compact model in the data directory
     and EfficientNet-Lite0.
 
@@ -74,7 +84,14 @@ def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.Pat
     models : sequence of str, optional
         Only the models of these names (e.g. ``"pixels"``, ``"from_vgg19-25filters"``); default all.
     batch_size, progress, folder
-        Images per forward pass, progress bars, the cache folder (see :mod:`.cache`).
+        Images per forward pass (default :data:`~bayesrep_plugin.models.compact.BATCH_SIZE`),
+        progress bars, the cache folder (see :mod:`.cache`).
+    device : str, optional
+        The torch device of the forward passes (``"cuda"``, ``"cuda:1"``; default the CPU).
+    executor : concurrent.futures.Executor, optional
+        Run each model as a task of its own there (e.g. a Dask cluster's ``client.get_executor()``,
+        whose workers share the cache folder): the models in parallel, a bar over the models
+        here. Default: one after the other, here, with a bar over each model's images.
 
     Returns
     -------
@@ -82,12 +99,22 @@ def model_assemblies(stimulus_ids, images: np.ndarray, *, data_dir: str | os.Pat
         {model name: its cached netCDF assembly}, pixels first; see :mod:`.cache` for reuse and
         resumption.
     """
-    sources = _sources(data_dir, efficientnet, None if compact_layers is None else tuple(compact_layers))
+    sources = _sources(data_dir, efficientnet, None if compact_layers is None else tuple(compact_layers), device)
     if models is not None:
         unknown = sorted(set(models) - {name for name, _, _ in sources})
         if unknown:
-            raise ValueError(f"no model named {unknown}; the models are {[name for name, _, _ in sources]}")
+            raise UnknownModelError(f"no model named {unknown}; the models are {[name for name, _, _ in sources]}")
         sources = [source for source in sources if source[0] in models]
+    if executor is not None:
+        tasks = {executor.submit(cached_assembly, name, fingerprint, load, stimulus_ids, images, batch_size=batch_size,
+                                 progress=False, folder=folder): name for name, fingerprint, load in sources}
+        done = {}
+        with tqdm(total=len(tasks), desc="model assemblies", unit="model", disable=not progress) as bar:
+            for task in as_completed(tasks):
+                done[tasks[task]] = task.result()  # a model's error is raised here, as it is
+                bar.set_postfix_str(tasks[task])
+                bar.update()
+        return {name: done[name] for name, _, _ in sources}
     paths = {}
     with tqdm(sources, desc="model assemblies", unit="model", disable=not progress) as bar:
         for name, fingerprint, load in bar:
@@ -155,5 +182,5 @@ def v4_model_assemblies(data_dir: str | os.PathLike | None = None, progress: boo
     return model_assemblies(stimulus_ids, images, data_dir=data_dir, progress=progress, **options)
 
 
-__all__ = ["CacheWarning", "TorchSource", "layer_kernels", "model_assemblies", "torch_model_assembly",
+__all__ = ["CacheWarning", "UnknownModelError", "TorchSource", "layer_kernels", "model_assemblies", "torch_model_assembly",
            "v4_model_assemblies"]

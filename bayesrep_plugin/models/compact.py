@@ -21,9 +21,14 @@ README and model-loading code): the input is the image's RGB pixel values (0–2
 the per-channel means (116.222, 109.270, 100.381), with no scaling. Images of another size are
 first resized to 112 × 112 (:func:`bayesrep_plugin.models.images.resize`).
 
-Keras runs on the torch backend (CPU torch is what this project installs). ``KERAS_BACKEND`` must
-be ``torch`` when keras is first imported; :func:`import_keras` sets it if keras is not imported
-yet, and refuses a keras already imported with another backend.
+Keras (on the torch backend: CPU torch is what this project installs) reads and checks the files;
+the forward pass runs in plain torch (:class:`CompactNetwork`, the same stages from the file's
+weights), 1.7–3.0 times the images per second of the Keras model on this project's CPUs
+(``benchmarks/bench_models.py``): Keras keeps activations channels-last and moves them to torch's
+channels-first and back around every convolution. Its outputs equal Keras's to float32 rounding
+(relative 1e-6; the tests compare every stage). ``KERAS_BACKEND`` must be ``torch`` when keras is
+first imported; :func:`import_keras` sets it if keras is not imported yet, and refuses a keras
+already imported with another backend.
 """
 
 from __future__ import annotations
@@ -52,6 +57,10 @@ CHANNEL_MEANS = (116.222, 109.270, 100.381)
 LAYERS = ("layer0_act", "layer1_act", "layer2_act", "layer3_act", "layer4_act", "mixing_stage",
           "output_responses")
 N_OUTPUTS = 219
+#: Images per forward pass. Small batches keep a stage's activations (8 × 112 × 112 × k float32)
+#: near the CPU's caches: 8 gives 1.1–1.8 times the images per second of 32 on one thread (1.8 at
+#: 50 filters, 1.1 at 200; benchmarks/bench_models.py).
+BATCH_SIZE = 8
 _FILE = re.compile(r"shared_compact_model_(\d+)filters\.keras")
 
 
@@ -135,15 +144,29 @@ def load_model(path: str | os.PathLike):
         model = keras.saving.load_model(path, compile=False)
     except Exception as error:  # zipfile, h5py and keras each raise their own types for a broken archive
         raise ModelFileError(f"{path}: not a loadable Keras 3 model file ({type(error).__name__}: {error})") from None
-    missing = [layer for layer in LAYERS if _keras_layer(model, layer) is None]
+    missing = [layer for layer in LAYERS if keras_stage(model, layer) is None]
     outputs = [tuple(output.shape) for output in model.outputs]
     if missing or outputs != [(None, N_OUTPUTS)]:
         raise ModelFileError(f"{path}: not a compact V4 model (missing layers {missing}, outputs {outputs})")
     return model
 
 
-def _keras_layer(model, layer: str):
-    """The keras layer whose output is ``layer`` (a linear model's stage ends at its batch norm)."""
+def keras_stage(model, layer: str):
+    """The Keras layer of a loaded compact model whose output is stage ``layer`` of :data:`LAYERS`
+    (a linear model's stage ends at its batch norm).
+
+    Parameters
+    ----------
+    model : keras.Model
+        As :func:`load_model` returns it.
+    layer : str
+        A stage of :data:`LAYERS`.
+
+    Returns
+    -------
+    keras.Layer or None
+        None if the model has no such stage.
+    """
     names = {l.name for l in model.layers}
     for name in (layer, layer.replace("_act", "_bn")):
         if name in names:
@@ -151,29 +174,103 @@ def _keras_layer(model, layer: str):
     return None
 
 
+def _same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
+    """Keras's "same" padding of one axis (the extra pixel of an odd total goes after)."""
+    total = max((-(-size // stride) - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2
+
+
+class CompactNetwork:
+    """A compact model's stages in plain torch (channels first), from the weights of its Keras
+    model, on ``device``: the 5×5 convolution, the four separable 5×5 convolutions (depthwise, then
+    pointwise) with Keras's "same" padding, each followed by its batch norm (moving statistics,
+    ε = 10⁻³) and ReLU (none in the linear models), the 1×1 mixing stage, and the 28×28 depthwise
+    spatial pooling. Called on preprocessed images (n, 112, 112, 3), it returns the ``layers``
+    asked for, channels last (as the Keras layers give them).
+
+    Parameters
+    ----------
+    model : keras.Model
+        The compact model, as :func:`load_model` returns it.
+    layers : tuple of str
+        The stages to return, among :data:`LAYERS`.
+    device : str
+        The torch device that holds the weights and runs the passes (default "cpu").
+    """
+
+    def __init__(self, model, layers: tuple[str, ...], device: str = "cpu"):
+        import torch
+
+        self.layers, self.relu = layers, "layer0_act" in {layer.name for layer in model.layers}
+        weights = {layer.name: [torch.from_numpy(np.asarray(w)).to(device) for w in layer.get_weights()]
+                   for layer in model.layers if layer.get_weights()}
+        kernel, bias = weights["layer0_conv"]
+        self.first = (kernel.permute(3, 2, 0, 1).contiguous(), bias)                 # (out, in, 5, 5)
+        self.separable = []
+        for i in range(1, 5):
+            depthwise, pointwise, bias = weights[f"layer{i}_conv"]
+            stride = model.get_layer(f"layer{i}_conv").get_config()["strides"][0]
+            self.separable.append((depthwise.permute(2, 3, 0, 1).contiguous(),         # (in, 1, 5, 5)
+                                   pointwise.permute(3, 2, 0, 1).contiguous(), bias, stride))
+        self.norms = []
+        for i in range(5):
+            gamma, beta, mean, variance = weights[f"layer{i}_bn"]
+            scale = gamma / torch.sqrt(variance + 1e-3)
+            self.norms.append((scale[:, None, None], (beta - mean * scale)[:, None, None]))
+        kernel, bias = weights["mixing_stage"]
+        self.mixing = (kernel.permute(3, 2, 0, 1).contiguous(), bias)
+        kernel, bias = weights["spatial_pool_stage"]
+        self.pooling = (kernel.permute(2, 3, 0, 1).contiguous(), bias)
+
+    def _normalized(self, x, i: int):
+        import torch
+
+        scale, shift = self.norms[i]
+        x = x * scale + shift
+        return torch.relu(x) if self.relu else x
+
+    def __call__(self, x):
+        import torch.nn.functional as F
+
+        stages = {}
+        kernel, bias = self.first
+        x = self._normalized(F.conv2d(F.pad(x.permute(0, 3, 1, 2), (2, 2, 2, 2)), kernel, bias), 0)
+        stages["layer0_act"] = x
+        for i, (depthwise, pointwise, bias, stride) in enumerate(self.separable, start=1):
+            before, after = _same_padding(x.shape[-1], depthwise.shape[-1], stride)
+            x = F.conv2d(F.pad(x, (before, after, before, after)), depthwise, stride=stride, groups=x.shape[1])
+            x = self._normalized(F.conv2d(x, pointwise, bias), i)
+            stages[f"layer{i}_act"] = x
+        x = F.conv2d(x, *self.mixing)
+        stages["mixing_stage"] = x
+        kernel, bias = self.pooling
+        stages["output_responses"] = F.conv2d(x, kernel, bias, groups=x.shape[1]).flatten(1)
+        return {layer: stages[layer].permute(0, 2, 3, 1).contiguous() if stages[layer].ndim == 4 else stages[layer]
+                for layer in self.layers}
+
+
 class CompactModel:
     """A loaded compact model as an activation source: :meth:`activations` maps a batch of uint8
     images to the float32 activations of the layers asked for (default: every layer in
     :data:`LAYERS`; a report that reads only the output asks for that, and the full-resolution
-    stages are then neither kept nor written)."""
+    stages are then neither kept nor written), computed in plain torch (module docstring) on
+    ``device`` (default: the CPU; e.g. ``"cuda"``)."""
 
     input_size = INPUT_SIZE
     preprocessing = f"RGB 0-255 minus channel means {CHANNEL_MEANS}, {INPUT_SIZE}x{INPUT_SIZE}"
 
-    def __init__(self, file: CompactModelFile, layers: tuple[str, ...] = LAYERS):
+    def __init__(self, file: CompactModelFile, layers: tuple[str, ...] = LAYERS, device: str | None = None):
         unknown = [layer for layer in layers if layer not in LAYERS]
         if unknown or not layers:
             raise ValueError(f"{file.name}: no layer {unknown or '(none asked for)'}; the layers are {LAYERS}")
         self.file, self.name, self.layers = file, file.name, tuple(layers)
-        keras = import_keras()
-        model = load_model(file.path)
-        self._extractor = keras.Model(model.inputs, [_keras_layer(model, layer).output for layer in self.layers])
+        self.device = device or "cpu"
+        self.network = CompactNetwork(load_model(file.path), self.layers, self.device)
 
     def activations(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        """The layers' float32 activations of a batch of uint8 images (n, 112, 112, 3), channels last."""
         import torch
 
-        keras = import_keras()
         with torch.no_grad():
-            outputs = self._extractor([preprocess(images)], training=False)
-        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]   # keras returns one tensor bare
-        return {layer: keras.ops.convert_to_numpy(output) for layer, output in zip(self.layers, outputs)}
+            outputs = self.network(torch.from_numpy(preprocess(images)).to(self.device))
+        return {layer: outputs[layer].to("cpu").numpy() for layer in self.layers}

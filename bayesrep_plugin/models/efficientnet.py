@@ -52,12 +52,14 @@ def fingerprint() -> str:
 
 
 class EfficientNetLite0(TorchSource):
-    """The network as an activation source: its :data:`LAYERS` read by forward hooks."""
+    """The network as an activation source: its :data:`LAYERS` read by forward hooks, on ``device``
+    (default: the CPU)."""
 
-    def __init__(self):
+    def __init__(self, device: str | None = None):
         from efficientnet_lite_pytorch import EfficientNet
 
         path = weights_file()
         with contextlib.redirect_stdout(io.StringIO()):  # it prints "Loaded pretrained weights"
             network = EfficientNet.from_pretrained(NAME, weights_path=path)
+        network = network.to(device or "cpu")
         super().__init__(network, LAYERS, input_size=INPUT_SIZE, mean=PIXEL_MEAN, std=PIXEL_STD, name=NAME)

@@ -54,6 +54,7 @@ def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     (["brainscore"], ["install", "uninstall", "export"]),
     (["v4"], ["--data-dir", "BAYESREP_DATA", "Cowley", "pls", "internal_consistency"]),
     (["it92"], ["--data-dir", "monkey IT", "human IT", "--no-models", "1 - RDM"]),
+    (["v4-models"], ["--layers", "--models", "--scheduler", "--workers", "--device", "output_responses", "BAYESREP_CACHE"]),
 ])
 def test_help_explains_each_command(command, words, capsys):
     with pytest.raises(SystemExit) as exit_:
@@ -811,3 +812,18 @@ def test_it92_board_with_the_pixels(tmp_path, capsys):
     table = out[out.index("## human IT — tv"):]  # one table per dataset and measure, each named in its title
     assert f"| pixels | model | {tv['pixels']:.4f} |" in table[:table.index("\n## ")]
     assert (tmp_path / "leaderboard.html").is_file()
+
+
+def test_v4_models_computes_and_caches_the_models_named_and_prints_their_files(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BAYESREP_CACHE", str(tmp_path))
+    arguments = ["v4-models", "--models", "pixels", "from_resnet50-5filters", "--layers", "output_responses", "-q"]
+    assert cli.main(arguments) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["pixels", "from_resnet50-5filters"]
+    files = [Path(line.split("\t")[1]) for line in lines]
+    assert all(path.is_file() and path.is_relative_to(tmp_path) for path in files)
+    stamps = [path.stat().st_mtime_ns for path in files]
+    assert cli.main(arguments) == 0  # a rerun reads them
+    assert capsys.readouterr().out.splitlines() == lines and [path.stat().st_mtime_ns for path in files] == stamps
+    assert cli.main(["v4-models", "--models", "from_nowhere", "-q"]) == 3
+    assert "no model named ['from_nowhere']" in capsys.readouterr().err

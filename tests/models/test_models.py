@@ -112,6 +112,22 @@ def test_output_is_the_full_models_prediction(smallest, batches, v4_images):
         "output_responses": (219,)}
 
 
+@pytest.mark.parametrize("teacher, filters", [("from_resnet50", 5), ("linear_from_ensemble_model", 25)])
+def test_every_stage_in_plain_torch_is_the_keras_models(teacher, filters, v4_images):
+    """The torch network against Keras's own layers (the stride-2 "same" padding, the separable
+    convolutions, the batch norms, the pooling), with and without ReLU."""
+    file = next(m for m in compact.list_models() if m.teacher == teacher and m.filters == filters)
+    images = v4_images[1][:8]
+    ours = compact.CompactModel(file).activations(images)
+    keras = compact.import_keras()
+    model = compact.load_model(file.path)
+    theirs = keras.Model(model.inputs, [compact.keras_stage(model, layer).output for layer in compact.LAYERS]).predict(
+        compact.preprocess(images), verbose=0)
+    for layer, expected in zip(compact.LAYERS, theirs):
+        assert ours[layer].shape == expected.shape and ours[layer].dtype == np.float32, layer
+        assert relative(ours[layer], expected) < 1e-5, layer
+
+
 def layer0_by_hand(path, images, relu: bool) -> np.ndarray:
     """5×5 'same' convolution, batch norm (eps 1e-3, moving statistics) [, ReLU], in numpy."""
     keras = compact.import_keras()
@@ -226,6 +242,27 @@ def test_model_assemblies_computes_only_the_models_named(tmp_path, v4_images):
     assert list(paths) == ["pixels"] and [p.name for p in tmp_path.glob("*.nc")] == [paths["pixels"].name]
     with pytest.raises(ValueError, match=r"no model named \['from_nowhere-5filters'\]"):
         model_assemblies(ids, images, models=["from_nowhere-5filters"], efficientnet=False, folder=tmp_path)
+
+
+def test_models_run_as_tasks_on_a_cluster_give_the_assemblies_computed_here(tmp_path, v4_images):
+    """Each model a task of its own (a 2-worker local Dask cluster: the leaderboard's), each worker
+    loading its model itself: the same files as one after the other here, to float32 rounding."""
+    from bayesrep_plugin.models import model_assemblies
+    from bayesrep_plugin.reports.distributed import connect
+
+    ids, images = v4_images[0][:40], v4_images[1][:40]
+    chosen = dict(models=["pixels", "from_resnet50-5filters", "linear_from_ensemble_model-5filters"],
+                  efficientnet=False, progress=False)
+    here = model_assemblies(ids, images, folder=tmp_path / "here", **chosen)
+    with connect(workers=2) as client:
+        there = model_assemblies(ids, images, folder=tmp_path / "there", executor=client.get_executor(), **chosen)
+    assert list(there) == list(here) == chosen["models"]  # in the models' order, whichever finished first
+    for name in here:
+        assert there[name].name == here[name].name  # the same cache key
+        ours, theirs = (layer_kernels(load_assembly(Source(path))) for path in (here[name], there[name]))
+        assert list(theirs) == list(ours)
+        for layer, K in ours.items():  # the kernels: what every measure reads (a factor's signs may differ)
+            assert relative(theirs[layer], K) < 1e-5, (name, layer)
 
 
 def test_a_folder_where_a_cached_assembly_belongs_is_named_before_the_model_runs(tmp_path):
