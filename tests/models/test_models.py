@@ -345,3 +345,22 @@ def test_every_model_on_the_640_v4_images():
         else:
             assert name == efficientnet.NAME and layers == list(efficientnet.LAYERS.values())
             assert assembly.sizes["neuroid"] == 6 * 640
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+@pytest.mark.skipif(not _cuda(), reason="no GPU on this machine")
+def test_forward_passes_on_a_gpu_equal_the_cpus(smallest, v4_images):
+    images = v4_images[1][:16]
+    on_gpu = compact.CompactModel(smallest.file, device="cuda").activations(images)
+    on_cpu = smallest.activations(images)
+    assert list(on_gpu) == list(on_cpu)
+    for layer, expected in on_cpu.items():
+        assert on_gpu[layer].dtype == np.float32 and relative(on_gpu[layer], expected) < 1e-4, layer
+    lite = efficientnet.EfficientNetLite0(device="cuda")
+    assert next(lite.model.parameters()).device.type == "cuda"
+    assert all(np.isfinite(a).all() for a in lite.activations(resize(images, lite.input_size)).values())
