@@ -28,7 +28,7 @@ from .gaussian import Pair
 from .kernels import Centering, check_center
 from .measures import Estimate, EstimateMatrix, get_measure
 from .plan import Executor, in_processes, ordered_pairs, serial
-from .prior import DEFAULT_B, DEFAULT_READOUT, Readout, Representation
+from .prior import DEFAULT_B, DEFAULT_READOUT, Readout, Representation, require_readout
 
 #: Activations (n stimuli, ...), rows in the same order on both sides, or a prepared Representation.
 RepresentationLike = ArrayLike | Representation
@@ -63,6 +63,7 @@ class Comparison:
     center: Centering = "none"
 
     def __post_init__(self) -> None:
+        require_readout(self.readout)
         check_center(self.center)
         for name, options in self.measures.items():
             get_measure(name).check_options(options)

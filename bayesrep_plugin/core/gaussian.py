@@ -27,7 +27,8 @@ import numpy as np
 import scipy.linalg
 
 from .exact import Spectrum, log_bc, namespace
-from .prior import DEFAULT_READOUT, Prior, Readout, Representation, UnresolvedError, matched_priors, noise_fraction
+from .prior import (DEFAULT_READOUT, Prior, Readout, Representation, UnresolvedError, matched_priors, noise_fraction,
+                    require_readout)
 
 #: Driver for the full generalized eigenproblem (eigenvalues only); 'gv' measured fastest here
 #: (benchmarks/bench_core.py prints the comparison of drivers).
@@ -208,6 +209,7 @@ class Pair:
     """
 
     def __init__(self, rep1: Representation, rep2: Representation, readout: Readout = DEFAULT_READOUT):
+        require_readout(readout)
         self.rep1, self.rep2, self.readout = rep1, rep2, readout
         self.prior1, self.prior2 = matched_priors(rep1, rep2, readout)
 

@@ -134,6 +134,12 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def require_readout(readout: object) -> None:
+    """TypeError unless ``readout`` is a :class:`Readout` (a bare b is the old spelling)."""
+    if not isinstance(readout, Readout):
+        raise TypeError(f"expected a Readout, e.g. Readout(b=0.05); got {readout!r}")
+
+
 @dataclass(frozen=True, eq=False)
 class Readout:
     """The readout prior a comparison puts on both sides: checked once, when it is built.
@@ -404,6 +410,7 @@ class Representation:
             Σ = (1 − a)·n·K / tr(K) + a·I with a = n·b / (1 + n·b) (normalised, unweighted, no
             added noise).
         """
+        require_readout(readout)
         weights = readout.weights_for(self.n)
         added = self.added_noise(noise_share, centered)
         key = (readout.b, readout.normalize, None if weights is None else weights.tobytes(), added,

@@ -39,11 +39,16 @@ def test_a_comparison_is_checked_when_it_is_built_and_then_frozen(three):
         Comparison({"cka": {"method": "mc"}})
     with pytest.raises(ValueError, match="center"):
         Comparison({"tv": {}}, center="rows")
+    with pytest.raises(TypeError, match=r"expected a Readout, e.g. Readout\(b=0.05\); got 0.05"):
+        Comparison({"tv": {}}, 0.05)
     X1, X2, _ = three
     comparison = Comparison({"tv": {}, "kl": {}}, Readout(0.05), center="features")
     with pytest.raises(dataclasses.FrozenInstanceError):
         comparison.readout = Readout()
     r1, r2 = comparison.prepare(X1, "X1"), comparison.prepare(X2, "X2")
+    for old_spelling in (lambda: br.core.Pair(r1, r2, 0.05), lambda: r1.prior(0.05)):  # a bare b, as before
+        with pytest.raises(TypeError, match="expected a Readout"):
+            old_spelling()
     assert comparison.between(r1, r2) == br.compare_measures(X1, X2, {"tv": {}, "kl": {}}, b=0.05, center="features")
     assert comparison.alone("kl").at(0.2).value(r1, r2) == br.compare(X1, X2, "kl", b=0.2, center="features")
     assert comparison.readout.b == 0.05  # at() made another comparison
