@@ -154,19 +154,23 @@ def _measure_option(text: str) -> tuple[str, str, object]:
     return name, option, yaml.safe_load(value)
 
 
-def _cluster_options(parser: argparse.ArgumentParser) -> None:
-    """Where the pairs run: here one after another (default), or on a Dask cluster; and on which
-    device the readout measures run."""
+#: --device for the commands that measure pairs: where the exact readout measures run.
+READOUT_DEVICE_HELP = ("run the exact readout measures (tv, js, kl, ...) in torch, float64, on this device: cuda, "
+                       "cuda:1, cpu (default: the numpy core; Monte Carlo estimates and CKA/RSA stay there). Worth it "
+                       "for large n on a GPU")
+
+
+def _cluster_options(parser: argparse.ArgumentParser, tasks: str = "the pairs", workers_need: str = "",
+                     device_help: str = READOUT_DEVICE_HELP) -> None:
+    """Where ``tasks`` run: here one after another (default), or on a Dask cluster (whose workers
+    need ``workers_need``, said after the address); and the torch device."""
     parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="run the pairs on a Dask cluster: 'local' starts one here (a worker process per core), "
-                             "an address (tcp://host:8786) uses a running one (default: the environment variable "
-                             "BAYESREP_SCHEDULER; without either, the pairs run here one after another)")
+                        help=f"run {tasks} on a Dask cluster: 'local' starts one here (a worker process per core), "
+                             f"an address (tcp://host:8786) uses a running one{workers_need} (default: the environment "
+                             f"variable BAYESREP_SCHEDULER; without either, {tasks} run here one after another)")
     parser.add_argument("--workers", type=int, metavar="N", help="worker processes of the local cluster "
                         "(implies --scheduler local)")
-    parser.add_argument("--device", metavar="DEVICE",
-                        help="run the exact readout measures (tv, js, kl, ...) in torch, float64, on this device: "
-                             "cuda, cuda:1, cpu (default: the numpy core; Monte Carlo estimates and CKA/RSA stay "
-                             "there). Worth it for large n on a GPU")
+    parser.add_argument("--device", metavar="DEVICE", help=device_help)
 
 
 def _real_data_options(parser: argparse.ArgumentParser, holds: str) -> None:
@@ -335,15 +339,8 @@ def _add_v4_models(commands) -> None:
     models.add_argument("--models", nargs="+", metavar="NAME",
                         help="only these models (e.g. pixels from_vgg19-25filters; default: all)")
     models.add_argument("--batch-size", type=int, default=BATCH_SIZE, metavar="N", help="images per forward pass")
-    models.add_argument("--scheduler", metavar="ADDRESS",
-                        help="run the models on a Dask cluster, one task each: 'local' starts one here (a worker "
-                             "process per core), an address (tcp://host:8786) uses a running one, whose workers "
-                             "must see the same cache folder (default: the environment variable BAYESREP_SCHEDULER; "
-                             "without either, the models run here one after another)")
-    models.add_argument("--workers", type=int, metavar="N", help="worker processes of the local cluster "
-                        "(implies --scheduler local)")
-    models.add_argument("--device", metavar="DEVICE",
-                        help="run the forward passes on this torch device: cuda, cuda:1, cpu (default: cpu)")
+    _cluster_options(models, "the models", ", one task per model, whose workers must see the same cache folder",
+                     "run the forward passes on this torch device: cuda, cuda:1, cpu (default: cpu)")
     _common(models)
 
 
